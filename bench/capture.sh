@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Capture throughput: hookcatch (headless, durable store, stdout to /dev/null)
+# against a bare hyper server that only reads the body, in one run on loopback.
+# Prints req/s and p50/p99 for both and the ratios; then resident memory of
+# hookcatch over 100,000+ requests. Usage: bench/capture.sh [seconds] [connections]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECS=${1:-10}
+CONNS=${2:-50}
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk (Debian package)" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+cargo build --release --quiet --bin hookcatch --example bare_hyper
+BIN=target/release/hookcatch
+BARE=target/release/examples/bare_hyper
+TMP=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$TMP"' EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.05; done; echo "server on $1 did not start" >&2; exit 1; }
+
+# wrk prints "Requests/sec: N" and, with --latency, "50% 1.2ms" / "99% 3.4ms".
+run_wrk() { # port size -> "rps p50_ms p99_ms"
+  BODY_SIZE=$2 wrk -t1 -c"$CONNS" -d"${SECS}s" --latency -s bench/post.lua "http://127.0.0.1:$1" > "$TMP/wrk.txt"
+  python3 - "$TMP/wrk.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+def ms(v):
+    n, unit = re.match(r"([\d.]+)(\w+)", v).groups()
+    return float(n) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+p50 = ms(re.search(r"\s50%\s+(\S+)", text).group(1))
+p99 = ms(re.search(r"\s99%\s+(\S+)", text).group(1))
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+if errors: print(f"warning: {errors.group(1)} non-2xx answers", file=sys.stderr)
+print(f"{rps:.0f} {p50:.3f} {p99:.3f}")
+PY
+}
+
+BARE_PORT=$(free_port); "$BARE" "127.0.0.1:$BARE_PORT" 2>/dev/null & BARE_PID=$!
+HC_PORT=$(free_port)
+"$BIN" listen --headless --port "$HC_PORT" --store "$TMP/bench.db" >/dev/null 2>"$TMP/hc.err" & HC_PID=$!
+wait_port "$BARE_PORT"; wait_port "$HC_PORT"
+
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "wrk -t1 -c$CONNS -d${SECS}s, POST /pingara-webhook"
+printf "%-8s %-10s %10s %9s %9s\n" body server req/s p50_ms p99_ms
+for size in 1024 64 102400; do
+  read -r b_rps b_p50 b_p99 < <(run_wrk "$BARE_PORT" "$size")
+  read -r h_rps h_p50 h_p99 < <(run_wrk "$HC_PORT" "$size")
+  printf "%-8s %-10s %10s %9s %9s\n" "$size" bare-hyper "$b_rps" "$b_p50" "$b_p99"
+  printf "%-8s %-10s %10s %9s %9s\n" "$size" hookcatch "$h_rps" "$h_p50" "$h_p99"
+  python3 -c "print(f'{\"$size\":<8} ratio      throughput {$h_rps/$b_rps:.2f}x (target >= 0.50)   p99 {$h_p99/max($b_p99,0.001):.2f}x (target <= 3.00)')"
+done
+kill "$BARE_PID"
+
+# Memory: RSS after each burst; flat means no growth per request.
+rss() { awk '/VmRSS/ {print $2}' "/proc/$HC_PID/status"; }
+count() { "$BIN" list --store "$TMP/bench.db" --json --limit 1 | python3 -c 'import sys,json; l=sys.stdin.read().strip(); print(json.loads(l)["id"] if l else 0)'; }
+echo "memory (1 KB bodies): requests stored -> hookcatch RSS"
+while :; do
+  BODY_SIZE=1024 wrk -t1 -c"$CONNS" -d5s -s bench/post.lua "http://127.0.0.1:$HC_PORT" >/dev/null
+  n=$(count)
+  echo "  $n -> $(rss) KiB"
+  [ "$n" -ge 100000 ] && break
+done
+kill -TERM "$HC_PID"; wait "$HC_PID" || true

@@ -1,0 +1,304 @@
+//! The edges: each subcommand turns a parsed CLI into work on the library and
+//! an exit code. User mistakes become one clear line and exit code 2.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use crate::capture::{CaptureSettings, Listener};
+use crate::cli::{Cli, Command, DeleteArgs, GlobalArgs, ListArgs, ListenArgs, ShowArgs};
+use crate::config::{self, Config, ConfigError};
+use crate::export::{json::request_json, text::request_text};
+use crate::inspect::{self, AuthConfig};
+use crate::model::RequestId;
+use crate::store::{Location, StoreError, StoreWriter, query};
+use crate::text::{human_size, sanitize};
+
+/// Why hookcatch stopped with an error, and which exit code that earns.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The user's input was wrong: exit 2.
+    #[error("{0}")]
+    Usage(String),
+    /// Something failed at run time: exit 1.
+    #[error("{0:#}")]
+    Failed(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            AppError::Usage(_) => ExitCode::from(2),
+            AppError::Failed(_) => ExitCode::from(1),
+        }
+    }
+}
+
+impl From<ConfigError> for AppError {
+    fn from(e: ConfigError) -> Self {
+        AppError::Usage(e.0)
+    }
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
+    match cli.command {
+        None => listen(&cli.global, &cli.listen),
+        Some(Command::Listen(args)) => listen(&cli.global, &args),
+        Some(Command::List(args)) => list(&cli.global, &args),
+        Some(Command::Show(args)) => show(&cli.global, &args),
+        Some(Command::Delete(args)) => delete(&cli.global, &args),
+        Some(Command::Themes) => {
+            print!("{}", crate::tui::theme_list());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Config(args)) => {
+            print!("{}", config::load(&cli.global, &args)?.render());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn listen(global: &GlobalArgs, args: &ListenArgs) -> Result<ExitCode, AppError> {
+    let config = config::load(global, args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve(config))
+}
+
+async fn serve(config: Config) -> Result<ExitCode, AppError> {
+    let headless =
+        config.headless || !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal();
+    let listener = Listener::bind(config.addr)
+        .await
+        .map_err(|e| AppError::Usage(e.to_string()))?;
+    let (notices, printer_rx) = broadcast::channel(65_536);
+    let (writer, writer_thread) = StoreWriter::spawn(&config.store, config.fsync, notices)
+        .map_err(|e| store_usage_error(&config.store, e))?;
+    if !config.addr.ip().is_loopback() {
+        eprintln!(
+            "hookcatch: warning: listening on {} — anyone on your network can post to it and read nothing, \
+             but what they send is stored and shown",
+            config.addr.ip()
+        );
+    }
+    let url = listener.url();
+    eprintln!(
+        "hookcatch: listening on {url} (store: {})",
+        config.store.describe()
+    );
+    let printer = if headless {
+        Some(
+            crate::headless::spawn_printer(config.store.clone(), config.auth.clone(), printer_rx)
+                .context("cannot start the output thread")?,
+        )
+    } else {
+        drop(printer_rx);
+        None
+    };
+
+    let settings = Arc::new(CaptureSettings {
+        response: config.response.clone(),
+        limits: config.limits.clone(),
+        auth: config.auth.clone(),
+        enforce_auth: config.enforce_auth,
+    });
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(listener.serve(settings, writer.clone(), shutdown.clone()));
+    let signals = shutdown.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        signals.cancel();
+    });
+    let ui_result = if headless {
+        shutdown.cancelled().await;
+        eprintln!("hookcatch: stopping (finishing requests in flight)");
+        Ok(())
+    } else {
+        let ctx = crate::tui::TuiContext {
+            listen_url: url,
+            store: config.store.clone(),
+            writer: writer.clone(),
+            notices: writer.notices().subscribe(),
+            auth: config.auth.clone(),
+            theme: config.theme.clone(),
+            shutdown: shutdown.clone(),
+        };
+        crate::tui::run(ctx).await
+    };
+    shutdown.cancel();
+    let _ = server.await;
+    drop(writer);
+    // Both joins wait for work that is already bounded: pending commits, then output.
+    tokio::task::spawn_blocking(move || {
+        writer_thread.join();
+        if let Some(printer) = printer {
+            let _ = printer.join();
+        }
+    })
+    .await
+    .ok();
+    ui_result.map_err(AppError::Failed)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn store_usage_error(location: &Location, e: StoreError) -> AppError {
+    AppError::Usage(format!(
+        "{e}\n  hint: pass --store PATH to a writable file, or --ephemeral to keep requests in memory (store: {})",
+        location.describe()
+    ))
+}
+
+/// Ctrl-C (outside raw mode) or SIGTERM.
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Open an existing store for a read or delete command.
+fn open_existing(
+    global: &GlobalArgs,
+) -> Result<(rusqlite::Connection, AuthConfig, Location), AppError> {
+    let config = config::load(global, &ListenArgs::default())?;
+    if !config.store.exists() {
+        return Err(AppError::Usage(format!(
+            "no store at {}: nothing captured yet (run `hookcatch` first, or pass --store PATH)",
+            config.store.describe()
+        )));
+    }
+    let conn = config
+        .store
+        .open_reader()
+        .map_err(|e| store_usage_error(&config.store, e))?;
+    Ok((conn, config.auth, config.store))
+}
+
+fn parse_id(text: &str) -> Result<RequestId, AppError> {
+    text.trim_start_matches('#')
+        .parse::<RequestId>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| {
+            AppError::Usage(format!(
+                "{text:?} is not a request id (ids are positive numbers, see `hookcatch list`)"
+            ))
+        })
+}
+
+fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
+    let (conn, auth, _) = open_existing(global)?;
+    let limit = args.limit.unwrap_or(50);
+    let summaries = query::recent(&conn, limit).context("cannot read the store")?;
+    let mut out = String::new();
+    if !args.json {
+        out.push_str(&format!(
+            "{:>6}  {:<19}  {:<7} {:<32} {:>6} {:>9}  {:<28} {}\n",
+            "ID", "TIME (UTC)", "METHOD", "PATH", "STATUS", "SIZE", "EVENT", "AUTH"
+        ));
+    }
+    for summary in summaries {
+        let Some(stored) = query::get(&conn, summary.id).context("cannot read the store")? else {
+            continue;
+        };
+        let inspection = inspect::inspect(&stored.request, &auth, stored.request.received_at);
+        if args.json {
+            out.push_str(&request_json(&stored, &inspection).to_string());
+            out.push('\n');
+            continue;
+        }
+        let event = inspection.event.as_ref().map_or_else(
+            || "-".to_string(),
+            |e| format!("{}/{}", e.provider.as_str(), e.kind),
+        );
+        let dup = stored
+            .duplicate_of
+            .map_or(String::new(), |d| format!(" dup of #{d}"));
+        out.push_str(&format!(
+            "{:>6}  {:<19}  {:<7} {:<32} {:>6} {:>9}  {:<28} {}{}\n",
+            summary.id,
+            summary.received_at.format("%Y-%m-%d %H:%M:%S"),
+            sanitize(&summary.method),
+            clip(&sanitize(stored.request.path()), 32),
+            summary.status.map_or("-".into(), |s| s.to_string()),
+            human_size(summary.body_size),
+            clip(&sanitize(&event), 28),
+            inspection.auth.verdict.as_str(),
+            dup,
+        ));
+    }
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut clipped: String = text.chars().take(width.saturating_sub(1)).collect();
+    clipped.push('…');
+    clipped
+}
+
+fn show(global: &GlobalArgs, args: &ShowArgs) -> Result<ExitCode, AppError> {
+    let id = parse_id(&args.id)?;
+    let (conn, auth, location) = open_existing(global)?;
+    let Some(stored) = query::get(&conn, id).context("cannot read the store")? else {
+        eprintln!("hookcatch: no request #{id} in {}", location.describe());
+        return Ok(ExitCode::from(1));
+    };
+    let inspection = inspect::inspect(&stored.request, &auth, stored.request.received_at);
+    if args.json {
+        println!("{}", request_json(&stored, &inspection));
+    } else {
+        print!("{}", request_text(&stored, &inspection));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn delete(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode, AppError> {
+    let ids = args
+        .ids
+        .iter()
+        .map(|s| parse_id(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (conn, _, _) = open_existing(global)?;
+    let deleted = if args.all {
+        query::delete_all(&conn)
+    } else {
+        query::delete(&conn, &ids)
+    }
+    .context("cannot delete from the store")?;
+    eprintln!(
+        "hookcatch: deleted {deleted} request{}",
+        if deleted == 1 { "" } else { "s" }
+    );
+    if !args.all && deleted < ids.len() {
+        eprintln!(
+            "hookcatch: {} of the ids given did not exist",
+            ids.len() - deleted
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,279 @@
+//! Accept loop and per-request handling on hyper 1.x.
+//!
+//! A request is read whole (within `--max-body` and the body timeout), handed
+//! to the store writer, and answered only once its transaction has committed.
+//! Whatever a client sends, the worst outcome is an error answer and a record
+//! of what went wrong; the accept loop never stops for a client's sake.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use chrono::Utc;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use super::respond::Planned;
+use crate::config::{Limits, ResponseConfig};
+use crate::inspect::{self, AuthConfig, Verdict};
+use crate::model::{CapturedRequest, HeaderField, Outcome};
+use crate::store::{NewRequest, StoreWriter};
+
+/// How long in-flight requests get to finish after Ctrl-C or SIGTERM.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Everything the request path needs, shared by all connections.
+pub struct CaptureSettings {
+    pub response: ResponseConfig,
+    pub limits: Limits,
+    pub auth: AuthConfig,
+    pub enforce_auth: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    #[error(
+        "port {port} on {ip} is already in use; pick another with --port N (0 picks a free one)"
+    )]
+    InUse { ip: std::net::IpAddr, port: u16 },
+    #[error("cannot listen on {addr}: {source}{hint}")]
+    Other {
+        addr: SocketAddr,
+        source: std::io::Error,
+        hint: &'static str,
+    },
+}
+
+/// A bound listening socket, not yet serving.
+pub struct Listener {
+    tcp: TcpListener,
+    pub local_addr: SocketAddr,
+}
+
+impl Listener {
+    pub async fn bind(addr: SocketAddr) -> Result<Listener, BindError> {
+        let tcp = TcpListener::bind(addr)
+            .await
+            .map_err(|source| match source.kind() {
+                std::io::ErrorKind::AddrInUse => BindError::InUse {
+                    ip: addr.ip(),
+                    port: addr.port(),
+                },
+                std::io::ErrorKind::PermissionDenied => BindError::Other {
+                    addr,
+                    source,
+                    hint: " (ports below 1024 need privileges; try --port 9797)",
+                },
+                _ => BindError::Other {
+                    addr,
+                    source,
+                    hint: " (is --bind an address of this machine?)",
+                },
+            })?;
+        let local_addr = tcp.local_addr().map_err(|source| BindError::Other {
+            addr,
+            source,
+            hint: "",
+        })?;
+        Ok(Listener { tcp, local_addr })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// Serve until `shutdown` is cancelled, then let in-flight requests finish
+    /// (bounded by a grace period).
+    pub async fn serve(
+        self,
+        settings: Arc<CaptureSettings>,
+        writer: StoreWriter,
+        shutdown: CancellationToken,
+    ) {
+        let mut builder = Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(settings.limits.header_timeout)
+            .max_headers(settings.limits.max_headers)
+            .max_buf_size(settings.limits.max_header_bytes)
+            .keep_alive(true);
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .max_header_list_size(settings.limits.max_header_bytes as u32);
+        let graceful = GracefulShutdown::new();
+
+        loop {
+            let (stream, remote) = tokio::select! {
+                () = shutdown.cancelled() => break,
+                accepted = self.tcp.accept() => match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        // Out of file descriptors and the like: a pause, not a crash.
+                        eprintln!("hookcatch: accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+            };
+            let _ = stream.set_nodelay(true);
+            let settings = settings.clone();
+            let writer = writer.clone();
+            let service =
+                service_fn(move |req| handle(req, remote, settings.clone(), writer.clone()));
+            let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            let conn = graceful.watch(conn.into_owned());
+            tokio::spawn(async move {
+                // Malformed requests end here: hyper has answered 400 and closed.
+                let _ = conn.await;
+            });
+        }
+        drop(self.tcp);
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+    }
+}
+
+/// The target as sent: origin-form path and query, or the absolute URI a
+/// proxy-style client sent; HTTP/2 carries only path and query.
+fn request_target(parts: &http::request::Parts) -> String {
+    let uri = &parts.uri;
+    if parts.version != http::Version::HTTP_2 && uri.authority().is_some() {
+        return uri.to_string();
+    }
+    uri.path_and_query()
+        .map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string())
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    remote: SocketAddr,
+    settings: Arc<CaptureSettings>,
+    writer: StoreWriter,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let started = Instant::now();
+    let received_at = Utc::now();
+    let (parts, body) = req.into_parts();
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let (body, outcome) = read_body(body, declared, &settings.limits, started).await;
+    let mut captured = CapturedRequest {
+        id: 0,
+        received_at,
+        remote_addr: remote.to_string(),
+        method: parts.method.as_str().to_string(),
+        target: request_target(&parts),
+        http_version: format!("{:?}", parts.version),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| HeaderField::new(name.as_str(), value.as_bytes()))
+            .collect(),
+        body_size: match &outcome {
+            Outcome::TooLarge { seen, .. } => *seen,
+            _ => body.len() as u64,
+        },
+        body,
+        outcome,
+        response: None,
+    };
+
+    let (verdict, event) = inspect::inspect_summary(&captured, &settings.auth, received_at);
+    let planned = plan(&captured, &settings, verdict.verdict);
+    captured.response = Some(planned.record());
+    let dup_key = inspect::event::idempotency_key(&captured);
+    let new = NewRequest::from_captured(captured, started, planned.delay, event.as_ref(), dup_key);
+
+    match writer.insert(new).await {
+        Ok(_) => {
+            if !planned.delay.is_zero() {
+                tokio::time::sleep(planned.delay).await;
+            }
+            Ok(planned.into_response())
+        }
+        Err(e) => {
+            // Never 2xx for what was not stored; the writer tells watchers why.
+            let message = format!("hookcatch could not store this request: {e}");
+            Ok(Planned::error(503, &message, json!({})).into_response())
+        }
+    }
+}
+
+/// Decide the answer: limits first, then `--enforce-auth`, then the default.
+fn plan(captured: &CapturedRequest, settings: &CaptureSettings, verdict: Verdict) -> Planned {
+    match &captured.outcome {
+        Outcome::TooLarge { declared, seen } => Planned::error(
+            413,
+            "request body too large",
+            json!({ "limit": settings.limits.max_body, "declared": declared, "seen": seen }),
+        )
+        .closing(),
+        Outcome::Incomplete { reason } => Planned::error(408, reason, json!({})).closing(),
+        Outcome::Complete
+            if settings.enforce_auth && matches!(verdict, Verdict::Invalid | Verdict::Missing) =>
+        {
+            Planned::error(401, "unauthorized", json!({ "auth": verdict.as_str() }))
+        }
+        Outcome::Complete => Planned::default_answer(&settings.response),
+    }
+}
+
+/// Read the whole body within the size limit and the body deadline.
+async fn read_body(
+    mut body: Incoming,
+    declared: Option<u64>,
+    limits: &Limits,
+    started: Instant,
+) -> (Vec<u8>, Outcome) {
+    if let Some(declared) = declared.filter(|d| *d > limits.max_body) {
+        // Refuse before reading (and before hyper sends 100 Continue).
+        return (
+            Vec::new(),
+            Outcome::TooLarge {
+                declared: Some(declared),
+                seen: 0,
+            },
+        );
+    }
+    let deadline = tokio::time::Instant::from_std(started) + limits.body_timeout;
+    let mut bytes = Vec::with_capacity(declared.unwrap_or(0).min(limits.max_body) as usize);
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => {
+                let reason = format!(
+                    "body not complete after {} s ({} bytes arrived)",
+                    limits.body_timeout.as_secs(),
+                    bytes.len()
+                );
+                return (bytes, Outcome::Incomplete { reason });
+            }
+            Ok(None) => return (bytes, Outcome::Complete),
+            Ok(Some(Err(e))) => {
+                let reason = format!("client went away mid-body after {} bytes: {e}", bytes.len());
+                return (bytes, Outcome::Incomplete { reason });
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        // Trailers carry no body bytes; they are not kept.
+        if let Ok(data) = frame.into_data() {
+            let seen = bytes.len() as u64 + data.len() as u64;
+            if seen > limits.max_body {
+                return (Vec::new(), Outcome::TooLarge { declared, seen });
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+}

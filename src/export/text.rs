@@ -1,0 +1,77 @@
+//! The human form of `hookcatch show`: request line, headers, body, then what
+//! inspection found. Everything captured is sanitized before it is printed.
+
+use std::fmt::Write as _;
+
+use crate::inspect::Inspection;
+use crate::store::StoredRequest;
+use crate::text::{sanitize, sanitize_multiline};
+
+pub fn request_text(stored: &StoredRequest, inspection: &Inspection) -> String {
+    let req = &stored.request;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "#{} {} from {} ({})",
+        req.id,
+        req.received_at.format("%Y-%m-%d %H:%M:%S%.3f UTC"),
+        sanitize(&req.remote_addr),
+        req.outcome.label()
+    );
+    let _ = writeln!(
+        out,
+        "{} {} {}",
+        sanitize(&req.method),
+        sanitize(&req.target),
+        req.http_version
+    );
+    for h in &req.headers {
+        let _ = writeln!(out, "{}: {}", sanitize(&h.name), sanitize(&h.value_str()));
+    }
+    let _ = writeln!(out);
+    let body = inspection.body.to_text();
+    if !body.is_empty() {
+        let _ = writeln!(out, "{}", sanitize_multiline(&body));
+    }
+    for note in &inspection.body.notes {
+        let _ = writeln!(out, "[body: {}]", sanitize(note));
+    }
+    let _ = writeln!(out, "\n--");
+    if let Some(resp) = &req.response {
+        let _ = writeln!(out, "answered {} in {:.1} ms", resp.status, resp.latency_ms);
+    }
+    let auth = &inspection.auth;
+    let _ = writeln!(
+        out,
+        "auth: {} {} ({})",
+        auth.scheme,
+        auth.verdict.as_str(),
+        sanitize(&auth.detail)
+    );
+    for line in &auth.diagnosis {
+        let _ = writeln!(out, "  {}", sanitize(line));
+    }
+    match &inspection.event {
+        Some(event) => {
+            let _ = writeln!(
+                out,
+                "event: {} {}",
+                event.provider.as_str(),
+                sanitize(&event.summary)
+            );
+            for problem in &event.problems {
+                let _ = writeln!(out, "  problem: {}", sanitize(problem));
+            }
+        }
+        None => {
+            let _ = writeln!(out, "event: not recognised");
+        }
+    }
+    if let Some(first) = stored.duplicate_of {
+        let _ = writeln!(out, "duplicate of #{first} (same idempotency key: a retry)");
+    }
+    if let Some(slow) = &inspection.slow_answer {
+        let _ = writeln!(out, "slow answer: {}", sanitize(slow));
+    }
+    out
+}

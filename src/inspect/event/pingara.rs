@@ -1,0 +1,382 @@
+//! Pingara, checked against its webhook guide (seed/pingara-webhook-integration.txt).
+//!
+//! Every event carries `event`, `timestamp` and `monitor{id,name,url}`
+//! (`status`, `region` optional), with `organization` optional. Per event:
+//!
+//! | event               | incident                                       | other          |
+//! |---------------------|------------------------------------------------|----------------|
+//! | incident.created    | id, status, startedAt; resolvedAt null         |                |
+//! | incident.resolved   | id, status, startedAt, resolvedAt, duration    |                |
+//! | incident.updated    | id, status (notes when sent)                   |                |
+//! | monitor.degraded    | optional (performance metrics)                 |                |
+//! | monitor.recovered   | optional (previous and current metrics)        |                |
+//! | ssl.expiring        | optional                                       | ssl{daysUntilExpiry, expiresAt, issuer} |
+//! | monitor.paused      | none: one sent is a problem                    |                |
+//! | monitor.resumed     | none: one sent is a problem                    |                |
+//!
+//! The guide gives no example for updated, degraded and recovered, so nothing
+//! undocumented is required there; whatever is sent is type-checked.
+
+use serde_json::{Map, Value};
+
+use super::shape::{self, Shape, Want, clip, text_at};
+use super::{Ctx, Event, Provider};
+
+/// The eight event types the guide lists.
+pub(crate) const EVENTS: [&str; 8] = [
+    "incident.created",
+    "incident.resolved",
+    "incident.updated",
+    "monitor.degraded",
+    "monitor.recovered",
+    "ssl.expiring",
+    "monitor.paused",
+    "monitor.resumed",
+];
+
+/// The guide's own authentication header.
+pub(crate) fn by_header(ctx: &Ctx<'_>) -> bool {
+    ctx.has_header("x-pingara-secret")
+}
+
+/// Pingara's body shape: an `event` string, a `timestamp`, and a `monitor`,
+/// `incident` or `ssl` object.
+pub(crate) fn by_shape(ctx: &Ctx<'_>) -> bool {
+    let Some(obj) = ctx.json().and_then(Value::as_object) else {
+        return false;
+    };
+    obj.get("event").is_some_and(Value::is_string)
+        && obj.contains_key("timestamp")
+        && ["monitor", "incident", "ssl"]
+            .iter()
+            .any(|k| obj.get(*k).is_some_and(Value::is_object))
+}
+
+pub(crate) fn decode(ctx: &Ctx<'_>) -> Event {
+    let Some(root) = ctx.json() else {
+        let mut ev = Event::new(Provider::Pingara, "unknown");
+        ev.problems.extend(ctx.body_problem());
+        ev.summary = shape::summary(&["unknown", "body is not a Pingara JSON event"]);
+        return ev;
+    };
+    let Some(obj) = root.as_object() else {
+        let mut ev = Event::new(Provider::Pingara, "unknown");
+        ev.problems.push(format!(
+            "expected a JSON object, got {}",
+            shape::type_name(root)
+        ));
+        ev.summary = shape::summary(&["unknown", "body is not a JSON object"]);
+        return ev;
+    };
+    let mut s = Shape::default();
+    let event = s.req(obj, "event", Want::Str).and_then(Value::as_str);
+    let mut ev = Event::new(Provider::Pingara, event.unwrap_or("unknown"));
+    s.req(obj, "timestamp", Want::Time);
+    if let Some(m) = s.req(obj, "monitor", Want::Obj).and_then(Value::as_object) {
+        for f in ["id", "name", "url"] {
+            s.req(m, &format!("monitor.{f}"), Want::Str);
+        }
+        s.opt(m, "monitor.status", Want::Str);
+        s.opt(m, "monitor.region", Want::Str);
+    }
+    if let Some(org) = s
+        .opt(obj, "organization", Want::Obj)
+        .and_then(Value::as_object)
+    {
+        s.opt(org, "organization.id", Want::Str);
+        s.opt(org, "organization.name", Want::Str);
+    }
+    match event {
+        Some(e) if EVENTS.contains(&e) => check_event(&mut s, obj, e),
+        Some(e) => {
+            s.push(format!(
+                "unknown event type \"{}\": Pingara sends {}",
+                clip(e, 60),
+                EVENTS.join(", ")
+            ));
+            check_event(&mut s, obj, "");
+        }
+        None => check_event(&mut s, obj, ""),
+    }
+    ev.problems = s.into_problems();
+    ev.summary = summarise(root, &ev.kind);
+    shape::collect_fields(root, FIELDS, &mut ev.fields);
+    ev
+}
+
+/// Event-specific checks; `event` is "" when unknown (everything lenient).
+fn check_event(s: &mut Shape, obj: &Map<String, Value>, event: &str) {
+    let paused = matches!(event, "monitor.paused" | "monitor.resumed");
+    let required: &[&str] = match event {
+        "incident.created" => &["id", "status", "startedAt"],
+        "incident.resolved" => &["id", "status", "startedAt", "resolvedAt", "duration"],
+        "incident.updated" => &["id", "status"],
+        _ => &[],
+    };
+    let incident_needed = event.starts_with("incident.");
+    if paused {
+        if obj.get("incident").is_some_and(|v| !v.is_null()) {
+            s.push(format!(
+                "unexpected field `incident` on {event}: the guide sends no incident data"
+            ));
+        }
+    } else if let Some(inc) = s
+        .check(
+            obj,
+            "incident",
+            Want::Obj,
+            incident_needed,
+            !incident_needed,
+        )
+        .and_then(Value::as_object)
+    {
+        check_incident(s, inc, event, required);
+    }
+    let need_ssl = event == "ssl.expiring";
+    let ssl = s.check(obj, "ssl", Want::Obj, need_ssl, !need_ssl);
+    if let Some(ssl) = ssl.and_then(Value::as_object) {
+        let need = event == "ssl.expiring";
+        s.check(ssl, "ssl.daysUntilExpiry", Want::Num, need, false);
+        s.check(ssl, "ssl.expiresAt", Want::Time, need, false);
+        s.check(ssl, "ssl.issuer", Want::Str, need, false);
+    }
+    // Degraded and recovered events may carry metrics at the top level.
+    if let Some(m) = s.opt(obj, "metrics", Want::Obj).and_then(Value::as_object) {
+        check_metrics(s, m, "metrics");
+    }
+}
+
+fn check_incident(s: &mut Shape, inc: &Map<String, Value>, event: &str, required: &[&str]) {
+    const FIELDS: [(&str, Want); 9] = [
+        ("id", Want::Str),
+        ("status", Want::Str),
+        ("startedAt", Want::Time),
+        ("resolvedAt", Want::Time),
+        ("duration", Want::Num),
+        ("errorType", Want::Str),
+        ("errorMessage", Want::Str),
+        ("affectedRegions", Want::StrArr),
+        ("notes", Want::Text),
+    ];
+    for (name, want) in FIELDS {
+        let need = required.contains(&name);
+        // Null means "not yet" for resolvedAt and duration until the incident resolves.
+        let nullable = !need && matches!(name, "resolvedAt" | "duration");
+        s.check(inc, &format!("incident.{name}"), want, need, nullable);
+    }
+    if event == "incident.created" && inc.get("resolvedAt").is_some_and(|v| !v.is_null()) {
+        s.push("`incident.resolvedAt` is set on incident.created: the guide sends null until the incident resolves");
+    }
+    if event == "incident.resolved" {
+        let time = |k: &str| {
+            inc.get(k)
+                .and_then(Value::as_str)
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        };
+        if let (Some(start), Some(end)) = (time("startedAt"), time("resolvedAt"))
+            && end < start
+        {
+            s.push("`incident.resolvedAt` is before `incident.startedAt`");
+        }
+        if inc
+            .get("duration")
+            .and_then(Value::as_f64)
+            .is_some_and(|d| d < 0.0)
+        {
+            s.push("`incident.duration` is negative");
+        }
+    }
+    for key in ["metrics", "previousMetrics", "currentMetrics"] {
+        let path = format!("incident.{key}");
+        if let Some(m) = s.opt(inc, &path, Want::Obj).and_then(Value::as_object) {
+            check_metrics(s, m, &path);
+        }
+    }
+}
+
+/// The guide's metric numbers; `statusCode` is null when no answer came.
+/// A `previous`/`current` pair (recovered) is checked one level down.
+fn check_metrics(s: &mut Shape, m: &Map<String, Value>, path: &str) {
+    check_metric_numbers(s, m, path);
+    for key in ["previous", "current"] {
+        let sub = format!("{path}.{key}");
+        if let Some(inner) = s.opt(m, &sub, Want::Obj).and_then(Value::as_object) {
+            check_metric_numbers(s, inner, &sub);
+        }
+    }
+}
+
+fn check_metric_numbers(s: &mut Shape, m: &Map<String, Value>, path: &str) {
+    const NUMBERS: [&str; 6] = [
+        "dnsLookupTime",
+        "tcpConnectTime",
+        "tlsHandshakeTime",
+        "ttfb",
+        "totalDuration",
+        "responseSize",
+    ];
+    for name in NUMBERS {
+        s.opt(m, &format!("{path}.{name}"), Want::Num);
+    }
+    s.nullable(m, &format!("{path}.statusCode"), Want::Num);
+}
+
+const FIELDS: &[&str] = &[
+    "event",
+    "timestamp",
+    "monitor.id",
+    "monitor.name",
+    "monitor.url",
+    "monitor.status",
+    "monitor.region",
+    "incident.id",
+    "incident.status",
+    "incident.startedAt",
+    "incident.resolvedAt",
+    "incident.duration",
+    "incident.errorType",
+    "incident.errorMessage",
+    "incident.affectedRegions",
+    "incident.notes",
+    "incident.metrics.totalDuration",
+    "incident.metrics.ttfb",
+    "incident.metrics.statusCode",
+    "ssl.daysUntilExpiry",
+    "ssl.expiresAt",
+    "ssl.issuer",
+    "organization.id",
+    "organization.name",
+];
+
+fn summarise(root: &Value, kind: &str) -> String {
+    let name = text_at(root, "monitor.name")
+        .or_else(|| text_at(root, "monitor.id"))
+        .unwrap_or_else(|| "unknown monitor".into());
+    let status = text_at(root, "monitor.status");
+    let named = |default: &str| {
+        format!(
+            "{name} {}",
+            status.clone().unwrap_or_else(|| default.into())
+        )
+    };
+    let parts: Vec<String> = match kind {
+        "incident.created" => vec![kind.into(), named("down"), failure(root)],
+        "incident.resolved" => {
+            let secs = shape::at(root, "incident.duration")
+                .and_then(Value::as_f64)
+                .or_else(|| elapsed(root));
+            let after = secs.map(|d| format!("after {}", shape::duration_text(d)));
+            vec![kind.into(), named("up"), after.unwrap_or_default()]
+        }
+        "incident.updated" => {
+            let status = text_at(root, "incident.status").map(|s| format!("status {s}"));
+            let notes = shape::str_at(root, "incident.notes").map(|n| clip(n, 60));
+            vec![
+                kind.into(),
+                name,
+                status.unwrap_or_default(),
+                notes.unwrap_or_default(),
+            ]
+        }
+        "monitor.degraded" | "monitor.recovered" => vec![kind.into(), name, metrics_text(root)],
+        "ssl.expiring" => vec![kind.into(), name, ssl_text(root)],
+        _ => vec![kind.into(), name],
+    };
+    shape::summary(&parts)
+}
+
+/// `timeout in us-east-1, eu-west-1`.
+fn failure(root: &Value) -> String {
+    let what =
+        text_at(root, "incident.errorType").or_else(|| text_at(root, "incident.errorMessage"));
+    let regions: Vec<String> = shape::at(root, "incident.affectedRegions")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().take(8).filter_map(shape::scalar_text).collect())
+        .unwrap_or_default();
+    let regions = if regions.is_empty() {
+        text_at(root, "monitor.region")
+    } else {
+        Some(regions.join(", "))
+    };
+    match (what, regions) {
+        (Some(w), Some(r)) => format!("{w} in {r}"),
+        (Some(w), None) => w,
+        (None, Some(r)) => format!("in {r}"),
+        (None, None) => String::new(),
+    }
+}
+
+fn elapsed(root: &Value) -> Option<f64> {
+    let time =
+        |p| shape::str_at(root, p).and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+    let (start, end) = (time("incident.startedAt")?, time("incident.resolvedAt")?);
+    Some((end - start).num_milliseconds() as f64 / 1000.0)
+}
+
+/// `total 3400 ms, ttfb 1200 ms` from the first metrics object found.
+fn metrics_text(root: &Value) -> String {
+    let m = [
+        "incident.metrics.current",
+        "incident.metrics",
+        "metrics.current",
+        "metrics",
+    ]
+    .iter()
+    .find_map(|p| shape::at(root, p).filter(|v| v.is_object()));
+    let Some(m) = m else { return String::new() };
+    [("totalDuration", "total"), ("ttfb", "ttfb")]
+        .iter()
+        .filter_map(|(k, label)| {
+            m.get(k)
+                .and_then(Value::as_f64)
+                .map(|n| format!("{label} {n} ms"))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `14 days left (Let's Encrypt Authority X3)`.
+fn ssl_text(root: &Value) -> String {
+    let days = shape::at(root, "ssl.daysUntilExpiry").and_then(Value::as_f64);
+    let left = match days {
+        Some(d) if d < 0.0 => format!("expired {} ago", plural_days(-d)),
+        Some(d) => format!("{} left", plural_days(d)),
+        None => String::new(),
+    };
+    match text_at(root, "ssl.issuer") {
+        Some(issuer) if left.is_empty() => format!("({issuer})"),
+        Some(issuer) => format!("{left} ({issuer})"),
+        None => left,
+    }
+}
+
+fn plural_days(d: f64) -> String {
+    if d.fract() == 0.0 && d < 1e15 {
+        shape::plural(d as u64, "day")
+    } else {
+        format!("{d} days")
+    }
+}
+
+/// `incident.id` + `event`, as the guide dedupes, for the once-per-incident
+/// events. `incident.updated` can repeat for one incident and monitor/ssl
+/// events have no incident, so those add the `timestamp` (from `incident.id`,
+/// else `monitor.id`); without a timestamp there is no safe key.
+pub(crate) fn key(ctx: &Ctx<'_>) -> Option<String> {
+    let root = ctx.json()?;
+    let event = root.get("event")?.as_str().filter(|e| !e.is_empty())?;
+    let once = event.starts_with("incident.") && event != "incident.updated";
+    let event = shape::bounded_key(event.into());
+    let incident = shape::at(root, "incident.id").and_then(shape::key_part);
+    if once && let Some(id) = &incident {
+        return Some(format!("{id}:{event}"));
+    }
+    let id = incident.or_else(|| shape::at(root, "monitor.id").and_then(shape::key_part))?;
+    let ts = root.get("timestamp").and_then(shape::key_part)?;
+    Some(format!("{id}:{event}:{ts}"))
+}
+
+#[cfg(test)]
+mod problem_tests;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,159 @@
+//! The request as the decoders see it: the body parsed once (JSON, a form, a
+//! form whose `payload` is JSON, or why it is none of these) and header
+//! lookups that ignore case and invalid UTF-8.
+
+use serde_json::Value;
+
+use crate::model::CapturedRequest;
+
+/// The request with its body parsed once.
+pub(crate) struct Ctx<'a> {
+    pub req: &'a CapturedRequest,
+    pub body: Body,
+}
+
+/// What the body turned out to be.
+pub(crate) enum Body {
+    Empty,
+    /// The body is a JSON document.
+    Json(Value),
+    /// A form body whose `payload` field holds JSON (GitHub's form content
+    /// type, Slack interactivity).
+    FormJson(Value),
+    /// A form body without a JSON `payload` (Slack slash commands).
+    Form(Vec<(String, String)>),
+    /// Not JSON: the parser's message, with line and column.
+    Invalid(String),
+}
+
+/// Form fields beyond this many are ignored.
+const MAX_FORM_FIELDS: usize = 256;
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(req: &'a CapturedRequest) -> Self {
+        Ctx {
+            req,
+            body: parse_body(req),
+        }
+    }
+
+    /// First value of a header that is valid UTF-8, trimmed.
+    pub(crate) fn header(&self, name: &str) -> Option<&'a str> {
+        header_of(self.req, name)
+    }
+
+    pub(crate) fn has_header(&self, name: &str) -> bool {
+        self.req
+            .headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The JSON document, from the body or a form's `payload` field.
+    pub(crate) fn json(&self) -> Option<&Value> {
+        match &self.body {
+            Body::Json(v) | Body::FormJson(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn form(&self, name: &str) -> Option<&str> {
+        match &self.body {
+            Body::Form(pairs) => pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Why there is no JSON to read, for a sender that documents JSON.
+    pub(crate) fn body_problem(&self) -> Option<String> {
+        match &self.body {
+            Body::Json(_) | Body::FormJson(_) => None,
+            Body::Empty => Some("empty body: expected a JSON document".into()),
+            Body::Form(_) => Some("form-encoded body without a JSON `payload` field".into()),
+            Body::Invalid(e) => Some(e.clone()),
+        }
+    }
+}
+
+fn header_of<'r>(req: &'r CapturedRequest, name: &str) -> Option<&'r str> {
+    req.headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case(name))
+        .find_map(|h| std::str::from_utf8(&h.value).ok())
+        .map(str::trim)
+}
+
+fn parse_body(req: &CapturedRequest) -> Body {
+    if req.body.iter().all(u8::is_ascii_whitespace) {
+        return Body::Empty;
+    }
+    let is_form = header_of(req, "content-type").is_some_and(|ct| {
+        ct.trim()
+            .to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded")
+    });
+    if is_form {
+        let pairs = parse_form(&req.body);
+        if let Some((_, payload)) = pairs.iter().find(|(k, _)| k == "payload") {
+            return match serde_json::from_str(payload) {
+                Ok(v) => Body::FormJson(v),
+                Err(e) => Body::Invalid(format!("invalid JSON in form field `payload`: {e}")),
+            };
+        }
+        return Body::Form(pairs);
+    }
+    // A UTF-8 byte order mark is not JSON, but some senders write one.
+    let json = req.body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&req.body);
+    match serde_json::from_slice(json) {
+        Ok(v) => Body::Json(v),
+        Err(e) => Body::Invalid(format!("invalid JSON: {e}")),
+    }
+}
+
+/// `application/x-www-form-urlencoded` pairs: `+` is a space, `%XX` a byte,
+/// invalid UTF-8 replaced.
+fn parse_form(body: &[u8]) -> Vec<(String, String)> {
+    body.split(|&b| b == b'&')
+        .filter(|part| !part.is_empty())
+        .take(MAX_FORM_FIELDS)
+        .map(|part| {
+            let (k, v) = match part.iter().position(|&b| b == b'=') {
+                Some(i) => (&part[..i], &part[i + 1..]),
+                None => (part, &[][..]),
+            };
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &[u8]) -> String {
+    fn hex(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok())
+    }
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let pair = s
+                    .get(i + 1)
+                    .copied()
+                    .and_then(hex)
+                    .zip(s.get(i + 2).copied().and_then(hex));
+                if let Some((hi, lo)) = pair {
+                    out.push(hi << 4 | lo);
+                    i += 2;
+                } else {
+                    out.push(b'%');
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

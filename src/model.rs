@@ -1,0 +1,148 @@
+//! The nouns every module shares: a captured request, the answer hookcatch gave,
+//! and how the capture ended. Raw bytes stay raw here; decoding is `inspect`'s job.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Monotonic id assigned by the store when a request is committed.
+pub type RequestId = i64;
+
+/// One header as it arrived. hyper lowercases names; the value keeps its bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeaderField {
+    pub name: String,
+    pub value: Vec<u8>,
+}
+
+impl HeaderField {
+    pub fn new(name: impl Into<String>, value: impl Into<Vec<u8>>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+
+    /// The value as text; invalid UTF-8 is replaced, never dropped.
+    pub fn value_str(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.value)
+    }
+}
+
+/// How the capture of a request ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The whole body arrived.
+    Complete,
+    /// The body passed `--max-body`; what arrived before the cut is not kept.
+    TooLarge { declared: Option<u64>, seen: u64 },
+    /// The client stalled or went away before the body was complete.
+    Incomplete { reason: String },
+}
+
+impl Outcome {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Complete => "complete",
+            Outcome::TooLarge { .. } => "too_large",
+            Outcome::Incomplete { .. } => "incomplete",
+        }
+    }
+}
+
+/// What hookcatch (or the forwarded app) answered, and how long it took.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CapturedResponse {
+    pub status: u16,
+    pub headers: Vec<HeaderField>,
+    pub body: Vec<u8>,
+    pub latency_ms: f64,
+}
+
+/// A request exactly as it arrived.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CapturedRequest {
+    pub id: RequestId,
+    pub received_at: DateTime<Utc>,
+    pub remote_addr: String,
+    pub method: String,
+    /// Path and query as sent, percent-encoding kept.
+    pub target: String,
+    pub http_version: String,
+    /// Every header in received order, duplicates kept.
+    pub headers: Vec<HeaderField>,
+    pub body: Vec<u8>,
+    /// Bytes seen on the wire (for a rejected body, how far it got).
+    pub body_size: u64,
+    pub outcome: Outcome,
+    pub response: Option<CapturedResponse>,
+}
+
+impl CapturedRequest {
+    /// The path part of the target (before `?`).
+    pub fn path(&self) -> &str {
+        self.target
+            .split_once('?')
+            .map_or(self.target.as_str(), |(p, _)| p)
+    }
+
+    /// The raw query string (after `?`), if any.
+    pub fn query(&self) -> Option<&str> {
+        self.target.split_once('?').map(|(_, q)| q)
+    }
+
+    /// First value of a header, case-insensitive, when it is valid UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case(name))
+            .find_map(|h| std::str::from_utf8(&h.value).ok())
+    }
+
+    /// Every header with this name, case-insensitive, in received order.
+    pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a HeaderField> {
+        self.headers
+            .iter()
+            .filter(move |h| h.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The body as text when it is valid UTF-8.
+    pub fn body_text(&self) -> Option<&str> {
+        std::str::from_utf8(&self.body).ok()
+    }
+
+    /// A request with only the essentials set; handy for tests and generators.
+    pub fn new(method: &str, target: &str, headers: Vec<HeaderField>, body: Vec<u8>) -> Self {
+        Self {
+            id: 0,
+            received_at: DateTime::<Utc>::UNIX_EPOCH,
+            remote_addr: "127.0.0.1:0".into(),
+            method: method.into(),
+            target: target.into(),
+            http_version: "HTTP/1.1".into(),
+            body_size: body.len() as u64,
+            headers,
+            body,
+            outcome: Outcome::Complete,
+            response: None,
+        }
+    }
+}
+
+/// What the store tells everyone who watches it, after the fact.
+/// Small on purpose: watchers read what they need from the store.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    /// A request was committed.
+    Captured(RequestId),
+    /// A stored request changed (its response or deliveries).
+    Updated(RequestId),
+    /// Requests were deleted.
+    Deleted,
+    /// The store could not be written; requests are answered 503 meanwhile.
+    StoreFailed(String),
+    /// Writes succeed again after a failure.
+    StoreRecovered,
+}

@@ -1,0 +1,164 @@
+//! The durable store: SQLite in WAL mode, one writer thread with group commit,
+//! any number of readers (in this process or another: `hookcatch list` works
+//! while a listener runs).
+
+pub mod codec;
+pub mod query;
+pub mod schema;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use query::{RequestSummary, StoredRequest};
+pub use writer::{NewRequest, StoreWriter};
+
+/// How long a connection waits on another's lock before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the store at {path}: {source}")]
+    Open {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Schema(#[from] schema::SchemaError),
+    #[error("store write failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the store writer has stopped")]
+    WriterGone,
+}
+
+/// Where the database lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    File(PathBuf),
+    /// `--ephemeral`: a shared-cache in-memory database, gone when the process ends.
+    Memory(String),
+}
+
+impl Location {
+    /// A fresh in-memory location, unique within this process.
+    pub fn ephemeral() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        Location::Memory(format!(
+            "file:hookcatch-mem-{}-{n}?mode=memory&cache=shared",
+            std::process::id()
+        ))
+    }
+
+    /// The platform data directory's `hookcatch.db`.
+    pub fn default_file() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "hookcatch")
+            .map(|d| d.data_dir().join("hookcatch.db"))
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Location::File(p) => p.display().to_string(),
+            Location::Memory(_) => "ephemeral".into(),
+        }
+    }
+
+    pub fn exists(&self) -> bool {
+        match self {
+            Location::File(p) => p.exists(),
+            Location::Memory(_) => true,
+        }
+    }
+
+    /// Open for writing: creates the file (mode 0600) and its directory
+    /// (mode 0700), sets WAL and migrates.
+    pub fn open_writer(&self, fsync: bool) -> Result<Connection, StoreError> {
+        let mut conn = match self {
+            Location::File(path) => {
+                create_private_file(path)?;
+                Connection::open(path)?
+            }
+            Location::Memory(uri) => Connection::open_with_flags(uri, memory_flags())?,
+        };
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        if matches!(self, Location::File(_)) {
+            let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(StoreError::Sqlite(rusqlite::Error::InvalidQuery));
+            }
+            // NORMAL in WAL: a commit survives a crash or kill -9 of hookcatch
+            // (it is in the OS's hands), a power loss may take the last
+            // transactions since the previous checkpoint. FULL syncs every commit.
+            conn.pragma_update(None, "synchronous", if fsync { "FULL" } else { "NORMAL" })?;
+        }
+        schema::migrate(&mut conn)?;
+        Ok(conn)
+    }
+
+    /// Open for reading. A missing file is an error, never created here.
+    pub fn open_reader(&self) -> Result<Connection, StoreError> {
+        let mut conn = match self {
+            Location::File(path) => {
+                if !path.exists() {
+                    return Err(StoreError::Open {
+                        path: path.display().to_string(),
+                        source: std::io::Error::new(
+                            std::io::ErrorKind::NotFound,
+                            "no such file (nothing captured yet?)",
+                        ),
+                    });
+                }
+                Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?
+            }
+            Location::Memory(uri) => {
+                let conn = Connection::open_with_flags(uri, memory_flags())?;
+                // Shared-cache readers would otherwise take table locks the writer trips over.
+                conn.pragma_update(None, "read_uncommitted", true)?;
+                conn
+            }
+        };
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        schema::migrate(&mut conn)?;
+        Ok(conn)
+    }
+}
+
+fn memory_flags() -> OpenFlags {
+    OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+}
+
+/// Captured requests carry secrets: the database is private to its owner.
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    let open_err = |source| StoreError::Open {
+        path: path.display().to_string(),
+        source,
+    };
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder.create(dir).map_err(open_err)?;
+        }
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map_err(open_err)?;
+    Ok(())
+}

@@ -1,0 +1,191 @@
+//! Reads: the list (summaries, no bodies), one request whole, and deletes.
+//! `duplicate_of` is computed at read time from the idempotency key, so it
+//! stays right when the first copy of an event is deleted.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, Row, params, params_from_iter};
+
+use super::codec;
+use crate::model::{CapturedRequest, CapturedResponse, Outcome, RequestId};
+
+/// What the list needs of a request: no bodies, no headers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestSummary {
+    pub id: RequestId,
+    pub received_at: DateTime<Utc>,
+    pub method: String,
+    pub target: String,
+    pub body_size: u64,
+    pub outcome: Outcome,
+    pub status: Option<u16>,
+    pub latency_ms: Option<f64>,
+    pub provider: Option<String>,
+    pub event_type: Option<String>,
+    pub duplicate_of: Option<RequestId>,
+}
+
+/// A request read back whole, with what the store knows about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredRequest {
+    pub request: CapturedRequest,
+    pub duplicate_of: Option<RequestId>,
+}
+
+const DUPLICATE_OF: &str = "(SELECT MIN(d.id) FROM requests d WHERE r.dup_key IS NOT NULL AND d.dup_key = r.dup_key AND d.id < r.id)";
+
+fn summary_columns() -> String {
+    format!(
+        "r.id, r.received_at, r.method, r.target, r.body_size, r.outcome, r.resp_status, r.latency_ms,
+         r.provider, r.event_type, {DUPLICATE_OF}"
+    )
+}
+
+fn full_columns() -> String {
+    format!(
+        "r.id, r.received_at, r.remote_addr, r.method, r.target, r.http_version, r.headers, r.body,
+         r.body_size, r.outcome, r.resp_status, r.resp_headers, r.resp_body, r.latency_ms, {DUPLICATE_OF}"
+    )
+}
+
+pub fn count(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row("SELECT COUNT(*) FROM requests", [], |r| r.get::<_, i64>(0))
+        .map(|n| n as u64)
+}
+
+pub fn max_id(conn: &Connection) -> rusqlite::Result<RequestId> {
+    conn.query_row("SELECT COALESCE(MAX(id), 0) FROM requests", [], |r| {
+        r.get(0)
+    })
+}
+
+/// Every id, oldest first: the TUI keeps this (8 bytes a request) and loads
+/// rows only for what is visible.
+pub fn all_ids(conn: &Connection) -> rusqlite::Result<Vec<RequestId>> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM requests ORDER BY id")?;
+    stmt.query_map([], |r| r.get(0))?.collect()
+}
+
+/// Ids greater than `after`, oldest first.
+pub fn ids_after(conn: &Connection, after: RequestId) -> rusqlite::Result<Vec<RequestId>> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM requests WHERE id > ?1 ORDER BY id")?;
+    stmt.query_map([after], |r| r.get(0))?.collect()
+}
+
+/// The newest `limit` summaries, oldest first (like a log's tail).
+pub fn recent(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<RequestSummary>> {
+    let sql = format!(
+        "SELECT * FROM (SELECT {} FROM requests r ORDER BY r.id DESC LIMIT ?1) ORDER BY id",
+        summary_columns()
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    stmt.query_map([limit as i64], summary_from_row)?.collect()
+}
+
+/// Summaries for these ids, in the order given (missing ids are skipped).
+pub fn summaries(conn: &Connection, ids: &[RequestId]) -> rusqlite::Result<Vec<RequestSummary>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let sql = format!(
+            "SELECT {} FROM requests r WHERE r.id IN ({marks})",
+            summary_columns()
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows: Vec<RequestSummary> = stmt
+            .query_map(params_from_iter(chunk), summary_from_row)?
+            .collect::<Result<_, _>>()?;
+        rows.sort_by_key(|s| chunk.iter().position(|id| *id == s.id));
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// One request, whole.
+pub fn get(conn: &Connection, id: RequestId) -> rusqlite::Result<Option<StoredRequest>> {
+    let sql = format!("SELECT {} FROM requests r WHERE r.id = ?1", full_columns());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query_map([id], stored_from_row)?;
+    rows.next().transpose()
+}
+
+/// Whole requests with ids above `after`, oldest first, at most `limit`.
+pub fn after(
+    conn: &Connection,
+    after: RequestId,
+    limit: usize,
+) -> rusqlite::Result<Vec<StoredRequest>> {
+    let sql = format!(
+        "SELECT {} FROM requests r WHERE r.id > ?1 ORDER BY r.id LIMIT ?2",
+        full_columns()
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    stmt.query_map(params![after, limit as i64], stored_from_row)?
+        .collect()
+}
+
+/// Delete these ids; returns how many existed.
+pub fn delete(conn: &Connection, ids: &[RequestId]) -> rusqlite::Result<usize> {
+    let mut stmt = conn.prepare_cached("DELETE FROM requests WHERE id = ?1")?;
+    let mut n = 0;
+    for id in ids {
+        n += stmt.execute([id])?;
+    }
+    Ok(n)
+}
+
+pub fn delete_all(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.execute("DELETE FROM requests", [])
+}
+
+fn parse_time(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .map_or(DateTime::<Utc>::UNIX_EPOCH, |t| t.with_timezone(&Utc))
+}
+
+fn parse_outcome(text: &str) -> Outcome {
+    serde_json::from_str(text).unwrap_or(Outcome::Complete)
+}
+
+fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<RequestSummary> {
+    Ok(RequestSummary {
+        id: row.get(0)?,
+        received_at: parse_time(&row.get::<_, String>(1)?),
+        method: row.get(2)?,
+        target: row.get(3)?,
+        body_size: row.get::<_, i64>(4)? as u64,
+        outcome: parse_outcome(&row.get::<_, String>(5)?),
+        status: row.get(6)?,
+        latency_ms: row.get(7)?,
+        provider: row.get(8)?,
+        event_type: row.get(9)?,
+        duplicate_of: row.get(10)?,
+    })
+}
+
+fn stored_from_row(row: &Row<'_>) -> rusqlite::Result<StoredRequest> {
+    let response = match row.get::<_, Option<u16>>(10)? {
+        Some(status) => Some(CapturedResponse {
+            status,
+            headers: codec::decode_headers(&row.get::<_, Option<Vec<u8>>>(11)?.unwrap_or_default()),
+            body: row.get::<_, Option<Vec<u8>>>(12)?.unwrap_or_default(),
+            latency_ms: row.get::<_, Option<f64>>(13)?.unwrap_or(0.0),
+        }),
+        None => None,
+    };
+    Ok(StoredRequest {
+        request: CapturedRequest {
+            id: row.get(0)?,
+            received_at: parse_time(&row.get::<_, String>(1)?),
+            remote_addr: row.get(2)?,
+            method: row.get(3)?,
+            target: row.get(4)?,
+            http_version: row.get(5)?,
+            headers: codec::decode_headers(&row.get::<_, Vec<u8>>(6)?),
+            body: row.get(7)?,
+            body_size: row.get::<_, i64>(8)? as u64,
+            outcome: parse_outcome(&row.get::<_, String>(9)?),
+            response,
+        },
+        duplicate_of: row.get(14)?,
+    })
+}

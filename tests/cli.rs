@@ -1,0 +1,307 @@
+//! The command line: list, show, delete, config, and the one-line errors
+//! for the user's mistakes (exit code 2, never a panic).
+
+mod common;
+
+use common::*;
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn assert_usage_error(out: &std::process::Output, needle: &str) {
+    assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(out));
+    let err = stderr(out);
+    assert!(err.contains(needle), "expected {needle:?} in {err:?}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
+}
+
+/// A store with three requests in it, made by the real listener.
+fn populated(dir: &std::path::Path) -> std::path::PathBuf {
+    let hc = Hookcatch::start(dir, &[]);
+    for (i, path) in ["/one", "/two?x=1", "/three"].iter().enumerate() {
+        let answer = raw_exchange(
+            &hc.addr,
+            format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 8\r\nConnection: close\r\n\r\n{{\"n\":{i}}} ").as_bytes(),
+        );
+        assert!(answer.starts_with("HTTP/1.1 200"));
+        hc.next_json();
+    }
+    let store = hc.store.clone();
+    assert_eq!(hc.stop().code(), Some(0));
+    store
+}
+
+#[test]
+fn list_show_and_delete() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = populated(dir.path());
+
+    let out = cli_store(dir.path(), &store, &["list"]);
+    assert!(out.status.success());
+    let table = stdout(&out);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines[0].contains("ID")
+            && lines[0].contains("METHOD")
+            && lines[0].contains("STATUS")
+            && lines[0].contains("SIZE")
+    );
+    assert_eq!(lines.len(), 4);
+    assert!(
+        lines[1].contains("POST")
+            && lines[1].contains("/one")
+            && lines[1].contains("200")
+            && lines[1].contains("8 B")
+    );
+
+    let out = cli_store(dir.path(), &store, &["list", "--limit", "2", "--json"]);
+    let ids: Vec<i64> = stdout(&out)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ids, [2, 3], "the newest N, oldest first");
+
+    let out = cli_store(dir.path(), &store, &["show", "2"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("POST /two?x=1 HTTP/1.1"), "{text}");
+    assert!(text.contains("content-type: application/json"));
+    assert!(text.contains("\"n\": 1"), "pretty JSON body: {text}");
+
+    let out = cli_store(dir.path(), &store, &["show", "99"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no request #99"));
+    assert_usage_error(
+        &cli_store(dir.path(), &store, &["show", "abc"]),
+        "not a request id",
+    );
+
+    let out = cli_store(dir.path(), &store, &["delete", "1", "3"]);
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("deleted 2 requests"));
+    let left: Vec<i64> = list_json(dir.path(), &store)
+        .iter()
+        .map(|l| l["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(left, [2]);
+    assert!(
+        cli_store(dir.path(), &store, &["delete", "--all"])
+            .status
+            .success()
+    );
+    assert!(list_json(dir.path(), &store).is_empty());
+    assert_usage_error(&cli_store(dir.path(), &store, &["delete"]), "required");
+}
+
+#[test]
+fn list_works_while_a_listener_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let hc = Hookcatch::start(dir.path(), &[]);
+    for i in 0..5 {
+        raw_exchange(
+            &hc.addr,
+            format!("GET /live{i} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        );
+        hc.next_json();
+        assert_eq!(list_json(dir.path(), &hc.store).len(), i + 1);
+    }
+}
+
+#[test]
+fn mistakes_get_one_clear_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.db");
+    let s = store.to_str().unwrap();
+    assert_usage_error(
+        &cli(
+            dir.path(),
+            &["listen", "--headless", "--store", s, "--max-body", "ten"],
+        ),
+        "--max-body",
+    );
+    assert_usage_error(
+        &cli(
+            dir.path(),
+            &["listen", "--headless", "--store", s, "--status", "1000"],
+        ),
+        "--status 1000",
+    );
+    assert_usage_error(
+        &cli(
+            dir.path(),
+            &["listen", "--headless", "--store", s, "--bind", "nope"],
+        ),
+        "not an IP address",
+    );
+    assert_usage_error(
+        &cli(
+            dir.path(),
+            &[
+                "listen",
+                "--headless",
+                "--store",
+                s,
+                "--response-header",
+                "broken",
+            ],
+        ),
+        "Name: value",
+    );
+    assert_usage_error(
+        &cli(
+            dir.path(),
+            &[
+                "listen",
+                "--headless",
+                "--store",
+                s,
+                "--response-body",
+                "@/no/such/file",
+            ],
+        ),
+        "cannot read",
+    );
+    assert_usage_error(
+        &cli(
+            dir.path(),
+            &["listen", "--headless", "--store", s, "--port", "70000"],
+        ),
+        "70000",
+    );
+    assert_usage_error(
+        &cli(
+            dir.path(),
+            &[
+                "list",
+                "--store",
+                dir.path().join("missing.db").to_str().unwrap(),
+            ],
+        ),
+        "nothing captured yet",
+    );
+
+    // Port in use.
+    let hc = Hookcatch::start(dir.path(), &[]);
+    let port = hc.addr.rsplit(':').next().unwrap().to_string();
+    let other = dir.path().join("other.db");
+    let out = cli(
+        dir.path(),
+        &[
+            "listen",
+            "--headless",
+            "--port",
+            &port,
+            "--store",
+            other.to_str().unwrap(),
+        ],
+    );
+    assert_usage_error(&out, "already in use");
+    drop(hc);
+
+    // A store path that cannot be created.
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "not a dir").unwrap();
+    let out = cli(
+        dir.path(),
+        &[
+            "listen",
+            "--headless",
+            "--port",
+            "0",
+            "--store",
+            blocker.join("x.db").to_str().unwrap(),
+        ],
+    );
+    assert_usage_error(&out, "--store");
+
+    // A config file with a typo.
+    std::fs::write(dir.path().join("hookcatch.toml"), "prot = 1\n").unwrap();
+    assert_usage_error(&cli(dir.path(), &["config"]), "prot");
+}
+
+#[test]
+fn config_precedence_is_flag_env_file_default() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hookcatch.toml"),
+        "port = 1111\nstatus = 201\ndelay = 5\nsecret = \"file-secret-value\"\n[verify]\ngithub = \"gh-file-secret\"\n",
+    )
+    .unwrap();
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = command(dir.path());
+        cmd.arg("config").args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let from_file = run(&[], &[]);
+    assert!(from_file.contains("port = 1111"));
+    assert!(from_file.contains("status = 201"));
+    assert!(from_file.contains("delay = 5"));
+    assert!(from_file.contains("config file: hookcatch.toml"));
+    assert!(
+        !from_file.contains("file-secret-value"),
+        "secrets are masked: {from_file}"
+    );
+    assert!(!from_file.contains("gh-file-secret"));
+    assert!(from_file.contains("github = "));
+
+    let from_env = run(
+        &[],
+        &[("HOOKCATCH_PORT", "2222"), ("HOOKCATCH_STATUS", "202")],
+    );
+    assert!(
+        from_env.contains("port = 2222")
+            && from_env.contains("status = 202")
+            && from_env.contains("delay = 5")
+    );
+
+    let from_flag = run(&["--port", "3333"], &[("HOOKCATCH_PORT", "2222")]);
+    assert!(from_flag.contains("port = 3333"));
+
+    let explicit = dir.path().join("other.toml");
+    std::fs::write(&explicit, "port = 4444\n").unwrap();
+    let from_other = run(&["--config", explicit.to_str().unwrap()], &[]);
+    assert!(from_other.contains("port = 4444"));
+    assert!(
+        from_other.contains("status = 200"),
+        "defaults fill the rest"
+    );
+}
+
+#[test]
+fn help_names_the_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(dir.path(), &["listen", "--help"]);
+    let help = stdout(&out);
+    for flag in [
+        "--bind",
+        "--port",
+        "--store",
+        "--ephemeral",
+        "--fsync",
+        "--headless",
+        "--status",
+        "--response-body",
+        "--response-header",
+        "--delay",
+        "--max-body",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from --help");
+    }
+}
