@@ -181,7 +181,9 @@ async fn wait_for_signal() {
 fn open_existing(
     global: &GlobalArgs,
 ) -> Result<(rusqlite::Connection, AuthConfig, Location), AppError> {
-    let config = config::load(global, &ListenArgs::default())?;
+    // Secrets come from the environment and config file here too, so `list`
+    // and `show` give the same verdicts the listener does.
+    let config = config::load(global, &ListenArgs::from_env())?;
     if !config.store.exists() {
         return Err(AppError::Usage(format!(
             "no store at {}: nothing captured yet (run `hookcatch` first, or pass --store PATH)",
@@ -208,9 +210,19 @@ fn parse_id(text: &str) -> Result<RequestId, AppError> {
 }
 
 fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
+    let filter = match args.filter.as_deref() {
+        Some(expr) => Some(
+            crate::filter::parse(expr)
+                .map_err(|e| AppError::Usage(format!("--filter: {e}\n{}", e.pointer(expr))))?,
+        ),
+        None => None,
+    };
     let (conn, auth, _) = open_existing(global)?;
     let limit = args.limit.unwrap_or(50);
-    let summaries = query::recent(&conn, limit).context("cannot read the store")?;
+    let rows = match &filter {
+        None => recent_whole(&conn, &auth, limit)?,
+        Some(filter) => matching(&conn, filter, &auth, limit)?,
+    };
     let mut out = String::new();
     if !args.json {
         out.push_str(&format!(
@@ -218,16 +230,13 @@ fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
             "ID", "TIME (UTC)", "METHOD", "PATH", "STATUS", "SIZE", "EVENT", "AUTH"
         ));
     }
-    for summary in summaries {
-        let Some(stored) = query::get(&conn, summary.id).context("cannot read the store")? else {
-            continue;
-        };
-        let inspection = inspect::inspect(&stored.request, &auth, stored.request.received_at);
+    for (stored, inspection) in rows {
         if args.json {
             out.push_str(&request_json(&stored, &inspection).to_string());
             out.push('\n');
             continue;
         }
+        let req = &stored.request;
         let event = inspection.event.as_ref().map_or_else(
             || "-".to_string(),
             |e| format!("{}/{}", e.provider.as_str(), e.kind),
@@ -237,12 +246,14 @@ fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
             .map_or(String::new(), |d| format!(" dup of #{d}"));
         out.push_str(&format!(
             "{:>6}  {:<19}  {:<7} {:<32} {:>6} {:>9}  {:<28} {}{}\n",
-            summary.id,
-            summary.received_at.format("%Y-%m-%d %H:%M:%S"),
-            sanitize(&summary.method),
-            clip(&sanitize(stored.request.path()), 32),
-            summary.status.map_or("-".into(), |s| s.to_string()),
-            human_size(summary.body_size),
+            req.id,
+            req.received_at.format("%Y-%m-%d %H:%M:%S"),
+            sanitize(&req.method),
+            clip(&sanitize(req.path()), 32),
+            req.response
+                .as_ref()
+                .map_or("-".into(), |r| r.status.to_string()),
+            human_size(req.body_size),
             clip(&sanitize(&event), 28),
             inspection.auth.verdict.as_str(),
             dup,
@@ -250,6 +261,70 @@ fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
     }
     print!("{out}");
     Ok(ExitCode::SUCCESS)
+}
+
+type Inspected = (crate::store::StoredRequest, inspect::Inspection);
+
+/// The newest `limit` requests, oldest first, inspected.
+fn recent_whole(
+    conn: &rusqlite::Connection,
+    auth: &AuthConfig,
+    limit: usize,
+) -> Result<Vec<Inspected>, AppError> {
+    let summaries = query::recent(conn, limit).context("cannot read the store")?;
+    let mut rows = Vec::with_capacity(summaries.len());
+    for summary in summaries {
+        if let Some(stored) = query::get(conn, summary.id).context("cannot read the store")? {
+            let inspection = inspect::inspect(&stored.request, auth, stored.request.received_at);
+            rows.push((stored, inspection));
+        }
+    }
+    Ok(rows)
+}
+
+/// The newest `limit` requests of the whole store that match `filter`.
+fn matching(
+    conn: &rusqlite::Connection,
+    filter: &crate::filter::Filter,
+    auth: &AuthConfig,
+    limit: usize,
+) -> Result<Vec<Inspected>, AppError> {
+    let now = chrono::Utc::now();
+    let mut kept = std::collections::VecDeque::with_capacity(limit.min(4096));
+    let mut last = 0;
+    loop {
+        let batch = query::after(conn, last, 500).context("cannot read the store")?;
+        let Some(newest) = batch.last().map(|s| s.request.id) else {
+            break;
+        };
+        last = newest;
+        for stored in batch {
+            // The cheap summary decides; only kept rows get the full inspection.
+            let summary = inspect::summarize(&stored.request, auth, stored.request.received_at);
+            let subject = crate::filter::Subject {
+                req: &stored.request,
+                provider: summary.event.as_ref().map(|e| e.provider.as_str()),
+                event_type: summary.event.as_ref().map(|e| e.kind.as_str()),
+                event_action: summary.event.as_ref().and_then(|e| e.action.as_deref()),
+                auth: Some(summary.auth.verdict.as_str()),
+                duplicate: stored.duplicate_of.is_some(),
+                now,
+            };
+            if limit > 0 && filter.matches(&subject) {
+                if kept.len() == limit {
+                    kept.pop_front();
+                }
+                kept.push_back(stored);
+            }
+        }
+    }
+    Ok(kept
+        .into_iter()
+        .map(|stored| {
+            let inspection = inspect::inspect(&stored.request, auth, stored.request.received_at);
+            (stored, inspection)
+        })
+        .collect())
 }
 
 fn clip(text: &str, width: usize) -> String {

@@ -144,6 +144,10 @@ pub struct ListArgs {
     /// Show at most the newest N requests [default: 50]
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+    /// Only requests matching this filter, searched over the whole store,
+    /// e.g. 'method:POST event:incident.* auth:invalid' (see README "Filter")
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -163,4 +167,22 @@ pub struct DeleteArgs {
     /// Delete every captured request
     #[arg(long)]
     pub all: bool,
+}
+
+impl ListenArgs {
+    /// The listener settings given only through `HOOKCATCH_*` variables, for
+    /// commands that take no listener flags but must judge requests the same way.
+    pub fn from_env() -> ListenArgs {
+        use clap::{CommandFactory as _, FromArgMatches as _};
+        #[derive(Parser)]
+        struct EnvOnly {
+            #[command(flatten)]
+            listen: ListenArgs,
+        }
+        EnvOnly::command()
+            .try_get_matches_from(["hookcatch"])
+            .ok()
+            .and_then(|m| ListenArgs::from_arg_matches(&m).ok())
+            .unwrap_or_default()
+    }
 }

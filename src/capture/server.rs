@@ -191,11 +191,16 @@ async fn handle(
         response: None,
     };
 
-    let (verdict, event) = inspect::inspect_summary(&captured, &settings.auth, received_at);
-    let planned = plan(&captured, &settings, verdict.verdict);
+    let summary = inspect::summarize(&captured, &settings.auth, received_at);
+    let planned = plan(&captured, &settings, summary.auth.verdict);
     captured.response = Some(planned.record());
-    let dup_key = inspect::event::idempotency_key(&captured);
-    let new = NewRequest::from_captured(captured, started, planned.delay, event.as_ref(), dup_key);
+    let new = NewRequest::from_captured(
+        captured,
+        started,
+        planned.delay,
+        summary.event.as_ref(),
+        summary.duplicate_key,
+    );
 
     match writer.insert(new).await {
         Ok(_) => {

@@ -28,23 +28,46 @@ pub struct Inspection {
     pub slow_answer: Option<String>,
 }
 
-/// Inspect one request. `now` is used only for signature timestamp tolerance.
+/// Inspect one request. `now` is used only for signature timestamp tolerance
+/// (pass the time the request was received to judge it as it arrived).
 pub fn inspect(req: &CapturedRequest, auth_config: &AuthConfig, now: DateTime<Utc>) -> Inspection {
-    let event = event::decode(req);
+    let Summary {
+        auth,
+        event,
+        duplicate_key,
+    } = summarize(req, auth_config, now);
     Inspection {
         body: body::decode(req),
-        auth: auth::verify(req, auth_config, now),
-        duplicate_key: event::idempotency_key(req),
         slow_answer: event::slow_answer(req, event.as_ref()),
+        auth,
         event,
+        duplicate_key,
     }
 }
 
-/// Only what the list and the listener need: cheap, no body view.
+/// What the listener and the list need: no body view, the body parsed once.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    pub auth: AuthVerdict,
+    pub event: Option<Event>,
+    pub duplicate_key: Option<String>,
+}
+
+pub fn summarize(req: &CapturedRequest, auth_config: &AuthConfig, now: DateTime<Utc>) -> Summary {
+    let (event, duplicate_key) = event::decode_and_key(req);
+    Summary {
+        auth: auth::verify(req, auth_config, now),
+        event,
+        duplicate_key,
+    }
+}
+
+/// The auth verdict and event of a request, for list rows.
 pub fn inspect_summary(
     req: &CapturedRequest,
     auth_config: &AuthConfig,
     now: DateTime<Utc>,
 ) -> (AuthVerdict, Option<Event>) {
-    (auth::verify(req, auth_config, now), event::decode(req))
+    let summary = summarize(req, auth_config, now);
+    (summary.auth, summary.event)
 }
