@@ -2,14 +2,14 @@
 //! [`BodyView`] out. The stored bytes are only read, never changed.
 //!
 //! The way through, in order:
-//! 1. `Content-Encoding` is undone under a 64 MiB limit ([`encoding`]);
+//! 1. `Content-Encoding` is undone under a 64 MiB limit (`encoding.rs`);
 //!    corrupt data shows the raw bytes as hex, with the error in a note.
-//! 2. The media type picks the view: JSON ([`json`], re-indented without
-//!    parsing into values), form fields ([`form`]), multipart parts
-//!    ([`multipart`]), XML/HTML/text; no media type sniffs for JSON, XML and
-//!    HTML. The charset decides how bytes become text ([`charset`]).
+//! 2. The media type picks the view: JSON (`json.rs`, re-indented without
+//!    parsing into values), form fields (`form.rs`), multipart parts
+//!    (`multipart.rs`), XML/HTML/text; no media type sniffs for JSON, XML and
+//!    HTML. The charset decides how bytes become text (`charset.rs`).
 //! 3. Anything else is text when it is valid UTF-8 that doesn't look
-//!    binary, else a capped hex dump ([`hex`]).
+//!    binary, else a capped hex dump (`hex.rs`).
 //!
 //! Every step that changes what is shown says so in `notes`. Nothing here
 //! sanitizes for the terminal: `text.rs` does that at display time.
