@@ -1,21 +1,22 @@
 //! The edges: each subcommand turns a parsed CLI into work on the library and
 //! an exit code. User mistakes become one clear line and exit code 2.
+//! `replay` lives in replay.rs, `send-test` and `demo` in send_test.rs.
 
-use std::io::IsTerminal;
+mod replay;
+mod send_test;
+mod serve;
+
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context as _;
-use tokio::sync::broadcast;
-use tokio_util::sync::CancellationToken;
 
-use crate::capture::{CaptureSettings, Listener};
 use crate::cli::{Cli, Command, DeleteArgs, GlobalArgs, ListArgs, ListenArgs, ShowArgs};
-use crate::config::{self, Config, ConfigError};
-use crate::export::{json::request_json, text::request_text};
+use crate::config::{self, ConfigError};
+use crate::export::json::{request_json, request_json_with_deliveries};
+use crate::export::text::{deliveries_text, request_text};
 use crate::inspect::{self, AuthConfig};
 use crate::model::RequestId;
-use crate::store::{Location, StoreError, StoreWriter, query};
+use crate::store::{Location, StoreError, deliveries, query};
 use crate::text::{human_size, sanitize};
 
 /// Why hookcatch stopped with an error, and which exit code that earns.
@@ -59,92 +60,23 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
             print!("{}", config::load(&cli.global, &args)?.render());
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Replay(args)) => replay::run(&cli.global, &args),
+        Some(Command::SendTest(args)) => send_test::run(&cli.global, &args),
+        Some(Command::Demo(args)) => send_test::demo(&cli.global, &args),
     }
+}
+
+/// A multi-threaded runtime for a command.
+fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?)
 }
 
 fn listen(global: &GlobalArgs, args: &ListenArgs) -> Result<ExitCode, AppError> {
     let config = config::load(global, args)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(serve(config))
-}
-
-async fn serve(config: Config) -> Result<ExitCode, AppError> {
-    let headless =
-        config.headless || !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal();
-    let listener = Listener::bind(config.addr)
-        .await
-        .map_err(|e| AppError::Usage(e.to_string()))?;
-    let (notices, printer_rx) = broadcast::channel(65_536);
-    let (writer, writer_thread) = StoreWriter::spawn(&config.store, config.fsync, notices)
-        .map_err(|e| store_usage_error(&config.store, e))?;
-    if !config.addr.ip().is_loopback() {
-        eprintln!(
-            "hookcatch: warning: listening on {} — anyone on your network can post to it and read nothing, \
-             but what they send is stored and shown",
-            config.addr.ip()
-        );
-    }
-    let url = listener.url();
-    eprintln!(
-        "hookcatch: listening on {url} (store: {})",
-        config.store.describe()
-    );
-    let printer = if headless {
-        Some(
-            crate::headless::spawn_printer(config.store.clone(), config.auth.clone(), printer_rx)
-                .context("cannot start the output thread")?,
-        )
-    } else {
-        drop(printer_rx);
-        None
-    };
-
-    let settings = Arc::new(CaptureSettings {
-        response: config.response.clone(),
-        limits: config.limits.clone(),
-        auth: config.auth.clone(),
-        enforce_auth: config.enforce_auth,
-    });
-    let shutdown = CancellationToken::new();
-    let server = tokio::spawn(listener.serve(settings, writer.clone(), shutdown.clone()));
-    let signals = shutdown.clone();
-    tokio::spawn(async move {
-        wait_for_signal().await;
-        signals.cancel();
-    });
-    let ui_result = if headless {
-        shutdown.cancelled().await;
-        eprintln!("hookcatch: stopping (finishing requests in flight)");
-        Ok(())
-    } else {
-        let ctx = crate::tui::TuiContext {
-            listen_url: url,
-            store: config.store.clone(),
-            writer: writer.clone(),
-            notices: writer.notices().subscribe(),
-            auth: config.auth.clone(),
-            theme: config.theme.clone(),
-            shutdown: shutdown.clone(),
-        };
-        crate::tui::run(ctx).await
-    };
-    shutdown.cancel();
-    let _ = server.await;
-    drop(writer);
-    // Both joins wait for work that is already bounded: pending commits, then output.
-    tokio::task::spawn_blocking(move || {
-        writer_thread.join();
-        if let Some(printer) = printer {
-            let _ = printer.join();
-        }
-    })
-    .await
-    .ok();
-    ui_result.map_err(AppError::Failed)?;
-    Ok(ExitCode::SUCCESS)
+    runtime()?.block_on(serve::serve(config, None))
 }
 
 fn store_usage_error(location: &Location, e: StoreError) -> AppError {
@@ -152,29 +84,6 @@ fn store_usage_error(location: &Location, e: StoreError) -> AppError {
         "{e}\n  hint: pass --store PATH to a writable file, or --ephemeral to keep requests in memory (store: {})",
         location.describe()
     ))
-}
-
-/// Ctrl-C (outside raw mode) or SIGTERM.
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 /// Open an existing store for a read or delete command.
@@ -230,6 +139,8 @@ fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
             "ID", "TIME (UTC)", "METHOD", "PATH", "STATUS", "SIZE", "EVENT", "AUTH"
         ));
     }
+    let ids: Vec<RequestId> = rows.iter().map(|(s, _)| s.request.id).collect();
+    let marks = deliveries::marks(&conn, &ids).context("cannot read the store")?;
     for (stored, inspection) in rows {
         if args.json {
             out.push_str(&request_json(&stored, &inspection).to_string());
@@ -241,9 +152,16 @@ fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
             || "-".to_string(),
             |e| format!("{}/{}", e.provider.as_str(), e.kind),
         );
-        let dup = stored
+        let mut dup = stored
             .duplicate_of
             .map_or(String::new(), |d| format!(" dup of #{d}"));
+        if let Some(mark) = marks.get(&req.id) {
+            dup.push_str(&format!(
+                " sent {}x, last {}",
+                mark.count,
+                mark.last_label()
+            ));
+        }
         out.push_str(&format!(
             "{:>6}  {:<19}  {:<7} {:<32} {:>6} {:>9}  {:<28} {}{}\n",
             req.id,
@@ -345,9 +263,15 @@ fn show(global: &GlobalArgs, args: &ShowArgs) -> Result<ExitCode, AppError> {
     };
     let inspection = inspect::inspect(&stored.request, &auth, stored.request.received_at);
     if args.json {
-        println!("{}", request_json(&stored, &inspection));
+        let sent = deliveries::list_for(&conn, id).context("cannot read the store")?;
+        println!(
+            "{}",
+            request_json_with_deliveries(&stored, &inspection, &sent)
+        );
     } else {
+        let sent = deliveries::list_for(&conn, id).context("cannot read the store")?;
         print!("{}", request_text(&stored, &inspection));
+        print!("{}", deliveries_text(&sent));
     }
     Ok(ExitCode::SUCCESS)
 }

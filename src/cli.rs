@@ -51,6 +51,13 @@ pub enum Command {
     Config(ListenArgs),
     /// List the colour themes (built in, and from the user theme directory)
     Themes,
+    /// Send a captured request again and print the answer (exit 0 on 2xx, 1 otherwise)
+    Replay(ReplayArgs),
+    /// Pingara's "Send Test" button: post a realistic sample event to your receiver
+    #[command(name = "send-test")]
+    SendTest(SendTestArgs),
+    /// A listener plus a stream of realistic Pingara events posted to itself (demos, screenshots)
+    Demo(DemoArgs),
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -134,6 +141,35 @@ pub struct ListenArgs {
     /// Answer 401 to requests whose auth verdict is invalid or missing (they are still captured)
     #[arg(long, env = "HOOKCATCH_ENFORCE_AUTH")]
     pub enforce_auth: bool,
+
+    #[arg(
+        long = "rule",
+        value_name = "'[METHOD] PATH -> STATUS ...'",
+        env = "HOOKCATCH_RULE",
+        value_delimiter = '\n',
+        help = crate::capture::rules::RULE_HELP
+    )]
+    pub rules: Vec<String>,
+    /// Start in a response mode (the TUI cycles it live): normal, 500, 401, 429 (with
+    /// Retry-After), slow (answer after 12 s, past the sender's 10 s limit), drop (close
+    /// the connection without answering; the request is still stored) [default: normal]
+    #[arg(long, value_name = "MODE", env = "HOOKCATCH_MODE")]
+    pub mode: Option<String>,
+    /// Also send every captured request to your app at URL (the captured path and query
+    /// are appended to URL's path), recorded as a delivery
+    #[arg(long, value_name = "URL", env = "HOOKCATCH_FORWARD")]
+    pub forward: Option<String>,
+    /// proxy: the sender gets your app's answer (502 when it is down, 504 when slower than
+    /// --timeout); async: the sender gets hookcatch's answer and the forward runs in the
+    /// background [default: proxy]
+    #[arg(long, value_name = "proxy|async", env = "HOOKCATCH_FORWARD_MODE")]
+    pub forward_mode: Option<String>,
+    /// Seconds to wait for the forward target's answer, fractions allowed [default: 10, Pingara's limit]
+    #[arg(long, value_name = "SECS", env = "HOOKCATCH_TIMEOUT")]
+    pub timeout: Option<f64>,
+    /// Accept self-signed certificates from an https forward target
+    #[arg(long, env = "HOOKCATCH_INSECURE")]
+    pub insecure: bool,
 }
 
 #[derive(Debug, Args)]
@@ -185,4 +221,94 @@ impl ListenArgs {
             .and_then(|m| ListenArgs::from_arg_matches(&m).ok())
             .unwrap_or_default()
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Request id (as in `hookcatch list`)
+    pub id: String,
+    /// Where to send it. A URL with no path (or /) gets the captured path and query; a URL
+    /// with a path is used as given [default: the forward target, else `replay_to` from the
+    /// config file (or HOOKCATCH_REPLAY_TO), else hookcatch's own listener, where the new
+    /// capture is marked as a duplicate (a retry) of the original]
+    #[arg(long, value_name = "URL")]
+    pub to: Option<String>,
+    #[command(flatten)]
+    pub send: SendArgs,
+}
+
+/// How `replay` and `send-test` send: the retry ladder, TLS, the timeout.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SendArgs {
+    /// After a non-2xx answer or a failure, retry on Pingara's schedule: 30 s, 2 min,
+    /// 10 min, 30 min, then failed. A 2xx stops it; Ctrl-C cancels
+    #[arg(long)]
+    pub ladder: bool,
+    /// Multiply the ladder's waits by F (0.01 waits 0.3 s, 1.2 s, 6 s, 18 s) [default: 1]
+    #[arg(long, value_name = "F", env = "HOOKCATCH_LADDER_SCALE")]
+    pub ladder_scale: Option<f64>,
+    /// Accept a self-signed certificate from an https target
+    #[arg(long, env = "HOOKCATCH_INSECURE")]
+    pub insecure: bool,
+    /// Seconds to wait for the answer, fractions allowed [default: 10, Pingara's limit]
+    #[arg(long, value_name = "SECS", env = "HOOKCATCH_TIMEOUT")]
+    pub timeout: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct SendTestArgs {
+    /// Event type: incident.created, incident.resolved, incident.updated, monitor.degraded,
+    /// monitor.recovered, ssl.expiring, monitor.paused, monitor.resumed
+    #[arg(required_unless_present = "list")]
+    pub event: Option<String>,
+    /// Your receiver's URL, used as given [default: hookcatch's own listener, /pingara-webhook]
+    #[arg(long, value_name = "URL")]
+    pub to: Option<String>,
+    /// Send this shared secret in X-Pingara-Secret (or --secret-header)
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "HOOKCATCH_SECRET",
+        hide_env_values = true
+    )]
+    pub secret: Option<String>,
+    /// Header that carries the shared secret [default: X-Pingara-Secret]
+    #[arg(long, value_name = "NAME", env = "HOOKCATCH_SECRET_HEADER")]
+    pub secret_header: Option<String>,
+    /// Send 'Authorization: Bearer TOKEN'
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "HOOKCATCH_BEARER",
+        hide_env_values = true
+    )]
+    pub bearer: Option<String>,
+    /// Send Basic credentials 'user:pass' (as Pingara does for https://user:pass@host URLs)
+    #[arg(
+        long,
+        value_name = "USER:PASS",
+        env = "HOOKCATCH_BASIC",
+        hide_env_values = true
+    )]
+    pub basic: Option<String>,
+    #[command(flatten)]
+    pub send: SendArgs,
+    /// List the event types and exit
+    #[arg(long, conflicts_with_all = ["event", "print"])]
+    pub list: bool,
+    /// Print the request (headers, secrets masked, and JSON payload) without sending it
+    #[arg(long)]
+    pub print: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub listen: ListenArgs,
+    /// Average milliseconds between demo events [default: 1500]
+    #[arg(long, value_name = "MS")]
+    pub interval: Option<u64>,
+    /// Stop sending after N events (the listener keeps running)
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
 }

@@ -2,7 +2,6 @@
 //! clap already resolves flags over `HOOKCATCH_*` variables; this module layers
 //! the file and the defaults underneath and validates everything once.
 
-use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -10,9 +9,19 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::capture::{Mode, Rule};
 use crate::cli::{GlobalArgs, ListenArgs};
 use crate::inspect::auth::{self, AuthConfig, SignatureProvider};
+use crate::replay::forward::ForwardMode;
+use crate::replay::send::DEFAULT_TIMEOUT;
 use crate::store::Location;
+
+mod render;
+mod values;
+
+use values::file_rule;
+pub use values::{check_scale, parse_size, parse_timeout};
+pub(crate) use values::{guess_content_type, response_body, response_header};
 
 pub const DEFAULT_PORT: u16 = 9797;
 pub const DEFAULT_MAX_BODY: u64 = 10 * 1024 * 1024;
@@ -53,6 +62,40 @@ pub struct FileConfig {
     pub verify: Option<std::collections::BTreeMap<String, String>>,
     pub enforce_auth: Option<bool>,
     pub theme: Option<String>,
+    /// `[[rules]]`: response rules, first match wins (after `--rule` flags).
+    pub rules: Option<Vec<RuleFile>>,
+    /// Live response mode at start: normal, 500, 401, 429, slow, drop.
+    pub mode: Option<String>,
+    /// Also send every captured request to this URL (the user's app).
+    pub forward: Option<String>,
+    /// `proxy` (the sender gets the app's answer) or `async`.
+    pub forward_mode: Option<String>,
+    /// Where `hookcatch replay` sends when neither `--to` nor `forward` is set.
+    pub replay_to: Option<String>,
+    /// Seconds to wait for a forward/replay/send-test target's answer.
+    pub timeout: Option<f64>,
+    /// Accept self-signed certificates from https targets.
+    pub insecure: Option<bool>,
+    /// Compress Pingara's retry schedule for `--ladder` (0.01 = 100x faster).
+    pub ladder_scale: Option<f64>,
+}
+
+/// One `[[rules]]` table of the config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    /// `*` (default), a method, or methods joined by `|`.
+    pub method: Option<String>,
+    /// Glob over the path without the query [default: *].
+    pub path: Option<String>,
+    /// [default: 200]
+    pub status: Option<u16>,
+    /// `"Name: value"` lines.
+    pub headers: Option<Vec<String>>,
+    /// Text, or `@FILE`.
+    pub body: Option<String>,
+    /// Milliseconds before answering.
+    pub delay: Option<u64>,
 }
 
 /// The default answer hookcatch gives.
@@ -85,8 +128,31 @@ pub struct Config {
     pub auth: AuthConfig,
     pub enforce_auth: bool,
     pub theme: Option<String>,
+    /// Response rules: `--rule` flags first, then the file's `[[rules]]`.
+    pub rules: Vec<Rule>,
+    /// The live response mode the listener starts in.
+    pub mode: Mode,
+    pub forward: Option<String>,
+    pub forward_mode: ForwardMode,
+    pub replay_to: Option<String>,
+    /// For forwarding, replay and send-test.
+    pub timeout: Duration,
+    pub insecure: bool,
+    pub ladder_scale: f64,
     /// The config file that was read, if any.
     pub file: Option<PathBuf>,
+}
+
+impl Config {
+    /// Where `hookcatch replay` (and `r` in the TUI) sends without `--to`.
+    pub fn replay_target(&self) -> String {
+        crate::replay::choose_target(
+            None,
+            self.forward.as_deref(),
+            self.replay_to.as_deref(),
+            self.addr,
+        )
+    }
 }
 
 /// Find and parse the config file: `--config`, else `./hookcatch.toml`, else
@@ -191,6 +257,56 @@ pub fn load(global: &GlobalArgs, args: &ListenArgs) -> Result<Config, ConfigErro
         ));
     }
 
+    let mut rules = Vec::new();
+    for spec in args.rules.iter().filter(|s| !s.trim().is_empty()) {
+        rules.push(Rule::parse_flag(spec).map_err(bad)?);
+    }
+    for (i, rule) in file.rules.iter().flatten().enumerate() {
+        rules.push(
+            file_rule(rule).map_err(|e| bad(format!("config file [[rules]] #{}: {e}", i + 1)))?,
+        );
+    }
+    let mode = match args.mode.as_deref().or(file.mode.as_deref()) {
+        Some(text) => Mode::parse(text).ok_or_else(|| {
+            bad(format!(
+                "--mode {text:?}: expected one of normal, 500, 401, 429, slow, drop"
+            ))
+        })?,
+        None => Mode::Normal,
+    };
+    let forward = args
+        .forward
+        .clone()
+        .or_else(|| file.forward.clone())
+        .filter(|f| !f.trim().is_empty());
+    if let Some(url) = &forward {
+        crate::replay::Target::parse(url).map_err(|e| bad(format!("--forward: {e}")))?;
+    }
+    let forward_mode = match args
+        .forward_mode
+        .as_deref()
+        .or(file.forward_mode.as_deref())
+    {
+        Some(text) => ForwardMode::parse(text)
+            .ok_or_else(|| bad(format!("--forward-mode {text:?}: expected proxy or async")))?,
+        None => ForwardMode::Proxy,
+    };
+    let replay_to = std::env::var("HOOKCATCH_REPLAY_TO")
+        .ok()
+        .or_else(|| file.replay_to.clone())
+        .filter(|t| !t.trim().is_empty());
+    if let Some(url) = &replay_to {
+        crate::replay::Target::parse(url).map_err(|e| bad(format!("replay_to: {e}")))?;
+    }
+    let timeout = match args.timeout.or(file.timeout) {
+        Some(secs) => parse_timeout(secs)?,
+        None => DEFAULT_TIMEOUT,
+    };
+    let ladder_scale = match file.ladder_scale {
+        Some(scale) => check_scale(scale)?,
+        None => 1.0,
+    };
+
     Ok(Config {
         addr: SocketAddr::new(ip, port),
         store: store_location(global, &file, ephemeral)?,
@@ -212,6 +328,14 @@ pub fn load(global: &GlobalArgs, args: &ListenArgs) -> Result<Config, ConfigErro
         auth: auth_config(args, &file)?,
         enforce_auth: args.enforce_auth || file.enforce_auth.unwrap_or(false),
         theme: args.theme.clone().or_else(|| file.theme.clone()),
+        rules,
+        mode,
+        forward,
+        forward_mode,
+        replay_to,
+        timeout,
+        insecure: args.insecure || file.insecure.unwrap_or(false),
+        ladder_scale,
         file: file_path,
     })
 }
@@ -274,152 +398,4 @@ fn auth_config(args: &ListenArgs, file: &FileConfig) -> Result<AuthConfig, Confi
     }
     config.verify = chosen;
     Ok(config)
-}
-
-/// `512`, `512k`, `10m`, `1g`, `10MiB`, `2kb` (binary units).
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let t = text.trim().to_ascii_lowercase();
-    let digits_end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (number, unit) = t.split_at(digits_end);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| "expected a number like 512k or 10m".to_string())?;
-    let factor: u64 = match unit.trim() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        other => return Err(format!("unknown unit {other:?} (use k, m or g)")),
-    };
-    n.checked_mul(factor).ok_or_else(|| "too large".to_string())
-}
-
-fn response_body(spec: &str) -> Result<Vec<u8>, ConfigError> {
-    match spec.strip_prefix('@') {
-        Some(path) => std::fs::read(path)
-            .map_err(|e| bad(format!("--response-body @{path}: cannot read: {e}"))),
-        None => Ok(spec.as_bytes().to_vec()),
-    }
-}
-
-fn response_header(spec: &str) -> Result<(String, String), ConfigError> {
-    let (name, value) = spec.split_once(':').ok_or_else(|| {
-        bad(format!(
-            "--response-header {spec:?}: expected 'Name: value'"
-        ))
-    })?;
-    let name = name.trim();
-    let value = value.trim();
-    if http::HeaderName::from_bytes(name.as_bytes()).is_err()
-        || http::HeaderValue::from_str(value).is_err()
-    {
-        return Err(bad(format!(
-            "--response-header {spec:?}: not a valid header name and value"
-        )));
-    }
-    Ok((name.to_string(), value.to_string()))
-}
-
-fn guess_content_type(body: &[u8]) -> &'static str {
-    let trimmed = body.trim_ascii_start();
-    if (trimmed.starts_with(b"{") || trimmed.starts_with(b"["))
-        && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
-    {
-        "application/json"
-    } else {
-        "text/plain; charset=utf-8"
-    }
-}
-
-impl Config {
-    /// The effective configuration as TOML, secrets masked: `hookcatch config`.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        match &self.file {
-            Some(p) => writeln!(out, "# config file: {}", p.display()),
-            None => writeln!(
-                out,
-                "# config file: none (looked for ./hookcatch.toml and the platform config dir)"
-            ),
-        }
-        .ok();
-        let opt_secret =
-            |s: &Option<String>| s.as_deref().map_or("(not set)".to_string(), auth::mask);
-        let lines = [
-            format!("bind = {:?}", self.addr.ip().to_string()),
-            format!("port = {}", self.addr.port()),
-            format!("store = {:?}", self.store.describe()),
-            format!("fsync = {}", self.fsync),
-            format!("headless = {}", self.headless),
-            format!("status = {}", self.response.status),
-            format!(
-                "response_body = {:?}",
-                String::from_utf8_lossy(&self.response.body)
-            ),
-            format!(
-                "response_headers = [{}]",
-                self.response
-                    .headers
-                    .iter()
-                    .map(|(n, v)| format!("{:?}", format!("{n}: {v}")))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            format!("delay = {}", self.response.delay.as_millis()),
-            format!("max_body = \"{}\"", self.limits.max_body),
-            format!("header_timeout = {}", self.limits.header_timeout.as_secs()),
-            format!("body_timeout = {}", self.limits.body_timeout.as_secs()),
-            format!("secret = {:?}", opt_secret(&self.auth.secret)),
-            format!("secret_header = {:?}", self.auth.secret_header),
-            format!("bearer = {:?}", opt_secret(&self.auth.bearer)),
-            format!(
-                "basic = {:?}",
-                self.auth.basic.as_deref().map_or("(not set)".into(), |b| {
-                    let (user, pass) = b.split_once(':').unwrap_or((b, ""));
-                    format!("{user}:{}", auth::mask(pass))
-                })
-            ),
-            format!("enforce_auth = {}", self.enforce_auth),
-            format!(
-                "theme = {:?}",
-                self.theme.as_deref().unwrap_or("hookcatch-dark")
-            ),
-        ];
-        for line in lines {
-            writeln!(out, "{line}").ok();
-        }
-        if !self.auth.verify.is_empty() {
-            writeln!(out, "\n[verify]").ok();
-            for (provider, secret) in &self.auth.verify {
-                writeln!(out, "{} = {:?}", provider.as_str(), auth::mask(secret)).ok();
-            }
-        }
-        out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("512k"), Ok(512 * 1024));
-        assert_eq!(parse_size("10m"), Ok(10 << 20));
-        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
-        assert_eq!(parse_size("77"), Ok(77));
-        assert!(parse_size("ten").is_err());
-        assert!(parse_size("5x").is_err());
-        assert!(parse_size("99999999999999g").is_err());
-    }
-
-    #[test]
-    fn header_specs() {
-        assert_eq!(
-            response_header("X-A:  b c ").unwrap(),
-            ("X-A".into(), "b c".into())
-        );
-        assert!(response_header("no colon").is_err());
-        assert!(response_header("bad name: x").is_err());
-    }
 }

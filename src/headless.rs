@@ -1,86 +1,229 @@
 //! Headless mode: one JSON object per captured request on stdout, flushed per
-//! line. The printer reads from the store after each commit notice, so it
-//! prints exactly what was stored, in id order, and never slows the listener:
-//! if it falls behind, it catches up from the store.
+//! line. The store writer hands each committed request (with what inspection
+//! found at capture time) to this printer through a bounded tap, so nothing is
+//! read back or inspected twice. The writer never waits for the printer: when
+//! the tap is full it skips, and the printer, seeing a gap in the ids, reads
+//! the missing requests from the store. So output is exactly what was stored,
+//! in id order, and a slow stdout never slows the listener.
 
 use std::io::Write;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::export::json::request_json;
-use crate::inspect::{self, AuthConfig};
+use crate::inspect::{self, AuthConfig, Findings};
 use crate::model::{Notice, RequestId};
-use crate::store::{Location, query};
+use crate::store::writer::Committed;
+use crate::store::{Location, StoredRequest, query};
 
-/// Start the printer thread. It ends when the store's notice channel closes
-/// (after the writer has committed everything) or stdout goes away.
-pub fn spawn_printer(
+/// How many committed requests may wait for stdout before the printer
+/// switches to catching up from the store.
+const TAP_CAPACITY: usize = 4096;
+
+pub struct Printer {
+    output: JoinHandle<()>,
+    messages: JoinHandle<()>,
+}
+
+impl Printer {
+    /// Wait until everything committed has been printed. Call after the store
+    /// writer has stopped (it owns the tap; its end closes the channel).
+    pub fn join(self) {
+        let _ = self.output.join();
+        let _ = self.messages.join();
+    }
+}
+
+/// The tap to give the store writer, and the receiving end for [`spawn`].
+pub fn tap() -> (SyncSender<Committed>, Receiver<Committed>) {
+    sync_channel(TAP_CAPACITY)
+}
+
+/// Start printing. Reads the starting point before the listener accepts
+/// anything, so no request slips in between "now" and the first one printed.
+pub fn spawn(
     location: Location,
     auth: AuthConfig,
-    mut notices: broadcast::Receiver<Notice>,
-) -> std::io::Result<JoinHandle<()>> {
-    // Read the starting point before the listener accepts anything, so no
-    // request can slip in between "now" and the first notice.
+    committed: Receiver<Committed>,
+    notices: broadcast::Receiver<Notice>,
+) -> std::io::Result<Printer> {
     let conn = location
         .open_reader()
         .map_err(|e| std::io::Error::other(format!("cannot read the store for output: {e}")))?;
     // Only what arrives from now on; earlier sessions are for `hookcatch list`.
-    let mut last = query::max_id(&conn).map_err(std::io::Error::other)?;
-    std::thread::Builder::new()
+    let start = query::max_id(&conn).map_err(std::io::Error::other)?;
+    let output = std::thread::Builder::new()
         .name("hookcatch-printer".into())
         .spawn(move || {
-            let mut stdout = std::io::stdout().lock();
-            loop {
-                let closed = match notices.blocking_recv() {
-                    Ok(Notice::Captured(_)) | Err(RecvError::Lagged(_)) => false,
-                    Ok(Notice::StoreFailed(why)) => {
-                        eprintln!(
-                            "hookcatch: store write failed: {why}; answering 503 until it recovers"
-                        );
-                        continue;
-                    }
-                    Ok(Notice::StoreRecovered) => {
-                        eprintln!("hookcatch: store writes succeed again");
-                        continue;
-                    }
-                    Ok(_) => continue,
-                    Err(RecvError::Closed) => true,
-                };
-                match print_new(&conn, &auth, &mut last, &mut stdout) {
-                    Ok(()) => {}
-                    Err(PrintError::Stdout) => return,
-                    Err(PrintError::Store(e)) => eprintln!("hookcatch: cannot read the store: {e}"),
-                }
-                if closed {
-                    return;
+            let mut out = LinePrinter {
+                conn,
+                auth,
+                last: start,
+                stdout: std::io::stdout().lock(),
+            };
+            let _ = out.run(committed);
+        })?;
+    let messages = std::thread::Builder::new()
+        .name("hookcatch-messages".into())
+        .spawn(move || report_store_trouble(notices))?;
+    Ok(Printer { output, messages })
+}
+
+/// Store failures and recoveries go to stderr, as they happen.
+fn report_store_trouble(mut notices: broadcast::Receiver<Notice>) {
+    loop {
+        match notices.blocking_recv() {
+            Ok(Notice::StoreFailed(why)) => {
+                eprintln!("hookcatch: store write failed: {why}; answering 503 until it recovers")
+            }
+            Ok(Notice::StoreRecovered) => eprintln!("hookcatch: store writes succeed again"),
+            Ok(_) | Err(RecvError::Lagged(_)) => {}
+            Err(RecvError::Closed) => return,
+        }
+    }
+}
+
+/// stdout went away (`| head`): stop printing, keep capturing.
+struct StdoutGone;
+
+struct LinePrinter<W: Write> {
+    conn: rusqlite::Connection,
+    auth: AuthConfig,
+    last: RequestId,
+    stdout: W,
+}
+
+impl<W: Write> LinePrinter<W> {
+    fn run(&mut self, committed: Receiver<Committed>) -> Result<(), StdoutGone> {
+        for item in committed {
+            let id = item.stored.request.id;
+            if id <= self.last {
+                continue; // printed already while catching up
+            }
+            if id > self.last + 1 {
+                self.catch_up(Some(id - 1))?;
+            }
+            match &item.findings {
+                Some(findings) => self.print(&item.stored, findings)?,
+                None => {
+                    let findings = self.inspect(&item.stored);
+                    self.print(&item.stored, &findings)?;
                 }
             }
-        })
-}
-
-enum PrintError {
-    Stdout,
-    Store(rusqlite::Error),
-}
-
-fn print_new(
-    conn: &rusqlite::Connection,
-    auth: &AuthConfig,
-    last: &mut RequestId,
-    out: &mut impl Write,
-) -> Result<(), PrintError> {
-    loop {
-        let batch = query::after(conn, *last, 256).map_err(PrintError::Store)?;
-        let Some(newest) = batch.last().map(|s| s.request.id) else {
-            return Ok(());
-        };
-        for stored in &batch {
-            let inspection = inspect::inspect(&stored.request, auth, stored.request.received_at);
-            let line = request_json(stored, &inspection).to_string();
-            writeln!(out, "{line}").map_err(|_| PrintError::Stdout)?;
-            out.flush().map_err(|_| PrintError::Stdout)?;
+            self.last = id;
         }
-        *last = newest;
+        // The writer has stopped: print whatever the tap skipped at the end.
+        self.catch_up(None)
+    }
+
+    /// Print stored requests after `last`, up to `until` (or all).
+    fn catch_up(&mut self, until: Option<RequestId>) -> Result<(), StdoutGone> {
+        loop {
+            let batch = match query::after(&self.conn, self.last, 256) {
+                Ok(batch) => batch,
+                Err(e) => {
+                    eprintln!("hookcatch: cannot read the store: {e}");
+                    return Ok(());
+                }
+            };
+            if batch.is_empty() {
+                return Ok(());
+            }
+            for stored in batch {
+                if until.is_some_and(|u| stored.request.id > u) {
+                    return Ok(());
+                }
+                let findings = self.inspect(&stored);
+                self.print(&stored, &findings)?;
+                self.last = stored.request.id;
+            }
+        }
+    }
+
+    fn inspect(&self, stored: &StoredRequest) -> inspect::Summary {
+        // Judged as it arrived, like everywhere else.
+        inspect::summarize(&stored.request, &self.auth, stored.request.received_at)
+    }
+
+    fn print(
+        &mut self,
+        stored: &StoredRequest,
+        findings: &impl Findings,
+    ) -> Result<(), StdoutGone> {
+        let line = request_json(stored, findings).to_string();
+        writeln!(self.stdout, "{line}").map_err(|_| StdoutGone)?;
+        self.stdout.flush().map_err(|_| StdoutGone)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::model::CapturedRequest;
+    use crate::store::{NewRequest, StoreWriter};
+
+    /// Five requests through a real writer; the tap hands over only some.
+    fn store_with_five(dir: &std::path::Path) -> (Location, Vec<Committed>) {
+        let location = Location::File(dir.join("t.db"));
+        let (tap, taken) = tap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let (notices, _) = broadcast::channel(16);
+        let (writer, thread) =
+            StoreWriter::spawn_tapped(&location, false, notices, Some(tap)).unwrap();
+        runtime.block_on(async {
+            for i in 1..=5 {
+                let req = CapturedRequest::new(
+                    "POST",
+                    &format!("/n{i}"),
+                    vec![],
+                    format!("{i}").into_bytes(),
+                );
+                let new =
+                    NewRequest::from_captured(req, Instant::now(), Duration::ZERO, None, None);
+                writer.insert(new).await.unwrap();
+            }
+        });
+        drop(writer);
+        thread.join();
+        (location, taken.into_iter().collect())
+    }
+
+    #[test]
+    fn gaps_in_the_tap_are_filled_from_the_store_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let (location, committed) = store_with_five(dir.path());
+        assert_eq!(committed.len(), 5);
+        let (tx, rx) = std::sync::mpsc::channel();
+        for c in committed {
+            // The tap "was full" for 2, 3 and 5.
+            if [1, 4].contains(&c.stored.request.id) {
+                tx.send(c).unwrap();
+            }
+        }
+        drop(tx);
+        let mut out = Vec::new();
+        let mut printer = LinePrinter {
+            conn: location.open_reader().unwrap(),
+            auth: AuthConfig::default(),
+            last: 0,
+            stdout: &mut out,
+        };
+        assert!(printer.run(rx).is_ok());
+        let ids: Vec<i64> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                    .as_i64()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(ids, [1, 2, 3, 4, 5]);
     }
 }

@@ -12,6 +12,8 @@ pub mod filter;
 pub mod headless;
 pub mod inspect;
 pub mod model;
+pub mod pingara;
+pub mod replay;
 pub mod store;
 pub mod text;
 pub mod tui;

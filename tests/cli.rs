@@ -305,3 +305,41 @@ fn help_names_the_flags() {
         assert!(help.contains(flag), "{flag} missing from --help");
     }
 }
+
+#[test]
+fn a_non_loopback_bind_warns() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.db");
+    let mut child = command(dir.path())
+        .args([
+            "listen",
+            "--headless",
+            "--bind",
+            "0.0.0.0",
+            "--port",
+            "0",
+            "--store",
+        ])
+        .arg(&store)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    for line in stderr.lines().map_while(Result::ok) {
+        let done = line.contains("listening on");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = seen.join("\n");
+    assert!(
+        text.contains("warning") && text.contains("anyone who can reach this machine"),
+        "{text}"
+    );
+}

@@ -1,6 +1,11 @@
-//! The listener: accept, read each request within limits, store it, answer.
+//! The listener: accept, read each request within limits, store it, answer
+//! by the live mode, the rules, the forward target or the default answer.
 
+pub mod mode;
 pub mod respond;
+pub mod rules;
 pub mod server;
 
+pub use mode::{Mode, ResponseMode};
+pub use rules::Rule;
 pub use server::{CaptureSettings, Listener};

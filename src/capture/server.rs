@@ -1,11 +1,12 @@
 //! Accept loop and per-request handling on hyper 1.x.
 //!
 //! A request is read whole (within `--max-body` and the body timeout), handed
-//! to the store writer, and answered only once its transaction has committed.
-//! Whatever a client sends, the worst outcome is an error answer and a record
-//! of what went wrong; the accept loop never stops for a client's sake.
+//! to the store writer, and answered only once its transaction has committed
+//! (in drop mode the connection is closed instead; in forward proxy mode the
+//! answer waits for the app's). Whatever a client sends, the worst outcome is
+//! an error answer and a record of what went wrong; the accept loop never
+//! stops for a client's sake.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,10 +24,13 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use super::respond::Planned;
+use super::mode::ResponseMode;
+use super::respond::{Decision, Planned, plan};
+use super::rules::Rule;
 use crate::config::{Limits, ResponseConfig};
-use crate::inspect::{self, AuthConfig, Verdict};
+use crate::inspect::{self, AuthConfig};
 use crate::model::{CapturedRequest, HeaderField, Outcome};
+use crate::replay::forward::Forwarder;
 use crate::store::{NewRequest, StoreWriter};
 
 /// How long in-flight requests get to finish after Ctrl-C or SIGTERM.
@@ -38,7 +42,34 @@ pub struct CaptureSettings {
     pub limits: Limits,
     pub auth: AuthConfig,
     pub enforce_auth: bool,
+    /// Response rules, first match wins; `response` is the default rule.
+    pub rules: Vec<Rule>,
+    /// The live override, shared with whoever switches it (the TUI).
+    pub mode: Arc<ResponseMode>,
+    /// `--forward`: where every accepted request is also sent.
+    pub forward: Option<Forwarder>,
 }
+
+impl CaptureSettings {
+    /// Only the default answer: no rules, normal mode, no forwarding.
+    pub fn new(response: ResponseConfig, limits: Limits, auth: AuthConfig) -> Self {
+        CaptureSettings {
+            response,
+            limits,
+            auth,
+            enforce_auth: false,
+            rules: Vec::new(),
+            mode: Arc::new(ResponseMode::default()),
+            forward: None,
+        }
+    }
+}
+
+/// The answer in drop mode: no answer. hyper closes the connection when a
+/// service fails, without writing a response.
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped (response mode drop)")]
+pub struct Dropped;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
@@ -160,7 +191,7 @@ async fn handle(
     remote: SocketAddr,
     settings: Arc<CaptureSettings>,
     writer: StoreWriter,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Full<Bytes>>, Dropped> {
     let started = Instant::now();
     let received_at = Utc::now();
     let (parts, body) = req.into_parts();
@@ -192,48 +223,59 @@ async fn handle(
     };
 
     let summary = inspect::summarize(&captured, &settings.auth, received_at);
-    let planned = plan(&captured, &settings, summary.auth.verdict);
-    captured.response = Some(planned.record());
+    let decision = plan(
+        &captured,
+        &settings,
+        settings.mode.get(),
+        summary.auth.verdict,
+    );
+    let (planned, forward) = match &decision {
+        Decision::Answer { planned, forward } => (Some(planned.clone()), *forward),
+        Decision::Drop { forward } => (None, *forward),
+        Decision::Proxy => (None, true),
+    };
+    // Recorded now; a proxied request gets the app's answer once it has one.
+    captured.response = planned.as_ref().map(Planned::record);
+    let forwarding = settings
+        .forward
+        .as_ref()
+        .filter(|_| forward)
+        .map(|f| (f, captured.clone()));
+    let delay = planned.as_ref().map_or(Duration::ZERO, |p| p.delay);
     let new = NewRequest::from_captured(
         captured,
         started,
-        planned.delay,
+        delay,
         summary.event.as_ref(),
-        summary.duplicate_key,
-    );
+        summary.duplicate_key.clone(),
+    )
+    .with_findings(summary);
 
-    match writer.insert(new).await {
-        Ok(_) => {
-            if !planned.delay.is_zero() {
-                tokio::time::sleep(planned.delay).await;
-            }
-            Ok(planned.into_response())
-        }
+    let id = match writer.insert(new).await {
+        Ok(id) => id,
         Err(e) => {
+            if matches!(decision, Decision::Drop { .. }) {
+                return Err(Dropped);
+            }
             // Never 2xx for what was not stored; the writer tells watchers why.
             let message = format!("hookcatch could not store this request: {e}");
-            Ok(Planned::error(503, &message, json!({})).into_response())
+            return Ok(Planned::error(503, &message, json!({})).into_response());
         }
-    }
-}
-
-/// Decide the answer: limits first, then `--enforce-auth`, then the default.
-fn plan(captured: &CapturedRequest, settings: &CaptureSettings, verdict: Verdict) -> Planned {
-    match &captured.outcome {
-        Outcome::TooLarge { declared, seen } => Planned::error(
-            413,
-            "request body too large",
-            json!({ "limit": settings.limits.max_body, "declared": declared, "seen": seen }),
-        )
-        .closing(),
-        Outcome::Incomplete { reason } => Planned::error(408, reason, json!({})).closing(),
-        Outcome::Complete
-            if settings.enforce_auth && matches!(verdict, Verdict::Invalid | Verdict::Missing) =>
-        {
-            Planned::error(401, "unauthorized", json!({ "auth": verdict.as_str() }))
+    };
+    if let Some((forwarder, mut copy)) = forwarding {
+        copy.id = id;
+        if decision == Decision::Proxy {
+            return Ok(forwarder.proxy(&writer, id, &copy, started).await);
         }
-        Outcome::Complete => Planned::default_answer(&settings.response),
+        forwarder.spawn(writer.clone(), copy);
     }
+    let Some(planned) = planned else {
+        return Err(Dropped);
+    };
+    if !planned.delay.is_zero() {
+        tokio::time::sleep(planned.delay).await;
+    }
+    Ok(planned.into_response())
 }
 
 /// Read the whole body within the size limit and the body deadline.

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::inspect::Inspection;
-use crate::store::StoredRequest;
+use crate::store::{Delivery, StoredRequest};
 use crate::text::{sanitize, sanitize_multiline};
 
 pub fn request_text(stored: &StoredRequest, inspection: &Inspection) -> String {
@@ -72,6 +72,32 @@ pub fn request_text(stored: &StoredRequest, inspection: &Inspection) -> String {
     }
     if let Some(slow) = &inspection.slow_answer {
         let _ = writeln!(out, "slow answer: {}", sanitize(slow));
+    }
+    out
+}
+
+/// The deliveries section of `hookcatch show`, oldest first; empty when none.
+pub fn deliveries_text(deliveries: &[Delivery]) -> String {
+    let mut out = String::new();
+    if deliveries.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out, "deliveries:");
+    for d in deliveries {
+        let outcome = match &d.error {
+            Some(e) => format!("{}: {}", e.kind.as_str(), sanitize(&e.message)),
+            None => d.status.map_or("-".into(), |s| s.to_string()),
+        };
+        let _ = writeln!(
+            out,
+            "  {} {:<7} {} {} -> {} in {:.1} ms",
+            d.at.format("%Y-%m-%d %H:%M:%S"),
+            d.kind.as_str(),
+            sanitize(&d.method),
+            sanitize(&d.target),
+            outcome,
+            d.latency_ms
+        );
     }
     out
 }

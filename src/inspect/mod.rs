@@ -35,13 +35,14 @@ pub fn inspect(req: &CapturedRequest, auth_config: &AuthConfig, now: DateTime<Ut
         auth,
         event,
         duplicate_key,
+        slow_answer,
     } = summarize(req, auth_config, now);
     Inspection {
         body: body::decode(req),
-        slow_answer: event::slow_answer(req, event.as_ref()),
         auth,
         event,
         duplicate_key,
+        slow_answer,
     }
 }
 
@@ -51,12 +52,14 @@ pub struct Summary {
     pub auth: AuthVerdict,
     pub event: Option<Event>,
     pub duplicate_key: Option<String>,
+    pub slow_answer: Option<String>,
 }
 
 pub fn summarize(req: &CapturedRequest, auth_config: &AuthConfig, now: DateTime<Utc>) -> Summary {
     let (event, duplicate_key) = event::decode_and_key(req);
     Summary {
         auth: auth::verify(req, auth_config, now),
+        slow_answer: event::slow_answer(req, event.as_ref()),
         event,
         duplicate_key,
     }
@@ -70,4 +73,36 @@ pub fn inspect_summary(
 ) -> (AuthVerdict, Option<Event>) {
     let summary = summarize(req, auth_config, now);
     (summary.auth, summary.event)
+}
+
+/// What JSON output and lists read of an inspection: the verdicts, not the
+/// body view. Both [`Inspection`] and the cheaper [`Summary`] provide it.
+pub trait Findings {
+    fn auth(&self) -> &AuthVerdict;
+    fn event(&self) -> Option<&Event>;
+    fn slow_answer(&self) -> Option<&str>;
+}
+
+impl Findings for Inspection {
+    fn auth(&self) -> &AuthVerdict {
+        &self.auth
+    }
+    fn event(&self) -> Option<&Event> {
+        self.event.as_ref()
+    }
+    fn slow_answer(&self) -> Option<&str> {
+        self.slow_answer.as_deref()
+    }
+}
+
+impl Findings for Summary {
+    fn auth(&self) -> &AuthVerdict {
+        &self.auth
+    }
+    fn event(&self) -> Option<&Event> {
+        self.event.as_ref()
+    }
+    fn slow_answer(&self) -> Option<&str> {
+        self.slow_answer.as_deref()
+    }
 }

@@ -3,6 +3,7 @@
 //! while a listener runs).
 
 pub mod codec;
+pub mod deliveries;
 pub mod query;
 pub mod schema;
 pub mod writer;
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+pub use deliveries::{Delivery, DeliveryError, DeliveryErrorKind, DeliveryKind, DeliveryMark};
 pub use query::{RequestSummary, StoredRequest};
 pub use writer::{NewRequest, StoreWriter};
 
@@ -85,6 +87,8 @@ impl Location {
             Location::Memory(uri) => Connection::open_with_flags(uri, memory_flags())?,
         };
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Deleting a request deletes its deliveries; a delivery needs its request.
+        conn.pragma_update(None, "foreign_keys", true)?;
         if matches!(self, Location::File(_)) {
             let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
             if !mode.eq_ignore_ascii_case("wal") {
@@ -94,6 +98,9 @@ impl Location {
             // (it is in the OS's hands), a power loss may take the last
             // transactions since the previous checkpoint. FULL syncs every commit.
             conn.pragma_update(None, "synchronous", if fsync { "FULL" } else { "NORMAL" })?;
+            // The writer's own thread must not pay for checkpoints; see
+            // writer::Checkpointer, which runs them beside it.
+            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         }
         schema::migrate(&mut conn)?;
         Ok(conn)
@@ -125,6 +132,7 @@ impl Location {
             }
         };
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "foreign_keys", true)?;
         schema::migrate(&mut conn)?;
         Ok(conn)
     }

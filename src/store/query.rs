@@ -47,6 +47,17 @@ fn full_columns() -> String {
     )
 }
 
+/// The first request before `id` with this idempotency key: what
+/// `duplicate_of` means, for a request whose key is known.
+pub fn first_with_key(
+    conn: &Connection,
+    key: &str,
+    id: RequestId,
+) -> rusqlite::Result<Option<RequestId>> {
+    conn.prepare_cached("SELECT MIN(id) FROM requests WHERE dup_key = ?1 AND id < ?2")?
+        .query_row(params![key, id], |r| r.get(0))
+}
+
 pub fn count(conn: &Connection) -> rusqlite::Result<u64> {
     conn.query_row("SELECT COUNT(*) FROM requests", [], |r| r.get::<_, i64>(0))
         .map(|n| n as u64)

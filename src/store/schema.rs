@@ -28,6 +28,34 @@ const MIGRATIONS: &[&str] = &[
         dup_key       TEXT
     );
     CREATE INDEX requests_dup_key ON requests(dup_key) WHERE dup_key IS NOT NULL;",
+    // v2: deliveries, every replay or forward attempt of a request (see
+    // deliveries.rs). The original request is never changed by one. A failed
+    // attempt has no status and an error kind (refused, timeout, tls, other);
+    // `sent_*` hold what an edited replay sent instead of the original (NULL:
+    // unchanged). Deleting a request deletes its deliveries (the foreign key
+    // with `PRAGMA foreign_keys`, and a trigger for connections without it).
+    "CREATE TABLE deliveries (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        request_id    INTEGER NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
+        at            TEXT    NOT NULL,
+        kind          TEXT    NOT NULL,
+        target        TEXT    NOT NULL,
+        method        TEXT    NOT NULL,
+        path          TEXT    NOT NULL,
+        status        INTEGER,
+        latency_ms    REAL    NOT NULL,
+        error_kind    TEXT,
+        error_message TEXT,
+        resp_headers  BLOB    NOT NULL,
+        resp_body     BLOB    NOT NULL,
+        sent_headers  BLOB,
+        sent_body     BLOB
+    );
+    CREATE INDEX deliveries_request ON deliveries(request_id, id);
+    CREATE TRIGGER requests_delete_deliveries AFTER DELETE ON requests
+    BEGIN
+        DELETE FROM deliveries WHERE request_id = OLD.id;
+    END;",
 ];
 
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -10,8 +10,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, Transaction, params};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use super::StoredRequest;
 use super::{Location, StoreError, codec};
-use crate::inspect::Event;
+use crate::inspect::{Event, Summary};
 use crate::model::{CapturedRequest, CapturedResponse, HeaderField, Notice, Outcome, RequestId};
 
 /// How many queued commands one transaction takes at most.
@@ -38,9 +39,30 @@ pub struct NewRequest {
     pub provider: Option<String>,
     pub event_type: Option<String>,
     pub dup_key: Option<String>,
+    /// What inspection found at capture time, handed on to a tap so output
+    /// does not inspect the request a second time.
+    pub findings: Option<Summary>,
 }
 
+/// A request as committed, for a tap (headless output) to print without
+/// reading it back: the stored form plus the capture-time findings.
+#[derive(Debug)]
+pub struct Committed {
+    pub stored: StoredRequest,
+    pub findings: Option<Summary>,
+}
+
+/// Where the writer hands committed requests; when it is full they are
+/// skipped and the reader catches up from the store (ids are sequential).
+pub type Tap = std::sync::mpsc::SyncSender<Committed>;
+
 impl NewRequest {
+    /// Keep the capture-time findings for a tap.
+    pub fn with_findings(mut self, findings: Summary) -> Self {
+        self.findings = Some(findings);
+        self
+    }
+
     /// Wrap a captured request (response already planned) for storing.
     pub fn from_captured(
         captured: CapturedRequest,
@@ -65,11 +87,15 @@ impl NewRequest {
             provider: event.map(|e| e.provider.as_str().to_string()),
             event_type: event.map(|e| e.kind.clone()),
             dup_key,
+            findings: None,
         }
     }
 }
 
-type Job = Box<dyn FnOnce(&Transaction<'_>) + Send>;
+/// A write run inside the batch's transaction. It returns how to answer its
+/// caller, called only once the outcome of COMMIT is known.
+type Job = Box<dyn FnOnce(&Transaction<'_>) -> Answer + Send>;
+type Answer = Box<dyn FnOnce(Option<&str>) + Send>;
 
 enum Command {
     Insert(Box<NewRequest>, oneshot::Sender<Result<RequestId, String>>),
@@ -102,12 +128,32 @@ impl StoreWriter {
         fsync: bool,
         notices: broadcast::Sender<Notice>,
     ) -> Result<(StoreWriter, WriterThread), StoreError> {
+        Self::spawn_tapped(location, fsync, notices, None)
+    }
+
+    /// Like [`spawn`](Self::spawn), and every committed request is also
+    /// offered to `tap` (never waiting for it).
+    pub fn spawn_tapped(
+        location: &Location,
+        fsync: bool,
+        notices: broadcast::Sender<Notice>,
+        tap: Option<Tap>,
+    ) -> Result<(StoreWriter, WriterThread), StoreError> {
         let conn = location.open_writer(fsync)?;
+        let checkpoints = match location {
+            Location::File(_) => Some(Checkpointer::spawn(location)?),
+            Location::Memory(_) => None,
+        };
         let (tx, rx) = mpsc::channel(QUEUE);
         let thread_notices = notices.clone();
         let handle = std::thread::Builder::new()
             .name("hookcatch-store".into())
-            .spawn(move || run(conn, rx, thread_notices))
+            .spawn(move || {
+                run(conn, rx, thread_notices, checkpoints.as_ref(), tap);
+                if let Some(c) = checkpoints {
+                    c.finish();
+                }
+            })
             .map_err(|source| StoreError::Open {
                 path: location.describe(),
                 source,
@@ -150,7 +196,18 @@ impl StoreWriter {
     {
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |tx: &Transaction<'_>| {
-            let _ = reply.send(f(tx));
+            let result = f(tx);
+            // Answer after COMMIT: a failed commit turns success into its error.
+            Box::new(move |commit_error: Option<&str>| {
+                let result = match (result, commit_error) {
+                    (Ok(_), Some(why)) => Err(rusqlite::Error::SqliteFailure(
+                        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+                        Some(why.to_string()),
+                    )),
+                    (result, _) => result,
+                };
+                let _ = reply.send(result);
+            }) as Answer
         });
         self.tx
             .send(Command::Run(job, notice))
@@ -163,7 +220,13 @@ impl StoreWriter {
     }
 }
 
-fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>, notices: broadcast::Sender<Notice>) {
+fn run(
+    mut conn: Connection,
+    mut rx: mpsc::Receiver<Command>,
+    notices: broadcast::Sender<Notice>,
+    checkpoints: Option<&Checkpointer>,
+    tap: Option<Tap>,
+) {
     let mut failing = false;
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
@@ -174,26 +237,42 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>, notices: broadcast
                 Err(_) => break,
             }
         }
-        let mut waiting = Vec::new();
-        match commit_batch(&mut conn, batch.drain(..), &mut waiting) {
+        let mut waiting = Waiting::default();
+        let mut kept = tap.as_ref().map(|_| Vec::new());
+        match commit_batch(&mut conn, batch.drain(..), &mut waiting, kept.as_mut()) {
             Ok(done) => {
+                if let Some(c) = checkpoints {
+                    c.poke();
+                }
                 if failing {
                     failing = false;
                     let _ = notices.send(Notice::StoreRecovered);
                 }
-                for (id, reply) in waiting {
+                for (id, reply) in waiting.inserts {
                     let _ = reply.send(Ok(id));
                     let _ = notices.send(Notice::Captured(id));
                 }
+                for answer in waiting.jobs {
+                    answer(None);
+                }
                 for notice in done {
                     let _ = notices.send(notice);
+                }
+                if let (Some(tap), Some(kept)) = (&tap, kept) {
+                    for committed in kept {
+                        // Never wait on output: a full tap is caught up from the store.
+                        let _ = tap.try_send(committed);
+                    }
                 }
             }
             Err(e) => {
                 failing = true;
                 let message = e.to_string();
-                for (_, reply) in waiting {
+                for (_, reply) in waiting.inserts {
                     let _ = reply.send(Err(message.clone()));
+                }
+                for answer in waiting.jobs {
+                    answer(Some(&message));
                 }
                 let _ = notices.send(Notice::StoreFailed(message));
             }
@@ -203,19 +282,28 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>, notices: broadcast
 
 type Reply = oneshot::Sender<Result<RequestId, String>>;
 
-/// Write the batch in one transaction. Every insert's reply ends up in
-/// `waiting`, so the caller answers them all, after COMMIT or with the error.
+/// Everyone in a batch waiting to hear how COMMIT went.
+#[derive(Default)]
+struct Waiting {
+    inserts: Vec<(RequestId, Reply)>,
+    jobs: Vec<Answer>,
+}
+
+/// Write the batch in one transaction. Every caller ends up in `waiting`, so
+/// they are all answered after COMMIT, or with the error.
 fn commit_batch(
     conn: &mut Connection,
     batch: impl Iterator<Item = Command>,
-    waiting: &mut Vec<(RequestId, Reply)>,
+    waiting: &mut Waiting,
+    kept: Option<&mut Vec<Committed>>,
 ) -> rusqlite::Result<Vec<Notice>> {
     let mut batch = batch.peekable();
-    let result = write_batch(conn, &mut batch, waiting);
-    // Commands never reached after an error still get their answer.
+    let result = write_batch(conn, &mut batch, waiting, kept);
+    // Commands never reached after an error: inserts get the error; a job
+    // that never ran is dropped, and its caller hears that the writer gave up.
     for cmd in batch {
         if let Command::Insert(_, reply) = cmd {
-            waiting.push((0, reply));
+            waiting.inserts.push((0, reply));
         }
     }
     result
@@ -224,23 +312,29 @@ fn commit_batch(
 fn write_batch(
     conn: &mut Connection,
     batch: &mut impl Iterator<Item = Command>,
-    waiting: &mut Vec<(RequestId, Reply)>,
+    waiting: &mut Waiting,
+    mut kept: Option<&mut Vec<Committed>>,
 ) -> rusqlite::Result<Vec<Notice>> {
     let tx = conn.transaction()?;
     let mut notices = Vec::new();
     for cmd in batch.by_ref() {
         match cmd {
-            Command::Insert(request, reply) => {
-                let inserted = insert(&tx, &request);
-                waiting.push((*inserted.as_ref().unwrap_or(&0), reply));
-                inserted?;
+            Command::Insert(mut request, reply) => {
+                let inserted = insert(&tx, &mut request);
+                waiting
+                    .inserts
+                    .push((*inserted.as_ref().unwrap_or(&0), reply));
+                let id = inserted?;
+                if let Some(kept) = kept.as_deref_mut() {
+                    kept.push(committed(&tx, id, *request)?);
+                }
             }
             Command::SetResponse(id, response) => {
                 set_response(&tx, id, &response)?;
                 notices.push(Notice::Updated(id));
             }
             Command::Run(job, notice) => {
-                job(&tx);
+                waiting.jobs.push(job(&tx));
                 notices.extend(notice);
             }
         }
@@ -249,12 +343,42 @@ fn write_batch(
     Ok(notices)
 }
 
-fn insert(tx: &Transaction<'_>, r: &NewRequest) -> rusqlite::Result<RequestId> {
+/// The stored form of a request just inserted, as a reader would get it.
+fn committed(tx: &Transaction<'_>, id: RequestId, r: NewRequest) -> rusqlite::Result<Committed> {
+    let duplicate_of = match &r.dup_key {
+        Some(key) => super::query::first_with_key(tx, key, id)?,
+        None => None,
+    };
+    Ok(Committed {
+        stored: StoredRequest {
+            request: CapturedRequest {
+                id,
+                received_at: r.received_at,
+                remote_addr: r.remote_addr,
+                method: r.method,
+                target: r.target,
+                http_version: r.http_version,
+                headers: r.headers,
+                body: r.body,
+                body_size: r.body_size,
+                outcome: r.outcome,
+                response: r.response,
+            },
+            duplicate_of,
+        },
+        findings: r.findings,
+    })
+}
+
+fn insert(tx: &Transaction<'_>, r: &mut NewRequest) -> rusqlite::Result<RequestId> {
     let outcome =
         serde_json::to_string(&r.outcome).unwrap_or_else(|_| r#"{"kind":"complete"}"#.into());
     // The answer goes out right after this commit (plus the planned delay); a
     // WAL commit takes microseconds, so this is the latency the sender sees.
     let latency_ms = (r.started.elapsed() + r.planned_delay).as_secs_f64() * 1000.0;
+    if let Some(resp) = r.response.as_mut() {
+        resp.latency_ms = latency_ms;
+    }
     let (status, headers, body, latency) = match &r.response {
         Some(resp) => (
             Some(resp.status),
@@ -306,4 +430,79 @@ fn set_response(
         id
     ])?;
     Ok(())
+}
+
+/// Checkpoints the WAL into the database file on its own thread and
+/// connection, so the copy (and, with synchronous=NORMAL, its fsync) never
+/// stalls a commit that a sender is waiting on. The writer connection has
+/// automatic checkpoints turned off.
+struct Checkpointer {
+    wake: std::sync::mpsc::SyncSender<()>,
+    thread: JoinHandle<()>,
+}
+
+/// At most this often; a busy store checkpoints a few times a second.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+impl Checkpointer {
+    fn spawn(location: &Location) -> Result<Self, StoreError> {
+        let conn = location.open_reader()?;
+        let (wake, rx) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::Builder::new()
+            .name("hookcatch-checkpoint".into())
+            .spawn(move || {
+                // Each wake-up means "there were commits"; a closed channel means stop.
+                while rx.recv().is_ok() {
+                    let _ = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)");
+                    std::thread::sleep(CHECKPOINT_EVERY);
+                }
+                // Leave a small WAL behind on a clean stop.
+                let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+            })
+            .map_err(|source| StoreError::Open {
+                path: location.describe(),
+                source,
+            })?;
+        Ok(Checkpointer { wake, thread })
+    }
+
+    /// There were commits; checkpoint soon (a pending wake-up is enough).
+    fn poke(&self) {
+        let _ = self.wake.try_send(());
+    }
+
+    fn finish(self) {
+        drop(self.wake);
+        let _ = self.thread.join();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `run` answers after COMMIT: another connection sees the write at once.
+    #[test]
+    fn run_answers_after_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = Location::File(dir.path().join("w.db"));
+        let (notices, _) = broadcast::channel(16);
+        let (writer, thread) = StoreWriter::spawn(&location, false, notices).unwrap();
+        let reader = location.open_reader().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        for i in 1..=20 {
+            let req = CapturedRequest::new("POST", "/x", vec![], b"b".to_vec());
+            let new = NewRequest::from_captured(req, Instant::now(), Duration::ZERO, None, None);
+            let id = runtime.block_on(writer.insert(new)).unwrap();
+            let deleted = runtime
+                .block_on(writer.run(None, move |conn| super::super::query::delete(conn, &[id])))
+                .unwrap();
+            assert_eq!(deleted, 1);
+            assert_eq!(super::super::query::count(&reader).unwrap(), 0, "round {i}");
+        }
+        drop(writer);
+        thread.join();
+    }
 }

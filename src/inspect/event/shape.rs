@@ -249,11 +249,19 @@ pub(crate) fn bounded_key(raw: Cow<'_, str>) -> Cow<'_, str> {
 /// Sanitized for the terminal, then at most `max` characters as shown
 /// (escapes count at their visible width, never cut in half), `…` when cut.
 pub(crate) fn clip(s: &str, max: usize) -> String {
+    // The common case on the capture path: short, clean text.
+    if s.len() <= max && !s.chars().any(text::is_unsafe) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len().min(max.saturating_mul(4)));
     let mut width = 0;
     for c in s.chars() {
         let mut buf = [0u8; 4];
-        let shown = text::sanitize(c.encode_utf8(&mut buf));
+        let shown: std::borrow::Cow<'_, str> = if text::is_unsafe(c) {
+            text::sanitize(c.encode_utf8(&mut buf))
+        } else {
+            std::borrow::Cow::Borrowed(c.encode_utf8(&mut buf))
+        };
         let w = shown.chars().count();
         if width + w > max {
             out.push('…');

@@ -1,0 +1,161 @@
+//! The live response mode: an override of every answer, switched while the
+//! listener runs (a key in the TUI, `--mode` at start), to see on the spot how
+//! a sender retries. The cycle:
+//!
+//! normal -> 500 -> 401 -> 429 (with `Retry-After`) -> slow (answer after
+//! 12 s, past the 10 s a sender like Pingara waits) -> drop (close the
+//! connection without answering) -> normal.
+//!
+//! Whatever the mode, the request is stored before anything else happens.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
+
+/// Slow mode answers after this long: beyond Pingara's (and GitHub's) 10 s.
+pub const SLOW_DELAY: Duration = Duration::from_secs(12);
+/// `Retry-After` in 429 mode, in seconds (Pingara's first retry delay).
+pub const RETRY_AFTER_SECS: u64 = 30;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Rules and the default answer apply.
+    #[default]
+    Normal,
+    /// `500` with a JSON error.
+    ServerError,
+    /// `401` with a JSON error and `WWW-Authenticate`.
+    Unauthorized,
+    /// `429` with `Retry-After: 30`.
+    TooManyRequests,
+    /// The normal answer, after [`SLOW_DELAY`].
+    Slow,
+    /// Close the connection without an answer.
+    Drop,
+}
+
+impl Mode {
+    /// In cycle order.
+    pub const ALL: [Mode; 6] = [
+        Mode::Normal,
+        Mode::ServerError,
+        Mode::Unauthorized,
+        Mode::TooManyRequests,
+        Mode::Slow,
+        Mode::Drop,
+    ];
+
+    /// Short, for the status bar and `--mode`: `normal`, `500`, `401`, `429`, `slow`, `drop`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Mode::Normal => "normal",
+            Mode::ServerError => "500",
+            Mode::Unauthorized => "401",
+            Mode::TooManyRequests => "429",
+            Mode::Slow => "slow",
+            Mode::Drop => "drop",
+        }
+    }
+
+    /// One line for help and notifications.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Mode::Normal => "answer by the rules and the default answer",
+            Mode::ServerError => "answer 500 Internal Server Error",
+            Mode::Unauthorized => "answer 401 Unauthorized",
+            Mode::TooManyRequests => "answer 429 Too Many Requests with Retry-After: 30",
+            Mode::Slow => "answer after 12 s, past the sender's 10 s limit",
+            Mode::Drop => "close the connection without answering",
+        }
+    }
+
+    /// The mode after this one in the cycle.
+    pub fn next(self) -> Mode {
+        let i = Mode::ALL.iter().position(|m| *m == self).unwrap_or(0);
+        Mode::ALL[(i + 1) % Mode::ALL.len()]
+    }
+
+    /// Accepts the labels, plus `error`, `unauthorized`, `rate-limit`, `close`.
+    pub fn parse(text: &str) -> Option<Mode> {
+        let t = text.trim().to_ascii_lowercase();
+        Mode::ALL
+            .into_iter()
+            .find(|m| m.label() == t)
+            .or(match t.as_str() {
+                "error" | "server-error" => Some(Mode::ServerError),
+                "unauthorized" => Some(Mode::Unauthorized),
+                "rate-limit" | "too-many-requests" => Some(Mode::TooManyRequests),
+                "close" => Some(Mode::Drop),
+                _ => None,
+            })
+    }
+
+    fn from_u8(n: u8) -> Mode {
+        Mode::ALL.get(usize::from(n)).copied().unwrap_or_default()
+    }
+
+    fn to_u8(self) -> u8 {
+        Mode::ALL.iter().position(|m| *m == self).unwrap_or(0) as u8
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// The mode shared by the listener and whoever switches it (the TUI).
+/// Lock-free: the request path reads it once per request.
+#[derive(Debug, Default)]
+pub struct ResponseMode(AtomicU8);
+
+impl ResponseMode {
+    pub fn new(mode: Mode) -> Self {
+        ResponseMode(AtomicU8::new(mode.to_u8()))
+    }
+
+    pub fn get(&self) -> Mode {
+        Mode::from_u8(self.0.load(Ordering::Relaxed))
+    }
+
+    pub fn set(&self, mode: Mode) {
+        self.0.store(mode.to_u8(), Ordering::Relaxed);
+    }
+
+    /// Switch to the next mode in the cycle and return it.
+    pub fn cycle(&self) -> Mode {
+        let previous = self
+            .0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                Some(Mode::from_u8(n).next().to_u8())
+            })
+            .unwrap_or(0);
+        Mode::from_u8(previous).next()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cycles_through_every_mode_back_to_normal() {
+        let mode = ResponseMode::default();
+        let seen: Vec<&str> = (0..6).map(|_| mode.cycle().label()).collect();
+        assert_eq!(seen, ["500", "401", "429", "slow", "drop", "normal"]);
+        assert_eq!(mode.get(), Mode::Normal);
+    }
+
+    #[test]
+    fn parses_labels_and_aliases() {
+        for m in Mode::ALL {
+            assert_eq!(Mode::parse(m.label()), Some(m));
+        }
+        assert_eq!(Mode::parse("Close"), Some(Mode::Drop));
+        assert_eq!(Mode::parse("nope"), None);
+        let shared = ResponseMode::new(Mode::Slow);
+        assert_eq!(shared.get(), Mode::Slow);
+        shared.set(Mode::Drop);
+        assert_eq!(shared.cycle(), Mode::Normal);
+    }
+}

@@ -1,0 +1,136 @@
+//! Parsing single values of the configuration: sizes, timeouts, the ladder
+//! scale, response headers and bodies, and `[[rules]]` tables.
+
+use std::time::Duration;
+
+use super::{ConfigError, RuleFile, bad};
+use crate::capture::Rule;
+
+pub(super) fn file_rule(rule: &RuleFile) -> Result<Rule, String> {
+    let mut headers = Vec::new();
+    for spec in rule.headers.iter().flatten() {
+        headers.push(response_header(spec).map_err(|e| e.0)?);
+    }
+    let body = match &rule.body {
+        Some(spec) => response_body(spec).map_err(|e| e.0)?,
+        None => Vec::new(),
+    };
+    Rule::new(
+        rule.method.as_deref().unwrap_or("*"),
+        rule.path.as_deref().unwrap_or("*"),
+        rule.status.unwrap_or(200),
+        headers,
+        body,
+        Duration::from_millis(rule.delay.unwrap_or(0)),
+    )
+}
+
+/// Seconds (fractions allowed) to wait for a target's answer.
+pub fn parse_timeout(secs: f64) -> Result<Duration, ConfigError> {
+    if !secs.is_finite() || secs <= 0.0 || secs > 3600.0 {
+        return Err(bad(format!(
+            "--timeout {secs}: expected seconds between 0 and 3600 (e.g. 10 or 0.5)"
+        )));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// `--ladder-scale`: a positive factor on Pingara's retry waits.
+pub fn check_scale(scale: f64) -> Result<f64, ConfigError> {
+    if !scale.is_finite() || scale <= 0.0 || scale > 1000.0 {
+        return Err(bad(format!(
+            "--ladder-scale {scale}: expected a factor above 0 (0.01 makes the 30 s wait 0.3 s)"
+        )));
+    }
+    Ok(scale)
+}
+
+/// `512`, `512k`, `10m`, `1g`, `10MiB`, `2kb` (binary units).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let digits_end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits_end);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| "expected a number like 512k or 10m".to_string())?;
+    let factor: u64 = match unit.trim() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("unknown unit {other:?} (use k, m or g)")),
+    };
+    n.checked_mul(factor).ok_or_else(|| "too large".to_string())
+}
+
+pub(crate) fn response_body(spec: &str) -> Result<Vec<u8>, ConfigError> {
+    match spec.strip_prefix('@') {
+        Some(path) => std::fs::read(path)
+            .map_err(|e| bad(format!("--response-body @{path}: cannot read: {e}"))),
+        None => Ok(spec.as_bytes().to_vec()),
+    }
+}
+
+pub(crate) fn response_header(spec: &str) -> Result<(String, String), ConfigError> {
+    let (name, value) = spec.split_once(':').ok_or_else(|| {
+        bad(format!(
+            "--response-header {spec:?}: expected 'Name: value'"
+        ))
+    })?;
+    let name = name.trim();
+    let value = value.trim();
+    if http::HeaderName::from_bytes(name.as_bytes()).is_err()
+        || http::HeaderValue::from_str(value).is_err()
+    {
+        return Err(bad(format!(
+            "--response-header {spec:?}: not a valid header name and value"
+        )));
+    }
+    Ok((name.to_string(), value.to_string()))
+}
+
+pub(crate) fn guess_content_type(body: &[u8]) -> &'static str {
+    let trimmed = body.trim_ascii_start();
+    if (trimmed.starts_with(b"{") || trimmed.starts_with(b"["))
+        && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
+    {
+        "application/json"
+    } else {
+        "text/plain; charset=utf-8"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_and_scales() {
+        assert_eq!(parse_timeout(0.5).unwrap(), Duration::from_millis(500));
+        assert!(parse_timeout(0.0).is_err() && parse_timeout(f64::NAN).is_err());
+        assert!(parse_timeout(3601.0).is_err());
+        assert_eq!(check_scale(0.01).unwrap(), 0.01);
+        assert!(check_scale(0.0).is_err() && check_scale(f64::INFINITY).is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("512k"), Ok(512 * 1024));
+        assert_eq!(parse_size("10m"), Ok(10 << 20));
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert_eq!(parse_size("77"), Ok(77));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("5x").is_err());
+        assert!(parse_size("99999999999999g").is_err());
+    }
+
+    #[test]
+    fn header_specs() {
+        assert_eq!(
+            response_header("X-A:  b c ").unwrap(),
+            ("X-A".into(), "b c".into())
+        );
+        assert!(response_header("no colon").is_err());
+        assert!(response_header("bad name: x").is_err());
+    }
+}

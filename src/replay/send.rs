@@ -1,0 +1,317 @@
+//! The HTTP client behind replay, forwarding, the ladder and send-test.
+//!
+//! Plain `http://` targets (the usual local app) go through hyper-util's
+//! client, which sends exactly the headers it is given, in order. `https://`
+//! targets go through reqwest with rustls (ring); reqwest adds `Accept: */*`
+//! when the request has no `Accept` header, and its URL parser normalises the
+//! path (`/a/../b` -> `/b`). Redirects are never followed and proxy variables
+//! are ignored: the answer recorded is the target's own.
+//!
+//! One timeout (10 s by default, Pingara's limit) covers connecting, sending
+//! and reading the whole answer. Failures are classified as refused, timeout,
+//! tls or other.
+
+use std::error::Error as StdError;
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+use super::build::Outgoing;
+use crate::model::HeaderField;
+use crate::store::{DeliveryError, DeliveryErrorKind};
+
+/// Pingara waits 10 s for an answer; so do we, by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Larger answers are cut here (the attempt is then an `other` error).
+pub const MAX_RESPONSE_BODY: usize = 10 * 1024 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SendOptions {
+    pub timeout: Duration,
+    /// Accept any certificate (self-signed local https).
+    pub insecure: bool,
+}
+
+impl Default for SendOptions {
+    fn default() -> Self {
+        Self {
+            timeout: DEFAULT_TIMEOUT,
+            insecure: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the HTTP client: {0}")]
+pub struct ClientError(String);
+
+/// What came back from one attempt.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Answer {
+    pub status: Option<u16>,
+    pub headers: Vec<HeaderField>,
+    pub body: Vec<u8>,
+    pub latency_ms: f64,
+    pub error: Option<DeliveryError>,
+}
+
+impl Answer {
+    pub fn is_success(&self) -> bool {
+        self.error.is_none() && self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+/// A cheap, cloneable client (connection pools are shared).
+#[derive(Clone)]
+pub struct Sender {
+    plain: Client<HttpConnector, Full<Bytes>>,
+    tls: reqwest::Client,
+    options: SendOptions,
+}
+
+/// rustls needs a process-wide crypto provider; install ring once.
+pub fn install_crypto() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+impl Sender {
+    pub fn new(options: SendOptions) -> Result<Sender, ClientError> {
+        install_crypto();
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(options.timeout));
+        connector.set_nodelay(true);
+        let plain = Client::builder(TokioExecutor::new()).build(connector);
+        let tls = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(options.timeout)
+            .tls_danger_accept_invalid_certs(options.insecure)
+            .build()
+            .map_err(|e| ClientError(chain(&e)))?;
+        Ok(Sender {
+            plain,
+            tls,
+            options,
+        })
+    }
+
+    pub fn options(&self) -> SendOptions {
+        self.options
+    }
+
+    /// Send and wait for the whole answer, within the timeout. Never fails:
+    /// a failure is an [`Answer`] with `error` set.
+    pub async fn send(&self, out: &Outgoing) -> Answer {
+        let started = Instant::now();
+        let exchange = async {
+            if out.https {
+                self.send_tls(out).await
+            } else {
+                self.send_plain(out).await
+            }
+        };
+        let result = tokio::time::timeout(self.options.timeout, exchange).await;
+        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let failed = |error| Answer {
+            status: None,
+            headers: Vec::new(),
+            body: Vec::new(),
+            latency_ms,
+            error: Some(error),
+        };
+        match result {
+            Err(_) => failed(DeliveryError {
+                kind: DeliveryErrorKind::Timeout,
+                message: format!(
+                    "no complete answer from {} within {}",
+                    out.authority,
+                    seconds(self.options.timeout)
+                ),
+            }),
+            Ok(Err(error)) => failed(error),
+            Ok(Ok((status, headers, body))) => {
+                let error = (body.len() > MAX_RESPONSE_BODY).then(|| DeliveryError {
+                    kind: DeliveryErrorKind::Other,
+                    message: format!("answer body larger than {MAX_RESPONSE_BODY} bytes; cut"),
+                });
+                let mut body = body;
+                body.truncate(MAX_RESPONSE_BODY);
+                Answer {
+                    status: Some(status),
+                    headers,
+                    body,
+                    latency_ms,
+                    error,
+                }
+            }
+        }
+    }
+
+    async fn send_plain(&self, out: &Outgoing) -> Result<Wire, DeliveryError> {
+        let uri: http::Uri = out
+            .url
+            .parse()
+            .map_err(|e| other(format!("cannot send to {}: {e}", out.url)))?;
+        let method = http::Method::from_bytes(out.method.as_bytes())
+            .map_err(|_| other(format!("{:?} is not a valid method", out.method)))?;
+        let mut request = http::Request::new(Full::new(Bytes::from(out.body.clone())));
+        *request.method_mut() = method;
+        *request.uri_mut() = uri;
+        put_headers(request.headers_mut(), &out.headers);
+        let response = self
+            .plain
+            .request(request)
+            .await
+            .map_err(|e| classify(&e, &out.authority))?;
+        let (parts, body) = response.into_parts();
+        let bytes = Limited::new(body, MAX_RESPONSE_BODY + 1)
+            .collect()
+            .await
+            .map_err(|e| classify(e.as_ref(), &out.authority))?
+            .to_bytes();
+        Ok((
+            parts.status.as_u16(),
+            fields(&parts.headers),
+            bytes.to_vec(),
+        ))
+    }
+
+    async fn send_tls(&self, out: &Outgoing) -> Result<Wire, DeliveryError> {
+        let url = reqwest::Url::parse(&out.url)
+            .map_err(|e| other(format!("cannot send to {}: {e}", out.url)))?;
+        let method = reqwest::Method::from_bytes(out.method.as_bytes())
+            .map_err(|_| other(format!("{:?} is not a valid method", out.method)))?;
+        let mut request = reqwest::Request::new(method, url);
+        put_headers(request.headers_mut(), &out.headers);
+        *request.body_mut() = Some(reqwest::Body::from(out.body.clone()));
+        let mut response = self
+            .tls
+            .execute(request)
+            .await
+            .map_err(|e| classify(&e, &out.authority))?;
+        let status = response.status().as_u16();
+        let headers = fields(response.headers());
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| classify(&e, &out.authority))?
+        {
+            body.extend_from_slice(&chunk);
+            if body.len() > MAX_RESPONSE_BODY {
+                break;
+            }
+        }
+        Ok((status, headers, body))
+    }
+}
+
+type Wire = (u16, Vec<HeaderField>, Vec<u8>);
+
+/// Header fields onto an `http` map, in order. A field the `http` crate
+/// refuses (it cannot have come through hyper's parser) is skipped.
+fn put_headers(map: &mut http::HeaderMap, headers: &[HeaderField]) {
+    for h in headers {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(h.name.as_bytes()),
+            http::HeaderValue::from_bytes(&h.value),
+        ) {
+            map.append(name, value);
+        }
+    }
+}
+
+pub(crate) fn fields(map: &http::HeaderMap) -> Vec<HeaderField> {
+    map.iter()
+        .map(|(n, v)| HeaderField::new(n.as_str(), v.as_bytes()))
+        .collect()
+}
+
+fn other(message: String) -> DeliveryError {
+    DeliveryError {
+        kind: DeliveryErrorKind::Other,
+        message,
+    }
+}
+
+/// `10 s`, `0.5 s`.
+pub fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{s} s")
+    }
+}
+
+/// Every message in an error's source chain, joined.
+fn chain(e: &(dyn StdError + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+/// Refused, timeout, TLS or other, from anywhere in the source chain.
+pub(crate) fn classify(e: &(dyn StdError + 'static), authority: &str) -> DeliveryError {
+    let mut kind = DeliveryErrorKind::Other;
+    let mut source: Option<&(dyn StdError + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.downcast_ref::<rustls::Error>().is_some() {
+            kind = DeliveryErrorKind::Tls;
+            break;
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+            {
+                kind = DeliveryErrorKind::Tls;
+                break;
+            }
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => {
+                    kind = DeliveryErrorKind::Refused;
+                    break;
+                }
+                std::io::ErrorKind::TimedOut => {
+                    kind = DeliveryErrorKind::Timeout;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if let Some(r) = err.downcast_ref::<reqwest::Error>()
+            && r.is_timeout()
+        {
+            kind = DeliveryErrorKind::Timeout;
+            break;
+        }
+        source = err.source();
+    }
+    let detail = chain(e);
+    let message = match kind {
+        DeliveryErrorKind::Refused => {
+            format!("connection refused: is anything listening on {authority}?")
+        }
+        DeliveryErrorKind::Tls => format!(
+            "TLS handshake with {authority} failed: {detail} (use --insecure for a self-signed certificate)"
+        ),
+        _ => format!("{authority}: {detail}"),
+    };
+    DeliveryError { kind, message }
+}

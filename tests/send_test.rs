@@ -1,0 +1,270 @@
+//! `hookcatch send-test` (Pingara's Send Test button) and `hookcatch demo`,
+//! against hookcatch's own listener: the events must pass its inspector with
+//! zero problems and authenticate exactly when the secrets match.
+
+mod common;
+
+use std::io::BufRead;
+use std::process::Stdio;
+use std::time::Instant;
+
+use common::*;
+use serde_json::Value;
+
+const EVENTS: [&str; 8] = [
+    "incident.created",
+    "incident.resolved",
+    "incident.updated",
+    "monitor.degraded",
+    "monitor.recovered",
+    "ssl.expiring",
+    "monitor.paused",
+    "monitor.resumed",
+];
+
+fn out_text(out: &std::process::Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn every_event_passes_the_inspector_and_the_secret_decides_the_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let hc = Hookcatch::start(dir.path(), &["--secret", "right-secret"]);
+    let to = format!("{}/pingara-webhook", hc.url);
+    for event in EVENTS {
+        let out = cli(
+            dir.path(),
+            &["send-test", event, "--to", &to, "--secret", "right-secret"],
+        );
+        let (stdout, stderr) = out_text(&out);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert!(stdout.contains(&format!("> POST {to}")), "{stdout}");
+        assert!(stdout.contains("< 200 OK"), "{stdout}");
+        assert!(stdout.contains("\"received\": true"), "{stdout}");
+        let line = hc.next_json();
+        assert_eq!(line["path"], "/pingara-webhook");
+        assert_eq!(line["event"]["provider"], "pingara");
+        assert_eq!(line["event"]["type"], event);
+        assert_eq!(
+            line["event"]["problems"],
+            Value::Array(vec![]),
+            "{event}: {line:#}"
+        );
+        assert_eq!(line["auth"]["verdict"], "valid", "{event}");
+        let content_type: Vec<&Value> = line["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h[0] == "content-type")
+            .map(|h| &h[1])
+            .collect();
+        assert_eq!(content_type, [&Value::from("application/json")]);
+    }
+    let out = cli(
+        dir.path(),
+        &[
+            "send-test",
+            "incident.created",
+            "--to",
+            &to,
+            "--secret",
+            "wrong",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "hookcatch still answers 200");
+    assert_eq!(hc.next_json()["auth"]["verdict"], "invalid");
+    assert_eq!(hc.stop().code(), Some(0));
+}
+
+#[test]
+fn bearer_and_basic_from_the_environment_and_the_default_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let hc = Hookcatch::start(dir.path(), &["--bearer", "tok-123", "--basic", "ann:pw"]);
+    let port = hc.addr.rsplit(':').next().unwrap().to_string();
+    for (var, value, verdict) in [
+        ("HOOKCATCH_BEARER", "tok-123", "valid"),
+        ("HOOKCATCH_BEARER", "nope", "invalid"),
+        ("HOOKCATCH_BASIC", "ann:pw", "valid"),
+    ] {
+        // No --to: hookcatch's own listener (port from the environment), /pingara-webhook.
+        let out = command(dir.path())
+            .args(["send-test", "monitor.paused"])
+            .env("HOOKCATCH_PORT", &port)
+            .env(var, value)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", out_text(&out).1);
+        let line = hc.next_json();
+        assert_eq!(line["path"], "/pingara-webhook");
+        assert_eq!(line["auth"]["verdict"], verdict, "{var}={value}");
+    }
+    assert_eq!(hc.stop().code(), Some(0));
+}
+
+#[test]
+fn exit_1_on_failure_and_the_ladder_retries_the_same_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let hc = Hookcatch::start(dir.path(), &["--status", "500"]);
+    let to = format!("{}/pingara-webhook", hc.url);
+    let out = cli(dir.path(), &["send-test", "incident.created", "--to", &to]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out_text(&out).0.contains("< 500 Internal Server Error"));
+    hc.next_json();
+
+    let started = Instant::now();
+    let out = cli(
+        dir.path(),
+        &[
+            "send-test",
+            "incident.created",
+            "--to",
+            &to,
+            "--ladder",
+            "--ladder-scale",
+            "0.001",
+        ],
+    );
+    let (stdout, stderr) = out_text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stdout.contains("attempt 5 of 5"), "{stdout}");
+    assert!(
+        stderr.contains("ladder failed after 5 attempts"),
+        "{stderr}"
+    );
+    assert!(started.elapsed() < WAIT);
+    let first = hc.next_json();
+    assert!(first["duplicate_of"].is_null());
+    for _ in 0..4 {
+        let retry = hc.next_json();
+        assert_eq!(
+            retry["duplicate_of"], first["id"],
+            "a retry of the same event"
+        );
+        assert_eq!(retry["body"], first["body"]);
+    }
+    // Refused: nothing listens there.
+    hc.stop();
+    let out = cli(dir.path(), &["send-test", "ssl.expiring", "--to", &to]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out_text(&out).0.contains("refused"));
+}
+
+#[test]
+fn list_print_and_mistakes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(dir.path(), &["send-test", "--list"]);
+    assert_eq!(out.status.code(), Some(0));
+    let listed: Vec<String> = out_text(&out)
+        .0
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    assert_eq!(listed, EVENTS);
+
+    let out = cli(
+        dir.path(),
+        &[
+            "send-test",
+            "ssl.expiring",
+            "--print",
+            "--to",
+            "http://example.invalid/in",
+            "--secret",
+            "very-secret-value",
+        ],
+    );
+    let (stdout, _) = out_text(&out);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout.starts_with("POST http://example.invalid/in\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("content-type: application/json"));
+    assert!(stdout.contains("X-Pingara-Secret: "), "{stdout}");
+    assert!(
+        !stdout.contains("very-secret-value"),
+        "the secret is masked"
+    );
+    let json = stdout.split_once("\n\n").unwrap().1;
+    let payload: Value = serde_json::from_str(json).unwrap();
+    assert_eq!(payload["event"], "ssl.expiring");
+    assert!(payload["ssl"]["daysUntilExpiry"].is_number());
+
+    let out = cli(
+        dir.path(),
+        &["send-test", "incident.exploded", "--to", "http://x"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = out_text(&out).1;
+    assert!(
+        stderr.contains("unknown event type") && stderr.contains("monitor.resumed"),
+        "{stderr}"
+    );
+    let out = cli(
+        dir.path(),
+        &[
+            "send-test",
+            "incident.created",
+            "--secret",
+            "a",
+            "--bearer",
+            "b",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = cli(dir.path(), &["send-test"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn demo_streams_realistic_events_to_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = command(dir.path())
+        .args([
+            "demo",
+            "--headless",
+            "--port",
+            "0",
+            "--interval",
+            "5",
+            "--count",
+            "30",
+            "--store",
+        ])
+        .arg(dir.path().join("demo.db"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut kinds = std::collections::HashSet::new();
+    let mut verdicts = std::collections::HashSet::new();
+    for _ in 0..30 {
+        let line: Value =
+            serde_json::from_str(&rx.recv_timeout(WAIT).expect("a demo event")).unwrap();
+        assert_eq!(line["event"]["provider"], "pingara");
+        assert_eq!(line["event"]["problems"], Value::Array(vec![]), "{line:#}");
+        kinds.insert(line["event"]["type"].as_str().unwrap().to_string());
+        verdicts.insert(line["auth"]["verdict"].as_str().unwrap().to_string());
+    }
+    assert!(kinds.len() >= 3, "a mix of event types: {kinds:?}");
+    assert!(
+        verdicts.iter().all(|v| v == "valid" || v == "invalid"),
+        "{verdicts:?}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
