@@ -1,0 +1,425 @@
+//! Actions: what each key and click does to the state. Pure state changes;
+//! anything that needs IO goes to the outbox.
+
+use std::sync::Arc;
+
+use ratatui::layout::{Position, Rect};
+
+use super::{App, Focus, Overlay, Prompt, PromptKind, Tab};
+use crate::filter;
+use crate::text::sanitize;
+use crate::tui::curl;
+use crate::tui::event::Cmd;
+use crate::tui::input::{LineInput, Outcome};
+use crate::tui::jsontree::{JsonTree, TreeView};
+use crate::tui::keys::{Action, Edit};
+use crate::tui::listing::FilterView;
+use crate::tui::loader::LoadCmd;
+use crate::tui::ui;
+
+impl App {
+    pub fn update(&mut self, action: Action) {
+        if !matches!(action, Action::Resize(..) | Action::Wheel { .. }) {
+            self.message = None;
+        }
+        if self.fold_prefix {
+            self.fold_prefix = false;
+        }
+        match self.overlay {
+            Overlay::Help { scroll } => return self.help_action(action, scroll),
+            Overlay::ConfirmDelete(id) => {
+                self.overlay = Overlay::None;
+                if action == Action::Confirm(true) {
+                    self.outbox.push(Cmd::Delete(vec![id]));
+                    self.say(format!("deleting #{id}…"));
+                } else if action == Action::Quit {
+                    self.should_quit = true;
+                }
+                return;
+            }
+            Overlay::None => {}
+        }
+        match action {
+            Action::Quit => self.should_quit = true,
+            Action::ToggleHelp => self.overlay = Overlay::Help { scroll: 0 },
+            Action::Escape => self.escape(),
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-(self.page() as isize)),
+            Action::PageDown => self.move_by(self.page() as isize),
+            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::SwitchPane => {
+                self.focus = if self.focus == Focus::List {
+                    Focus::Detail
+                } else {
+                    Focus::List
+                };
+                if self.focus == Focus::List {
+                    self.zoom = false;
+                }
+            }
+            Action::NextTab => self.set_tab(self.detail.tab.next()),
+            Action::PrevTab => self.set_tab(self.detail.tab.prev()),
+            Action::Tab(tab) => self.set_tab(tab),
+            Action::Enter => self.enter(),
+            Action::ToggleFollow => {
+                self.list.follow = !self.list.follow;
+                self.list.fix_selection();
+                self.say(if self.list.follow {
+                    "follow on: the newest request is selected"
+                } else {
+                    "follow off"
+                });
+            }
+            Action::OpenFilter => {
+                let text = self
+                    .list
+                    .filter
+                    .as_ref()
+                    .map_or("", |f| f.text.as_str())
+                    .to_string();
+                let error = filter::parse(&text).err();
+                self.prompt = Some(Prompt {
+                    kind: PromptKind::Filter,
+                    input: LineInput::new(&text),
+                    error,
+                });
+            }
+            Action::Copy => self.copy(),
+            Action::Delete => match self.list.selected {
+                Some(id) => self.overlay = Overlay::ConfirmDelete(id),
+                None => self.complain("nothing selected"),
+            },
+            Action::Confirm(_) => {}
+            Action::Reveal => {
+                self.detail.reveal = !self.detail.reveal;
+                self.say(if self.detail.reveal {
+                    "secrets revealed (v to mask)"
+                } else {
+                    "secrets masked"
+                });
+            }
+            Action::Wrap => self.detail.wrap = !self.detail.wrap,
+            Action::Original => {
+                self.detail.toggle_original();
+                self.set_tab(Tab::Body);
+            }
+            Action::Tree => self.toggle_tree(),
+            Action::Search => {
+                self.set_tab(Tab::Body);
+                if self.detail.showing_tree() {
+                    self.detail.tree_mode = false;
+                }
+                let query = self
+                    .detail
+                    .search
+                    .as_ref()
+                    .map_or("", |s| s.query.as_str())
+                    .to_string();
+                self.prompt = Some(Prompt {
+                    kind: PromptKind::Search,
+                    input: LineInput::new(&query),
+                    error: None,
+                });
+            }
+            Action::SearchNext | Action::SearchPrev => {
+                self.step_match(action == Action::SearchNext)
+            }
+            Action::Fold => self.tree_op(|view, tree| view.toggle(tree)),
+            Action::FoldPrefix => self.fold_prefix = self.detail.showing_tree(),
+            Action::FoldDepth(depth) => self.tree_op(|view, tree| view.fold_to_depth(tree, depth)),
+            Action::FoldAll => self.tree_op(|view, tree| view.fold_to_depth(tree, 1)),
+            Action::UnfoldAll => self.tree_op(|view, tree| view.unfold_all(tree)),
+            Action::Edit(edit) => self.edit(edit),
+            Action::Click { column, row } => self.click(column, row),
+            Action::Wheel { down, column, row } => self.wheel(down, column, row),
+            Action::Resize(w, h) => self.area = Rect::new(0, 0, w, h),
+        }
+    }
+
+    fn help_action(&mut self, action: Action, scroll: usize) {
+        let scroll = match action {
+            Action::Quit => {
+                self.should_quit = true;
+                return;
+            }
+            Action::ToggleHelp | Action::Escape => {
+                self.overlay = Overlay::None;
+                return;
+            }
+            Action::Down => scroll + 1,
+            Action::Up => scroll.saturating_sub(1),
+            Action::PageDown => scroll + 10,
+            Action::PageUp => scroll.saturating_sub(10),
+            Action::Top => 0,
+            Action::Bottom => usize::MAX / 2,
+            Action::Resize(w, h) => {
+                self.area = Rect::new(0, 0, w, h);
+                scroll
+            }
+            _ => scroll,
+        };
+        self.overlay = Overlay::Help {
+            scroll: scroll.min(ui::help::max_scroll(self.area)),
+        };
+    }
+
+    fn escape(&mut self) {
+        if self.detail.search.is_some() && self.focus == Focus::Detail {
+            self.detail.search = None;
+        } else if self.zoom {
+            self.zoom = false;
+        } else if self.focus == Focus::Detail {
+            self.focus = Focus::List;
+        }
+    }
+
+    fn enter(&mut self) {
+        match self.focus {
+            Focus::List => {
+                if self.list.selected.is_some() {
+                    self.focus = Focus::Detail;
+                }
+            }
+            Focus::Detail if self.detail.tab == Tab::Body && self.detail.showing_tree() => {
+                self.tree_op(|view, tree| view.toggle(tree));
+            }
+            Focus::Detail => self.zoom = !self.zoom,
+        }
+    }
+
+    fn set_tab(&mut self, tab: Tab) {
+        self.detail.tab = tab;
+    }
+
+    /// Rows a page moves: the list's or the detail's visible height.
+    fn page(&self) -> usize {
+        let areas = self.areas();
+        let rows = match self.focus {
+            Focus::List => areas.list_rows.height,
+            Focus::Detail => areas.detail_content.height,
+        };
+        usize::from(rows.saturating_sub(1)).max(1)
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        match self.focus {
+            Focus::List => self.list.move_by(delta),
+            Focus::Detail if self.detail.tab == Tab::Body && self.detail.showing_tree() => {
+                if let Some(view) = self.detail.tree.as_mut() {
+                    view.move_by(delta);
+                }
+            }
+            Focus::Detail => {
+                let next = self.detail.scroll().saturating_add_signed(delta);
+                self.detail.set_scroll(next.min(self.max_scroll()));
+            }
+        }
+    }
+
+    /// How far the current tab scrolls.
+    pub fn max_scroll(&self) -> usize {
+        let areas = self.areas();
+        let height = usize::from(areas.detail_content.height);
+        if self.detail.tab == Tab::Body {
+            let header = ui::detail::body::header_lines(self).len();
+            let len = self.detail.body_len();
+            if self.detail.wrap {
+                return len.saturating_sub(1);
+            }
+            return len.saturating_sub(height.saturating_sub(header).max(1));
+        }
+        let len = ui::detail::tab_lines(self, self.detail.tab, areas.detail_content.width).len();
+        len.saturating_sub(height)
+    }
+
+    fn toggle_tree(&mut self) {
+        self.set_tab(Tab::Body);
+        match &self.detail.loaded {
+            Some(d) => match &d.body.tree {
+                Some(Ok(_)) => {
+                    self.detail.tree_mode = !self.detail.tree_mode;
+                    if self.detail.original && self.detail.tree_mode {
+                        self.detail.toggle_original();
+                    }
+                }
+                Some(Err(why)) => self.complain(format!("no tree view: {why}")),
+                None => self.complain("the tree view is for JSON bodies"),
+            },
+            None => self.detail.tree_mode = !self.detail.tree_mode,
+        }
+    }
+
+    fn tree_op(&mut self, op: impl FnOnce(&mut TreeView, &JsonTree)) {
+        if !self.detail.showing_tree() {
+            return;
+        }
+        self.set_tab(Tab::Body);
+        let Some(tree) = self.detail.json_tree().cloned() else {
+            return;
+        };
+        if let Some(view) = self.detail.tree.as_mut() {
+            op(view, &tree);
+        }
+    }
+
+    fn step_match(&mut self, forward: bool) {
+        match self.detail.step_match(forward) {
+            Some(line) => {
+                let height = usize::from(self.areas().detail_content.height);
+                self.detail
+                    .set_scroll(line.saturating_sub(height / 3).min(self.max_scroll()));
+            }
+            None if self.detail.search.is_some() => self.complain("no matches"),
+            None => self.complain("no search yet: press s"),
+        }
+    }
+
+    fn copy(&mut self) {
+        let Some(detail) = self
+            .detail
+            .loaded
+            .as_ref()
+            .filter(|d| Some(d.request.id) == self.list.selected)
+        else {
+            return self.complain("nothing to copy yet");
+        };
+        let id = detail.request.id;
+        let text = curl::curl_command(&detail.request, &self.listen_url);
+        if text.len() > curl::MAX_COPY_BYTES {
+            return self.complain(format!(
+                "#{id} is too large to copy through the terminal ({} bytes)",
+                text.len()
+            ));
+        }
+        let size = text.len();
+        self.outbox.push(Cmd::Copy(text));
+        self.say(format!(
+            "copied #{id} as a curl command ({size} bytes, via OSC 52)"
+        ));
+    }
+
+    fn edit(&mut self, edit: Edit) {
+        let Some(prompt) = self.prompt.as_mut() else {
+            return;
+        };
+        match prompt.input.apply(edit) {
+            Outcome::Unchanged => {}
+            Outcome::Changed => {
+                if prompt.kind == PromptKind::Filter {
+                    prompt.error = filter::parse(&prompt.input.text).err();
+                }
+            }
+            Outcome::Cancel => self.prompt = None,
+            Outcome::Submit => {
+                let prompt = prompt.clone();
+                match prompt.kind {
+                    PromptKind::Filter => {
+                        if prompt.error.is_none() {
+                            self.prompt = None;
+                            self.apply_filter(&prompt.input.text);
+                        }
+                    }
+                    PromptKind::Search => {
+                        self.prompt = None;
+                        self.run_search(&prompt.input.text);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Filter the whole store: the scan runs in the loader, matches arrive in chunks.
+    pub fn apply_filter(&mut self, text: &str) {
+        let text = text.trim();
+        if text.is_empty() {
+            if self.list.filter.take().is_some() {
+                self.outbox.push(Cmd::Load(LoadCmd::StopScan));
+            }
+            self.list.fix_selection();
+            return;
+        }
+        let parsed = match filter::parse(text) {
+            Ok(f) => Arc::new(f),
+            Err(e) => return self.complain(format!("filter: {e}")),
+        };
+        self.generation += 1;
+        let upto = self.list.last_known();
+        self.list.filter = Some(FilterView {
+            text: text.to_string(),
+            filter: Arc::clone(&parsed),
+            generation: self.generation,
+            ids: Vec::new(),
+            scanning: true,
+            examined: 0,
+            upto,
+        });
+        self.outbox.push(Cmd::Load(LoadCmd::Scan {
+            generation: self.generation,
+            filter: parsed,
+            upto,
+            now: self.now,
+        }));
+    }
+
+    fn run_search(&mut self, query: &str) {
+        if query.is_empty() {
+            self.detail.search = None;
+            return;
+        }
+        self.detail.search(query);
+        let found = self.detail.search.as_ref().map_or(0, |s| s.matches.len());
+        if found == 0 {
+            self.complain(format!("not found: {}", sanitize(query)));
+        } else {
+            self.focus = Focus::Detail;
+            if let Some(line) = self
+                .detail
+                .search
+                .as_ref()
+                .and_then(|s| s.current())
+                .map(|m| m.line)
+            {
+                let height = usize::from(self.areas().detail_content.height);
+                self.detail
+                    .set_scroll(line.saturating_sub(height / 3).min(self.max_scroll()));
+            }
+        }
+    }
+
+    fn click(&mut self, column: u16, row: u16) {
+        let areas = self.areas();
+        let at = Position::new(column, row);
+        if areas.list_rows.contains(at) {
+            self.focus = Focus::List;
+            self.list
+                .select_index(self.list.offset + usize::from(row - areas.list_rows.y));
+        } else if areas.detail_tabs.contains(at) {
+            self.focus = Focus::Detail;
+            if let Some(tab) = ui::detail::tab_at(areas.detail_tabs, column) {
+                self.set_tab(tab);
+            }
+        } else if areas.detail.contains(at) {
+            self.focus = Focus::Detail;
+        } else if areas.list.contains(at) {
+            self.focus = Focus::List;
+        }
+    }
+
+    fn wheel(&mut self, down: bool, column: u16, row: u16) {
+        let areas = self.areas();
+        let at = Position::new(column, row);
+        let delta = if down { 3 } else { -3 };
+        let focus = self.focus;
+        if areas.list.contains(at) {
+            self.focus = Focus::List;
+        } else if areas.detail.contains(at) {
+            self.focus = Focus::Detail;
+        } else {
+            return;
+        }
+        self.move_by(delta);
+        self.focus = focus;
+    }
+}

@@ -1,0 +1,418 @@
+//! The app state, with one owner. [`App::handle`] takes every [`Msg`] from
+//! the inbox, [`App::update`] every [`Action`]; neither does IO: reads, highlight jobs,
+//! deletes and clipboard writes leave through the outbox ([`App::take_commands`]).
+//! [`App::prepare`] runs before each frame: it scrolls the selection into
+//! view and asks for what the frame will need (rows, the detail, highlighting).
+//! Rendering (`ui`) is a pure function of `&App`.
+
+mod actions;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Utc};
+use crossterm::event::Event as TermEvent;
+use ratatui::layout::Rect;
+
+use super::detail::DetailState;
+pub use super::detail::Tab;
+use super::event::{Cmd, Msg};
+use super::input::LineInput;
+use super::keys::{self, Action, Context};
+use super::listing::{Listing, merge_sorted};
+use super::loader::{LoadCmd, Loaded};
+use super::theme::Theme;
+use super::ui::{self, Areas};
+use crate::filter::FilterError;
+use crate::model::{Notice, RequestId};
+use crate::text::sanitize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    List,
+    Detail,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help { scroll: usize },
+    ConfirmDelete(RequestId),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PromptKind {
+    Filter,
+    Search,
+}
+
+/// A text prompt at the bottom line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub input: LineInput,
+    /// For the filter: why the text does not parse, and where.
+    pub error: Option<FilterError>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Requests a second over the last few seconds.
+#[derive(Debug, Default)]
+pub struct Rate {
+    buckets: VecDeque<(i64, u32)>,
+}
+
+const RATE_WINDOW: i64 = 5;
+
+impl Rate {
+    pub fn record(&mut self, now: DateTime<Utc>, n: u32) {
+        let second = now.timestamp();
+        match self.buckets.back_mut() {
+            Some((s, count)) if *s == second => *count += n,
+            _ => self.buckets.push_back((second, n)),
+        }
+        while self
+            .buckets
+            .front()
+            .is_some_and(|(s, _)| *s <= second - RATE_WINDOW)
+        {
+            self.buckets.pop_front();
+        }
+    }
+
+    pub fn per_second(&self, now: DateTime<Utc>) -> f64 {
+        let second = now.timestamp();
+        let n: u32 = self
+            .buckets
+            .iter()
+            .filter(|(s, _)| *s > second - RATE_WINDOW)
+            .map(|(_, c)| c)
+            .sum();
+        f64::from(n) / RATE_WINDOW as f64
+    }
+}
+
+pub struct App {
+    pub listen_url: String,
+    pub store_label: String,
+    /// How hookcatch answers (a later feature adds modes).
+    pub mode_label: String,
+    pub theme: Theme,
+    /// The configured shared-secret header, masked like the well-known ones.
+    pub secret_header: String,
+    /// "Now" for relative times and filters; the run loop sets it, tests fix it.
+    pub now: DateTime<Utc>,
+    pub list: Listing,
+    pub detail: DetailState,
+    pub focus: Focus,
+    pub zoom: bool,
+    pub overlay: Overlay,
+    pub prompt: Option<Prompt>,
+    pub store_error: Option<String>,
+    pub message: Option<Message>,
+    pub rate: Rate,
+    /// The ids have been read once.
+    pub loaded: bool,
+    pub area: Rect,
+    pub should_quit: bool,
+    fold_prefix: bool,
+    outbox: Vec<Cmd>,
+    generation: u64,
+    fetching: bool,
+    fetch_again: bool,
+    detail_requested: Option<RequestId>,
+    /// The shown request changed in the store: read it again.
+    detail_stale: bool,
+    hl_current: Arc<AtomicU64>,
+}
+
+impl App {
+    pub fn new(
+        listen_url: &str,
+        store_label: &str,
+        theme: Theme,
+        now: DateTime<Utc>,
+        area: Rect,
+    ) -> App {
+        App {
+            listen_url: sanitize(listen_url).into_owned(),
+            store_label: sanitize(store_label).into_owned(),
+            mode_label: "normal".into(),
+            theme,
+            secret_header: crate::inspect::auth::PINGARA_SECRET_HEADER.to_string(),
+            now,
+            list: Listing::new(),
+            detail: DetailState::default(),
+            focus: Focus::List,
+            zoom: false,
+            overlay: Overlay::None,
+            prompt: None,
+            store_error: None,
+            message: None,
+            rate: Rate::default(),
+            loaded: false,
+            area,
+            should_quit: false,
+            fold_prefix: false,
+            outbox: vec![Cmd::Load(LoadCmd::AllIds)],
+            generation: 0,
+            fetching: false,
+            fetch_again: false,
+            detail_requested: None,
+            detail_stale: false,
+            hl_current: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    pub fn take_commands(&mut self) -> Vec<Cmd> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    pub fn areas(&self) -> Areas {
+        ui::layout(self.area, self.zoom)
+    }
+
+    /// How the keyboard is interpreted right now.
+    pub fn context(&self) -> Context {
+        if self.prompt.is_some() {
+            Context::Input
+        } else if matches!(self.overlay, Overlay::Help { .. }) {
+            Context::Help
+        } else if matches!(self.overlay, Overlay::ConfirmDelete(_)) {
+            Context::Confirm
+        } else if self.fold_prefix {
+            Context::FoldPrefix
+        } else {
+            Context::Normal
+        }
+    }
+
+    pub fn say(&mut self, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            error: false,
+        });
+    }
+
+    pub fn complain(&mut self, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            error: true,
+        });
+    }
+
+    // ---- the inbox ----
+
+    pub fn handle(&mut self, msg: Msg) {
+        match msg {
+            Msg::Term(TermEvent::Key(key)) => {
+                if let Some(action) = keys::key(self.context(), key) {
+                    self.update(action);
+                }
+            }
+            Msg::Term(TermEvent::Mouse(mouse)) => {
+                if let Some(action) = keys::mouse(mouse) {
+                    self.update(action);
+                }
+            }
+            Msg::Term(TermEvent::Resize(w, h)) => self.update(Action::Resize(w, h)),
+            Msg::Term(_) => {}
+            Msg::Notice(notice) => self.notice(notice),
+            Msg::NoticesLagged => self.fetch_new(),
+            Msg::Loaded(loaded) => self.loaded(loaded),
+            Msg::Highlighted { doc, ticket, done } => {
+                let current = self.hl_current.load(Ordering::Relaxed);
+                if let Some(cache) = self.detail.highlight.as_mut().filter(|c| c.doc == doc) {
+                    match done {
+                        Some(done) if ticket == current => cache.apply(done),
+                        _ => cache.release(),
+                    }
+                }
+            }
+            Msg::Deleted(Ok(n)) => self.say(format!(
+                "deleted {n} request{}",
+                if n == 1 { "" } else { "s" }
+            )),
+            Msg::Deleted(Err(e)) => self.complain(format!("delete failed: {}", sanitize(&e))),
+        }
+    }
+
+    fn notice(&mut self, notice: Notice) {
+        match notice {
+            Notice::Captured(_) => {
+                self.rate.record(self.now, 1);
+                self.fetch_new();
+            }
+            Notice::Updated(id) => {
+                self.list.invalidate(id);
+                if self.detail.id == Some(id) {
+                    // Read it again; the view (tab, scroll, reveal) stays.
+                    self.detail_stale = true;
+                }
+            }
+            Notice::Deleted => self.outbox.push(Cmd::Load(LoadCmd::AllIds)),
+            Notice::StoreFailed(why) => self.store_error = Some(sanitize(&why).into_owned()),
+            Notice::StoreRecovered => self.store_error = None,
+        }
+    }
+
+    /// Ask for ids newer than the newest known; one read in flight at a time.
+    fn fetch_new(&mut self) {
+        if self.fetching || !self.loaded {
+            self.fetch_again = true;
+            return;
+        }
+        self.fetching = true;
+        self.outbox
+            .push(Cmd::Load(LoadCmd::IdsAfter(self.list.last_known())));
+    }
+
+    fn loaded(&mut self, loaded: Loaded) {
+        match loaded {
+            Loaded::AllIds(ids) => {
+                let first = !self.loaded;
+                self.loaded = true;
+                self.list.replace_ids(ids);
+                self.list.fix_selection();
+                if first && self.fetch_again {
+                    self.fetch_again = false;
+                    self.fetch_new();
+                }
+            }
+            Loaded::NewIds(ids) => {
+                self.fetching = false;
+                let last = self.list.last_known();
+                let new: Vec<RequestId> = ids.into_iter().filter(|id| *id > last).collect();
+                self.list.add_ids(&new);
+                if let Some(f) = &self.list.filter
+                    && !new.is_empty()
+                {
+                    self.outbox.push(Cmd::Load(LoadCmd::Test {
+                        generation: f.generation,
+                        filter: Arc::clone(&f.filter),
+                        ids: new,
+                        now: self.now,
+                    }));
+                }
+                self.list.fix_selection();
+                if std::mem::take(&mut self.fetch_again) {
+                    self.fetch_new();
+                }
+            }
+            Loaded::Rows { rows, missing } => self.list.take_rows(rows, &missing),
+            Loaded::Detail { id, detail } => {
+                if self.detail.id == Some(id) && self.detail_requested == Some(id) {
+                    match detail {
+                        Some(detail) => self.detail.set_loaded(detail),
+                        None => self.complain(format!("request #{id} is gone")),
+                    }
+                }
+            }
+            Loaded::Scanned { generation, step } => {
+                if let Some(f) = self
+                    .list
+                    .filter
+                    .as_mut()
+                    .filter(|f| f.generation == generation)
+                {
+                    merge_sorted(&mut f.ids, &step.matched);
+                    f.examined += step.examined;
+                    f.scanning = !step.done;
+                    self.list.fix_selection();
+                }
+            }
+            Loaded::Tested {
+                generation,
+                matched,
+            } => {
+                if let Some(f) = self
+                    .list
+                    .filter
+                    .as_mut()
+                    .filter(|f| f.generation == generation)
+                {
+                    merge_sorted(&mut f.ids, &matched);
+                    self.list.fix_selection();
+                }
+            }
+            Loaded::Failed(why) => self.complain(sanitize(&why).into_owned()),
+        }
+    }
+
+    // ---- before each frame ----
+
+    /// Scroll, then ask for whatever the next frame needs and nobody asked for yet.
+    pub fn prepare(&mut self) {
+        let areas = self.areas();
+        let height = usize::from(areas.list_rows.height);
+        self.list.scroll_into_view(height);
+        let missing = self.list.missing_rows(height, height / 2 + 1);
+        if !missing.is_empty() {
+            self.outbox.push(Cmd::Load(LoadCmd::Rows(missing)));
+        }
+        self.list.prune(height);
+        if self.detail.select(self.list.selected) {
+            self.hl_current.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Some(id) = self.detail.id
+            && ((self.detail.loaded.is_none() && self.detail_requested != Some(id))
+                || self.detail_stale)
+        {
+            self.detail_stale = false;
+            self.detail_requested = Some(id);
+            self.outbox.push(Cmd::Load(LoadCmd::Detail(id)));
+        }
+        if self.detail.tab == Tab::Body && self.detail.showing_tree() {
+            // Keep the tree's cursor on screen.
+            let rows = usize::from(areas.detail_content.height)
+                .saturating_sub(ui::detail::body::header_lines(self).len())
+                .max(1);
+            let cursor = self.detail.tree.as_ref().map_or(0, |t| t.cursor);
+            let top = self.detail.scroll();
+            if cursor < top {
+                self.detail.set_scroll(cursor);
+            } else if cursor >= top + rows {
+                self.detail.set_scroll(cursor + 1 - rows);
+            }
+        }
+        let max = self.max_scroll();
+        if self.detail.scroll() > max {
+            self.detail.set_scroll(max);
+        }
+        self.request_highlight(areas);
+    }
+
+    fn request_highlight(&mut self, areas: Areas) {
+        if self.detail.tab != Tab::Body || self.detail.showing_tree() {
+            return;
+        }
+        let Some(theme) = self.theme.syntax.clone() else {
+            return;
+        };
+        let (Some(key), Some(doc)) = (self.detail.doc_key(), self.detail.doc()) else {
+            return;
+        };
+        let Some(syntax) = doc.syntax else { return };
+        let lines = Arc::clone(&doc.lines);
+        if self.detail.highlight.as_ref().is_none_or(|c| c.doc != key) {
+            // Another text: jobs for the previous one stop at their next check.
+            self.hl_current.fetch_add(1, Ordering::Relaxed);
+            self.detail.highlight = Some(super::highlight::Cache::new(key, syntax, lines.len()));
+        }
+        let top = self.detail.scroll();
+        let bottom = top + usize::from(areas.detail_content.height);
+        let ticket = self.hl_current.load(Ordering::Relaxed);
+        let current = Arc::clone(&self.hl_current);
+        if let Some(cache) = self.detail.highlight.as_mut()
+            && let Some(job) = cache.job_for(top, bottom, &lines, &theme, ticket, &current)
+        {
+            self.outbox.push(Cmd::Highlight(job));
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! What the loader hands the UI: list rows and the selected request whole,
+//! built off the UI thread. Every string a widget will show is sanitized
+//! here, once; panes may trust these types.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::highlight::{MAX_HIGHLIGHT_BYTES, Syntax};
+use super::jsontree::JsonTree;
+use crate::inspect::body::{BodyContent, TextSyntax, decode_bytes};
+use crate::inspect::{self, AuthConfig, Inspection, Verdict};
+use crate::model::{CapturedRequest, RequestId};
+use crate::store::StoredRequest;
+use crate::text::{display_bytes, sanitize};
+
+/// Tree views are built for pretty JSON up to this size.
+pub const MAX_TREE_BYTES: usize = 8 << 20;
+
+/// One list row: everything sanitized, no body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub id: RequestId,
+    pub received_at: DateTime<Utc>,
+    pub method: String,
+    /// Path and query as sent.
+    pub target: String,
+    pub status: Option<u16>,
+    pub body_size: u64,
+    /// `complete`, `too_large` or `incomplete`.
+    pub outcome: &'static str,
+    pub provider: Option<String>,
+    /// Event type (with `.action` where the sender has one).
+    pub event: Option<String>,
+    /// `None` when neither side has any authentication.
+    pub verdict: Option<Verdict>,
+    pub duplicate_of: Option<RequestId>,
+}
+
+impl Row {
+    /// Build a row; the body is read for the auth verdict, then dropped by the caller.
+    pub fn build(stored: &StoredRequest, auth: &AuthConfig) -> Row {
+        let req = &stored.request;
+        let (verdict, event) = inspect::inspect_summary(req, auth, req.received_at);
+        Row {
+            id: req.id,
+            received_at: req.received_at,
+            method: sanitize(&req.method).into_owned(),
+            target: sanitize(&req.target).into_owned(),
+            status: req.response.as_ref().map(|r| r.status),
+            body_size: req.body_size,
+            outcome: req.outcome.label(),
+            provider: event.as_ref().map(|e| e.provider.as_str().to_string()),
+            event: event.as_ref().map(|e| sanitize(&e.label()).into_owned()),
+            verdict: (verdict.scheme != "none" || verdict.verdict != Verdict::Unconfigured)
+                .then_some(verdict.verdict),
+            duplicate_of: stored.duplicate_of,
+        }
+    }
+}
+
+/// A body's text, one sanitized string a line, shared with highlight jobs.
+#[derive(Clone, Debug, Default)]
+pub struct TextDoc {
+    pub lines: Arc<Vec<String>>,
+    /// The highlighter to use, when the text is small enough to highlight.
+    pub syntax: Option<Syntax>,
+    /// Why it is not highlighted although it could be.
+    pub plain_note: Option<String>,
+}
+
+impl TextDoc {
+    fn new(text: &str, syntax: Option<Syntax>) -> TextDoc {
+        let lines: Vec<String> = if text.is_empty() {
+            Vec::new()
+        } else {
+            text.split('\n')
+                .map(|l| sanitize(l.strip_suffix('\r').unwrap_or(l)).into_owned())
+                .collect()
+        };
+        let too_big = text.len() > MAX_HIGHLIGHT_BYTES;
+        TextDoc {
+            lines: Arc::new(lines),
+            syntax: syntax.filter(|_| !too_big),
+            plain_note: (syntax.is_some() && too_big).then(|| {
+                format!(
+                    "plain text: highlighting stops at {}",
+                    crate::text::human_size(MAX_HIGHLIGHT_BYTES as u64)
+                )
+            }),
+        }
+    }
+}
+
+/// The body, prepared for every view of the Body tab.
+#[derive(Clone, Debug, Default)]
+pub struct BodyDoc {
+    /// "json", "form", "binary", ... (see `BodyView::kind`).
+    pub kind: &'static str,
+    pub content_type: Option<String>,
+    pub decoded_size: usize,
+    /// What decoding did, sanitized.
+    pub notes: Vec<String>,
+    /// For invalid JSON: the parser's complaint and where.
+    pub invalid: Option<String>,
+    /// The decoded view: pretty JSON, form fields, parts, text or hex.
+    pub pretty: TextDoc,
+    /// The bytes as received (`o`): text, or hex for binary.
+    pub original: TextDoc,
+    /// The JSON tree, or why there is none; `None` for non-JSON bodies.
+    pub tree: Option<Result<Arc<JsonTree>, String>>,
+}
+
+/// The selected request whole, inspected.
+#[derive(Clone, Debug)]
+pub struct Detail {
+    pub request: CapturedRequest,
+    pub duplicate_of: Option<RequestId>,
+    /// The inspection; its body view has moved into `body` (content left empty).
+    pub inspection: Inspection,
+    pub body: BodyDoc,
+}
+
+impl Detail {
+    pub fn build(stored: StoredRequest, auth: &AuthConfig) -> Detail {
+        let request = stored.request;
+        let mut inspection = inspect::inspect(&request, auth, request.received_at);
+        let body = body_doc(&request, &mut inspection);
+        Detail {
+            request,
+            duplicate_of: stored.duplicate_of,
+            inspection,
+            body,
+        }
+    }
+}
+
+fn body_doc(req: &CapturedRequest, inspection: &mut Inspection) -> BodyDoc {
+    let view = &mut inspection.body;
+    let kind = view.kind();
+    let mut invalid = None;
+    let mut tree = None;
+    let (text, syntax) = match &view.content {
+        BodyContent::Empty => (String::new(), None),
+        BodyContent::Json { pretty } => {
+            tree = Some(if pretty.len() > MAX_TREE_BYTES {
+                Err(format!(
+                    "too large for the tree view (over {})",
+                    crate::text::human_size(MAX_TREE_BYTES as u64)
+                ))
+            } else {
+                JsonTree::parse(pretty).map(Arc::new)
+            });
+            (pretty.clone(), Some(Syntax::Json))
+        }
+        BodyContent::InvalidJson {
+            error,
+            line,
+            column,
+            text,
+        } => {
+            invalid = Some(
+                sanitize(&format!(
+                    "invalid JSON: {error} at line {line}, column {column}"
+                ))
+                .into_owned(),
+            );
+            (text.clone(), None)
+        }
+        BodyContent::Form(fields) => (form_text(fields), None),
+        BodyContent::Text { text, syntax } => (
+            text.clone(),
+            match syntax {
+                TextSyntax::Xml => Some(Syntax::Xml),
+                TextSyntax::Html => Some(Syntax::Html),
+                TextSyntax::Plain => None,
+            },
+        ),
+        BodyContent::Multipart(_) | BodyContent::Hex(_) => (view.to_text(), None),
+    };
+    // The decoded text now lives in `pretty`; don't keep a second copy.
+    view.content = BodyContent::Empty;
+    let original = decode_bytes(Some("application/octet-stream"), None, &req.body);
+    let mut original_doc = TextDoc::new(&original.to_text(), syntax);
+    if let Some(note) = original.notes.first() {
+        original_doc.plain_note = Some(sanitize(note).into_owned());
+    }
+    BodyDoc {
+        kind,
+        content_type: view
+            .content_type
+            .as_deref()
+            .map(|c| sanitize(c).into_owned()),
+        decoded_size: view.decoded_size,
+        notes: view
+            .notes
+            .iter()
+            .map(|n| sanitize(n).into_owned())
+            .collect(),
+        invalid,
+        pretty: TextDoc::new(&text, syntax),
+        original: original_doc,
+        tree,
+    }
+}
+
+/// Form fields aligned on `=`, one a line (values keep no newlines).
+fn form_text(fields: &[(String, String)]) -> String {
+    let width = fields
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(32);
+    fields
+        .iter()
+        .map(|(k, v)| format!("{:<width$} = {}", sanitize(k), sanitize(v)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Header value for display, sanitized.
+pub fn header_value(value: &[u8]) -> String {
+    display_bytes(value)
+}

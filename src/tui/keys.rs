@@ -1,0 +1,308 @@
+//! Keys and mouse to actions. Pure: the same key means different things in
+//! the list, the detail pane, the tree view, a text input or the help
+//! overlay, so the mapping takes a [`Context`] the app describes itself with.
+//! `r` and `R` are reserved for replay.
+
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+
+use super::app::Tab;
+
+/// What the user asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    ToggleHelp,
+    /// Close what is open: overlay, zoom, search, detail focus.
+    Escape,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    /// Tab / Shift-Tab: list <-> detail.
+    SwitchPane,
+    NextTab,
+    PrevTab,
+    Tab(Tab),
+    /// Enter: open the detail, zoom it, or fold a tree node.
+    Enter,
+    ToggleFollow,
+    OpenFilter,
+    Copy,
+    Delete,
+    /// Answer to "delete #n?".
+    Confirm(bool),
+    Reveal,
+    Wrap,
+    Original,
+    Tree,
+    Search,
+    SearchNext,
+    SearchPrev,
+    Fold,
+    /// `z` then a digit: show that many levels.
+    FoldDepth(u16),
+    /// `z` was pressed; a digit follows.
+    FoldPrefix,
+    FoldAll,
+    UnfoldAll,
+    Edit(Edit),
+    Click {
+        column: u16,
+        row: u16,
+    },
+    Wheel {
+        down: bool,
+        column: u16,
+        row: u16,
+    },
+    Resize(u16, u16),
+}
+
+/// Editing a one-line input (filter, search).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Edit {
+    Char(char),
+    Backspace,
+    Delete,
+    Left,
+    Right,
+    Home,
+    End,
+    ClearLine,
+    DeleteWord,
+    Submit,
+    Cancel,
+}
+
+/// Where the keys go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    Normal,
+    Input,
+    Help,
+    Confirm,
+    /// After `z`.
+    FoldPrefix,
+}
+
+pub fn key(ctx: Context, key: KeyEvent) -> Option<Action> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && matches!(key.code, KeyCode::Char('c' | 'C')) {
+        return Some(Action::Quit);
+    }
+    match ctx {
+        Context::Input => input_key(key, ctrl).map(Action::Edit),
+        Context::Help => match key.code {
+            KeyCode::Char('?' | 'q') | KeyCode::Esc | KeyCode::Enter => Some(Action::ToggleHelp),
+            KeyCode::Char('j') | KeyCode::Down => Some(Action::Down),
+            KeyCode::Char('k') | KeyCode::Up => Some(Action::Up),
+            KeyCode::PageDown | KeyCode::Char(' ') => Some(Action::PageDown),
+            KeyCode::PageUp => Some(Action::PageUp),
+            KeyCode::Char('g') | KeyCode::Home => Some(Action::Top),
+            KeyCode::Char('G') | KeyCode::End => Some(Action::Bottom),
+            _ => None,
+        },
+        Context::Confirm => Some(Action::Confirm(matches!(
+            key.code,
+            KeyCode::Char('y' | 'Y' | 'x')
+        ))),
+        Context::FoldPrefix => Some(match key.code {
+            KeyCode::Char(c @ '0'..='9') => Action::FoldDepth(c as u16 - '0' as u16),
+            KeyCode::Char('a') => Action::Fold,
+            KeyCode::Char('M') => Action::FoldAll,
+            KeyCode::Char('R') => Action::UnfoldAll,
+            _ => Action::Escape,
+        }),
+        Context::Normal => normal_key(key, ctrl),
+    }
+}
+
+fn normal_key(key: KeyEvent, ctrl: bool) -> Option<Action> {
+    if ctrl {
+        return match key.code {
+            KeyCode::Char('f') => Some(Action::Search),
+            KeyCode::Char('d') => Some(Action::PageDown),
+            KeyCode::Char('u') => Some(Action::PageUp),
+            _ => None,
+        };
+    }
+    Some(match key.code {
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Char('?') => Action::ToggleHelp,
+        KeyCode::Esc => Action::Escape,
+        KeyCode::Char('j') | KeyCode::Down => Action::Down,
+        KeyCode::Char('k') | KeyCode::Up => Action::Up,
+        KeyCode::PageDown => Action::PageDown,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::Char('g') | KeyCode::Home => Action::Top,
+        KeyCode::Char('G') | KeyCode::End => Action::Bottom,
+        KeyCode::Tab | KeyCode::BackTab => Action::SwitchPane,
+        KeyCode::Char('l') | KeyCode::Right => Action::NextTab,
+        KeyCode::Char('h') | KeyCode::Left => Action::PrevTab,
+        KeyCode::Char(c @ '1'..='6') => Action::Tab(Tab::ALL[c as usize - '1' as usize]),
+        KeyCode::Enter => Action::Enter,
+        KeyCode::Char(' ') => Action::Fold,
+        KeyCode::Char('f') => Action::ToggleFollow,
+        KeyCode::Char('/') => Action::OpenFilter,
+        KeyCode::Char('y') => Action::Copy,
+        KeyCode::Char('x') | KeyCode::Delete => Action::Delete,
+        KeyCode::Char('v') => Action::Reveal,
+        KeyCode::Char('w') => Action::Wrap,
+        KeyCode::Char('o') => Action::Original,
+        KeyCode::Char('t') => Action::Tree,
+        KeyCode::Char('s') => Action::Search,
+        KeyCode::Char('n') => Action::SearchNext,
+        KeyCode::Char('N') => Action::SearchPrev,
+        KeyCode::Char('z') => Action::FoldPrefix,
+        KeyCode::Char('-') => Action::FoldAll,
+        KeyCode::Char('+' | '=') => Action::UnfoldAll,
+        _ => return None,
+    })
+}
+
+fn input_key(key: KeyEvent, ctrl: bool) -> Option<Edit> {
+    if ctrl {
+        return match key.code {
+            KeyCode::Char('u') => Some(Edit::ClearLine),
+            KeyCode::Char('w') | KeyCode::Backspace => Some(Edit::DeleteWord),
+            KeyCode::Char('a') => Some(Edit::Home),
+            KeyCode::Char('e') => Some(Edit::End),
+            _ => None,
+        };
+    }
+    Some(match key.code {
+        KeyCode::Char(c) => Edit::Char(c),
+        KeyCode::Backspace => Edit::Backspace,
+        KeyCode::Delete => Edit::Delete,
+        KeyCode::Left => Edit::Left,
+        KeyCode::Right => Edit::Right,
+        KeyCode::Home => Edit::Home,
+        KeyCode::End => Edit::End,
+        KeyCode::Enter => Edit::Submit,
+        KeyCode::Esc => Edit::Cancel,
+        _ => return None,
+    })
+}
+
+pub fn mouse(event: MouseEvent) -> Option<Action> {
+    let (column, row) = (event.column, event.row);
+    match event.kind {
+        MouseEventKind::Down(MouseButton::Left) => Some(Action::Click { column, row }),
+        MouseEventKind::ScrollDown => Some(Action::Wheel {
+            down: true,
+            column,
+            row,
+        }),
+        MouseEventKind::ScrollUp => Some(Action::Wheel {
+            down: false,
+            column,
+            row,
+        }),
+        _ => None,
+    }
+}
+
+/// Every key, for the help overlay: (keys, what they do), grouped.
+pub const HELP: &[(&str, &[(&str, &str)])] = &[
+    (
+        "Move",
+        &[
+            ("j k ↓ ↑", "next / previous request (or scroll the detail)"),
+            ("g G Home End", "first / last"),
+            ("PgUp PgDn ^u ^d", "a page up / down"),
+            ("Tab", "switch between list and detail"),
+            ("h l ← →", "previous / next detail tab"),
+            ("1-6", "Overview Headers Body Auth Event Deliveries"),
+            ("Enter", "open the detail; zoom it; fold a tree node"),
+            ("Esc", "back: close, unzoom, leave the detail"),
+            ("f", "follow the newest request (moving turns it off)"),
+            ("mouse", "click selects a row or tab, wheel scrolls"),
+        ],
+    ),
+    (
+        "Requests",
+        &[
+            ("/", "filter the whole store (syntax below)"),
+            ("y", "copy the request as a curl command (OSC 52)"),
+            ("x", "delete the request (asks first)"),
+            ("v", "reveal / mask secret headers"),
+            ("r R", "replay (coming with the replay feature)"),
+        ],
+    ),
+    (
+        "Body",
+        &[
+            ("w", "wrap long lines"),
+            ("o", "original bytes / decoded view"),
+            ("t", "JSON tree view"),
+            ("Enter Space", "fold / unfold the node (tree)"),
+            ("z0-z9", "fold the tree to that depth"),
+            ("- +", "fold all / unfold all"),
+            ("s ^f", "search the body; n N next / previous"),
+        ],
+    ),
+    ("Other", &[("?", "this help"), ("q ^c", "quit")]),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn ctrl_c_quits_everywhere() {
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        for ctx in [
+            Context::Normal,
+            Context::Input,
+            Context::Help,
+            Context::Confirm,
+            Context::FoldPrefix,
+        ] {
+            assert_eq!(key(ctx, ctrl_c), Some(Action::Quit));
+        }
+    }
+
+    #[test]
+    fn same_key_depends_on_context() {
+        assert_eq!(
+            key(Context::Normal, k(KeyCode::Char('q'))),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            key(Context::Input, k(KeyCode::Char('q'))),
+            Some(Action::Edit(Edit::Char('q')))
+        );
+        assert_eq!(
+            key(Context::Help, k(KeyCode::Char('q'))),
+            Some(Action::ToggleHelp)
+        );
+        assert_eq!(
+            key(Context::FoldPrefix, k(KeyCode::Char('3'))),
+            Some(Action::FoldDepth(3))
+        );
+        assert_eq!(
+            key(Context::Confirm, k(KeyCode::Char('n'))),
+            Some(Action::Confirm(false))
+        );
+        assert_eq!(
+            key(Context::Normal, k(KeyCode::Char('r'))),
+            None,
+            "r is reserved for replay"
+        );
+        assert_eq!(
+            key(Context::Normal, k(KeyCode::Char('4'))),
+            Some(Action::Tab(Tab::Auth))
+        );
+    }
+}

@@ -1,0 +1,165 @@
+//! Requests for the TUI tests, stored in a temporary SQLite store through the
+//! real writer (with fixed times and latencies, so screens are stable).
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use tempfile::TempDir;
+use tokio::sync::broadcast;
+
+use crate::inspect::auth::SignatureProvider;
+use crate::inspect::{self, AuthConfig};
+use crate::model::{CapturedRequest, CapturedResponse, HeaderField, Outcome};
+use crate::store::{Location, NewRequest, StoreWriter};
+use crate::tui::testkit::Harness;
+use crate::tui::theme::Theme;
+
+pub const SECRET: &str = "s3cret-pingara-token";
+
+pub fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-29T10:00:00Z")
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap()
+}
+
+pub fn auth() -> AuthConfig {
+    AuthConfig {
+        secret: Some(SECRET.into()),
+        verify: vec![(SignatureProvider::Github, "gh-webhook-secret".into())],
+        ..AuthConfig::default()
+    }
+}
+
+fn h(name: &str, value: &[u8]) -> HeaderField {
+    HeaderField::new(name, value.to_vec())
+}
+
+pub const PINGARA_BODY: &str = r#"{"event":"incident.created","timestamp":"2026-11-29T09:59:00.000Z","monitor":{"id":"m_abc123def456","name":"API Production","url":"https://api.example.com/health","status":"down","region":"us-east-1"},"incident":{"id":"inc_789ghi012","status":"investigating","startedAt":"2026-11-29T09:58:55.000Z","resolvedAt":null,"errorType":"timeout","errorMessage":"Connection timeout after 30000ms","affectedRegions":["us-east-1","eu-west-1"]},"organization":{"id":"org_xyz789","name":"Acme Corp"}}"#;
+
+pub fn pingara(secret: &str) -> CapturedRequest {
+    CapturedRequest::new(
+        "POST",
+        "/pingara",
+        vec![
+            h("host", b"127.0.0.1:9797"),
+            h("user-agent", b"Pingara-Webhook/1.0"),
+            h("content-type", b"application/json"),
+            h("x-pingara-secret", secret.as_bytes()),
+        ],
+        PINGARA_BODY.as_bytes().to_vec(),
+    )
+}
+
+pub fn github_invalid() -> CapturedRequest {
+    CapturedRequest::new(
+        "POST",
+        "/github?ref=main",
+        vec![
+            h("host", b"127.0.0.1:9797"),
+            h("content-type", b"application/json"),
+            h("x-github-event", b"push"),
+            h("x-github-delivery", b"72d3162e-cc78-11e3-81ab-4c9367dc0958"),
+            h("x-hub-signature-256", b"sha256=0000000000000000000000000000000000000000000000000000000000000000"),
+        ],
+        br#"{"ref":"refs/heads/main","repository":{"full_name":"acme/api"},"pusher":{"name":"octocat"}}"#.to_vec(),
+    )
+}
+
+pub fn too_large() -> CapturedRequest {
+    let mut req = CapturedRequest::new(
+        "PUT",
+        "/upload",
+        vec![h("content-type", b"application/octet-stream")],
+        Vec::new(),
+    );
+    req.outcome = Outcome::TooLarge {
+        declared: Some(20 << 20),
+        seen: 10 << 20,
+    };
+    req.body_size = 10 << 20;
+    req
+}
+
+pub fn binary() -> CapturedRequest {
+    CapturedRequest::new(
+        "POST",
+        "/bin",
+        vec![h("content-type", b"application/octet-stream")],
+        (0u8..=255).collect(),
+    )
+}
+
+/// Escape sequences everywhere a sender controls text.
+pub fn hostile() -> CapturedRequest {
+    let mut req = CapturedRequest::new(
+        "P\x1b[2JOST",
+        "/evil\x1b]0;pwned\x07/\u{9b}31m?q=\x1b[5m",
+        vec![
+            h("content-type", b"application/json"),
+            h("x-evil\x1b[1m", b"\x1b]52;c;cHduZWQ=\x07 \x1b[31mred\x00\x7f \xff"),
+            h("x-bidi", "\u{202e}txt.exe".as_bytes()),
+            h("authorization", b"Bearer \x1b[8mhidden-token-value"),
+        ],
+        br#"{"event":"\u001b]0;title\u0007","text":"line\u001b[2Kcleared","nested":{"k\u009b":"\u0000\u007f"}}"#.to_vec(),
+    );
+    req.remote_addr = "10.0.0.1:1\x1b[H".into();
+    req
+}
+
+/// Store requests (oldest first) `age` seconds before `now()`, each answered
+/// with `status` in a fixed 1.5 ms.
+pub fn store(requests: Vec<(CapturedRequest, i64, u16)>) -> (TempDir, Location) {
+    let dir = tempfile::tempdir().unwrap();
+    let location = Location::File(dir.path().join("hookcatch.db"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (notices, _rx) = broadcast::channel(1024);
+    let (writer, thread) = StoreWriter::spawn(&location, false, notices).unwrap();
+    runtime.block_on(async {
+        for (mut req, age, status) in requests {
+            req.received_at = now() - TimeDelta::seconds(age);
+            let summary = inspect::summarize(&req, &auth(), req.received_at);
+            let response = CapturedResponse {
+                status,
+                headers: vec![h("content-type", b"application/json")],
+                body: br#"{"received": true}"#.to_vec(),
+                latency_ms: 1.5,
+            };
+            req.response = Some(response.clone());
+            let new = NewRequest::from_captured(
+                req,
+                Instant::now(),
+                Duration::ZERO,
+                summary.event.as_ref(),
+                summary.duplicate_key,
+            );
+            let id = writer.insert(new).await.unwrap();
+            writer.set_response(id, response).await;
+        }
+    });
+    drop(writer);
+    thread.join();
+    (dir, location)
+}
+
+/// The five requests of the mixed list.
+pub fn mixed() -> Vec<(CapturedRequest, i64, u16)> {
+    vec![
+        (pingara(SECRET), 300, 200),
+        (github_invalid(), 240, 200),
+        (pingara(SECRET), 180, 200),
+        (too_large(), 42, 413),
+        (binary(), 3, 200),
+    ]
+}
+
+pub fn harness(location: &Location, width: u16, height: u16) -> Harness {
+    let theme = Theme::builtin("hookcatch-dark").unwrap();
+    let mut harness = Harness::new(location, auth(), theme, now(), width, height);
+    // Temporary directories differ from run to run; screens must not.
+    harness.app.store_label = "/home/dev/.local/share/hookcatch/hookcatch.db".into();
+    harness.pump();
+    harness
+}

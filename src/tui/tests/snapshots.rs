@@ -1,0 +1,242 @@
+//! Whole screens at 80x24 and 160x48 with a fixed clock. Snapshots don't see
+//! colour, so where colour carries meaning (auth badges) the buffer's styles
+//! are asserted directly.
+
+use crossterm::event::KeyCode;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+
+use super::fixtures::{self, harness, hostile, mixed, store};
+use crate::inspect::Verdict;
+use crate::tui::testkit::{Harness, buffer_text};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn snap(name: &str, h: &mut Harness) {
+    let screen = h.screen();
+    assert_no_controls(h.terminal.backend().buffer());
+    insta::assert_snapshot!(name, screen);
+}
+
+/// No cell may hold a control character (or a bidi override).
+fn assert_no_controls(buffer: &Buffer) {
+    for (i, cell) in buffer.content.iter().enumerate() {
+        let bad = cell.symbol().chars().find(|c| crate::text::is_unsafe(*c));
+        assert!(bad.is_none(), "control character {bad:?} in cell {i}");
+    }
+}
+
+#[test]
+fn empty_store() {
+    for (w, hgt) in SIZES {
+        let (_dir, location) = store(Vec::new());
+        let mut h = harness(&location, w, hgt);
+        snap(&format!("empty_{w}x{hgt}"), &mut h);
+    }
+}
+
+#[test]
+fn mixed_list() {
+    for (w, hgt) in SIZES {
+        let (_dir, location) = store(mixed());
+        let mut h = harness(&location, w, hgt);
+        snap(&format!("mixed_{w}x{hgt}"), &mut h);
+    }
+}
+
+#[test]
+fn each_tab_of_a_pingara_event() {
+    for (w, hgt) in SIZES {
+        let (_dir, location) = store(mixed());
+        let mut h = harness(&location, w, hgt);
+        h.key(KeyCode::Char('g'));
+        for (key, name) in [
+            ('1', "overview"),
+            ('2', "headers"),
+            ('3', "body"),
+            ('4', "auth"),
+            ('5', "event"),
+            ('6', "deliveries"),
+        ] {
+            h.key(KeyCode::Char(key));
+            snap(&format!("pingara_{name}_{w}x{hgt}"), &mut h);
+        }
+        h.key(KeyCode::Char('t'));
+        snap(&format!("pingara_tree_{w}x{hgt}"), &mut h);
+    }
+}
+
+#[test]
+fn other_requests() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    h.key(KeyCode::Char('g'));
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('4'));
+    snap("github_invalid_auth_160x48", &mut h);
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('1'));
+    snap("duplicate_overview_160x48", &mut h);
+    h.key(KeyCode::Char('j'));
+    snap("too_large_overview_160x48", &mut h);
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('3'));
+    snap("binary_body_160x48", &mut h);
+}
+
+#[test]
+fn body_views() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 80, 24);
+    h.key(KeyCode::Char('g'));
+    h.key(KeyCode::Char('s'));
+    h.keys("us-east");
+    h.key(KeyCode::Enter);
+    snap("body_search_80x24", &mut h);
+    h.key(KeyCode::Char('o'));
+    h.key(KeyCode::Char('w'));
+    snap("body_original_wrapped_80x24", &mut h);
+    h.key(KeyCode::Enter);
+    snap("body_zoomed_80x24", &mut h);
+}
+
+#[test]
+fn help_overlay() {
+    for (w, hgt) in SIZES {
+        let (_dir, location) = store(mixed());
+        let mut h = harness(&location, w, hgt);
+        h.key(KeyCode::Char('?'));
+        snap(&format!("help_{w}x{hgt}"), &mut h);
+    }
+}
+
+#[test]
+fn filter_active_and_filter_error() {
+    for (w, hgt) in SIZES {
+        let (_dir, location) = store(mixed());
+        let mut h = harness(&location, w, hgt);
+        h.key(KeyCode::Char('/'));
+        h.keys("provider:pingara");
+        h.key(KeyCode::Enter);
+        snap(&format!("filter_active_{w}x{hgt}"), &mut h);
+        h.key(KeyCode::Char('/'));
+        h.keys(" status:abc");
+        snap(&format!("filter_error_{w}x{hgt}"), &mut h);
+    }
+}
+
+#[test]
+fn hostile_request_reaches_no_cell_raw() {
+    for (w, hgt) in SIZES {
+        let (_dir, location) = store(vec![(hostile(), 5, 200)]);
+        let mut h = harness(&location, w, hgt);
+        for (key, name) in [
+            ('1', "overview"),
+            ('2', "headers"),
+            ('3', "body"),
+            ('4', "auth"),
+            ('5', "event"),
+        ] {
+            h.key(KeyCode::Char(key));
+            snap(&format!("hostile_{name}_{w}x{hgt}"), &mut h);
+        }
+        h.key(KeyCode::Char('v'));
+        h.key(KeyCode::Char('2'));
+        snap(&format!("hostile_headers_revealed_{w}x{hgt}"), &mut h);
+        h.key(KeyCode::Char('t'));
+        snap(&format!("hostile_tree_{w}x{hgt}"), &mut h);
+        h.key(KeyCode::Char('o'));
+        snap(&format!("hostile_original_{w}x{hgt}"), &mut h);
+    }
+}
+
+#[test]
+fn auth_badges_carry_their_colour() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    h.screen();
+    let buffer = h.terminal.backend().buffer().clone();
+    let text = buffer_text(&buffer);
+    let theme = &h.app.theme;
+    let mut seen = Vec::new();
+    for (y, line) in text.lines().enumerate() {
+        for (word, verdict) in [
+            (" valid ", Verdict::Valid),
+            (" invalid ", Verdict::Invalid),
+            (" missing ", Verdict::Missing),
+        ] {
+            let Some(col) = line.find(word) else { continue };
+            // `find` counts bytes; the row is ASCII up to the badge except box drawing, so count chars.
+            let x = line[..col].chars().count() + 1;
+            let cell = &buffer[(x as u16, y as u16)];
+            assert_eq!(
+                cell.bg,
+                theme.verdict(verdict).bg.unwrap(),
+                "{word} badge at row {y}"
+            );
+            seen.push(verdict);
+        }
+    }
+    for v in [Verdict::Valid, Verdict::Invalid, Verdict::Missing] {
+        assert!(seen.contains(&v), "{v:?} badge shown");
+    }
+    assert_eq!(
+        theme.verdict(Verdict::Valid).bg,
+        Some(Color::Rgb(0x98, 0xc3, 0x79))
+    );
+    assert_eq!(
+        theme.verdict(Verdict::Invalid).bg,
+        Some(Color::Rgb(0xe0, 0x6c, 0x75))
+    );
+}
+
+#[test]
+fn no_color_keeps_badges_readable() {
+    let (_dir, location) = store(mixed());
+    let theme = crate::tui::theme::Theme::builtin("hookcatch-dark")
+        .unwrap()
+        .without_color();
+    let mut h = Harness::new(&location, fixtures::auth(), theme, fixtures::now(), 160, 48);
+    h.screen();
+    let buffer = h.terminal.backend().buffer();
+    assert!(
+        buffer
+            .content
+            .iter()
+            .all(|c| matches!(c.fg, Color::Reset) && matches!(c.bg, Color::Reset))
+    );
+    assert!(buffer_text(buffer).contains(" invalid "));
+}
+
+#[test]
+fn form_and_multipart_bodies() {
+    use crate::model::{CapturedRequest, HeaderField};
+    let form = CapturedRequest::new(
+        "POST",
+        "/slack/command",
+        vec![HeaderField::new(
+            "content-type",
+            b"application/x-www-form-urlencoded".to_vec(),
+        )],
+        b"token=abc&team_domain=acme&command=%2Fdeploy&text=api+to+prod%1b%5B2J".to_vec(),
+    );
+    let multipart = CapturedRequest::new(
+        "POST",
+        "/upload",
+        vec![HeaderField::new("content-type", b"multipart/form-data; boundary=XyZ".to_vec())],
+        b"--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n\x00\x01\x02\x1b[31m\r\n--XyZ--\r\n"
+            .to_vec(),
+    );
+    let (_dir, location) = store(vec![(form, 20, 200), (multipart, 10, 200)]);
+    let mut h = harness(&location, 80, 24);
+    h.key(KeyCode::Char('3'));
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    snap("multipart_body_80x24", &mut h);
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('k'));
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    snap("form_body_80x24", &mut h);
+}

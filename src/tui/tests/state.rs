@@ -1,0 +1,361 @@
+//! key -> action -> state, with the real loader over a temporary store.
+
+use crossterm::event::{KeyCode, KeyModifiers};
+
+use super::fixtures::{self, harness, mixed, store};
+use crate::inspect::Verdict;
+use crate::model::Notice;
+use crate::tui::app::{Focus, Overlay, PromptKind, Tab};
+use crate::tui::event::Cmd;
+use crate::tui::keys::Action;
+use crate::tui::loader::LoadCmd;
+
+#[test]
+fn starts_following_the_newest() {
+    let (_dir, location) = store(mixed());
+    let h = harness(&location, 160, 48);
+    assert_eq!(h.app.list.ids, [1, 2, 3, 4, 5]);
+    assert!(h.app.list.follow);
+    assert_eq!(h.app.list.selected, Some(5));
+    assert_eq!(h.app.detail.loaded.as_ref().map(|d| d.request.id), Some(5));
+    let row = &h.app.list.rows[&1];
+    assert_eq!(row.verdict, Some(Verdict::Valid));
+    assert_eq!(row.event.as_deref(), Some("incident.created"));
+    assert_eq!(h.app.list.rows[&2].verdict, Some(Verdict::Invalid));
+    assert_eq!(h.app.list.rows[&3].duplicate_of, Some(1));
+    assert_eq!(h.app.list.rows[&4].status, Some(413));
+}
+
+#[test]
+fn moving_stops_following_and_selection_follows_the_id() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    h.key(KeyCode::Char('k'));
+    h.key(KeyCode::Up);
+    assert!(!h.app.list.follow);
+    assert_eq!(h.app.list.selected, Some(3));
+    // New requests arrive: the selection stays on #3.
+    append(&location, 3);
+    h.notice(Notice::Captured(8));
+    assert_eq!(h.app.list.ids.len(), 8);
+    assert_eq!(h.app.list.selected, Some(3));
+    // `f` follows again: the newest is selected, and stays so as more arrive.
+    h.key(KeyCode::Char('f'));
+    assert!(h.app.list.follow);
+    assert_eq!(h.app.list.selected, Some(8));
+    append(&location, 1);
+    h.notice(Notice::Captured(9));
+    assert_eq!(h.app.list.selected, Some(9));
+    h.key(KeyCode::Char('g'));
+    assert_eq!((h.app.list.selected, h.app.list.follow), (Some(1), false));
+    h.key(KeyCode::Char('G'));
+    assert_eq!(h.app.list.selected, Some(9));
+}
+
+/// Append `n` Pingara requests to the store, as the listener would.
+fn append(location: &crate::store::Location, n: usize) {
+    let conn = location.open_reader().unwrap();
+    for _ in 0..n {
+        conn.execute(
+            "INSERT INTO requests (received_at, remote_addr, method, target, http_version, headers, body, body_size, outcome)
+             VALUES ('2026-11-29T09:59:59Z', '127.0.0.1:1', 'POST', '/late', 'HTTP/1.1', x'', x'7b7d', 2, '{\"kind\":\"complete\"}')",
+            [],
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn a_burst_of_notices_costs_one_read() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    for id in 6..10_006 {
+        h.app
+            .handle(crate::tui::event::Msg::Notice(Notice::Captured(id)));
+    }
+    let reads: Vec<_> = h
+        .app
+        .take_commands()
+        .into_iter()
+        .filter(|c| matches!(c, Cmd::Load(LoadCmd::IdsAfter(_))))
+        .collect();
+    assert_eq!(reads.len(), 1, "one read in flight, the rest coalesced");
+}
+
+#[test]
+fn tabs_panes_and_zoom() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    assert_eq!(h.app.detail.tab, Tab::Overview);
+    h.key(KeyCode::Char('3'));
+    assert_eq!(h.app.detail.tab, Tab::Body);
+    h.key(KeyCode::Char('l'));
+    assert_eq!(h.app.detail.tab, Tab::Auth);
+    h.key(KeyCode::Char('h'));
+    h.key(KeyCode::Char('h'));
+    assert_eq!(h.app.detail.tab, Tab::Headers);
+    h.key(KeyCode::Left);
+    h.key(KeyCode::Left);
+    assert_eq!(h.app.detail.tab, Tab::Deliveries);
+    assert_eq!(h.app.focus, Focus::List);
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.focus, Focus::Detail);
+    h.key(KeyCode::Enter);
+    assert!(h.app.zoom);
+    h.key(KeyCode::Esc);
+    assert!(!h.app.zoom);
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.focus, Focus::List);
+    h.key(KeyCode::Tab);
+    assert_eq!(h.app.focus, Focus::Detail);
+    // A click on the tab bar picks that tab.
+    let tabs = h.app.areas().detail_tabs;
+    let (_, x, _) = crate::tui::ui::detail::tab_positions(tabs)[4];
+    h.app.update(Action::Click {
+        column: x + 1,
+        row: tabs.y,
+    });
+    assert_eq!(h.app.detail.tab, Tab::Event);
+    // A click on a list row selects it.
+    let rows = h.app.areas().list_rows;
+    h.app.update(Action::Click {
+        column: rows.x + 2,
+        row: rows.y,
+    });
+    h.pump();
+    assert_eq!((h.app.list.selected, h.app.focus), (Some(1), Focus::List));
+    h.app.update(Action::Wheel {
+        down: true,
+        column: rows.x + 2,
+        row: rows.y,
+    });
+    assert_eq!(h.app.list.selected, Some(4));
+}
+
+#[test]
+fn filter_entry_errors_and_scan() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    h.key(KeyCode::Char('/'));
+    assert_eq!(
+        h.app.prompt.as_ref().map(|p| p.kind),
+        Some(PromptKind::Filter)
+    );
+    h.keys("metod:POST");
+    let error = h
+        .app
+        .prompt
+        .as_ref()
+        .and_then(|p| p.error.clone())
+        .expect("an unknown field is an error");
+    assert_eq!(error.position, 1);
+    // Enter with an error keeps the prompt open.
+    h.key(KeyCode::Enter);
+    assert!(h.app.prompt.is_some());
+    h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.keys("provider:pingara");
+    assert!(h.app.prompt.as_ref().unwrap().error.is_none());
+    h.key(KeyCode::Enter);
+    assert!(h.app.prompt.is_none());
+    let f = h.app.list.filter.as_ref().unwrap();
+    assert_eq!((f.ids.as_slice(), f.scanning), (&[1, 3][..], false));
+    assert_eq!(h.app.list.selected, Some(3), "following: the newest match");
+    // A filter reading bodies and auth verdicts.
+    h.key(KeyCode::Char('/'));
+    h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.keys("auth:invalid | body:octocat");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.list.view(), [2]);
+    // Esc leaves the filter as it was; an empty filter clears it.
+    h.key(KeyCode::Char('/'));
+    h.keys("xyz");
+    h.key(KeyCode::Esc);
+    assert_eq!(
+        h.app.list.filter.as_ref().unwrap().text,
+        "auth:invalid | body:octocat"
+    );
+    h.key(KeyCode::Char('/'));
+    h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.key(KeyCode::Enter);
+    assert!(h.app.list.filter.is_none());
+    assert_eq!(h.app.list.view().len(), 5);
+}
+
+#[test]
+fn new_requests_are_tested_against_the_filter() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    h.app.apply_filter("path:/late");
+    h.pump();
+    assert!(h.app.list.view().is_empty());
+    append(&location, 2);
+    h.notice(Notice::Captured(7));
+    assert_eq!(h.app.list.view(), [6, 7]);
+}
+
+#[test]
+fn reveal_masks_again_on_another_request() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    h.key(KeyCode::Char('g'));
+    h.key(KeyCode::Char('2'));
+    let screen = h.screen();
+    assert!(!screen.contains(fixtures::SECRET), "masked by default");
+    h.key(KeyCode::Char('v'));
+    assert!(h.app.detail.reveal);
+    assert!(h.screen().contains(fixtures::SECRET));
+    h.key(KeyCode::Char('j'));
+    assert!(!h.app.detail.reveal);
+}
+
+#[test]
+fn tree_fold_and_unfold() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    h.key(KeyCode::Char('g'));
+    h.key(KeyCode::Char('t'));
+    assert_eq!(h.app.detail.tab, Tab::Body);
+    assert!(h.app.detail.showing_tree());
+    let all = h.app.detail.tree.as_ref().unwrap().visible.len();
+    h.key(KeyCode::Char('-'));
+    assert_eq!(
+        h.app.detail.tree.as_ref().unwrap().visible.len(),
+        6,
+        "root and its five members"
+    );
+    h.key(KeyCode::Tab);
+    h.keys("jjj");
+    h.key(KeyCode::Enter); // unfold "monitor"
+    assert_eq!(h.app.detail.tree.as_ref().unwrap().visible.len(), 11);
+    h.key(KeyCode::Char(' '));
+    assert_eq!(h.app.detail.tree.as_ref().unwrap().visible.len(), 6);
+    h.keys("z0");
+    assert_eq!(h.app.detail.tree.as_ref().unwrap().visible.len(), 1);
+    h.key(KeyCode::Char('+'));
+    assert_eq!(h.app.detail.tree.as_ref().unwrap().visible.len(), all);
+    h.key(KeyCode::Char('t'));
+    assert!(!h.app.detail.showing_tree());
+}
+
+#[test]
+fn body_search_wrap_and_original() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    h.key(KeyCode::Char('g'));
+    h.key(KeyCode::Char('s'));
+    assert_eq!(h.app.detail.tab, Tab::Body);
+    h.keys("us-east");
+    h.key(KeyCode::Enter);
+    let search = h.app.detail.search.as_ref().unwrap();
+    assert_eq!(search.matches.len(), 2);
+    assert_eq!(h.app.focus, Focus::Detail);
+    h.key(KeyCode::Char('n'));
+    assert_eq!(h.app.detail.search.as_ref().unwrap().current, 1);
+    h.key(KeyCode::Char('N'));
+    assert_eq!(h.app.detail.search.as_ref().unwrap().current, 0);
+    h.key(KeyCode::Char('w'));
+    assert!(h.app.detail.wrap);
+    h.key(KeyCode::Char('o'));
+    assert!(h.app.detail.original);
+    assert_eq!(
+        h.app.detail.doc().unwrap().lines.len(),
+        1,
+        "the body as sent is one line"
+    );
+}
+
+#[test]
+fn copy_builds_a_curl_command() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    h.key(KeyCode::Char('g'));
+    h.key(KeyCode::Char('y'));
+    let copied = h.copied.last().expect("copied");
+    assert!(
+        copied.starts_with("curl -X 'POST' 'http://127.0.0.1:9797/pingara'"),
+        "{copied}"
+    );
+    assert!(
+        copied.contains("x-pingara-secret: s3cret"),
+        "the user's own copy is whole"
+    );
+}
+
+#[test]
+fn delete_asks_first() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    h.key(KeyCode::Char('x'));
+    assert_eq!(h.app.overlay, Overlay::ConfirmDelete(5));
+    h.key(KeyCode::Char('n'));
+    assert_eq!(h.app.list.ids.len(), 5);
+    h.key(KeyCode::Char('k'));
+    h.key(KeyCode::Char('x'));
+    h.key(KeyCode::Char('y'));
+    assert_eq!(h.app.list.ids, [1, 2, 3, 5]);
+    assert_eq!(
+        h.app.list.selected,
+        Some(5),
+        "the neighbour takes the selection"
+    );
+}
+
+#[test]
+fn help_opens_scrolls_and_closes() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 80, 24);
+    h.key(KeyCode::Char('?'));
+    assert_eq!(h.app.overlay, Overlay::Help { scroll: 0 });
+    h.key(KeyCode::Char('j'));
+    assert_eq!(h.app.overlay, Overlay::Help { scroll: 1 });
+    assert_eq!(h.app.list.selected, Some(5), "keys go to the help");
+    h.key(KeyCode::Char('q'));
+    assert_eq!(h.app.overlay, Overlay::None, "q closes the help");
+    h.key(KeyCode::Char('q'));
+    assert!(h.app.should_quit);
+}
+
+#[test]
+fn quit_keys() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 80, 24);
+    h.key(KeyCode::Char('/'));
+    h.key(KeyCode::Char('q'));
+    assert!(!h.app.should_quit, "q types in a prompt");
+    h.press_with(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(h.app.should_quit);
+}
+
+#[test]
+fn store_errors_show_until_recovered() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    h.notice(Notice::StoreFailed("disk full\x1b[2J".into()));
+    assert_eq!(h.app.store_error.as_deref(), Some("disk full\\x1b[2J"));
+    assert!(h.screen().contains("store write failed: disk full"));
+    h.notice(Notice::StoreRecovered);
+    assert!(h.app.store_error.is_none());
+}
+
+#[test]
+fn cli_scan_matches_the_tui_filter() {
+    let (_dir, location) = store(mixed());
+    let conn = location.open_reader().unwrap();
+    let auth = fixtures::auth();
+    let now = fixtures::now();
+    for (text, expected) in [
+        ("method:PUT", vec![4]),
+        ("status:4xx", vec![4]),
+        ("header:x-github-event", vec![2]),
+        ("provider:pingara dup:yes", vec![3]),
+        ("auth:valid", vec![1, 3]),
+        ("since:1m", vec![4, 5]),
+    ] {
+        let filter = crate::filter::parse(text).unwrap();
+        assert_eq!(
+            crate::tui::scan::matching_ids(&conn, &filter, &auth, now).unwrap(),
+            expected,
+            "{text}"
+        );
+    }
+}

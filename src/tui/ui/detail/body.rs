@@ -1,0 +1,340 @@
+//! Body: a few lines about the body (kind, view, decoding notes, search),
+//! then the text with line numbers, or the JSON tree. Only the visible lines
+//! are built; highlighted lines come from the cache, the rest show plain
+//! until their highlight job lands.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::text::human_size;
+use crate::tui::app::{App, Focus};
+use crate::tui::detail::Match;
+use crate::tui::jsontree::{JsonTree, NodeKind, TreeView};
+use crate::tui::ui::char_width;
+
+/// The lines above the scrolling text.
+pub fn header_lines(app: &App) -> Vec<Line<'static>> {
+    let theme = &app.theme;
+    let Some(d) = app.detail.loaded.as_deref() else {
+        return Vec::new();
+    };
+    let body = &d.body;
+    let view = if app.detail.showing_tree() {
+        "tree"
+    } else if app.detail.original {
+        "original bytes"
+    } else {
+        "decoded"
+    };
+    let mut spans = vec![
+        Span::styled(body.kind, theme.accent().add_modifier(Modifier::BOLD)),
+        Span::styled(
+            format!(" · {}", human_size(d.request.body_size)),
+            theme.dim(),
+        ),
+    ];
+    if let Some(ct) = &body.content_type {
+        spans.push(Span::styled(
+            format!(" · {}", crate::tui::ui::clip(ct, 40)),
+            theme.dim(),
+        ));
+    }
+    spans.push(Span::styled(format!(" · {view}"), theme.text()));
+    if app.detail.wrap && !app.detail.showing_tree() {
+        spans.push(Span::styled(" · wrap", theme.text()));
+    }
+    let mut out = vec![Line::from(spans)];
+    if app.detail.original {
+        if let Some(note) = &body.original.plain_note {
+            out.push(Line::from(Span::styled(format!("ℹ {note}"), theme.note())));
+        }
+    } else {
+        for note in &body.notes {
+            out.push(Line::from(Span::styled(format!("ℹ {note}"), theme.note())));
+        }
+        if let Some(invalid) = &body.invalid {
+            out.push(Line::from(Span::styled(
+                format!("✗ {invalid}"),
+                theme.error(),
+            )));
+        }
+    }
+    if let Some(note) = app
+        .detail
+        .doc()
+        .and_then(|doc| doc.plain_note.as_ref())
+        .filter(|_| !app.detail.original)
+    {
+        out.push(Line::from(Span::styled(format!("ℹ {note}"), theme.note())));
+    }
+    if let Some(search) = &app.detail.search {
+        let text = if search.matches.is_empty() {
+            format!("search \"{}\": no matches", search.query)
+        } else {
+            let more = if search.capped { "+" } else { "" };
+            format!(
+                "search \"{}\": {}/{}{more} · n/N",
+                search.query,
+                search.current + 1,
+                search.matches.len()
+            )
+        };
+        out.push(Line::from(Span::styled(text, theme.accent())));
+    }
+    out
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let header = header_lines(app);
+    let header_height = u16::try_from(header.len())
+        .unwrap_or(u16::MAX)
+        .min(area.height);
+    let top_area = Rect {
+        height: header_height,
+        ..area
+    };
+    frame.render_widget(Paragraph::new(header), top_area);
+    let text_area = Rect {
+        y: area.y + header_height,
+        height: area.height - header_height,
+        ..area
+    };
+    if text_area.height == 0 {
+        return;
+    }
+    if app.detail.showing_tree() {
+        if let (Some(tree), Some(view)) = (app.detail.json_tree(), app.detail.tree.as_ref()) {
+            render_tree(frame, text_area, app, tree, view);
+        }
+        return;
+    }
+    let Some(doc) = app.detail.doc() else { return };
+    if doc.lines.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled("(empty body)", app.theme.dim())),
+            text_area,
+        );
+        return;
+    }
+    let theme = &app.theme;
+    let gutter = doc.lines.len().to_string().len().max(2);
+    let width = usize::from(text_area.width)
+        .saturating_sub(gutter + 1)
+        .max(1);
+    let height = usize::from(text_area.height);
+    let highlight = app
+        .detail
+        .highlight
+        .as_ref()
+        .filter(|c| Some(c.doc) == app.detail.doc_key());
+    let matches = app
+        .detail
+        .search
+        .as_ref()
+        .map_or(&[][..], |s| &s.matches[..]);
+    let current = app.detail.search.as_ref().and_then(|s| s.current());
+    let mut rows: Vec<Line<'static>> = Vec::with_capacity(height);
+    let mut n = app.detail.scroll();
+    while rows.len() < height && n < doc.lines.len() {
+        let base = match highlight.and_then(|c| c.line(n)) {
+            Some(line) => line.spans.clone(),
+            None => vec![Span::styled(doc.lines[n].clone(), theme.text())],
+        };
+        let first = matches.partition_point(|m| m.line < n);
+        let last = matches.partition_point(|m| m.line <= n);
+        let spans = overlay(base, &matches[first..last], current, theme.search_match());
+        let pieces = if app.detail.wrap {
+            wrap(spans, width)
+        } else {
+            vec![spans]
+        };
+        for (i, mut piece) in pieces.into_iter().enumerate() {
+            let number = if i == 0 {
+                format!("{:>gutter$} ", n + 1)
+            } else {
+                " ".repeat(gutter + 1)
+            };
+            piece.insert(0, Span::styled(number, theme.line_number()));
+            rows.push(Line::from(piece));
+            if rows.len() == height {
+                break;
+            }
+        }
+        n += 1;
+    }
+    frame.render_widget(Paragraph::new(rows).style(theme.text()), text_area);
+}
+
+/// Restyle the matched byte ranges of a line split into spans.
+fn overlay(
+    spans: Vec<Span<'static>>,
+    matches: &[Match],
+    current: Option<Match>,
+    style: Style,
+) -> Vec<Span<'static>> {
+    if matches.is_empty() {
+        return spans;
+    }
+    let mut out = Vec::with_capacity(spans.len() + matches.len() * 2);
+    let mut offset = 0;
+    for span in spans {
+        let text = span.content.as_ref();
+        let (start, end) = (offset, offset + text.len());
+        offset = end;
+        match split_span(text, start, end, matches, current, span.style, style) {
+            Some(pieces) => out.extend(pieces),
+            // Matches that do not fit this text (it changed under them): leave it plain.
+            None => out.push(span),
+        }
+    }
+    out
+}
+
+/// One span cut at the matches inside `start..end`; `None` if a match does
+/// not fall on character boundaries of this text.
+fn split_span(
+    text: &str,
+    start: usize,
+    end: usize,
+    matches: &[Match],
+    current: Option<Match>,
+    base: Style,
+    hit_style: Style,
+) -> Option<Vec<Span<'static>>> {
+    let mut out = Vec::new();
+    let mut cursor = start;
+    for m in matches.iter().filter(|m| m.start < end && m.end > start) {
+        let (a, b) = (m.start.max(cursor), m.end.min(end));
+        if a >= b {
+            continue;
+        }
+        if a > cursor {
+            out.push(Span::styled(
+                text.get(cursor - start..a - start)?.to_string(),
+                base,
+            ));
+        }
+        let mut hit = base.patch(hit_style);
+        if Some(*m) == current {
+            hit = hit.add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
+        }
+        out.push(Span::styled(
+            text.get(a - start..b - start)?.to_string(),
+            hit,
+        ));
+        cursor = b;
+    }
+    if cursor < end {
+        out.push(Span::styled(text.get(cursor - start..)?.to_string(), base));
+    }
+    Some(out)
+}
+
+/// Cut styled spans into rows of at most `width` columns.
+fn wrap(spans: Vec<Span<'static>>, width: usize) -> Vec<Vec<Span<'static>>> {
+    let mut rows = vec![Vec::new()];
+    let mut used = 0;
+    for span in spans {
+        let mut piece = String::new();
+        for c in span.content.chars() {
+            let w = char_width(c);
+            if used + w > width && used > 0 {
+                if !piece.is_empty()
+                    && let Some(row) = rows.last_mut()
+                {
+                    row.push(Span::styled(std::mem::take(&mut piece), span.style));
+                }
+                rows.push(Vec::new());
+                used = 0;
+            }
+            piece.push(c);
+            used += w;
+        }
+        if !piece.is_empty()
+            && let Some(row) = rows.last_mut()
+        {
+            row.push(Span::styled(piece, span.style));
+        }
+    }
+    rows
+}
+
+fn render_tree(frame: &mut Frame<'_>, area: Rect, app: &App, tree: &JsonTree, view: &TreeView) {
+    let theme = &app.theme;
+    let height = usize::from(area.height);
+    let top = app.detail.scroll().min(view.visible.len());
+    let end = (top + height).min(view.visible.len());
+    let focused = app.focus == Focus::Detail;
+    let rows: Vec<Line<'static>> = (top..end)
+        .map(|row| {
+            let index = view.visible[row];
+            let node = &tree.nodes[index as usize];
+            let depth = usize::from(node.depth);
+            let mut spans = vec![Span::raw("  ".repeat(depth.min(40)))];
+            if depth > 40 {
+                spans.push(Span::styled(format!("({depth}) "), theme.dim()));
+            }
+            let folded = view.is_folded(index);
+            spans.push(Span::styled(
+                if !node.is_container() {
+                    "  "
+                } else if folded {
+                    "▸ "
+                } else {
+                    "▾ "
+                },
+                theme.accent(),
+            ));
+            if let Some(key) = &node.key {
+                spans.push(Span::styled(format!("\"{key}\""), theme.json_key()));
+                spans.push(Span::styled(": ", theme.json_punct()));
+            } else if let Some(i) = node.index {
+                spans.push(Span::styled(format!("[{i}] "), theme.dim()));
+            }
+            match node.kind {
+                NodeKind::Object | NodeKind::Array => {
+                    let (open, close, unit) = if node.kind == NodeKind::Object {
+                        ("{", "}", "key")
+                    } else {
+                        ("[", "]", "item")
+                    };
+                    let fold = if folded {
+                        format!("{open}…{close}")
+                    } else {
+                        open.to_string()
+                    };
+                    spans.push(Span::styled(fold, theme.json_punct()));
+                    let s = if node.children == 1 { "" } else { "s" };
+                    spans.push(Span::styled(
+                        format!(" {} {unit}{s}", node.children),
+                        theme.dim(),
+                    ));
+                }
+                NodeKind::String => spans.push(Span::styled(
+                    format!("\"{}\"", node.value),
+                    theme.json_string(),
+                )),
+                NodeKind::Number => {
+                    spans.push(Span::styled(node.value.clone(), theme.json_number()))
+                }
+                NodeKind::Bool | NodeKind::Null => {
+                    spans.push(Span::styled(node.value.clone(), theme.json_literal()))
+                }
+            }
+            let line = Line::from(spans);
+            if row == view.cursor {
+                line.style(if focused {
+                    theme.selected()
+                } else {
+                    Style::new().add_modifier(Modifier::UNDERLINED)
+                })
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(rows).style(theme.text()), area);
+}

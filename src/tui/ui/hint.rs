@@ -1,0 +1,153 @@
+//! The bottom line: a prompt being typed (with the filter's error in place),
+//! a question, a message, or the keys that matter where the focus is.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::clip;
+use crate::text::sanitize;
+use crate::tui::app::{App, Focus, Overlay, PromptKind, Tab};
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let theme = &app.theme;
+    let width = usize::from(area.width);
+    if let Some(prompt) = &app.prompt {
+        let (lead, help) = match prompt.kind {
+            PromptKind::Filter => ("/", "Enter apply · Esc cancel · empty clears"),
+            PromptKind::Search => ("search: ", "Enter find · Esc cancel"),
+        };
+        let text = sanitize(&prompt.input.text).into_owned();
+        let mut spans = vec![Span::styled(lead, theme.key())];
+        match &prompt.error {
+            Some(err) => {
+                // Mark the character the error points at.
+                let at = err.position.saturating_sub(1);
+                let chars: Vec<char> = text.chars().collect();
+                let before: String = chars.iter().take(at).collect();
+                let mark: String = chars.get(at).map_or(" ".to_string(), char::to_string);
+                let after: String = chars.iter().skip(at + 1).collect();
+                spans.push(Span::styled(before, theme.text()));
+                spans.push(Span::styled(
+                    mark,
+                    theme
+                        .error()
+                        .add_modifier(Modifier::UNDERLINED | Modifier::REVERSED),
+                ));
+                spans.push(Span::styled(after, theme.text()));
+                let used = lead.len() + chars.len() + 3;
+                let mut message = format!("✗ {} (column {})", sanitize(&err.message), err.position);
+                if let Some(hint) = &err.hint {
+                    message.push_str(&format!(": {}", sanitize(hint)));
+                }
+                spans.push(Span::raw("  "));
+                spans.push(Span::styled(
+                    clip(&message, width.saturating_sub(used)),
+                    theme.error(),
+                ));
+            }
+            None => {
+                spans.push(Span::styled(text.clone(), theme.text()));
+                let used = lead.len() + text.chars().count() + 3;
+                if used + help.len() < width {
+                    spans.push(Span::raw("  "));
+                    spans.push(Span::styled(help, theme.dim()));
+                }
+            }
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        let x = area
+            .x
+            .saturating_add(u16::try_from(lead.len() + prompt.input.cursor).unwrap_or(u16::MAX));
+        frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
+        return;
+    }
+    if let Overlay::ConfirmDelete(id) = app.overlay {
+        let line = Line::from(vec![
+            Span::styled(
+                format!("Delete request #{id}? "),
+                theme.warning().add_modifier(Modifier::BOLD),
+            ),
+            Span::styled("y", theme.key()),
+            Span::styled(" delete · any other key keeps it", theme.dim()),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
+    if let Some(message) = &app.message {
+        let style = if message.error {
+            theme.error()
+        } else {
+            theme.accent()
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(clip(&message.text, width), style)),
+            area,
+        );
+        return;
+    }
+    let keys: &[(&str, &str)] = match (app.focus, app.detail.tab) {
+        (Focus::List, _) => &[
+            ("j/k", "move"),
+            ("⏎", "open"),
+            ("/", "filter"),
+            ("f", "follow"),
+            ("y", "copy curl"),
+            ("x", "delete"),
+            ("1-6", "tabs"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+        (Focus::Detail, Tab::Body) if app.detail.showing_tree() => &[
+            ("j/k", "move"),
+            ("⏎/space", "fold"),
+            ("z0-9", "depth"),
+            ("-/+", "fold/unfold all"),
+            ("t", "text"),
+            ("Esc", "back"),
+            ("?", "help"),
+        ],
+        (Focus::Detail, Tab::Body) => &[
+            ("j/k", "scroll"),
+            ("w", "wrap"),
+            ("o", "original"),
+            ("t", "tree"),
+            ("s", "search"),
+            ("n/N", "next/prev"),
+            ("h/l", "tabs"),
+            ("Esc", "back"),
+            ("?", "help"),
+        ],
+        (Focus::Detail, Tab::Headers) => &[
+            ("j/k", "scroll"),
+            ("v", "reveal secrets"),
+            ("h/l", "tabs"),
+            ("⏎", "zoom"),
+            ("Esc", "back"),
+            ("?", "help"),
+        ],
+        (Focus::Detail, _) => &[
+            ("j/k", "scroll"),
+            ("h/l", "tabs"),
+            ("⏎", "zoom"),
+            ("y", "copy curl"),
+            ("Esc", "back"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+    };
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for (key, what) in keys {
+        let piece = key.chars().count() + what.chars().count() + 3;
+        if used + piece > width {
+            break;
+        }
+        used += piece;
+        spans.push(Span::styled(format!(" {key}"), theme.key()));
+        spans.push(Span::styled(format!(" {what} "), theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

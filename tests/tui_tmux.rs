@@ -1,0 +1,230 @@
+//! End to end: the real binary's TUI inside tmux. Start it on port 0 with a
+//! temporary store, read the URL from the status bar, post a Pingara event
+//! with curl, read the pane back (request, event type, auth badge), open the
+//! help, quit, and check the terminal is restored. Every wait polls the pane
+//! with a deadline; nothing sleeps to synchronise.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_hookcatch");
+const WAIT: Duration = Duration::from_secs(30);
+const SECRET: &str = "tmux-e2e-shared-secret";
+
+const PINGARA_EVENT: &str = r#"{
+  "event": "incident.created",
+  "timestamp": "2026-11-29T09:59:00.000Z",
+  "monitor": {"id": "m_e2e", "name": "API Production", "url": "https://api.example.com/health", "status": "down"},
+  "incident": {"id": "inc_e2e", "status": "investigating", "startedAt": "2026-11-29T09:58:55.000Z", "resolvedAt": null}
+}"#;
+
+/// A private tmux server, killed when the test ends however it ends.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run tmux")
+    }
+
+    fn pane(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "hc"]).stdout).into_owned()
+    }
+
+    fn display(&self, format: &str) -> String {
+        String::from_utf8_lossy(
+            &self
+                .cmd(&["display-message", "-p", "-t", "hc", format])
+                .stdout,
+        )
+        .trim()
+        .to_string()
+    }
+
+    /// Poll the pane until `ready` says yes; panic with the pane after `WAIT`.
+    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let pane = self.pane();
+            if ready(&pane) {
+                return pane;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; the pane shows:\n{pane}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&self, keys: &str) {
+        let out = self.cmd(&["send-keys", "-t", "hc", "-l", keys]);
+        assert!(
+            out.status.success(),
+            "send-keys: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The script the pane runs: hookcatch with a clean environment, then a
+/// marker with its exit status, then `cat` to keep the pane open.
+fn write_script(dir: &Path) -> std::path::PathBuf {
+    let mut unset = String::new();
+    for (key, _) in std::env::vars() {
+        if key.starts_with("HOOKCATCH_") || key == "NO_COLOR" {
+            unset.push_str(&format!(" -u {key}"));
+        }
+    }
+    let d = dir.display();
+    let script = format!(
+        "#!/bin/sh\ncd '{d}'\n\
+         env{unset} HOME='{d}' XDG_CONFIG_HOME='{d}/config' XDG_DATA_HOME='{d}/data' TERM=xterm-256color \
+         HOOKCATCH_SECRET='{SECRET}' '{BIN}' --port 0 --store '{d}/hookcatch.db'\n\
+         echo \"hookcatch exited with $?\"\nexec cat\n"
+    );
+    let path = dir.join("run.sh");
+    std::fs::write(&path, script).expect("write script");
+    path
+}
+
+fn listen_url(pane: &str) -> Option<String> {
+    let start = pane.find("http://127.0.0.1:")?;
+    let rest = &pane[start..];
+    let end = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
+    let url = rest[..end].trim_end_matches('/');
+    url["http://127.0.0.1:".len()..]
+        .parse::<u16>()
+        .ok()
+        .map(|_| url.to_string())
+}
+
+#[test]
+fn tui_shows_a_pingara_event_and_restores_the_terminal() {
+    if !tmux_available() {
+        println!(
+            "NOTE: tmux is not installed; skipping the TUI end-to-end test (CI installs tmux)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = write_script(dir.path());
+    let tmux = Tmux {
+        socket: format!("hookcatch-e2e-{}", std::process::id()),
+    };
+    let started = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-x",
+        "160",
+        "-y",
+        "48",
+        "-s",
+        "hc",
+        "sh",
+        &script.display().to_string(),
+    ]);
+    assert!(
+        started.status.success(),
+        "tmux new-session: {}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+
+    let pane = tmux.wait_for("the status bar with the URL and the empty list", |p| {
+        p.contains("captured") && listen_url(p).is_some() && p.contains("Waiting for requests")
+    });
+    let url = listen_url(&pane).expect("URL in the status bar");
+
+    let posted = Command::new("curl")
+        .args([
+            "-sS",
+            "--max-time",
+            "10",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-X",
+            "POST",
+        ])
+        .args([
+            "-H",
+            "Content-Type: application/json",
+            "-H",
+            &format!("X-Pingara-Secret: {SECRET}"),
+        ])
+        .args(["--data-binary", PINGARA_EVENT, &format!("{url}/pingara")])
+        .output()
+        .expect("run curl");
+    assert_eq!(
+        String::from_utf8_lossy(&posted.stdout),
+        "200",
+        "curl: {}",
+        String::from_utf8_lossy(&posted.stderr)
+    );
+
+    let pane = tmux.wait_for("the request in the list", |p| {
+        p.contains("/pingara") && p.contains("incident.created") && p.contains(" valid ")
+    });
+    assert!(pane.contains("1 captured"), "status bar counts it:\n{pane}");
+    assert!(
+        pane.contains("authenticated"),
+        "the detail explains the verdict:\n{pane}"
+    );
+    assert_eq!(
+        tmux.display("#{alternate_on}"),
+        "1",
+        "the TUI runs on the alternate screen"
+    );
+
+    tmux.keys("?");
+    tmux.wait_for("the help overlay", |p| {
+        p.contains("Help") && p.contains("filter the whole store")
+    });
+    tmux.keys("?");
+    tmux.wait_for("the help to close", |p| {
+        !p.contains("filter the whole store")
+    });
+
+    tmux.keys("q");
+    let pane = tmux.wait_for("hookcatch to exit", |p| p.contains("hookcatch exited with"));
+    assert!(
+        pane.contains("hookcatch exited with 0"),
+        "clean exit:\n{pane}"
+    );
+    assert!(
+        !pane.contains("incident.created"),
+        "the alternate screen is gone:\n{pane}"
+    );
+    assert_eq!(
+        tmux.display("#{alternate_on}"),
+        "0",
+        "alternate screen left"
+    );
+    assert_eq!(tmux.display("#{cursor_flag}"), "1", "cursor shown again");
+    assert_eq!(
+        tmux.display("#{mouse_any_flag}"),
+        "0",
+        "mouse capture released"
+    );
+}
