@@ -200,49 +200,24 @@ fn recent_whole(
     Ok(rows)
 }
 
-/// The newest `limit` requests of the whole store that match `filter`.
+/// The newest `limit` requests of the whole store that match `filter`, with
+/// exactly the semantics of the TUI's `/` (one scan for both).
 fn matching(
     conn: &rusqlite::Connection,
     filter: &crate::filter::Filter,
     auth: &AuthConfig,
     limit: usize,
 ) -> Result<Vec<Inspected>, AppError> {
-    let now = chrono::Utc::now();
-    let mut kept = std::collections::VecDeque::with_capacity(limit.min(4096));
-    let mut last = 0;
-    loop {
-        let batch = query::after(conn, last, 500).context("cannot read the store")?;
-        let Some(newest) = batch.last().map(|s| s.request.id) else {
-            break;
-        };
-        last = newest;
-        for stored in batch {
-            // The cheap summary decides; only kept rows get the full inspection.
-            let summary = inspect::summarize(&stored.request, auth, stored.request.received_at);
-            let subject = crate::filter::Subject {
-                req: &stored.request,
-                provider: summary.event.as_ref().map(|e| e.provider.as_str()),
-                event_type: summary.event.as_ref().map(|e| e.kind.as_str()),
-                event_action: summary.event.as_ref().and_then(|e| e.action.as_deref()),
-                auth: Some(summary.auth.verdict.as_str()),
-                duplicate: stored.duplicate_of.is_some(),
-                now,
-            };
-            if limit > 0 && filter.matches(&subject) {
-                if kept.len() == limit {
-                    kept.pop_front();
-                }
-                kept.push_back(stored);
-            }
+    let ids = crate::filter::scan::matching_ids(conn, filter, auth, chrono::Utc::now())
+        .context("cannot read the store")?;
+    let mut rows = Vec::with_capacity(limit.min(ids.len()));
+    for id in &ids[ids.len().saturating_sub(limit)..] {
+        if let Some(stored) = query::get(conn, *id).context("cannot read the store")? {
+            let inspection = inspect::inspect(&stored.request, auth, stored.request.received_at);
+            rows.push((stored, inspection));
         }
     }
-    Ok(kept
-        .into_iter()
-        .map(|stored| {
-            let inspection = inspect::inspect(&stored.request, auth, stored.request.received_at);
-            (stored, inspection)
-        })
-        .collect())
+    Ok(rows)
 }
 
 fn clip(text: &str, width: usize) -> String {

@@ -26,6 +26,7 @@ mod eval;
 mod glob;
 mod lex;
 mod parse;
+pub mod scan;
 mod term;
 #[cfg(test)]
 mod tests;

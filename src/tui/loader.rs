@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::data::{Detail, Row};
-use super::scan::{self, Scan, Step};
 use crate::filter::Filter;
+use crate::filter::scan::{self, Scan, Step};
 use crate::inspect::AuthConfig;
 use crate::model::RequestId;
 use crate::store::{Location, StoreError, query};

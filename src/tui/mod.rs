@@ -23,7 +23,6 @@ pub mod jsontree;
 pub mod keys;
 pub mod listing;
 pub mod loader;
-pub mod scan;
 #[doc(hidden)]
 pub mod testkit;
 pub mod theme;

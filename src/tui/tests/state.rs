@@ -353,7 +353,7 @@ fn cli_scan_matches_the_tui_filter() {
     ] {
         let filter = crate::filter::parse(text).unwrap();
         assert_eq!(
-            crate::tui::scan::matching_ids(&conn, &filter, &auth, now).unwrap(),
+            crate::filter::scan::matching_ids(&conn, &filter, &auth, now).unwrap(),
             expected,
             "{text}"
         );

@@ -6,8 +6,8 @@
 //! needs inspection (`auth:` verifies signatures over the body); otherwise a
 //! light query reads method, target, headers, status and time.
 //!
-//! `hookcatch list --filter` can call [`matching_ids`] to share the exact
-//! semantics of the TUI's `/`.
+//! `hookcatch list --filter` and the TUI's `/` share it, so both give the
+//! same answer.
 
 use std::sync::Arc;
 
