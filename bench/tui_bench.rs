@@ -202,6 +202,9 @@ struct Results {
     rss_browsing_kib: u64,
     rss_kib: u64,
     hwm_kib: u64,
+    /// Median time to render a bare ratatui frame of the same size in this
+    /// run: the yardstick the key->frame figure is divided by.
+    baseline_frame: Duration,
 }
 
 /// Run every pending command untimed (the loader thread's and highlight
@@ -224,6 +227,33 @@ fn background(h: &mut Harness) -> (Vec<Msg>, Duration) {
         }
     }
     (out, start.elapsed())
+}
+
+/// The baseline, measured in the same run so noise hits both: a plain
+/// ratatui list of 50 rows (no hookcatch code) drawn on the same TestBackend.
+fn baseline_frame() -> Duration {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::widgets::{Block, Borders, List};
+    let rows: Vec<String> = (0..HEIGHT)
+        .map(|i| format!("{i:>6}  12:00:00  POST  /pingara-webhook  200  1.2 KiB  pingara/incident.created  valid"))
+        .collect();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
+    let mut samples = Vec::with_capacity(1000);
+    for frame in 0..1000 {
+        let start = Instant::now();
+        terminal
+            .draw(|f| {
+                let items = rows.iter().skip(frame % 3).map(String::as_str);
+                f.render_widget(
+                    List::new(items).block(Block::default().borders(Borders::ALL)),
+                    f.area(),
+                );
+            })
+            .expect("draw");
+        samples.push(start.elapsed());
+    }
+    percentile(&samples, 0.5)
 }
 
 /// One UI-thread frame: handle messages, prepare, render.
@@ -265,6 +295,7 @@ fn measure(location: &Location, count: usize) -> Results {
         rss_browsing_kib: 0,
         rss_kib: 0,
         hwm_kib: 0,
+        baseline_frame: baseline_frame(),
     };
     let start = Instant::now();
     let mut h = Harness::new(location, auth(), theme, now(), WIDTH, HEIGHT);
@@ -401,6 +432,8 @@ impl Results {
              | key -> frame, median ({nk} keys) | {km} | < 2 ms | {v2} |\n\
              | key -> frame, p99 | {kp} | < 10 ms | {v3} |\n\
              | any UI frame (keys and loader answers), median / p99 ({na} frames) | {am} / {ap} | | |\n\
+             | baseline: bare ratatui list frame, same size, same run (median) | {base} | | |\n\
+             | key -> frame median / baseline | {ratio:.1}x | | |\n\
              | resident memory after browsing (VmRSS) | {browse_mb:.1} MB | < 150 MB | {v4} |\n\
              | resident memory with the 5 MB body open (VmRSS; peak VmHWM {hwm:.1} MB) | {rss_mb:.1} MB | < 150 MB | {v5} |\n\
              | off the UI thread: loader + highlight per step, median / p99 | {bm} / {bp} | | |\n\
@@ -418,6 +451,8 @@ impl Results {
             na = self.all_frames.len(),
             am = ms(all_median),
             ap = ms(all_p99),
+            base = ms(self.baseline_frame),
+            ratio = key_median.as_secs_f64() / self.baseline_frame.as_secs_f64().max(1e-9),
             hwm = self.hwm_kib as f64 / 1024.0,
             browse_mb = self.rss_browsing_kib as f64 / 1024.0,
             v4 = verdict((self.rss_browsing_kib as f64 / 1024.0) < 150.0),

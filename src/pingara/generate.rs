@@ -19,17 +19,9 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 
 use super::payload::{Incident, Metrics, MetricsField, Monitor, Organization, Payload, Ssl};
 
-/// The eight event types of the guide, in its order.
-pub const EVENTS: [&str; 8] = [
-    "incident.created",
-    "incident.resolved",
-    "incident.updated",
-    "monitor.degraded",
-    "monitor.recovered",
-    "ssl.expiring",
-    "monitor.paused",
-    "monitor.resumed",
-];
+/// The eight event types of the guide, in its order: the inspector's list,
+/// so what is generated and what is checked can never drift apart.
+pub use crate::inspect::event::PINGARA_EVENTS as EVENTS;
 
 /// What each event type means (the guide's "Trigger" column).
 pub fn trigger(event: &str) -> &'static str {

@@ -2,6 +2,7 @@
 //! any number of readers (in this process or another: `hookcatch list` works
 //! while a listener runs).
 
+mod checkpoint;
 pub mod codec;
 pub mod deliveries;
 pub mod query;

@@ -22,8 +22,8 @@ use serde_json::{Map, Value};
 use super::shape::{self, Shape, Want, clip, text_at};
 use super::{Ctx, Event, Provider};
 
-/// The eight event types the guide lists.
-pub(crate) const EVENTS: [&str; 8] = [
+/// The eight event types the guide lists, in its order.
+pub const EVENTS: [&str; 8] = [
     "incident.created",
     "incident.resolved",
     "incident.updated",
