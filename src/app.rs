@@ -2,6 +2,19 @@
 //! an exit code. User mistakes become one clear line and exit code 2.
 //! `replay` lives in replay.rs, `send-test` and `demo` in send_test.rs.
 
+/// `print!` for command output: when the reader has gone (`hookcatch list |
+/// head`), stop quietly like a Unix tool killed by SIGPIPE, instead of the
+/// panic `print!` gives.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::app::emit(format_args!($($arg)*)) };
+}
+
+/// `println!` with the same care as [`out!`].
+macro_rules! outln {
+    () => { $crate::app::emit(format_args!("\n")) };
+    ($($arg:tt)*) => {{ $crate::app::emit(format_args!($($arg)*)); $crate::app::emit(format_args!("\n")); }};
+}
+
 mod replay;
 mod send_test;
 mod serve;
@@ -18,6 +31,19 @@ use crate::inspect::{self, AuthConfig};
 use crate::model::RequestId;
 use crate::store::{Location, StoreError, deliveries, query};
 use crate::text::{human_size, sanitize};
+
+/// Write command output to stdout; a closed pipe ends the process with 0.
+pub fn emit(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("hookcatch: cannot write output: {e}");
+        std::process::exit(1);
+    }
+}
 
 /// Why hookcatch stopped with an error, and which exit code that earns.
 #[derive(Debug, thiserror::Error)]
@@ -53,11 +79,11 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Some(Command::Show(args)) => show(&cli.global, &args),
         Some(Command::Delete(args)) => delete(&cli.global, &args),
         Some(Command::Themes) => {
-            print!("{}", crate::tui::theme_list());
+            out!("{}", crate::tui::theme_list());
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Config(args)) => {
-            print!("{}", config::load(&cli.global, &args)?.render());
+            out!("{}", config::load(&cli.global, &args)?.render());
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Replay(args)) => replay::run(&cli.global, &args),
@@ -177,7 +203,7 @@ fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
             dup,
         ));
     }
-    print!("{out}");
+    out!("{out}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -239,14 +265,14 @@ fn show(global: &GlobalArgs, args: &ShowArgs) -> Result<ExitCode, AppError> {
     let inspection = inspect::inspect(&stored.request, &auth, stored.request.received_at);
     if args.json {
         let sent = deliveries::list_for(&conn, id).context("cannot read the store")?;
-        println!(
+        outln!(
             "{}",
             request_json_with_deliveries(&stored, &inspection, &sent)
         );
     } else {
         let sent = deliveries::list_for(&conn, id).context("cannot read the store")?;
-        print!("{}", request_text(&stored, &inspection));
-        print!("{}", deliveries_text(&sent));
+        out!("{}", request_text(&stored, &inspection));
+        out!("{}", deliveries_text(&sent));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -81,7 +81,7 @@ async fn replay(
             .deliver_loaded(&req, target, DeliveryKind::Replay, &Edits::default())
             .await
             .map_err(|e| AppError::Failed(e.into()))?;
-        print!(
+        out!(
             "{}",
             answer_text(&req, &delivery_parts(&delivery), Some(delivery.id))
         );
@@ -96,8 +96,8 @@ async fn replay(
                 .await
             {
                 Ok(d) => {
-                    println!("attempt {n} of {}:", ladder::MAX_ATTEMPTS);
-                    print!("{}", answer_text(req, &delivery_parts(&d), Some(d.id)));
+                    outln!("attempt {n} of {}:", ladder::MAX_ATTEMPTS);
+                    out!("{}", answer_text(req, &delivery_parts(&d), Some(d.id)));
                     Step {
                         attempt: n,
                         success: d.is_success(),

@@ -30,7 +30,7 @@ fn event_list() -> String {
 
 pub(super) fn run(global: &GlobalArgs, args: &SendTestArgs) -> Result<ExitCode, AppError> {
     if args.list {
-        print!("{}", event_list());
+        out!("{}", event_list());
         return Ok(ExitCode::SUCCESS);
     }
     let event = args.event.as_deref().unwrap_or_default().trim();
@@ -61,18 +61,18 @@ pub(super) fn run(global: &GlobalArgs, args: &SendTestArgs) -> Result<ExitCode, 
         .map_err(|e| AppError::Usage(format!("--to: {e}")))?;
 
     if args.print {
-        println!("POST {}", sanitize(&out.url));
+        outln!("POST {}", sanitize(&out.url));
         for h in out
             .headers
             .iter()
             .filter(|h| h.name != "authorization" && !is_secret(&auth, &h.name))
         {
-            println!("{}: {}", sanitize(&h.name), sanitize(&h.value_str()));
+            outln!("{}: {}", sanitize(&h.name), sanitize(&h.value_str()));
         }
         if let Some(masked) = auth.masked() {
-            println!("{}", sanitize(&masked));
+            outln!("{}", sanitize(&masked));
         }
-        println!("\n{}", sanitize_multiline(&payload.to_pretty()));
+        outln!("\n{}", sanitize_multiline(&payload.to_pretty()));
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -85,9 +85,9 @@ pub(super) fn run(global: &GlobalArgs, args: &SendTestArgs) -> Result<ExitCode, 
             async move {
                 let answer = sender.send(out).await;
                 if n > 1 {
-                    println!("attempt {n} of {}:", crate::replay::ladder::MAX_ATTEMPTS);
+                    outln!("attempt {n} of {}:", crate::replay::ladder::MAX_ATTEMPTS);
                 }
-                print!("{}", answer_text(request, &parts(out, &answer), None));
+                out!("{}", answer_text(request, &parts(out, &answer), None));
                 Step {
                     attempt: n,
                     success: answer.is_success(),
