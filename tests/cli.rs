@@ -343,3 +343,27 @@ fn a_non_loopback_bind_warns() {
         "{text}"
     );
 }
+
+#[test]
+fn an_unknown_theme_is_a_usage_error_before_the_port_is_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.db");
+    // The port is busy: were the theme checked after binding, the error
+    // would be about the port.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port().to_string();
+    for extra in [&["--headless"][..], &[][..]] {
+        let mut args = vec!["listen", "--port", &port, "--theme", "no-such-theme"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--store", store.to_str().unwrap()]);
+        let out = cli(dir.path(), &args);
+        assert_usage_error(&out, "unknown theme \"no-such-theme\"");
+        let err = stderr(&out);
+        assert!(
+            err.contains("hookcatch-dark") && err.contains("hookcatch-light"),
+            "the names are listed: {err}"
+        );
+        assert!(!err.contains("already in use"), "{err}");
+    }
+    assert!(!store.exists(), "nothing was started");
+}

@@ -228,3 +228,120 @@ fn tui_shows_a_pingara_event_and_restores_the_terminal() {
         "mouse capture released"
     );
 }
+
+/// `r` with no forward target and no `replay_to` replays to hookcatch's own
+/// listener: the copy arrives as a new request marked as a retry (`↻1`) of
+/// the original, which gets a delivery mark (`→200`). `e` hands the terminal
+/// to `$EDITOR` (a script here) and takes it back; `m` switches the live
+/// response mode in the status bar.
+#[test]
+fn tui_replays_to_itself_and_marks_the_retry() {
+    if !tmux_available() {
+        println!("NOTE: tmux is not installed; skipping the TUI replay end-to-end test");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = write_script(dir.path());
+    let editor = dir.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nprintf 'POST /edited\\ncontent-type: application/json\\n\\n{\"edited\":true}' > \"$1\"\n",
+    )
+    .expect("write the editor");
+    let run = std::fs::read_to_string(&script).expect("read the script");
+    let run = run.replacen(
+        "\nenv",
+        &format!("\nenv EDITOR='sh {}'", editor.display()),
+        1,
+    );
+    assert!(run.contains("EDITOR="), "{run}");
+    std::fs::write(&script, run).expect("write the script");
+    let tmux = Tmux {
+        socket: format!("hookcatch-e2e-replay-{}", std::process::id()),
+    };
+    let started = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-x",
+        "160",
+        "-y",
+        "48",
+        "-s",
+        "hc",
+        "sh",
+        &script.display().to_string(),
+    ]);
+    assert!(started.status.success(), "tmux new-session");
+    let pane = tmux.wait_for("the status bar with the URL", |p| {
+        p.contains("captured") && listen_url(p).is_some()
+    });
+    let url = listen_url(&pane).expect("URL in the status bar");
+    let posted = Command::new("curl")
+        .args([
+            "-sS",
+            "--max-time",
+            "10",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+        ])
+        .args(["-H", "Content-Type: application/json"])
+        .args(["-H", &format!("X-Pingara-Secret: {SECRET}")])
+        .args(["--data-binary", PINGARA_EVENT, &format!("{url}/pingara")])
+        .output()
+        .expect("run curl");
+    assert_eq!(String::from_utf8_lossy(&posted.stdout), "200");
+    tmux.wait_for("the request in the list", |p| p.contains("1 captured"));
+
+    tmux.keys("r");
+    let pane = tmux.wait_for("the replayed copy, marked as a retry", |p| {
+        p.contains("2 captured") && p.contains("↻1") && p.contains("→200")
+    });
+    assert!(
+        pane.contains(&format!("{url}/pingara")),
+        "the Deliveries tab names the target:\n{pane}"
+    );
+
+    tmux.keys("e");
+    tmux.wait_for("the edited copy and its delivery", |p| {
+        p.contains("3 captured")
+            && p.contains("2→200")
+            && p.lines()
+                .any(|l| l.contains(" edited ") && l.contains("/edited"))
+    });
+    assert_eq!(
+        tmux.display("#{alternate_on}"),
+        "1",
+        "the TUI took the terminal back"
+    );
+
+    tmux.keys("m");
+    tmux.wait_for("the live mode in the status bar", |p| {
+        p.contains("mode: 500")
+    });
+    let answered = Command::new("curl")
+        .args([
+            "-sS",
+            "--max-time",
+            "10",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+        ])
+        .args(["--data-binary", "{}", &format!("{url}/after-m")])
+        .output()
+        .expect("run curl");
+    assert_eq!(
+        String::from_utf8_lossy(&answered.stdout),
+        "500",
+        "the listener answers in the mode the TUI switched to"
+    );
+    tmux.keys("q");
+    let pane = tmux.wait_for("hookcatch to exit", |p| p.contains("hookcatch exited with"));
+    assert!(
+        pane.contains("hookcatch exited with 0"),
+        "clean exit:\n{pane}"
+    );
+}

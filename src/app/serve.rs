@@ -4,6 +4,7 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context as _;
 use tokio::sync::broadcast;
@@ -23,9 +24,13 @@ pub(super) async fn serve(
     demo: Option<send_test::DemoStream>,
 ) -> Result<ExitCode, AppError> {
     // Before anything is announced: a SIGTERM right after "listening on" stops cleanly.
-    let signal = wait_for_signal();
+    let editing = Arc::new(AtomicBool::new(false));
+    let signal = wait_for_signal(editing.clone());
     let headless =
         config.headless || !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal();
+    // A theme that does not exist is a usage error, TUI or not, before the port is taken.
+    crate::tui::theme::Theme::load(config.theme.as_deref())
+        .map_err(|e| AppError::Usage(format!("--theme: {e}")))?;
     let listener = Listener::bind(config.addr)
         .await
         .map_err(|e| AppError::Usage(e.to_string()))?;
@@ -116,6 +121,15 @@ pub(super) async fn serve(
         eprintln!("hookcatch: stopping (finishing requests in flight)");
         Ok(())
     } else {
+        let mut replay = crate::replay::ReplayKit::from_config(&config, writer.clone())
+            .context("cannot set up replay")?;
+        // With --port 0 the configured address has no port yet: aim at the bound one.
+        replay.target = crate::replay::choose_target(
+            None,
+            config.forward.as_deref(),
+            config.replay_to.as_deref(),
+            local_addr,
+        );
         let ctx = crate::tui::TuiContext {
             listen_url: url,
             store: config.store.clone(),
@@ -124,6 +138,10 @@ pub(super) async fn serve(
             auth: config.auth.clone(),
             theme: config.theme.clone(),
             shutdown: shutdown.clone(),
+            replay,
+            response_mode: mode.clone(),
+            forward: config.forward.clone(),
+            editing,
         };
         crate::tui::run(ctx).await
     };
@@ -145,8 +163,9 @@ pub(super) async fn serve(
 
 /// Ctrl-C (outside raw mode) or SIGTERM. The handlers are registered when
 /// this is called, not when the future is first polled, so a signal that
-/// arrives right after start-up is not lost (or fatal).
-fn wait_for_signal() -> impl std::future::Future<Output = ()> {
+/// arrives right after start-up is not lost (or fatal). A SIGINT while
+/// `editing` (the TUI's `$EDITOR` has the terminal) is the editor's, not ours.
+fn wait_for_signal(editing: Arc<AtomicBool>) -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     let handlers = {
         use tokio::signal::unix::{SignalKind, signal};
@@ -169,9 +188,11 @@ fn wait_for_signal() -> impl std::future::Future<Output = ()> {
             };
             let interrupt = async {
                 match interrupt.as_mut() {
-                    Some(s) => {
-                        s.recv().await;
-                    }
+                    Some(s) => loop {
+                        if s.recv().await.is_none() || !editing.load(Ordering::SeqCst) {
+                            break;
+                        }
+                    },
                     None => {
                         let _ = tokio::signal::ctrl_c().await;
                     }
@@ -184,6 +205,7 @@ fn wait_for_signal() -> impl std::future::Future<Output = ()> {
         }
         #[cfg(not(unix))]
         {
+            let _ = editing;
             let _ = tokio::signal::ctrl_c().await;
         }
     }

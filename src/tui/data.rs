@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::delivery::DeliveryLine;
 use super::highlight::{MAX_HIGHLIGHT_BYTES, Syntax};
 use super::jsontree::JsonTree;
-use crate::inspect::body::{BodyContent, TextSyntax, decode_bytes};
+use crate::inspect::body::{BodyContent, BodyView, TextSyntax, decode_bytes};
 use crate::inspect::{self, AuthConfig, Inspection, Verdict};
 use crate::model::{CapturedRequest, RequestId};
-use crate::store::StoredRequest;
+use crate::store::{DeliveryMark, StoredRequest};
 use crate::text::{display_bytes, sanitize};
 
 /// Tree views are built for pretty JSON up to this size.
@@ -35,6 +36,8 @@ pub struct Row {
     /// `None` when neither side has any authentication.
     pub verdict: Option<Verdict>,
     pub duplicate_of: Option<RequestId>,
+    /// Replays and forwards: how many, and how the last one went.
+    pub delivered: Option<DeliveryMark>,
 }
 
 impl Row {
@@ -55,6 +58,7 @@ impl Row {
             verdict: (verdict.scheme != "none" || verdict.verdict != Verdict::Unconfigured)
                 .then_some(verdict.verdict),
             duplicate_of: stored.duplicate_of,
+            delivered: None,
         }
     }
 }
@@ -70,7 +74,8 @@ pub struct TextDoc {
 }
 
 impl TextDoc {
-    fn new(text: &str, syntax: Option<Syntax>) -> TextDoc {
+    /// Split `text` into sanitized lines; highlight with `syntax` unless too big.
+    pub fn new(text: &str, syntax: Option<Syntax>) -> TextDoc {
         let lines: Vec<String> = if text.is_empty() {
             Vec::new()
         } else {
@@ -119,6 +124,8 @@ pub struct Detail {
     /// The inspection; its body view has moved into `body` (content left empty).
     pub inspection: Inspection,
     pub body: BodyDoc,
+    /// Replays and forwards of this request, oldest first.
+    pub deliveries: Vec<DeliveryLine>,
 }
 
 impl Detail {
@@ -131,26 +138,38 @@ impl Detail {
             duplicate_of: stored.duplicate_of,
             inspection,
             body,
+            deliveries: Vec::new(),
         }
     }
 }
 
-fn body_doc(req: &CapturedRequest, inspection: &mut Inspection) -> BodyDoc {
-    let view = &mut inspection.body;
-    let kind = view.kind();
+/// A decoded body as text for the text views: the text, its highlighter,
+/// the JSON complaint for invalid JSON, and the JSON tree (or why none).
+pub struct ViewText {
+    pub text: String,
+    pub syntax: Option<Syntax>,
+    pub invalid: Option<String>,
+    pub tree: Option<Result<Arc<JsonTree>, String>>,
+}
+
+/// The text of a decoded body (a request's or a delivery's answer), with the
+/// JSON tree when `tree` is asked for.
+pub fn view_text(view: &BodyView, tree: bool) -> ViewText {
     let mut invalid = None;
-    let mut tree = None;
+    let mut json_tree = None;
     let (text, syntax) = match &view.content {
         BodyContent::Empty => (String::new(), None),
         BodyContent::Json { pretty } => {
-            tree = Some(if pretty.len() > MAX_TREE_BYTES {
-                Err(format!(
-                    "too large for the tree view (over {})",
-                    crate::text::human_size(MAX_TREE_BYTES as u64)
-                ))
-            } else {
-                JsonTree::parse(pretty).map(Arc::new)
-            });
+            if tree {
+                json_tree = Some(if pretty.len() > MAX_TREE_BYTES {
+                    Err(format!(
+                        "too large for the tree view (over {})",
+                        crate::text::human_size(MAX_TREE_BYTES as u64)
+                    ))
+                } else {
+                    JsonTree::parse(pretty).map(Arc::new)
+                });
+            }
             (pretty.clone(), Some(Syntax::Json))
         }
         BodyContent::InvalidJson {
@@ -178,6 +197,23 @@ fn body_doc(req: &CapturedRequest, inspection: &mut Inspection) -> BodyDoc {
         ),
         BodyContent::Multipart(_) | BodyContent::Hex(_) => (view.to_text(), None),
     };
+    ViewText {
+        text,
+        syntax,
+        invalid,
+        tree: json_tree,
+    }
+}
+
+fn body_doc(req: &CapturedRequest, inspection: &mut Inspection) -> BodyDoc {
+    let view = &mut inspection.body;
+    let kind = view.kind();
+    let ViewText {
+        text,
+        syntax,
+        invalid,
+        tree,
+    } = view_text(view, true);
     // The decoded text now lives in `pretty`; don't keep a second copy.
     view.content = BodyContent::Empty;
     let original = decode_bytes(Some("application/octet-stream"), None, &req.body);

@@ -1,12 +1,12 @@
 //! The detail pane's state: which request, which tab, how each tab is
 //! scrolled, the body's view options (wrap, original bytes, tree), the body
-//! search, the highlight cache and the deliveries seam.
+//! search, the highlight cache, and the Deliveries tab's picked delivery,
+//! answer and diff.
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-
 use super::data::{Detail, TextDoc};
+use super::delivery::{DeliveryLine, DiffDoc, ResponseDoc};
 use super::highlight::{Cache, DocKey};
 use super::jsontree::{JsonTree, TreeView};
 use crate::model::RequestId;
@@ -56,16 +56,20 @@ impl Tab {
     }
 }
 
-/// One replay or forward attempt. Empty until the replay feature fills it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DeliveryLine {
-    pub at: DateTime<Utc>,
-    /// Where it went, sanitized.
-    pub target: String,
-    pub status: Option<u16>,
-    pub latency_ms: Option<f64>,
-    /// Why it failed, sanitized.
-    pub error: Option<String>,
+/// The Deliveries tab: which delivery is picked, the diff, and what was read.
+#[derive(Debug, Default)]
+pub struct DeliveriesView {
+    /// The delivery picked with j/k; `None` follows the newest.
+    pub picked: Option<i64>,
+    /// The other side of the diff, marked with Space; `None`: the one before.
+    pub base: Option<i64>,
+    /// Show what changed instead of the picked answer (`d`).
+    pub diff: bool,
+    pub response: Option<Box<ResponseDoc>>,
+    pub diff_doc: Option<Box<DiffDoc>>,
+    /// Asked the loader for this answer / diff (once each).
+    pub requested_response: Option<i64>,
+    pub requested_diff: Option<(i64, i64)>,
 }
 
 /// A match of the body search: byte range in a (sanitized) line.
@@ -149,8 +153,7 @@ pub struct DetailState {
     pub reveal: bool,
     pub search: Option<Search>,
     pub highlight: Option<Cache>,
-    /// Replay and forward attempts (filled by the replay feature).
-    pub deliveries: Vec<DeliveryLine>,
+    pub deliveries: DeliveriesView,
 }
 
 impl DetailState {
@@ -167,19 +170,28 @@ impl DetailState {
         self.reveal = false;
         self.search = None;
         self.highlight = None;
-        self.deliveries.clear();
+        self.deliveries = DeliveriesView::default();
         true
     }
 
-    pub fn set_loaded(&mut self, detail: Box<Detail>) {
+    pub fn set_loaded(&mut self, mut detail: Box<Detail>) {
+        if let Some(old) = self
+            .loaded
+            .take()
+            .filter(|old| old.request.id == detail.request.id)
+        {
+            // The same request read again (its answer or deliveries changed):
+            // captured bytes never change, so the body views, tree, search and
+            // highlighting stay as they are.
+            detail.body = old.body;
+            self.loaded = Some(detail);
+            return;
+        }
         self.tree = match &detail.body.tree {
             Some(Ok(tree)) => Some(TreeView::new(tree)),
             _ => None,
         };
-        // Matches point into the old text; the highlight cache too.
-        if self.loaded.is_some() {
-            self.search = None;
-        }
+        self.search = None;
         self.loaded = Some(detail);
         self.highlight = None;
     }
@@ -206,7 +218,77 @@ impl DetailState {
         Some(DocKey {
             id: self.loaded.as_ref()?.request.id,
             original: self.original,
+            delivery: None,
         })
+    }
+
+    /// The request's deliveries, oldest first.
+    pub fn delivery_lines(&self) -> &[DeliveryLine] {
+        self.loaded.as_ref().map_or(&[], |d| &d.deliveries)
+    }
+
+    /// Where the picked delivery sits (the newest unless one was picked).
+    pub fn picked_index(&self) -> Option<usize> {
+        let lines = self.delivery_lines();
+        let last = lines.len().checked_sub(1)?;
+        Some(
+            self.deliveries
+                .picked
+                .and_then(|id| lines.iter().position(|l| l.id == id))
+                .unwrap_or(last),
+        )
+    }
+
+    pub fn picked(&self) -> Option<&DeliveryLine> {
+        self.delivery_lines().get(self.picked_index()?)
+    }
+
+    /// Pick another delivery: `delta` rows, or the first / last.
+    pub fn pick_delivery(&mut self, delta: isize) {
+        let Some(index) = self.picked_index() else {
+            return;
+        };
+        let lines = self.delivery_lines();
+        let next = index.saturating_add_signed(delta).min(lines.len() - 1);
+        self.deliveries.picked = if next + 1 == lines.len() {
+            None
+        } else {
+            Some(lines[next].id)
+        };
+        if next != index {
+            self.set_scroll(0);
+        }
+    }
+
+    /// The two deliveries the diff compares, older first: the picked one and
+    /// the marked base, else the one before it.
+    pub fn diff_pair(&self) -> Option<(i64, i64)> {
+        let index = self.picked_index()?;
+        let lines = self.delivery_lines();
+        let picked = lines[index].id;
+        let other = match self.deliveries.base {
+            Some(base) if base != picked && lines.iter().any(|l| l.id == base) => base,
+            _ => lines.get(index.checked_sub(1)?)?.id,
+        };
+        Some((picked.min(other), picked.max(other)))
+    }
+
+    /// The picked delivery's answer, when it has been read.
+    pub fn response(&self) -> Option<&ResponseDoc> {
+        let id = self.picked()?.id;
+        self.deliveries
+            .response
+            .as_deref()
+            .filter(|r| r.delivery == id)
+    }
+
+    /// The diff of [`DetailState::diff_pair`], when it has been read.
+    pub fn diff_doc(&self) -> Option<&DiffDoc> {
+        let (before, after) = self.diff_pair()?;
+        self.deliveries
+            .diff_doc
+            .as_deref()
+            .filter(|d| d.before == before && d.after == after)
     }
 
     pub fn json_tree(&self) -> Option<&Arc<JsonTree>> {

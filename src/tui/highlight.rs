@@ -46,11 +46,14 @@ impl Syntax {
     }
 }
 
-/// Which text a cache belongs to: a request and one of its body views.
+/// Which text a cache belongs to: a request and one of its body views, or
+/// the answer to one of its deliveries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DocKey {
     pub id: RequestId,
     pub original: bool,
+    /// The delivery whose answer this is; `None` for the request's body.
+    pub delivery: Option<i64>,
 }
 
 fn syntax_set() -> &'static SyntaxSet {
@@ -297,6 +300,7 @@ mod tests {
         let doc = DocKey {
             id: 1,
             original: false,
+            delivery: None,
         };
         let current = Arc::new(AtomicU64::new(7));
         let mut cache = Cache::new(doc, Syntax::Json, lines.len());
@@ -335,6 +339,7 @@ mod tests {
             DocKey {
                 id: 1,
                 original: false,
+                delivery: None,
             },
             Syntax::Json,
             4,
@@ -378,6 +383,7 @@ mod tests {
             DocKey {
                 id: 1,
                 original: false,
+                delivery: None,
             },
             Syntax::Json,
             100,
@@ -395,6 +401,7 @@ mod tests {
             DocKey {
                 id: 1,
                 original: false,
+                delivery: None,
             },
             Syntax::Json,
             1,

@@ -1,7 +1,6 @@
 //! Keys and mouse to actions. Pure: the same key means different things in
 //! the list, the detail pane, the tree view, a text input or the help
 //! overlay, so the mapping takes a [`Context`] the app describes itself with.
-//! `r` and `R` are reserved for replay.
 
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -49,6 +48,18 @@ pub enum Action {
     FoldPrefix,
     FoldAll,
     UnfoldAll,
+    /// `r`: replay the selected request to the default target.
+    Replay,
+    /// `R`: run Pingara's retry ladder.
+    Ladder,
+    /// `e`: edit in `$EDITOR`, then replay.
+    EditReplay,
+    /// `c`: cancel a running ladder.
+    CancelLadder,
+    /// `m`: the next live response mode.
+    CycleMode,
+    /// `d`: what changed between two deliveries' answers.
+    Diff,
     Edit(Edit),
     Click {
         column: u16,
@@ -163,6 +174,12 @@ fn normal_key(key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::Char('z') => Action::FoldPrefix,
         KeyCode::Char('-') => Action::FoldAll,
         KeyCode::Char('+' | '=') => Action::UnfoldAll,
+        KeyCode::Char('r') => Action::Replay,
+        KeyCode::Char('R') => Action::Ladder,
+        KeyCode::Char('e') => Action::EditReplay,
+        KeyCode::Char('c') => Action::CancelLadder,
+        KeyCode::Char('m') => Action::CycleMode,
+        KeyCode::Char('d') => Action::Diff,
         _ => return None,
     })
 }
@@ -233,7 +250,30 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("y", "copy the request as a curl command (OSC 52)"),
             ("x", "delete the request (asks first)"),
             ("v", "reveal / mask secret headers"),
-            ("r R", "replay (coming with the replay feature)"),
+            (
+                "r",
+                "replay to the default target (forward, replay_to, or here)",
+            ),
+            ("R", "replay on Pingara's retry ladder (30s 2m 10m 30m)"),
+            (
+                "e",
+                "edit method, path, headers and body in $EDITOR, then send",
+            ),
+            ("m", "cycle the live response mode: 500 401 429 slow drop"),
+            (
+                "↻3 2→200",
+                "list marks: a retry of #3; sent twice, last answer 200",
+            ),
+        ],
+    ),
+    (
+        "Deliveries (tab 6)",
+        &[
+            ("j k g G", "pick a delivery (detail focused)"),
+            ("PgUp PgDn", "scroll its answer"),
+            ("d", "diff: what changed since the delivery before"),
+            ("Space", "mark the other side of the diff"),
+            ("c", "cancel the retry ladder"),
         ],
     ),
     (
@@ -297,8 +337,16 @@ mod tests {
         );
         assert_eq!(
             key(Context::Normal, k(KeyCode::Char('r'))),
-            None,
-            "r is reserved for replay"
+            Some(Action::Replay)
+        );
+        assert_eq!(
+            key(Context::FoldPrefix, k(KeyCode::Char('R'))),
+            Some(Action::UnfoldAll),
+            "zR unfolds; R alone runs the ladder"
+        );
+        assert_eq!(
+            key(Context::Normal, k(KeyCode::Char('R'))),
+            Some(Action::Ladder)
         );
         assert_eq!(
             key(Context::Normal, k(KeyCode::Char('4'))),

@@ -15,11 +15,12 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::data::{Detail, Row};
+use super::delivery::{DeliveryLine, DiffDoc, ResponseDoc};
 use crate::filter::Filter;
 use crate::filter::scan::{self, Scan, Step};
 use crate::inspect::AuthConfig;
 use crate::model::RequestId;
-use crate::store::{Location, StoreError, query};
+use crate::store::{Location, StoreError, deliveries, query};
 
 /// A read the UI wants.
 #[derive(Debug)]
@@ -28,10 +29,18 @@ pub enum LoadCmd {
     AllIds,
     /// Ids above this one (after capture notices).
     IdsAfter(RequestId),
-    /// List rows for these ids.
+    /// List rows (with their delivery marks) for these ids.
     Rows(Vec<RequestId>),
-    /// The request whole, inspected.
+    /// The request whole, inspected, with its deliveries.
     Detail(RequestId),
+    /// One delivery's answer, decoded.
+    Response { request: RequestId, delivery: i64 },
+    /// What changed between two deliveries' answers.
+    Diff {
+        request: RequestId,
+        before: i64,
+        after: i64,
+    },
     /// Start filtering ids up to `upto`, replacing any running scan.
     Scan {
         generation: u64,
@@ -64,6 +73,19 @@ pub enum Loaded {
     Detail {
         id: RequestId,
         detail: Option<Box<Detail>>,
+    },
+    /// `None`: the delivery is gone.
+    Response {
+        request: RequestId,
+        delivery: i64,
+        doc: Option<Box<ResponseDoc>>,
+    },
+    /// `None`: one of the deliveries is gone.
+    Diff {
+        request: RequestId,
+        before: i64,
+        after: i64,
+        doc: Option<Box<DiffDoc>>,
     },
     Scanned {
         generation: u64,
@@ -114,10 +136,21 @@ impl Loader {
             LoadCmd::AllIds => query::all_ids(&self.conn).map(Loaded::AllIds),
             LoadCmd::IdsAfter(after) => query::ids_after(&self.conn, after).map(Loaded::NewIds),
             LoadCmd::Rows(ids) => self.rows(&ids),
-            LoadCmd::Detail(id) => query::get(&self.conn, id).map(|stored| Loaded::Detail {
-                id,
-                detail: stored.map(|s| Box::new(Detail::build(s, &self.auth))),
-            }),
+            LoadCmd::Detail(id) => self.detail(id),
+            LoadCmd::Response { request, delivery } => {
+                deliveries::get(&self.conn, delivery).map(|d| Loaded::Response {
+                    request,
+                    delivery,
+                    doc: d
+                        .filter(|d| d.request_id == request)
+                        .map(|d| Box::new(ResponseDoc::build(&d))),
+                })
+            }
+            LoadCmd::Diff {
+                request,
+                before,
+                after,
+            } => self.diff(request, before, after),
             LoadCmd::Scan {
                 generation,
                 filter,
@@ -156,7 +189,46 @@ impl Loader {
                 None => missing.push(id),
             }
         }
+        // One query for the window's delivery marks.
+        let marks = deliveries::marks(&self.conn, ids)?;
+        for row in &mut rows {
+            row.delivered = marks.get(&row.id).copied();
+        }
         Ok(Loaded::Rows { rows, missing })
+    }
+
+    fn detail(&self, id: RequestId) -> rusqlite::Result<Loaded> {
+        let Some(stored) = query::get(&self.conn, id)? else {
+            return Ok(Loaded::Detail { id, detail: None });
+        };
+        let mut detail = Detail::build(stored, &self.auth);
+        detail.deliveries = deliveries::list_for(&self.conn, id)?
+            .iter()
+            .map(DeliveryLine::build)
+            .collect();
+        Ok(Loaded::Detail {
+            id,
+            detail: Some(Box::new(detail)),
+        })
+    }
+
+    fn diff(&self, request: RequestId, before: i64, after: i64) -> rusqlite::Result<Loaded> {
+        let pair = (
+            deliveries::get(&self.conn, before)?,
+            deliveries::get(&self.conn, after)?,
+        );
+        let doc = match pair {
+            (Some(a), Some(b)) if a.request_id == request && b.request_id == request => {
+                Some(Box::new(DiffDoc::build(&a, &b)))
+            }
+            _ => None,
+        };
+        Ok(Loaded::Diff {
+            request,
+            before,
+            after,
+            doc,
+        })
     }
 
     /// Run one chunk of the current scan.
@@ -219,13 +291,25 @@ impl Loader {
     }
 }
 
-/// Only the last detail request matters when several queued up (a held key).
+/// Only the last detail (answer, diff) request matters when several queued
+/// up (a held key).
 fn coalesce(batch: Vec<LoadCmd>) -> Vec<LoadCmd> {
-    let last_detail = batch.iter().rposition(|c| matches!(c, LoadCmd::Detail(_)));
+    let slot = |c: &LoadCmd| match c {
+        LoadCmd::Detail(_) => Some(0),
+        LoadCmd::Response { .. } => Some(1),
+        LoadCmd::Diff { .. } => Some(2),
+        _ => None,
+    };
+    let mut last = [None; 3];
+    for (i, c) in batch.iter().enumerate() {
+        if let Some(k) = slot(c) {
+            last[k] = Some(i);
+        }
+    }
     batch
         .into_iter()
         .enumerate()
-        .filter(|(i, c)| !matches!(c, LoadCmd::Detail(_)) || Some(*i) == last_detail)
+        .filter(|(i, c)| slot(c).is_none_or(|k| last[k] == Some(*i)))
         .map(|(_, c)| c)
         .collect()
 }

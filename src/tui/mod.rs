@@ -6,8 +6,10 @@
 //! that is pending, dispatches what the app asked for, and draws at most once
 //! per frame interval, so a burst of ten thousand captures costs a few frames.
 //! Store reads run on the loader thread, highlighting in `spawn_blocking`,
-//! deletes through the store writer; the loop itself never does IO beyond
-//! drawing.
+//! deletes through the store writer, replays and retry ladders as tasks
+//! ([`sends`]); the loop itself never does IO beyond drawing. The one pause:
+//! `e` hands the terminal to `$EDITOR` and awaits it (the listener keeps
+//! capturing meanwhile).
 //!
 //! The terminal (raw mode, alternate screen, mouse capture) is restored on
 //! quit, Ctrl-C (a key in raw mode), SIGTERM (`ctx.shutdown`) and panic.
@@ -15,7 +17,9 @@
 pub mod app;
 pub mod curl;
 pub mod data;
+pub mod delivery;
 pub mod detail;
+pub mod editor;
 pub mod event;
 pub mod highlight;
 pub mod input;
@@ -23,6 +27,7 @@ pub mod jsontree;
 pub mod keys;
 pub mod listing;
 pub mod loader;
+pub mod sends;
 #[doc(hidden)]
 pub mod testkit;
 pub mod theme;
@@ -33,7 +38,7 @@ mod tests;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, Once};
+use std::sync::{Arc, Mutex, Once};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
@@ -51,11 +56,14 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use self::app::App;
-use self::event::{Cmd, Msg};
+use self::event::{Cmd, Msg, SendCmd};
 use self::loader::Loader;
+use self::sends::{Sends, Suspend};
 use self::theme::Theme;
+use crate::capture::ResponseMode;
 use crate::inspect::AuthConfig;
-use crate::model::Notice;
+use crate::model::{Notice, RequestId};
+use crate::replay::ReplayKit;
 use crate::store::{Location, StoreWriter, query};
 
 pub use self::theme::theme_list;
@@ -70,6 +78,15 @@ pub struct TuiContext {
     pub theme: Option<String>,
     /// Cancelled on SIGTERM; the TUI also returns when the user quits.
     pub shutdown: CancellationToken,
+    /// Replay (`r`), the retry ladder (`R`) and edited replay (`e`).
+    pub replay: ReplayKit,
+    /// The listener's live response mode (`m` cycles it).
+    pub response_mode: Arc<ResponseMode>,
+    /// Where every captured request is also sent (`--forward`), for the status bar.
+    pub forward: Option<String>,
+    /// True while `$EDITOR` has the terminal: Ctrl-C then belongs to the
+    /// editor, and the SIGINT the terminal also sends hookcatch is ignored.
+    pub editing: Arc<AtomicBool>,
 }
 
 /// At most one frame this often (~60 fps).
@@ -91,7 +108,9 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
         .context("cannot start the store reader")?;
 
     let guard = TerminalGuard::enter().context("cannot set up the terminal")?;
-    let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    // A frame leaves in one write: the terminal never shows half of one.
+    let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
+    let mut terminal = Terminal::new(CrosstermBackend::new(out))?;
     let size = terminal.size()?;
     let mut app = App::new(
         &ctx.listen_url,
@@ -101,6 +120,18 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
         Rect::new(0, 0, size.width, size.height),
     );
     app.secret_header = ctx.auth.secret_header.clone();
+    app.set_response_mode(ctx.response_mode);
+    app.set_replay(
+        &ctx.replay.target,
+        ctx.replay.ladder_scale,
+        ctx.forward.as_deref(),
+    );
+    let sends = Sends {
+        kit: ctx.replay,
+        inbox: inbox_tx.clone(),
+        editor: editor::editor_command(),
+        temp_dir: std::env::temp_dir(),
+    };
     let outcome = event_loop(
         &mut terminal,
         &mut app,
@@ -110,10 +141,16 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
             load_tx,
             notices: ctx.notices,
         },
-        &ctx.writer,
-        &ctx.shutdown,
+        Outside {
+            writer: &ctx.writer,
+            sends: &sends,
+            shutdown: &ctx.shutdown,
+            editing: &ctx.editing,
+        },
     )
     .await;
+    // A ladder may wait half an hour: stop them, so the store writer can finish.
+    app.cancel_ladders();
     drop(terminal);
     guard.restore();
     outcome
@@ -126,31 +163,52 @@ struct Channels {
     notices: broadcast::Receiver<Notice>,
 }
 
+/// What the loop hands work to.
+struct Outside<'a> {
+    writer: &'a StoreWriter,
+    sends: &'a Sends,
+    shutdown: &'a CancellationToken,
+    editing: &'a AtomicBool,
+}
+
+type Term = Terminal<CrosstermBackend<std::io::BufWriter<std::io::Stdout>>>;
+
 async fn event_loop(
-    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    terminal: &mut Term,
     app: &mut App,
     mut ch: Channels,
-    writer: &StoreWriter,
-    shutdown: &CancellationToken,
+    out: Outside<'_>,
 ) -> anyhow::Result<()> {
+    let shutdown = out.shutdown;
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut notices_open = true;
     let mut last_draw: Option<Instant> = None;
     let mut dirty = true;
+    let mut edits = Vec::new();
     loop {
-        dispatch(app, &ch, writer, terminal);
+        edits.extend(dispatch(app, &ch, &out, terminal));
+        for id in edits.drain(..) {
+            // The stream's reader thread would take the editor's keys: stop
+            // it (a fresh stream starts reading only when polled again).
+            events = EventStream::new();
+            hand_over(id, out.sends, terminal, out.editing, shutdown).await;
+            dirty = true;
+        }
         if app.should_quit {
             return Ok(());
         }
         if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
             app.now = Utc::now();
             app.prepare();
-            dispatch(app, &ch, writer, terminal);
+            edits.extend(dispatch(app, &ch, &out, terminal));
             terminal.draw(|frame| ui::render(frame, app))?;
             last_draw = Some(Instant::now());
             dirty = false;
+            if !edits.is_empty() {
+                continue;
+            }
         }
         let next_frame =
             tokio::time::Instant::from_std(last_draw.map_or_else(Instant::now, |t| t + FRAME));
@@ -200,13 +258,67 @@ async fn event_loop(
     }
 }
 
-/// Send the app's commands where they go.
+/// `e`: give the terminal to the editor, take it back, send what was saved.
+async fn hand_over(
+    id: RequestId,
+    sends: &Sends,
+    terminal: &mut Term,
+    editing: &AtomicBool,
+    shutdown: &CancellationToken,
+) {
+    editing.store(true, Ordering::SeqCst);
+    let mut screen = Handover { terminal };
+    tokio::select! {
+        () = sends.edit(id, &mut screen) => {}
+        // SIGTERM: the editor is killed with its future; the guard restores.
+        () = shutdown.cancelled() => {}
+    }
+    editing.store(false, Ordering::SeqCst);
+}
+
+/// The TUI's terminal, handed to an editor and taken back.
+struct Handover<'a> {
+    terminal: &'a mut Term,
+}
+
+impl Suspend for Handover<'_> {
+    fn suspend(&mut self) -> std::io::Result<()> {
+        restore_terminal();
+        Ok(())
+    }
+
+    fn resume(&mut self) -> std::io::Result<()> {
+        enter_screen()?;
+        // The alternate screen comes back blank: make ratatui's idea of it
+        // blank too, so the next frame draws everything. (`Terminal::clear`
+        // would ask the terminal for the cursor position, and the answer
+        // races the input reader.)
+        crossterm::execute!(
+            std::io::stdout(),
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+        )?;
+        self.terminal
+            .draw(|frame| frame.render_widget(ratatui::widgets::Clear, frame.area()))
+            .map(|_| ())
+    }
+}
+
+/// Send the app's commands where they go; returns the requests to edit
+/// (which need the terminal, so the loop runs them).
 fn dispatch(
     app: &mut App,
     ch: &Channels,
-    writer: &StoreWriter,
-    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
-) {
+    out: &Outside<'_>,
+    terminal: &mut Term,
+) -> Vec<RequestId> {
+    let writer = out.writer;
+    let mut edits = Vec::new();
+    for send in app.take_sends() {
+        match send {
+            SendCmd::Edit(id) => edits.push(id),
+            other => out.sends.start(other),
+        }
+    }
     for cmd in app.take_commands() {
         match cmd {
             Cmd::Load(load) => {
@@ -246,6 +358,7 @@ fn dispatch(
             }
         }
     }
+    edits
 }
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -261,15 +374,8 @@ impl TerminalGuard {
         if let Ok(mut t) = UI_THREAD.lock() {
             *t = Some(std::thread::current().id());
         }
-        enable_raw_mode()?;
-        ACTIVE.store(true, Ordering::SeqCst);
         let guard = TerminalGuard;
-        crossterm::execute!(
-            std::io::stdout(),
-            EnterAlternateScreen,
-            EnableMouseCapture,
-            crossterm::cursor::Hide
-        )?;
+        enter_screen()?;
         Ok(guard)
     }
 
@@ -282,6 +388,18 @@ impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore_terminal();
     }
+}
+
+/// Raw mode, alternate screen, mouse capture, no cursor.
+fn enter_screen() -> std::io::Result<()> {
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    crossterm::execute!(
+        std::io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        crossterm::cursor::Hide
+    )
 }
 
 fn restore_terminal() {

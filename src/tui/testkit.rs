@@ -1,8 +1,12 @@
 //! Drive the app without a terminal: a [`TestBackend`], the real loader
-//! called synchronously, highlight jobs run in place. Used by the TUI's
-//! tests and the benchmark; not part of the stable API.
+//! called synchronously, highlight jobs run in place. Sends (`r`, `R`, `e`)
+//! are kept in [`Harness::sent`], or run for real on a runtime once
+//! [`Harness::attach`] gave the harness a replay kit; their results and the
+//! store's notices then arrive through an inbox that [`Harness::pump`]
+//! drains and [`Harness::wait_for`] waits on (with a deadline). Used by the
+//! TUI's tests and the benchmark; not part of the stable API.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
@@ -11,14 +15,18 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
+use tokio::sync::{broadcast, mpsc};
+
 use super::app::App;
-use super::event::{Cmd, Msg};
+use super::event::{Cmd, Msg, SendCmd};
 use super::highlight;
 use super::loader::Loader;
+use super::sends::{NoTerminal, Sends};
 use super::theme::Theme;
 use super::ui;
 use crate::inspect::AuthConfig;
 use crate::model::Notice;
+use crate::replay::ReplayKit;
 use crate::store::{Location, query};
 
 pub struct Harness {
@@ -27,6 +35,17 @@ pub struct Harness {
     pub terminal: Terminal<TestBackend>,
     /// What `y` put on the clipboard.
     pub copied: Vec<String>,
+    /// Sends the app asked for while no replay kit is attached.
+    pub sent: Vec<SendCmd>,
+    live: Option<Live>,
+}
+
+/// Sends run for real: the runtime, the starter, the inbox, the store's notices.
+struct Live {
+    runtime: tokio::runtime::Handle,
+    sends: Sends,
+    inbox: mpsc::UnboundedReceiver<Msg>,
+    notices: broadcast::Receiver<Notice>,
 }
 
 impl Harness {
@@ -54,6 +73,101 @@ impl Harness {
             loader,
             terminal,
             copied: Vec::new(),
+            sent: Vec::new(),
+            live: None,
+        }
+    }
+
+    /// Run sends for real with `kit` on `runtime`, editing with `editor`
+    /// (a command), and watch the store's `notices` as the run loop does.
+    pub fn attach(
+        &mut self,
+        kit: ReplayKit,
+        runtime: tokio::runtime::Handle,
+        editor: &str,
+        notices: broadcast::Receiver<Notice>,
+    ) {
+        let (tx, inbox) = mpsc::unbounded_channel();
+        self.app.set_replay(&kit.target, kit.ladder_scale, None);
+        self.live = Some(Live {
+            runtime,
+            sends: Sends {
+                kit,
+                inbox: tx,
+                editor: editor.to_string(),
+                temp_dir: std::env::temp_dir(),
+            },
+            inbox,
+            notices,
+        });
+    }
+
+    /// Handle whatever arrived in the inbox or from the store; true if anything did.
+    fn drain(&mut self) -> bool {
+        let Some(live) = self.live.as_mut() else {
+            return false;
+        };
+        let mut msgs = Vec::new();
+        while let Ok(msg) = live.inbox.try_recv() {
+            msgs.push(msg);
+        }
+        loop {
+            match live.notices.try_recv() {
+                Ok(notice) => msgs.push(Msg::Notice(notice)),
+                Err(broadcast::error::TryRecvError::Lagged(_)) => msgs.push(Msg::NoticesLagged),
+                Err(_) => break,
+            }
+        }
+        let any = !msgs.is_empty();
+        for msg in msgs {
+            self.app.handle(msg);
+        }
+        any
+    }
+
+    fn send(&mut self, cmd: SendCmd) {
+        let Some(live) = self.live.as_ref() else {
+            self.sent.push(cmd);
+            return;
+        };
+        let _guard = live.runtime.enter();
+        match cmd {
+            SendCmd::Edit(id) => live.runtime.block_on(live.sends.edit(id, &mut NoTerminal)),
+            other => live.sends.start(other),
+        }
+    }
+
+    /// Pump until `ready` holds, waiting on the inbox; panic after `timeout`.
+    pub fn wait_for(&mut self, what: &str, timeout: Duration, ready: impl Fn(&App) -> bool) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            self.pump();
+            if ready(&self.app) {
+                return;
+            }
+            let now = Instant::now();
+            assert!(now < deadline, "timed out waiting for {what}");
+            let Some(live) = self.live.as_mut() else {
+                panic!("waiting for {what} needs attach()");
+            };
+            // Block until something arrives (or the deadline), then pump again.
+            let (inbox, notices) = (&mut live.inbox, &mut live.notices);
+            let got = live.runtime.block_on(async {
+                tokio::time::timeout(deadline - now, async {
+                    tokio::select! {
+                        Some(msg) = inbox.recv() => Some(msg),
+                        notice = notices.recv() => match notice {
+                            Ok(notice) => Some(Msg::Notice(notice)),
+                            Err(broadcast::error::RecvError::Lagged(_)) => Some(Msg::NoticesLagged),
+                            Err(broadcast::error::RecvError::Closed) => None,
+                        },
+                    }
+                })
+                .await
+            });
+            if let Ok(Some(msg)) = got {
+                self.app.handle(msg);
+            }
         }
     }
 
@@ -62,8 +176,12 @@ impl Harness {
     pub fn pump(&mut self) {
         for _ in 0..10_000 {
             self.app.prepare();
+            for send in self.app.take_sends() {
+                self.send(send);
+            }
+            let arrived = self.drain();
             let commands = self.app.take_commands();
-            if commands.is_empty() {
+            if commands.is_empty() && !arrived {
                 match self.loader.scan_step() {
                     Some(loaded) => {
                         self.app.handle(Msg::Loaded(loaded));

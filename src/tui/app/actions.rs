@@ -9,7 +9,7 @@ use super::{App, Focus, Overlay, Prompt, PromptKind, Tab};
 use crate::filter;
 use crate::text::sanitize;
 use crate::tui::curl;
-use crate::tui::event::Cmd;
+use crate::tui::event::{Cmd, SendCmd};
 use crate::tui::input::{LineInput, Outcome};
 use crate::tui::jsontree::{JsonTree, TreeView};
 use crate::tui::keys::{Action, Edit};
@@ -43,6 +43,11 @@ impl App {
             Action::Quit => self.should_quit = true,
             Action::ToggleHelp => self.overlay = Overlay::Help { scroll: 0 },
             Action::Escape => self.escape(),
+            // On the Deliveries tab the arrows pick a delivery; pages scroll its answer.
+            Action::Up if self.on_deliveries() => self.pick_delivery(-1),
+            Action::Down if self.on_deliveries() => self.pick_delivery(1),
+            Action::Top if self.on_deliveries() => self.pick_delivery(isize::MIN / 2),
+            Action::Bottom if self.on_deliveries() => self.pick_delivery(isize::MAX / 2),
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
             Action::PageUp => self.move_by(-(self.page() as isize)),
@@ -126,12 +131,19 @@ impl App {
             Action::SearchNext | Action::SearchPrev => {
                 self.step_match(action == Action::SearchNext)
             }
+            Action::Fold if self.on_deliveries() => self.mark_base(),
             Action::Fold => self.tree_op(|view, tree| view.toggle(tree)),
             Action::FoldPrefix => self.fold_prefix = self.detail.showing_tree(),
             Action::FoldDepth(depth) => self.tree_op(|view, tree| view.fold_to_depth(tree, depth)),
             Action::FoldAll => self.tree_op(|view, tree| view.fold_to_depth(tree, 1)),
             Action::UnfoldAll => self.tree_op(|view, tree| view.unfold_all(tree)),
             Action::Edit(edit) => self.edit(edit),
+            Action::Replay => self.send_selected(SendCmd::Replay),
+            Action::Ladder => self.send_selected(SendCmd::Ladder),
+            Action::EditReplay => self.send_selected(SendCmd::Edit),
+            Action::CancelLadder => self.cancel_ladder(),
+            Action::CycleMode => self.cycle_mode(),
+            Action::Diff => self.toggle_diff(),
             Action::Click { column, row } => self.click(column, row),
             Action::Wheel { down, column, row } => self.wheel(down, column, row),
             Action::Resize(w, h) => self.area = Rect::new(0, 0, w, h),
@@ -220,6 +232,9 @@ impl App {
 
     /// How far the current tab scrolls.
     pub fn max_scroll(&self) -> usize {
+        if self.detail.tab == Tab::Deliveries {
+            return self.deliveries_max_scroll();
+        }
         let areas = self.areas();
         let height = usize::from(areas.detail_content.height);
         if self.detail.tab == Tab::Body {

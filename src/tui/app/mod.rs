@@ -1,13 +1,20 @@
 //! The app state, with one owner. [`App::handle`] takes every [`Msg`] from
 //! the inbox, [`App::update`] every [`Action`]; neither does IO: reads, highlight jobs,
-//! deletes and clipboard writes leave through the outbox ([`App::take_commands`]).
+//! deletes and clipboard writes leave through the outbox ([`App::take_commands`]),
+//! replays, ladders and edits through the send outbox ([`App::take_sends`]).
 //! [`App::prepare`] runs before each frame: it scrolls the selection into
 //! view and asks for what the frame will need (rows, the detail, highlighting).
 //! Rendering (`ui`) is a pure function of `&App`.
 
 mod actions;
+mod deliveries;
+mod rate;
+mod sends;
 
-use std::collections::VecDeque;
+pub use rate::Rate;
+pub use sends::{LadderView, countdown};
+
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -17,13 +24,14 @@ use ratatui::layout::Rect;
 
 use super::detail::DetailState;
 pub use super::detail::Tab;
-use super::event::{Cmd, Msg};
+use super::event::{Cmd, Msg, SendCmd};
 use super::input::LineInput;
 use super::keys::{self, Action, Context};
 use super::listing::{Listing, merge_sorted};
 use super::loader::{LoadCmd, Loaded};
 use super::theme::Theme;
 use super::ui::{self, Areas};
+use crate::capture::{Mode, ResponseMode};
 use crate::filter::FilterError;
 use crate::model::{Notice, RequestId};
 use crate::text::sanitize;
@@ -62,47 +70,19 @@ pub struct Message {
     pub error: bool,
 }
 
-/// Requests a second over the last few seconds.
-#[derive(Debug, Default)]
-pub struct Rate {
-    buckets: VecDeque<(i64, u32)>,
-}
-
-const RATE_WINDOW: i64 = 5;
-
-impl Rate {
-    pub fn record(&mut self, now: DateTime<Utc>, n: u32) {
-        let second = now.timestamp();
-        match self.buckets.back_mut() {
-            Some((s, count)) if *s == second => *count += n,
-            _ => self.buckets.push_back((second, n)),
-        }
-        while self
-            .buckets
-            .front()
-            .is_some_and(|(s, _)| *s <= second - RATE_WINDOW)
-        {
-            self.buckets.pop_front();
-        }
-    }
-
-    pub fn per_second(&self, now: DateTime<Utc>) -> f64 {
-        let second = now.timestamp();
-        let n: u32 = self
-            .buckets
-            .iter()
-            .filter(|(s, _)| *s > second - RATE_WINDOW)
-            .map(|(_, c)| c)
-            .sum();
-        f64::from(n) / RATE_WINDOW as f64
-    }
-}
-
 pub struct App {
     pub listen_url: String,
     pub store_label: String,
-    /// How hookcatch answers (a later feature adds modes).
-    pub mode_label: String,
+    /// The live response mode, shared with the listener (`m` cycles it).
+    pub response_mode: Arc<ResponseMode>,
+    /// Its value as last set, for drawing.
+    pub mode: Mode,
+    /// Where every captured request is forwarded (`--forward`), sanitized.
+    pub forward: Option<String>,
+    /// Where `r`, `R` and `e` send, sanitized (for messages).
+    pub replay_target: String,
+    /// The retry ladder's time scale (`--ladder-scale`).
+    pub ladder_scale: f64,
     pub theme: Theme,
     /// The configured shared-secret header, masked like the well-known ones.
     pub secret_header: String,
@@ -130,6 +110,12 @@ pub struct App {
     /// The shown request changed in the store: read it again.
     detail_stale: bool,
     hl_current: Arc<AtomicU64>,
+    /// Requests to send, for the run loop (apart from `outbox`: they need the replay kit).
+    sends: Vec<SendCmd>,
+    /// Retry ladders by request, running or finished.
+    ladders: HashMap<RequestId, LadderView>,
+    /// Replays in flight by request.
+    sending: HashMap<RequestId, u32>,
 }
 
 impl App {
@@ -143,7 +129,11 @@ impl App {
         App {
             listen_url: sanitize(listen_url).into_owned(),
             store_label: sanitize(store_label).into_owned(),
-            mode_label: "normal".into(),
+            response_mode: Arc::new(ResponseMode::default()),
+            mode: Mode::Normal,
+            forward: None,
+            replay_target: sanitize(listen_url).into_owned(),
+            ladder_scale: 1.0,
             theme,
             secret_header: crate::inspect::auth::PINGARA_SECRET_HEADER.to_string(),
             now,
@@ -167,11 +157,32 @@ impl App {
             detail_requested: None,
             detail_stale: false,
             hl_current: Arc::new(AtomicU64::new(0)),
+            sends: Vec::new(),
+            ladders: HashMap::new(),
+            sending: HashMap::new(),
         }
     }
 
     pub fn take_commands(&mut self) -> Vec<Cmd> {
         std::mem::take(&mut self.outbox)
+    }
+
+    /// Requests to send (replay, ladder, edit), for the run loop.
+    pub fn take_sends(&mut self) -> Vec<SendCmd> {
+        std::mem::take(&mut self.sends)
+    }
+
+    /// Share the listener's live response mode.
+    pub fn set_response_mode(&mut self, mode: Arc<ResponseMode>) {
+        self.mode = mode.get();
+        self.response_mode = mode;
+    }
+
+    /// Where replays go, the ladder's scale, and the forward target (if any).
+    pub fn set_replay(&mut self, target: &str, ladder_scale: f64, forward: Option<&str>) {
+        self.replay_target = sanitize(target).into_owned();
+        self.ladder_scale = ladder_scale;
+        self.forward = forward.map(|f| sanitize(f).into_owned());
     }
 
     pub fn areas(&self) -> Areas {
@@ -240,6 +251,10 @@ impl App {
                 if n == 1 { "" } else { "s" }
             )),
             Msg::Deleted(Err(e)) => self.complain(format!("delete failed: {}", sanitize(&e))),
+            Msg::Sent { id, kind, result } => self.sent(id, kind, result),
+            Msg::LadderStarted { id, cancel } => self.ladder_started(id, cancel),
+            Msg::Ladder { id, event } => self.ladder_event(id, event),
+            Msg::Edit(end) => self.edit_ended(end),
         }
     }
 
@@ -314,6 +329,17 @@ impl App {
                     }
                 }
             }
+            Loaded::Response {
+                request,
+                delivery,
+                doc,
+            } => self.response_loaded(request, delivery, doc),
+            Loaded::Diff {
+                request,
+                before,
+                after,
+                doc,
+            } => self.diff_loaded(request, (before, after), doc),
             Loaded::Scanned { generation, step } => {
                 if let Some(f) = self
                     .list
@@ -381,6 +407,7 @@ impl App {
                 self.detail.set_scroll(cursor + 1 - rows);
             }
         }
+        self.request_deliveries();
         let max = self.max_scroll();
         if self.detail.scroll() > max {
             self.detail.set_scroll(max);
@@ -389,14 +416,30 @@ impl App {
     }
 
     fn request_highlight(&mut self, areas: Areas) {
-        if self.detail.tab != Tab::Body || self.detail.showing_tree() {
-            return;
-        }
         let Some(theme) = self.theme.syntax.clone() else {
             return;
         };
-        let (Some(key), Some(doc)) = (self.detail.doc_key(), self.detail.doc()) else {
-            return;
+        // The text on screen: the request's body, or the picked delivery's answer.
+        let (key, doc, top) = match self.detail.tab {
+            Tab::Body if !self.detail.showing_tree() => {
+                let (Some(key), Some(doc)) = (self.detail.doc_key(), self.detail.doc()) else {
+                    return;
+                };
+                (key, doc, self.detail.scroll())
+            }
+            Tab::Deliveries if !self.detail.deliveries.diff => {
+                let (Some(id), Some(response)) = (self.detail.id, self.detail.response()) else {
+                    return;
+                };
+                let key = super::highlight::DocKey {
+                    id,
+                    original: false,
+                    delivery: Some(response.delivery),
+                };
+                let top = ui::detail::deliveries::body_top(self, areas.detail_content);
+                (key, &response.body, top)
+            }
+            _ => return,
         };
         let Some(syntax) = doc.syntax else { return };
         let lines = Arc::clone(&doc.lines);
@@ -405,7 +448,6 @@ impl App {
             self.hl_current.fetch_add(1, Ordering::Relaxed);
             self.detail.highlight = Some(super::highlight::Cache::new(key, syntax, lines.len()));
         }
-        let top = self.detail.scroll();
         let bottom = top + usize::from(areas.detail_content.height);
         let ticket = self.hl_current.load(Ordering::Relaxed);
         let current = Arc::clone(&self.hl_current);

@@ -163,3 +163,81 @@ pub fn harness(location: &Location, width: u16, height: u16) -> Harness {
     harness.pump();
     harness
 }
+
+/// A stored delivery of request `request`, `age` seconds before `now()`:
+/// an answer with `status` and a JSON `body`, or (no status) a refused
+/// connection; a 200 is an edited replay (its body edited). Written straight
+/// into the store, as the writer would.
+pub fn add_delivery(
+    location: &Location,
+    request: i64,
+    age: i64,
+    status: Option<u16>,
+    body: &str,
+) -> i64 {
+    use crate::store::DeliveryKind;
+    let kind = if status == Some(200) {
+        DeliveryKind::Edited
+    } else {
+        DeliveryKind::Replay
+    };
+    add_delivery_of(location, kind, request, age, status, body)
+}
+
+pub fn add_delivery_of(
+    location: &Location,
+    kind: crate::store::DeliveryKind,
+    request: i64,
+    age: i64,
+    status: Option<u16>,
+    body: &str,
+) -> i64 {
+    use crate::store::{Delivery, DeliveryError, DeliveryErrorKind, DeliveryKind, deliveries};
+    let conn = location.open_reader().unwrap();
+    let delivery = Delivery {
+        id: 0,
+        request_id: request,
+        at: now() - TimeDelta::seconds(age),
+        kind,
+        target: "http://127.0.0.1:3000/pingara".into(),
+        method: "POST".into(),
+        path: "/pingara".into(),
+        status,
+        latency_ms: 2.5,
+        error: status.is_none().then(|| DeliveryError {
+            kind: DeliveryErrorKind::Refused,
+            message: "connection refused (127.0.0.1:3000)".into(),
+        }),
+        response_headers: status
+            .map(|_| {
+                vec![
+                    h("content-type", b"application/json"),
+                    h("x-handler", if status == Some(200) { b"v2" } else { b"v1" }),
+                ]
+            })
+            .unwrap_or_default(),
+        response_body: body.as_bytes().to_vec(),
+        sent_headers: None,
+        sent_body: (kind == DeliveryKind::Edited).then(|| b"{}".to_vec()),
+    };
+    deliveries::insert_in(&conn, &delivery).unwrap()
+}
+
+/// "It failed, I fixed my handler, it passes": request #1 answered 500, then 200.
+pub fn fixed_handler(location: &Location) -> (i64, i64) {
+    let failed = add_delivery(
+        location,
+        1,
+        120,
+        Some(500),
+        r#"{"error":"handler crashed","retry":true,"request":"inc_789ghi012"}"#,
+    );
+    let passed = add_delivery(
+        location,
+        1,
+        30,
+        Some(200),
+        r#"{"ok":true,"request":"inc_789ghi012"}"#,
+    );
+    (failed, passed)
+}

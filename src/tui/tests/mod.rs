@@ -1,6 +1,9 @@
 //! The TUI without a terminal: the state machine (key -> action -> state)
 //! and whole-screen snapshots on a fixed `TestBackend` with a fixed clock.
 
+mod deliveries;
 mod fixtures;
+mod live;
 mod snapshots;
 mod state;
+mod target;

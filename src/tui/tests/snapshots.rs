@@ -12,7 +12,7 @@ use crate::tui::testkit::{Harness, buffer_text};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
-fn snap(name: &str, h: &mut Harness) {
+pub(super) fn snap(name: &str, h: &mut Harness) {
     let screen = h.screen();
     assert_no_controls(h.terminal.backend().buffer());
     insta::assert_snapshot!(name, screen);

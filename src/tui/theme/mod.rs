@@ -314,6 +314,24 @@ impl Theme {
         self.fg(spec)
     }
 
+    /// A line only the newer answer has (a diff's `+`).
+    pub fn diff_added(&self) -> Style {
+        if self.color {
+            self.fg(&self.palette.status.success)
+        } else {
+            Style::new().add_modifier(Modifier::BOLD)
+        }
+    }
+
+    /// A line only the older answer has (a diff's `-`).
+    pub fn diff_removed(&self) -> Style {
+        if self.color {
+            self.fg(&self.palette.status.server_error)
+        } else {
+            Style::new().add_modifier(Modifier::DIM)
+        }
+    }
+
     pub fn json_key(&self) -> Style {
         self.fg(&self.palette.json.key)
     }

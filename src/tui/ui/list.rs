@@ -46,8 +46,8 @@ pub fn render(frame: &mut Frame<'_>, areas: &Areas, app: &App) {
     }
     widths.push(Constraint::Length(8));
     header.push("AUTH");
-    widths.push(Constraint::Length(5));
-    header.push("DUP");
+    widths.push(Constraint::Length(MARKS));
+    header.push("MARKS");
 
     let height = usize::from(areas.list_rows.height);
     let start = app.list.offset.min(view.len());
@@ -129,11 +129,41 @@ fn cells(
         Some(v) => Line::from(badge(app, v)),
         None => Line::from(Span::styled("none", theme.dim())),
     }));
-    cells.push(Cell::from(match row.duplicate_of {
-        Some(first) => Span::styled(format!("↻{first}"), theme.warning()),
-        None => Span::raw(""),
-    }));
+    cells.push(Cell::from(marks(app, row)));
     cells
+}
+
+/// Width of the marks column.
+const MARKS: u16 = 7;
+
+/// `↻3`: a duplicate (a retry) of #3; `→200`: replayed or forwarded, and the
+/// last attempt's answer (`2→500`: twice).
+fn marks(app: &App, row: &Row) -> Line<'static> {
+    let theme = &app.theme;
+    let mut spans = Vec::new();
+    if let Some(first) = row.duplicate_of {
+        spans.push(Span::styled(format!("↻{first}"), theme.warning()));
+    }
+    if let Some(mark) = row.delivered {
+        if !spans.is_empty() {
+            spans.push(Span::raw(" "));
+        }
+        let count = if mark.count > 1 {
+            mark.count.to_string()
+        } else {
+            String::new()
+        };
+        let used: usize = spans.iter().map(Span::width).sum();
+        let room = usize::from(MARKS).saturating_sub(used + count.len() + 1);
+        let style = if mark.last_error.is_some() {
+            theme.error()
+        } else {
+            theme.status(mark.last_status)
+        };
+        spans.push(Span::styled(format!("{count}→"), theme.dim()));
+        spans.push(Span::styled(clip(&mark.last_label(), room), style));
+    }
+    Line::from(spans)
 }
 
 fn title(app: &App) -> Line<'static> {

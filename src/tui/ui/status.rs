@@ -1,13 +1,26 @@
 //! The top line: where hookcatch listens, where it stores, how much it
-//! caught and how fast, how it answers, and what is wrong.
+//! caught and how fast, how it answers (the live mode, highlighted when not
+//! normal), where it forwards, a running retry ladder, and what is wrong.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use ratatui::style::Modifier;
+
 use super::{clip, clip_left, styled};
-use crate::tui::app::App;
+use crate::tui::app::{App, countdown};
+
+/// `ladder #5 1m 52s`: the first running ladder, when one runs.
+fn running_ladder(app: &App) -> Option<String> {
+    let (id, ladder) = app.running_ladders().next()?;
+    let when = match ladder.next {
+        Some((_, at)) => countdown(app.now, at),
+        None => "sending".into(),
+    };
+    Some(format!("ladder #{id} {when}"))
+}
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let theme = &app.theme;
@@ -31,18 +44,28 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     ];
     let counts = format!("{total} captured");
     let rate_text = format!("{rate:.1}/s");
-    let mode = format!("mode: {}", app.mode_label);
-    let fixed: usize = spans.iter().map(Span::width).sum::<usize>()
-        + counts.len()
-        + rate_text.len()
-        + mode.len()
-        + 3 * 3;
+    let mode_style = if app.mode == crate::capture::Mode::Normal {
+        bar
+    } else {
+        bar.patch(theme.warning()).add_modifier(Modifier::BOLD)
+    };
     spans.push(sep());
     spans.push(styled(counts, bar));
     spans.push(sep());
     spans.push(styled(rate_text, bar));
     spans.push(sep());
-    spans.push(styled(mode, bar));
+    spans.push(styled("mode: ", bar));
+    spans.push(styled(app.mode.label(), mode_style));
+    if let Some(forward) = &app.forward {
+        spans.push(sep());
+        spans.push(styled("forward → ", bar.patch(theme.dim())));
+        spans.push(styled(clip(forward, 40), bar.patch(theme.accent())));
+    }
+    if let Some(ladder) = running_ladder(app) {
+        spans.push(sep());
+        spans.push(styled(ladder, bar.patch(theme.warning())));
+    }
+    let fixed: usize = spans.iter().map(Span::width).sum::<usize>();
     // The store path gets what is left, cut from the left (the file name matters most).
     let room = width.saturating_sub(fixed + error_width + 3 + 7);
     if room >= 12 {

@@ -11,7 +11,9 @@ use ratatui::widgets::Paragraph;
 
 use crate::text::human_size;
 use crate::tui::app::{App, Focus};
+use crate::tui::data::TextDoc;
 use crate::tui::detail::Match;
+use crate::tui::highlight::DocKey;
 use crate::tui::jsontree::{JsonTree, NodeKind, TreeView};
 use crate::tui::ui::char_width;
 
@@ -119,25 +121,42 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         );
         return;
     }
+    let search = app.detail.search.as_ref();
+    let rows = text_rows(
+        app,
+        doc,
+        app.detail.doc_key(),
+        app.detail.scroll(),
+        text_area,
+        search.map_or(&[][..], |s| &s.matches[..]),
+        search.and_then(|s| s.current()),
+    );
+    frame.render_widget(Paragraph::new(rows).style(app.theme.text()), text_area);
+}
+
+/// The rows of a text (a body, an answer) from line `first` on that fill
+/// `area`: line numbers, highlighting from the cache when it holds `key`'s
+/// lines (plain until the job lands), search matches, wrapping.
+pub fn text_rows(
+    app: &App,
+    doc: &TextDoc,
+    key: Option<DocKey>,
+    first: usize,
+    area: Rect,
+    matches: &[Match],
+    current: Option<Match>,
+) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let gutter = doc.lines.len().to_string().len().max(2);
-    let width = usize::from(text_area.width)
-        .saturating_sub(gutter + 1)
-        .max(1);
-    let height = usize::from(text_area.height);
+    let width = usize::from(area.width).saturating_sub(gutter + 1).max(1);
+    let height = usize::from(area.height);
     let highlight = app
         .detail
         .highlight
         .as_ref()
-        .filter(|c| Some(c.doc) == app.detail.doc_key());
-    let matches = app
-        .detail
-        .search
-        .as_ref()
-        .map_or(&[][..], |s| &s.matches[..]);
-    let current = app.detail.search.as_ref().and_then(|s| s.current());
+        .filter(|c| key.is_some_and(|k| c.doc == k));
     let mut rows: Vec<Line<'static>> = Vec::with_capacity(height);
-    let mut n = app.detail.scroll();
+    let mut n = first;
     while rows.len() < height && n < doc.lines.len() {
         let base = match highlight.and_then(|c| c.line(n)) {
             Some(line) => line.spans.clone(),
@@ -165,7 +184,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         }
         n += 1;
     }
-    frame.render_widget(Paragraph::new(rows).style(theme.text()), text_area);
+    rows
 }
 
 /// Restyle the matched byte ranges of a line split into spans.

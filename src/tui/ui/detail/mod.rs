@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod body;
 pub mod deliveries;
+pub mod diff;
 pub mod event;
 pub mod headers;
 pub mod overview;
@@ -106,9 +107,10 @@ pub fn render(frame: &mut Frame<'_>, areas: &Areas, app: &App) {
         );
         return;
     }
-    if app.detail.tab == Tab::Body {
-        body::render(frame, content, app);
-        return;
+    match app.detail.tab {
+        Tab::Body => return body::render(frame, content, app),
+        Tab::Deliveries => return deliveries::render(frame, content, app),
+        _ => {}
     }
     let lines = tab_lines(app, app.detail.tab, content.width);
     let start = app.detail.scroll().min(lines.len());
@@ -127,8 +129,8 @@ pub fn tab_lines(app: &App, tab: Tab, width: u16) -> Vec<Line<'static>> {
         Tab::Headers => headers::lines(app, detail, width),
         Tab::Auth => auth::lines(app, detail, width),
         Tab::Event => event::lines(app, detail, width),
-        Tab::Deliveries => deliveries::lines(app, width),
-        Tab::Body => Vec::new(),
+        // Body and Deliveries draw only what is visible (see their `render`).
+        Tab::Body | Tab::Deliveries => Vec::new(),
     }
 }
 
