@@ -55,12 +55,18 @@ for size in 1024 64 102400; do
 done
 kill "$BARE_PID"
 
-# Memory: RSS after each burst; flat means no growth per request.
+# Memory: a fresh listener and store; RSS after each burst. Flat means no
+# growth per request (the page cache is the kernel's, not ours).
+kill -TERM "$HC_PID"; wait "$HC_PID" || true
+MEM_PORT=$(free_port)
+"$BIN" listen --headless --port "$MEM_PORT" --store "$TMP/mem.db" >/dev/null 2>>"$TMP/hc.err" & HC_PID=$!
+wait_port "$MEM_PORT"
 rss() { awk '/VmRSS/ {print $2}' "/proc/$HC_PID/status"; }
-count() { "$BIN" list --store "$TMP/bench.db" --json --limit 1 | python3 -c 'import sys,json; l=sys.stdin.read().strip(); print(json.loads(l)["id"] if l else 0)'; }
+count() { "$BIN" list --store "$TMP/mem.db" --json --limit 1 | python3 -c 'import sys,json; l=sys.stdin.read().strip(); print(json.loads(l)["id"] if l else 0)'; }
 echo "memory (1 KB bodies): requests stored -> hookcatch RSS"
+echo "  $(count) -> $(rss) KiB (idle)"
 while :; do
-  BODY_SIZE=1024 wrk -t1 -c"$CONNS" -d5s -s bench/post.lua "http://127.0.0.1:$HC_PORT" >/dev/null
+  BODY_SIZE=1024 wrk -t1 -c"$CONNS" -d3s -s bench/post.lua "http://127.0.0.1:$MEM_PORT" >/dev/null
   n=$(count)
   echo "  $n -> $(rss) KiB"
   [ "$n" -ge 100000 ] && break

@@ -19,6 +19,9 @@ pub use deliveries::{Delivery, DeliveryError, DeliveryErrorKind, DeliveryKind, D
 pub use query::{RequestSummary, StoredRequest};
 pub use writer::{NewRequest, StoreWriter};
 
+/// Bytes the WAL file is cut back to once it has been checkpointed.
+const WAL_SIZE_LIMIT: i64 = 32 * 1024 * 1024;
+
 /// How long a connection waits on another's lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -102,6 +105,8 @@ impl Location {
             // The writer's own thread must not pay for checkpoints; see
             // writer::Checkpointer, which runs them beside it.
             conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+            // When a checkpoint rewinds the log, give the disk space back.
+            conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
         }
         schema::migrate(&mut conn)?;
         Ok(conn)

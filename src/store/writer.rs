@@ -140,11 +140,14 @@ impl StoreWriter {
         notices: broadcast::Sender<Notice>,
         tap: Option<Tap>,
     ) -> Result<(StoreWriter, WriterThread), StoreError> {
-        let conn = location.open_writer(fsync)?;
+        let mut conn = location.open_writer(fsync)?;
         let checkpoints = match location {
             Location::File(_) => Some(Checkpointer::spawn(location)?),
             Location::Memory(_) => None,
         };
+        if let Some(c) = &checkpoints {
+            c.install_backpressure(&mut conn)?;
+        }
         let (tx, rx) = mpsc::channel(QUEUE);
         let thread_notices = notices.clone();
         let handle = std::thread::Builder::new()
