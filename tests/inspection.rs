@@ -10,39 +10,7 @@ use hmac::{KeyInit, Mac};
 use serde_json::Value;
 
 /// The guide's own standard payload, verbatim.
-const GUIDE_INCIDENT_CREATED: &str = r#"{
-  "event": "incident.created",
-  "timestamp": "2024-01-15T14:32:05.000Z",
-  "monitor": {
-    "id": "m_abc123def456",
-    "name": "API Production",
-    "url": "https://api.example.com/health",
-    "status": "down",
-    "region": "us-east-1"
-  },
-  "incident": {
-    "id": "inc_789ghi012",
-    "status": "investigating",
-    "startedAt": "2024-01-15T14:32:00.000Z",
-    "resolvedAt": null,
-    "errorType": "timeout",
-    "errorMessage": "Connection timeout after 30000ms",
-    "affectedRegions": ["us-east-1", "eu-west-1"],
-    "metrics": {
-      "dnsLookupTime": 45,
-      "tcpConnectTime": 30120,
-      "tlsHandshakeTime": 0,
-      "ttfb": 0,
-      "totalDuration": 30165,
-      "statusCode": null,
-      "responseSize": 0
-    }
-  },
-  "organization": {
-    "id": "org_xyz789",
-    "name": "Acme Corp"
-  }
-}"#;
+const GUIDE_INCIDENT_CREATED: &str = include_str!("fixtures/pingara/guide-incident-created.json");
 
 const SECRET: &str = "pingara-shared-secret-42";
 const GITHUB_SECRET: &str = "gh-secret-0123";

@@ -7,40 +7,10 @@ use serde_json::{Value, json};
 use crate::inspect::event::tests::{json_req, req};
 use crate::inspect::event::{Provider, decode, idempotency_key};
 
-/// The guide's "Standard Payload Structure", verbatim.
-pub(super) const GUIDE_STANDARD: &str = r#"{
-  "event": "incident.created",
-  "timestamp": "2024-01-15T14:32:05.000Z",
-  "monitor": {
-    "id": "m_abc123def456",
-    "name": "API Production",
-    "url": "https://api.example.com/health",
-    "status": "down",
-    "region": "us-east-1"
-  },
-  "incident": {
-    "id": "inc_789ghi012",
-    "status": "investigating",
-    "startedAt": "2024-01-15T14:32:00.000Z",
-    "resolvedAt": null,
-    "errorType": "timeout",
-    "errorMessage": "Connection timeout after 30000ms",
-    "affectedRegions": ["us-east-1", "eu-west-1"],
-    "metrics": {
-      "dnsLookupTime": 45,
-      "tcpConnectTime": 30120,
-      "tlsHandshakeTime": 0,
-      "ttfb": 0,
-      "totalDuration": 30165,
-      "statusCode": null,
-      "responseSize": 0
-    }
-  },
-  "organization": {
-    "id": "org_xyz789",
-    "name": "Acme Corp"
-  }
-}"#;
+/// The guide's "Standard Payload Structure", verbatim (shared with the
+/// end-to-end tests).
+pub(super) const GUIDE_STANDARD: &str =
+    include_str!("../../../../tests/fixtures/pingara/guide-incident-created.json");
 
 /// The guide's incident.resolved example, verbatim.
 pub(super) const GUIDE_RESOLVED: &str = r#"{
