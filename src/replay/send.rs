@@ -266,6 +266,20 @@ fn chain(e: &(dyn StdError + 'static)) -> String {
     parts.join(": ")
 }
 
+/// What an error chain's text says it was, for causes hidden behind a box.
+fn classify_text(detail: &str) -> DeliveryErrorKind {
+    let text = detail.to_ascii_lowercase();
+    if text.contains("certificate") || text.contains("handshake") || text.contains("tls") {
+        DeliveryErrorKind::Tls
+    } else if text.contains("connection refused") {
+        DeliveryErrorKind::Refused
+    } else if text.contains("timed out") {
+        DeliveryErrorKind::Timeout
+    } else {
+        DeliveryErrorKind::Other
+    }
+}
+
 /// Refused, timeout, TLS or other, from anywhere in the source chain.
 pub(crate) fn classify(e: &(dyn StdError + 'static), authority: &str) -> DeliveryError {
     let mut kind = DeliveryErrorKind::Other;
@@ -304,6 +318,11 @@ pub(crate) fn classify(e: &(dyn StdError + 'static), authority: &str) -> Deliver
         source = err.source();
     }
     let detail = chain(e);
+    // Some layers box their cause as a `Box<dyn Error>` value, which hides it
+    // from `downcast_ref`; the rendered chain still names it.
+    if kind == DeliveryErrorKind::Other {
+        kind = classify_text(&detail);
+    }
     let message = match kind {
         DeliveryErrorKind::Refused => {
             format!("connection refused: is anything listening on {authority}?")
