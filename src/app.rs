@@ -25,7 +25,7 @@ use anyhow::Context as _;
 
 use crate::cli::{Cli, Command, DeleteArgs, GlobalArgs, ListArgs, ListenArgs, ShowArgs};
 use crate::config::{self, ConfigError};
-use crate::export::json::{request_json, request_json_with_deliveries};
+use crate::export::json::{request_json_with_deliveries, request_line};
 use crate::export::text::{deliveries_text, request_text};
 use crate::inspect::{self, AuthConfig};
 use crate::model::RequestId;
@@ -169,7 +169,9 @@ fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
     let marks = deliveries::marks(&conn, &ids).context("cannot read the store")?;
     for (stored, inspection) in rows {
         if args.json {
-            out.push_str(&request_json(&stored, &inspection).to_string());
+            out.push_str(
+                &serde_json::to_string(&request_line(&stored, &inspection)).unwrap_or_default(),
+            );
             out.push('\n');
             continue;
         }

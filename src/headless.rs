@@ -12,7 +12,7 @@ use std::thread::JoinHandle;
 
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use crate::export::json::request_json;
+use crate::export::json::request_line;
 use crate::inspect::{self, AuthConfig, Findings};
 use crate::model::{Notice, RequestId};
 use crate::store::writer::Committed;
@@ -62,6 +62,7 @@ pub fn spawn(
                 auth,
                 last: start,
                 stdout: std::io::stdout().lock(),
+                line: Vec::new(),
             };
             let _ = out.run(committed);
         })?;
@@ -93,6 +94,8 @@ struct LinePrinter<W: Write> {
     auth: AuthConfig,
     last: RequestId,
     stdout: W,
+    /// Reused for every line.
+    line: Vec<u8>,
 }
 
 impl<W: Write> LinePrinter<W> {
@@ -152,9 +155,18 @@ impl<W: Write> LinePrinter<W> {
         stored: &StoredRequest,
         findings: &impl Findings,
     ) -> Result<(), StdoutGone> {
-        let line = request_json(stored, findings).to_string();
-        writeln!(self.stdout, "{line}").map_err(|_| StdoutGone)?;
-        self.stdout.flush().map_err(|_| StdoutGone)
+        // One write per line: serde_json writes in small pieces, and stdout
+        // would pass large bodies on in many syscalls.
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        let written = serde_json::to_writer(&mut line, &request_line(stored, findings));
+        line.push(b'\n');
+        let result = written
+            .map_err(|_| StdoutGone)
+            .and_then(|()| self.stdout.write_all(&line).map_err(|_| StdoutGone))
+            .and_then(|()| self.stdout.flush().map_err(|_| StdoutGone));
+        self.line = line;
+        result
     }
 }
 
@@ -213,6 +225,7 @@ mod tests {
             auth: AuthConfig::default(),
             last: 0,
             stdout: &mut out,
+            line: Vec::new(),
         };
         assert!(printer.run(rx).is_ok());
         let ids: Vec<i64> = String::from_utf8(out)

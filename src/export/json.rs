@@ -6,7 +6,10 @@ use base64::Engine as _;
 use chrono::SecondsFormat;
 use serde_json::{Map, Value, json};
 
-use crate::inspect::{Findings, Inspection};
+use serde::Serialize;
+use serde::ser::SerializeSeq as _;
+
+use crate::inspect::{Event, Findings, Inspection};
 use crate::model::{HeaderField, Outcome};
 use crate::store::{Delivery, StoredRequest};
 
@@ -30,83 +33,150 @@ fn put_body(obj: &mut Map<String, Value>, bytes: &[u8]) {
     };
 }
 
-pub fn request_json(stored: &StoredRequest, inspection: &impl Findings) -> Value {
-    let req = &stored.request;
-    let mut obj = Map::new();
-    obj.insert("id".into(), json!(req.id));
-    obj.insert(
-        "received_at".into(),
-        json!(req.received_at.to_rfc3339_opts(SecondsFormat::Millis, true)),
-    );
-    obj.insert("remote_addr".into(), json!(req.remote_addr));
-    obj.insert("method".into(), json!(req.method));
-    obj.insert("path".into(), json!(req.path()));
-    obj.insert("query".into(), json!(req.query()));
-    obj.insert("http_version".into(), json!(req.http_version));
-    obj.insert("headers".into(), headers_json(&req.headers));
-    put_body(&mut obj, &req.body);
-    obj.insert("body_size".into(), json!(req.body_size));
-    obj.insert("outcome".into(), json!(req.outcome.label()));
-    match &req.outcome {
-        Outcome::Complete => {}
-        Outcome::TooLarge { declared, seen } => {
-            obj.insert(
-                "outcome_detail".into(),
-                json!({ "declared": declared, "seen": seen }),
-            );
-        }
-        Outcome::Incomplete { reason } => {
-            obj.insert("outcome_detail".into(), json!({ "reason": reason }));
-        }
-    }
-    let response = req.response.as_ref().map(|r| {
-        let mut resp = Map::new();
-        resp.insert("status".into(), json!(r.status));
-        resp.insert(
-            "latency_ms".into(),
-            json!((r.latency_ms * 1000.0).round() / 1000.0),
-        );
-        resp.insert("headers".into(), headers_json(&r.headers));
-        put_body(&mut resp, &r.body);
-        Value::Object(resp)
-    });
-    obj.insert("response".into(), response.unwrap_or(Value::Null));
-    obj.insert(
-        "auth".into(),
-        json!({
-            "scheme": inspection.auth().scheme,
-            "verdict": inspection.auth().verdict.as_str(),
-            "detail": inspection.auth().detail,
-        }),
-    );
-    obj.insert(
-        "event".into(),
-        inspection
-            .event()
-            .and_then(|e| serde_json::to_value(e).ok())
-            .unwrap_or(Value::Null),
-    );
-    obj.insert("duplicate_of".into(), json!(stored.duplicate_of));
-    if let Some(slow) = inspection.slow_answer() {
-        obj.insert("slow_answer".into(), json!(slow));
-    }
-    Value::Object(obj)
+/// The request object, serialised straight from borrowed data: the headless
+/// stream writes one per request, so no intermediate `Value` map is built.
+/// Key order is the order of the fields.
+#[derive(Serialize)]
+pub struct RequestLine<'a> {
+    id: i64,
+    received_at: String,
+    remote_addr: &'a str,
+    method: &'a str,
+    path: &'a str,
+    query: Option<&'a str>,
+    http_version: &'a str,
+    headers: Headers<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body_base64: Option<String>,
+    body_size: u64,
+    outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome_detail: Option<OutcomeDetail<'a>>,
+    response: Option<ResponseLine<'a>>,
+    auth: AuthLine<'a>,
+    event: Option<&'a Event>,
+    duplicate_of: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    slow_answer: Option<&'a str>,
+    /// Only in `show --json`: every replay and forward, oldest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deliveries: Option<Vec<Value>>,
 }
 
-/// `show --json`: the request's object plus `deliveries`, oldest first.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum OutcomeDetail<'a> {
+    TooLarge { declared: Option<u64>, seen: u64 },
+    Incomplete { reason: &'a str },
+}
+
+#[derive(Serialize)]
+struct ResponseLine<'a> {
+    status: u16,
+    latency_ms: f64,
+    headers: Headers<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body_base64: Option<String>,
+}
+
+#[derive(Serialize)]
+struct AuthLine<'a> {
+    scheme: &'a str,
+    verdict: &'static str,
+    detail: &'a str,
+}
+
+/// `[[name, value], ...]`, values as text (invalid UTF-8 replaced).
+struct Headers<'a>(&'a [HeaderField]);
+
+impl Serialize for Headers<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for h in self.0 {
+            seq.serialize_element(&(&h.name, h.value_str()))?;
+        }
+        seq.end()
+    }
+}
+
+/// `body` when the bytes are UTF-8, else `body_base64`.
+fn text_or_base64(bytes: &[u8]) -> (Option<&str>, Option<String>) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (Some(text), None),
+        Err(_) => (
+            None,
+            Some(base64::engine::general_purpose::STANDARD.encode(bytes)),
+        ),
+    }
+}
+
+fn rounded_ms(ms: f64) -> f64 {
+    (ms * 1000.0).round() / 1000.0
+}
+
+pub fn request_line<'a>(stored: &'a StoredRequest, findings: &'a impl Findings) -> RequestLine<'a> {
+    let req = &stored.request;
+    let (body, body_base64) = text_or_base64(&req.body);
+    let outcome_detail = match &req.outcome {
+        Outcome::Complete => None,
+        Outcome::TooLarge { declared, seen } => Some(OutcomeDetail::TooLarge {
+            declared: *declared,
+            seen: *seen,
+        }),
+        Outcome::Incomplete { reason } => Some(OutcomeDetail::Incomplete { reason }),
+    };
+    let response = req.response.as_ref().map(|r| {
+        let (body, body_base64) = text_or_base64(&r.body);
+        ResponseLine {
+            status: r.status,
+            latency_ms: rounded_ms(r.latency_ms),
+            headers: Headers(&r.headers),
+            body,
+            body_base64,
+        }
+    });
+    let auth = findings.auth();
+    RequestLine {
+        id: req.id,
+        received_at: req.received_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        remote_addr: &req.remote_addr,
+        method: &req.method,
+        path: req.path(),
+        query: req.query(),
+        http_version: &req.http_version,
+        headers: Headers(&req.headers),
+        body,
+        body_base64,
+        body_size: req.body_size,
+        outcome: req.outcome.label(),
+        outcome_detail,
+        response,
+        auth: AuthLine {
+            scheme: &auth.scheme,
+            verdict: auth.verdict.as_str(),
+            detail: &auth.detail,
+        },
+        event: findings.event(),
+        duplicate_of: stored.duplicate_of,
+        slow_answer: findings.slow_answer(),
+        deliveries: None,
+    }
+}
+
+/// `show --json`: the request's object plus `deliveries`, oldest first, in
+/// the same key order as the headless lines.
 pub fn request_json_with_deliveries(
     stored: &StoredRequest,
     inspection: &Inspection,
     deliveries: &[Delivery],
-) -> Value {
-    let mut value = request_json(stored, inspection);
-    if let Value::Object(obj) = &mut value {
-        obj.insert(
-            "deliveries".into(),
-            Value::Array(deliveries.iter().map(delivery_json).collect()),
-        );
-    }
-    value
+) -> String {
+    let mut line = request_line(stored, inspection);
+    line.deliveries = Some(deliveries.iter().map(delivery_json).collect());
+    serde_json::to_string(&line).unwrap_or_default()
 }
 
 /// One delivery: `at`, `target`, `status` (null on error), `latency_ms`,
