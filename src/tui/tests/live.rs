@@ -10,7 +10,7 @@ use tempfile::TempDir;
 use tokio::sync::broadcast;
 
 use super::fixtures::{PINGARA_BODY, SECRET, harness, mixed, store};
-use super::target::Target;
+use super::target::{Behaviour, Received, Target};
 use crate::replay::ladder::LadderOutcome;
 use crate::replay::{ReplayKit, Replayer, SendOptions};
 use crate::store::writer::WriterThread;
@@ -22,11 +22,23 @@ const WAIT: Duration = Duration::from_secs(20);
 struct Live {
     h: Harness,
     target: Target,
+    /// Everything the target has received so far.
+    got: Vec<Received>,
     location: Location,
     writer: StoreWriter,
     thread: WriterThread,
     _dir: TempDir,
     runtime: tokio::runtime::Runtime,
+}
+
+impl Live {
+    /// Everything the target has received so far, oldest first.
+    fn received(&mut self) -> Vec<Received> {
+        while let Some(r) = self.target.try_next() {
+            self.got.push(r);
+        }
+        self.got.clone()
+    }
 }
 
 /// The mixed store, a target answering `status`, the app attached to both.
@@ -36,7 +48,7 @@ fn live(status: u16, scale: f64, editor: &str) -> Live {
         .enable_all()
         .build()
         .unwrap();
-    let target = runtime.block_on(Target::start(status));
+    let target = runtime.block_on(Target::start(Behaviour::status(status)));
     let (dir, location) = store(mixed());
     let (notices, _) = broadcast::channel(1024);
     let (writer, thread) = StoreWriter::spawn(&location, false, notices).unwrap();
@@ -68,6 +80,7 @@ fn live(status: u16, scale: f64, editor: &str) -> Live {
     Live {
         h,
         target,
+        got: Vec::new(),
         location,
         writer,
         thread,
@@ -110,14 +123,14 @@ fn r_on_a_selected_request_adds_a_delivery_shown_in_the_deliveries_tab() {
         "{line}"
     );
     assert!(screen.contains("\"target\": \"says 200\""), "{screen}");
-    let got = l.target.received();
+    let got = l.received();
     assert_eq!(got.len(), 1);
     assert_eq!(
         (got[0].method.as_str(), got[0].target.as_str()),
         ("POST", "/pingara")
     );
     assert_eq!(got[0].body, PINGARA_BODY.as_bytes(), "the body as captured");
-    assert_eq!(got[0].header("x-pingara-secret"), Some(SECRET.as_bytes()));
+    assert_eq!(got[0].header("x-pingara-secret"), Some(SECRET));
     l.h.wait_for("the list mark", WAIT, |app| {
         app.list.rows[&1]
             .delivered
@@ -157,7 +170,7 @@ fn e_sends_what_the_editor_saved_as_an_edited_delivery() {
             .iter()
             .any(|d| d.kind == "edited" && d.status == Some(200))
     });
-    let got = l.target.received();
+    let got = l.received();
     assert_eq!(got.len(), 1);
     assert_eq!(
         (got[0].method.as_str(), got[0].target.as_str()),
@@ -167,7 +180,7 @@ fn e_sends_what_the_editor_saved_as_an_edited_delivery() {
         got[0].body, b"hello from the editor",
         "the editor's newline dropped"
     );
-    assert_eq!(got[0].header("x-edited"), Some(&b"yes"[..]));
+    assert_eq!(got[0].header("x-edited"), Some("yes"));
     assert_eq!(got[0].header("x-pingara-secret"), None, "headers as edited");
     let mode = std::fs::read_to_string(dir.path().join("mode")).unwrap();
     assert_eq!(mode.trim(), "600", "the edit file is private");
@@ -191,7 +204,7 @@ fn e_with_a_broken_file_sends_nothing() {
     let m = l.h.app.message.clone().expect("a message");
     assert!(m.error && m.text.contains("line 1:"), "{m:?}");
     assert!(m.text.contains("nothing sent"));
-    assert!(l.target.received().is_empty());
+    assert!(l.received().is_empty());
     assert!(l.h.app.detail.delivery_lines().is_empty());
     l.finish();
 }
@@ -206,7 +219,7 @@ fn ladder_stops_once_the_target_answers_2xx() {
             .and_then(|ladder| ladder.last.as_ref())
             .is_some_and(|step| !step.success)
     });
-    l.target.set_status(200);
+    l.target.set(Behaviour::status(200));
     l.h.wait_for("the ladder to succeed", WAIT, |app| {
         app.ladder(1)
             .is_some_and(|ladder| matches!(ladder.finished, Some(LadderOutcome::Succeeded { .. })))
@@ -238,7 +251,7 @@ fn c_cancels_a_waiting_ladder() {
         app.ladder(1)
             .is_some_and(|ladder| ladder.finished == Some(LadderOutcome::Cancelled { attempts: 1 }))
     });
-    assert_eq!(l.target.received().len(), 1);
+    assert_eq!(l.received().len(), 1);
     assert!(!l.h.screen().contains("ladder #1"));
     l.finish();
 }

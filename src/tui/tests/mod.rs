@@ -6,4 +6,6 @@ mod fixtures;
 mod live;
 mod snapshots;
 mod state;
+/// The same real target server the integration tests use.
+#[path = "../../../tests/support/target.rs"]
 mod target;
