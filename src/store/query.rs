@@ -47,14 +47,16 @@ fn full_columns() -> String {
     )
 }
 
-/// The first request before `id` with this idempotency key: what
+/// The first request before `?2` with idempotency key `?1`: what
 /// `duplicate_of` means, for a request whose key is known.
+pub const FIRST_WITH_KEY: &str = "SELECT MIN(id) FROM requests WHERE dup_key = ?1 AND id < ?2";
+
 pub fn first_with_key(
     conn: &Connection,
     key: &str,
     id: RequestId,
 ) -> rusqlite::Result<Option<RequestId>> {
-    conn.prepare_cached("SELECT MIN(id) FROM requests WHERE dup_key = ?1 AND id < ?2")?
+    conn.prepare_cached(FIRST_WITH_KEY)?
         .query_row(params![key, id], |r| r.get(0))
 }
 
