@@ -1,6 +1,8 @@
-//! WAL checkpoints beside the writer, never on its thread.
+//! WAL checkpoints: copied and synced beside the writer; the log rewound by
+//! the writer itself, between two batches, once the copy has nearly caught up.
 
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, TryLockError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -10,51 +12,74 @@ use rusqlite::wal::CheckpointMode;
 
 use super::{Location, StoreError};
 
-/// Checkpoints the WAL into the database file on its own thread and
-/// connection, so the copy (and, with synchronous=NORMAL, its fsync) never
-/// stalls a commit that a sender is waiting on. The writer connection has
-/// automatic checkpoints turned off.
+/// Keeps the WAL short without stalling commits a sender is waiting on.
+///
+/// A background thread, on its own connection, copies committed frames into
+/// the database file (PASSIVE: it never blocks the writer) and pays for the
+/// fsyncs. SQLite only rewinds a log that is fully copied, which a background
+/// pass never achieves while commits keep coming, so once the log is long
+/// the background thread asks the writer to finish the job between two
+/// batches: only the frames committed since the last pass are left to copy
+/// and sync, and the writer's next transaction starts the log from the
+/// beginning. Doing that on the writer's own connection matters: a RESTART
+/// from another connection makes the two take turns through SQLite's busy
+/// handler, which sleeps in steps of milliseconds and showed up as 50 ms
+/// stalls several times a second.
 pub(super) struct Checkpointer {
     wake: std::sync::mpsc::SyncSender<()>,
     thread: JoinHandle<()>,
-    /// Held while a checkpoint runs: SQLite runs one at a time and answers
-    /// a second with BUSY at once, so the writer's backpressure waits here.
-    running: Arc<Mutex<()>>,
+    shared: Arc<Shared>,
 }
 
-/// At most this often; a busy store checkpoints a few times a second.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+struct Shared {
+    /// Held while a checkpoint runs. SQLite runs one at a time and answers a
+    /// second with BUSY, so the writer checks here first instead.
+    running: Mutex<()>,
+    /// The log is long and a background pass has just copied nearly all of
+    /// it: the writer should rewind after its next commit.
+    rewind_due: AtomicBool,
+}
 
-/// WAL frames (pages) past which the log is restarted from the beginning.
-/// Under constant writes a PASSIVE checkpoint never catches the log's end,
-/// and SQLite only rewinds a fully checkpointed log: without a RESTART the
-/// WAL grows without bound (hundreds of MB a minute under load).
-const RESTART_FRAMES: i64 = 4096;
+/// How often the background pass runs while there are commits.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(10);
 
-/// WAL frames past which the writer itself waits for a checkpoint: the disk
-/// is slower than the intake, and the background pass cannot catch up.
+/// WAL frames (pages) past which the log is rewound: 16 MB with 4 KiB pages.
+const REWIND_FRAMES: i64 = 4096;
+
+/// WAL frames past which the writer waits for a running background pass
+/// and rewinds regardless: the disk is slower than the intake, so intake
+/// slows down instead of the log growing without bound.
 const HARD_FRAMES: i64 = 16 * 1024;
 
 impl Checkpointer {
     pub(super) fn spawn(location: &Location) -> Result<Self, StoreError> {
         let conn = location.open_reader()?;
+        // SQLite syncs the database file only after a pass that caught the
+        // log's end, which never happens under constant writes: the rewind
+        // was left to sync everything copied since the last one (tens of
+        // ms). Syncing after every pass leaves it the last few frames' worth.
+        let database = match location {
+            Location::File(path) => std::fs::File::open(path).ok(),
+            Location::Memory(_) => None,
+        };
         let (wake, rx) = std::sync::mpsc::sync_channel::<()>(1);
-        let running = Arc::new(Mutex::new(()));
-        let held = running.clone();
+        let shared = Arc::new(Shared {
+            running: Mutex::new(()),
+            rewind_due: AtomicBool::new(false),
+        });
+        let ours = shared.clone();
         let thread = std::thread::Builder::new()
             .name("hookcatch-checkpoint".into())
             .spawn(move || {
                 // Each wake-up means "there were commits"; a closed channel means stop.
                 while rx.recv().is_ok() {
-                    let behind = {
-                        let _running = held.lock().unwrap_or_else(|e| e.into_inner());
-                        checkpoint(&conn)
-                    };
-                    // Keep going while the log is long, so the writer's own
-                    // backpressure checkpoint (a stall) stays the exception.
-                    if !behind {
-                        std::thread::sleep(CHECKPOINT_EVERY);
+                    if background_pass(&conn, database.as_ref(), &ours) > REWIND_FRAMES {
+                        // Once more, so that what is left for the writer is
+                        // only what arrived during this short second pass.
+                        background_pass(&conn, database.as_ref(), &ours);
+                        ours.rewind_due.store(true, Ordering::Release);
                     }
+                    std::thread::sleep(CHECKPOINT_EVERY);
                 }
                 // Leave a small WAL behind on a clean stop.
                 let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -66,23 +91,35 @@ impl Checkpointer {
         Ok(Checkpointer {
             wake,
             thread,
-            running,
+            shared,
         })
     }
 
-    /// Backpressure on the writer connection: after a commit that leaves the
-    /// log past [`HARD_FRAMES`], wait for any background checkpoint, then
-    /// rewind the log on the writer's own thread. Intake slows to what the
-    /// disk can take instead of the WAL growing without bound. Checkpoint
-    /// errors are ignored: the commit has happened, and an error returned
-    /// here would make it look failed.
-    pub(super) fn install_backpressure(&self, conn: &mut Connection) -> rusqlite::Result<()> {
-        let running = self.running.clone();
+    /// Install the writer's side: after a commit, rewind the log when the
+    /// background thread asks for it, or when the log is past
+    /// [`HARD_FRAMES`] (waiting for a running pass). A PASSIVE checkpoint on
+    /// the only writer's connection copies every frame no reader still needs,
+    /// which is what lets the next transaction rewind. Checkpoint errors are
+    /// ignored: the commit has happened, and an error returned here would
+    /// make it look failed.
+    pub(super) fn install_rewind(&self, conn: &mut Connection) -> rusqlite::Result<()> {
+        let shared = self.shared.clone();
         conn.wal_hook(Some(move |wal: &mut Wal, frames: std::ffi::c_int| {
-            if i64::from(frames) > HARD_FRAMES {
-                let _running = running.lock().unwrap_or_else(|e| e.into_inner());
-                let _ = wal.checkpoint_v2(CheckpointMode::RESTART);
+            let hard = i64::from(frames) > HARD_FRAMES;
+            if !hard && !shared.rewind_due.load(Ordering::Acquire) {
+                return Ok(());
             }
+            let _running = match shared.running.try_lock() {
+                Ok(guard) => guard,
+                Err(TryLockError::Poisoned(e)) => e.into_inner(),
+                Err(TryLockError::WouldBlock) if hard => {
+                    shared.running.lock().unwrap_or_else(|e| e.into_inner())
+                }
+                // A pass is copying right now; try again after the next commit.
+                Err(TryLockError::WouldBlock) => return Ok(()),
+            };
+            shared.rewind_due.store(false, Ordering::Release);
+            let _ = wal.checkpoint_v2(CheckpointMode::PASSIVE);
             Ok(())
         }))
     }
@@ -98,21 +135,19 @@ impl Checkpointer {
     }
 }
 
-/// Copy what the writer committed into the database without blocking it;
-/// when the log has grown long, also rewind it. RESTART briefly holds the
-/// writer off, but the PASSIVE pass just before leaves only a short tail.
-/// Returns whether the log was long (more checkpointing is due at once).
-fn checkpoint(conn: &rusqlite::Connection) -> bool {
+/// Copy what is committed into the database file and sync it; returns how
+/// long the log is, in frames (0 when the checkpoint failed).
+fn background_pass(conn: &Connection, database: Option<&std::fs::File>, shared: &Shared) -> i64 {
+    let _running = shared.running.lock().unwrap_or_else(|e| e.into_inner());
     let log_frames = conn
         .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
             row.get::<_, i64>(1)
         })
         .unwrap_or(0);
-    if log_frames > RESTART_FRAMES {
-        let _ = conn.execute_batch("PRAGMA wal_checkpoint(RESTART)");
-        return true;
+    if let Some(database) = database {
+        let _ = database.sync_data();
     }
-    false
+    log_frames
 }
 
 #[cfg(test)]

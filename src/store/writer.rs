@@ -146,7 +146,7 @@ impl StoreWriter {
             Location::Memory(_) => None,
         };
         if let Some(c) = &checkpoints {
-            c.install_backpressure(&mut conn)?;
+            c.install_rewind(&mut conn)?;
         }
         let (tx, rx) = mpsc::channel(QUEUE);
         let thread_notices = notices.clone();
