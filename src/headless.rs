@@ -1,7 +1,9 @@
-//! Headless mode: one JSON object per captured request on stdout, flushed per
-//! line. The store writer hands each committed request (with what inspection
-//! found at capture time) to this printer through a bounded tap, so nothing is
-//! read back or inspected twice. The writer never waits for the printer: when
+//! Headless mode: one JSON object per captured request on stdout, each line
+//! written as soon as it is committed, never held back for more (lines that
+//! are already waiting go out together in one write). The store writer hands
+//! each commit's requests (with what inspection found at capture time) to
+//! this printer through a bounded tap, so nothing is read back or inspected
+//! twice. The writer never waits for the printer: when
 //! the tap is full it skips, and the printer, seeing a gap in the ids, reads
 //! the missing requests from the store. So output is exactly what was stored,
 //! in id order, and a slow stdout never slows the listener.
@@ -18,9 +20,9 @@ use crate::model::{Notice, RequestId};
 use crate::store::writer::Committed;
 use crate::store::{Location, StoredRequest, query};
 
-/// How many committed requests may wait for stdout before the printer
-/// switches to catching up from the store.
-const TAP_CAPACITY: usize = 4096;
+/// How many commits (each up to a batch of requests) may wait for stdout
+/// before the printer switches to catching up from the store.
+const TAP_CAPACITY: usize = 256;
 
 pub struct Printer {
     output: JoinHandle<()>,
@@ -37,7 +39,7 @@ impl Printer {
 }
 
 /// The tap to give the store writer, and the receiving end for [`spawn`].
-pub fn tap() -> (SyncSender<Committed>, Receiver<Committed>) {
+pub fn tap() -> (SyncSender<Vec<Committed>>, Receiver<Vec<Committed>>) {
     sync_channel(TAP_CAPACITY)
 }
 
@@ -46,7 +48,7 @@ pub fn tap() -> (SyncSender<Committed>, Receiver<Committed>) {
 pub fn spawn(
     location: Location,
     auth: AuthConfig,
-    committed: Receiver<Committed>,
+    committed: Receiver<Vec<Committed>>,
     notices: broadcast::Receiver<Notice>,
 ) -> std::io::Result<Printer> {
     let conn = location
@@ -62,7 +64,7 @@ pub fn spawn(
                 auth,
                 last: start,
                 stdout: std::io::stdout().lock(),
-                line: Vec::new(),
+                pending: Vec::new(),
             };
             let _ = out.run(committed);
         })?;
@@ -94,31 +96,53 @@ struct LinePrinter<W: Write> {
     auth: AuthConfig,
     last: RequestId,
     stdout: W,
-    /// Reused for every line.
-    line: Vec<u8>,
+    /// Lines not yet written, reused.
+    pending: Vec<u8>,
 }
 
+/// Write what is pending once it reaches this size, even if more is waiting.
+const WRITE_AT: usize = 256 * 1024;
+
 impl<W: Write> LinePrinter<W> {
-    fn run(&mut self, committed: Receiver<Committed>) -> Result<(), StdoutGone> {
-        for item in committed {
-            let id = item.stored.request.id;
-            if id <= self.last {
-                continue; // printed already while catching up
-            }
-            if id > self.last + 1 {
-                self.catch_up(Some(id - 1))?;
-            }
-            match &item.findings {
-                Some(findings) => self.print(&item.stored, findings)?,
-                None => {
-                    let findings = self.inspect(&item.stored);
-                    self.print(&item.stored, &findings)?;
+    fn run(&mut self, committed: Receiver<Vec<Committed>>) -> Result<(), StdoutGone> {
+        while let Ok(first) = committed.recv() {
+            // Everything already waiting goes out in one write; nothing
+            // waits for more to arrive.
+            let mut next = Some(first);
+            while let Some(batch) = next {
+                for item in batch {
+                    self.take(item)?;
+                    if self.pending.len() >= WRITE_AT {
+                        self.write_pending()?;
+                    }
                 }
+                next = committed.try_recv().ok();
             }
-            self.last = id;
+            self.write_pending()?;
         }
         // The writer has stopped: print whatever the tap skipped at the end.
-        self.catch_up(None)
+        self.catch_up(None)?;
+        self.write_pending()
+    }
+
+    /// Queue one committed request's line, after any the tap skipped.
+    fn take(&mut self, item: Committed) -> Result<(), StdoutGone> {
+        let id = item.stored.request.id;
+        if id <= self.last {
+            return Ok(()); // printed already while catching up
+        }
+        if id > self.last + 1 {
+            self.catch_up(Some(id - 1))?;
+        }
+        match &item.findings {
+            Some(findings) => self.queue(&item.stored, findings)?,
+            None => {
+                let findings = self.inspect(&item.stored);
+                self.queue(&item.stored, &findings)?;
+            }
+        }
+        self.last = id;
+        Ok(())
     }
 
     /// Print stored requests after `last`, up to `until` (or all).
@@ -139,9 +163,10 @@ impl<W: Write> LinePrinter<W> {
                     return Ok(());
                 }
                 let findings = self.inspect(&stored);
-                self.print(&stored, &findings)?;
+                self.queue(&stored, &findings)?;
                 self.last = stored.request.id;
             }
+            self.write_pending()?;
         }
     }
 
@@ -150,22 +175,30 @@ impl<W: Write> LinePrinter<W> {
         inspect::summarize(&stored.request, &self.auth, stored.request.received_at)
     }
 
-    fn print(
+    /// Add one line to what is pending.
+    fn queue(
         &mut self,
         stored: &StoredRequest,
         findings: &impl Findings,
     ) -> Result<(), StdoutGone> {
-        // One write per line: serde_json writes in small pieces, and stdout
-        // would pass large bodies on in many syscalls.
-        let mut line = std::mem::take(&mut self.line);
-        line.clear();
-        let written = serde_json::to_writer(&mut line, &request_line(stored, findings));
-        line.push(b'\n');
-        let result = written
-            .map_err(|_| StdoutGone)
-            .and_then(|()| self.stdout.write_all(&line).map_err(|_| StdoutGone))
-            .and_then(|()| self.stdout.flush().map_err(|_| StdoutGone));
-        self.line = line;
+        serde_json::to_writer(&mut self.pending, &request_line(stored, findings))
+            .map_err(|_| StdoutGone)?;
+        self.pending.push(b'\n');
+        Ok(())
+    }
+
+    /// One write for all pending lines: serde_json writes in small pieces,
+    /// and one write per line costs a syscall each under load.
+    fn write_pending(&mut self) -> Result<(), StdoutGone> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let result = self
+            .stdout
+            .write_all(&self.pending)
+            .and_then(|()| self.stdout.flush())
+            .map_err(|_| StdoutGone);
+        self.pending.clear();
         result
     }
 }
@@ -203,7 +236,7 @@ mod tests {
         });
         drop(writer);
         thread.join();
-        (location, taken.into_iter().collect())
+        (location, taken.into_iter().flatten().collect())
     }
 
     #[test]
@@ -215,7 +248,7 @@ mod tests {
         for c in committed {
             // The tap "was full" for 2, 3 and 5.
             if [1, 4].contains(&c.stored.request.id) {
-                tx.send(c).unwrap();
+                tx.send(vec![c]).unwrap();
             }
         }
         drop(tx);
@@ -225,7 +258,7 @@ mod tests {
             auth: AuthConfig::default(),
             last: 0,
             stdout: &mut out,
-            line: Vec::new(),
+            pending: Vec::new(),
         };
         assert!(printer.run(rx).is_ok());
         let ids: Vec<i64> = String::from_utf8(out)

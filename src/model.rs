@@ -135,8 +135,10 @@ impl CapturedRequest {
 /// Small on purpose: watchers read what they need from the store.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Notice {
-    /// A request was committed.
-    Captured(RequestId),
+    /// Requests were committed: `count` of them, the newest with id `last`.
+    /// One notice per commit, not per request: under load a commit holds
+    /// dozens, and every notice wakes each watcher.
+    Captured { last: RequestId, count: u32 },
     /// A stored request changed (its response or deliveries).
     Updated(RequestId),
     /// Requests were deleted.

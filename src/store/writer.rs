@@ -53,9 +53,10 @@ pub struct Committed {
     pub findings: Option<Summary>,
 }
 
-/// Where the writer hands committed requests; when it is full they are
+/// Where the writer hands committed requests, one batch per commit (one
+/// wake-up of the reader, not one per request); when it is full the batch is
 /// skipped and the reader catches up from the store (ids are sequential).
-pub type Tap = std::sync::mpsc::SyncSender<Committed>;
+pub type Tap = std::sync::mpsc::SyncSender<Vec<Committed>>;
 
 impl NewRequest {
     /// Keep the capture-time findings for a tap.
@@ -292,9 +293,15 @@ fn run(
                     failing = false;
                     let _ = notices.send(Notice::StoreRecovered);
                 }
+                let captured = waiting.inserts.last().map(|(last, _)| Notice::Captured {
+                    last: *last,
+                    count: waiting.inserts.len() as u32,
+                });
                 for (id, reply) in waiting.inserts {
                     let _ = reply.send(Ok(id));
-                    let _ = notices.send(Notice::Captured(id));
+                }
+                if let Some(captured) = captured {
+                    let _ = notices.send(captured);
                 }
                 for answer in waiting.jobs {
                     answer(None);
@@ -302,11 +309,9 @@ fn run(
                 for notice in done {
                     let _ = notices.send(notice);
                 }
-                if let (Some(tap), Some(kept)) = (&tap, kept) {
-                    for committed in kept {
-                        // Never wait on output: a full tap is caught up from the store.
-                        let _ = tap.try_send(committed);
-                    }
+                if let (Some(tap), Some(kept)) = (&tap, kept.filter(|k| !k.is_empty())) {
+                    // Never wait on output: a full tap is caught up from the store.
+                    let _ = tap.try_send(kept);
                 }
             }
             Err(e) => {

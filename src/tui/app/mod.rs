@@ -260,8 +260,8 @@ impl App {
 
     fn notice(&mut self, notice: Notice) {
         match notice {
-            Notice::Captured(_) => {
-                self.rate.record(self.now, 1);
+            Notice::Captured { count, .. } => {
+                self.rate.record(self.now, count);
                 self.fetch_new();
             }
             Notice::Updated(id) => {

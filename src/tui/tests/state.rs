@@ -36,7 +36,7 @@ fn moving_stops_following_and_selection_follows_the_id() {
     assert_eq!(h.app.list.selected, Some(3));
     // New requests arrive: the selection stays on #3.
     append(&location, 3);
-    h.notice(Notice::Captured(8));
+    h.notice(Notice::Captured { last: 8, count: 1 });
     assert_eq!(h.app.list.ids.len(), 8);
     assert_eq!(h.app.list.selected, Some(3));
     // `f` follows again: the newest is selected, and stays so as more arrive.
@@ -44,7 +44,7 @@ fn moving_stops_following_and_selection_follows_the_id() {
     assert!(h.app.list.follow);
     assert_eq!(h.app.list.selected, Some(8));
     append(&location, 1);
-    h.notice(Notice::Captured(9));
+    h.notice(Notice::Captured { last: 9, count: 1 });
     assert_eq!(h.app.list.selected, Some(9));
     h.key(KeyCode::Char('g'));
     assert_eq!((h.app.list.selected, h.app.list.follow), (Some(1), false));
@@ -71,7 +71,10 @@ fn a_burst_of_notices_costs_one_read() {
     let mut h = harness(&location, 160, 48);
     for id in 6..10_006 {
         h.app
-            .handle(crate::tui::event::Msg::Notice(Notice::Captured(id)));
+            .handle(crate::tui::event::Msg::Notice(Notice::Captured {
+                last: id,
+                count: 1,
+            }));
     }
     let reads: Vec<_> = h
         .app
@@ -189,7 +192,7 @@ fn new_requests_are_tested_against_the_filter() {
     h.pump();
     assert!(h.app.list.view().is_empty());
     append(&location, 2);
-    h.notice(Notice::Captured(7));
+    h.notice(Notice::Captured { last: 7, count: 1 });
     assert_eq!(h.app.list.view(), [6, 7]);
 }
 
