@@ -36,7 +36,7 @@ pub fn inspect(req: &CapturedRequest, auth_config: &AuthConfig, now: DateTime<Ut
         event,
         duplicate_key,
         slow_answer,
-    } = summarize(req, auth_config, now);
+    } = summary_of(req, auth_config, now, event::decode_and_key(req));
     Inspection {
         body: body::decode(req),
         auth,
@@ -55,8 +55,18 @@ pub struct Summary {
     pub slow_answer: Option<String>,
 }
 
+/// The event's field list for the Event tab ([`event::Event::fields`]) is
+/// left empty; [`inspect`] fills it.
 pub fn summarize(req: &CapturedRequest, auth_config: &AuthConfig, now: DateTime<Utc>) -> Summary {
-    let (event, duplicate_key) = event::decode_and_key(req);
+    summary_of(req, auth_config, now, event::decode_brief_and_key(req))
+}
+
+fn summary_of(
+    req: &CapturedRequest,
+    auth_config: &AuthConfig,
+    now: DateTime<Utc>,
+    (event, duplicate_key): (Option<Event>, Option<String>),
+) -> Summary {
     Summary {
         auth: auth::verify(req, auth_config, now),
         slow_answer: event::slow_answer(req, event.as_ref()),
@@ -104,5 +114,34 @@ impl Findings for Summary {
     }
     fn slow_answer(&self) -> Option<&str> {
         self.slow_answer.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::HeaderField;
+
+    const GUIDE: &str = include_str!("../../tests/fixtures/pingara/guide-incident-created.json");
+
+    /// The capture path skips the Event tab's field list; the detail view
+    /// gets it, and both agree on everything else.
+    #[test]
+    fn summarize_leaves_fields_to_inspect() {
+        let req = CapturedRequest::new(
+            "POST",
+            "/hook",
+            vec![HeaderField::new("content-type", b"application/json")],
+            GUIDE.as_bytes().to_vec(),
+        );
+        let now = req.received_at;
+        let brief = summarize(&req, &AuthConfig::default(), now).event.unwrap();
+        let full = inspect(&req, &AuthConfig::default(), now).event.unwrap();
+        assert!(brief.fields.is_empty());
+        assert!(full.fields.iter().any(|(k, _)| k == "monitor.name"));
+        assert_eq!(
+            (&brief.kind, &brief.summary, &brief.problems),
+            (&full.kind, &full.summary, &full.problems)
+        );
     }
 }

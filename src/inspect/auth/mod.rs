@@ -194,10 +194,14 @@ impl AuthVerdict {
 pub fn verify(req: &CapturedRequest, cfg: &AuthConfig, now: DateTime<Utc>) -> AuthVerdict {
     let mut verdict = selection::verify(req, cfg, now);
     // Every line may quote what the request sent; each must stay one line.
-    verdict.detail = support::one_line(&verdict.detail);
-    verdict.presented = verdict.presented.as_deref().map(support::one_line);
-    for line in &mut verdict.diagnosis {
-        *line = support::one_line(line);
+    let lines = std::iter::once(&mut verdict.detail)
+        .chain(verdict.presented.as_mut())
+        .chain(verdict.diagnosis.iter_mut());
+    for line in lines {
+        // Rebuilt only when it needs escaping; most lines are fine as they are.
+        if line.chars().any(char::is_control) {
+            *line = support::one_line(line);
+        }
     }
     verdict
 }

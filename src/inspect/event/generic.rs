@@ -65,7 +65,7 @@ pub(crate) fn decode(ctx: &Ctx<'_>) -> Event {
     ev.summary = shape::summary(&[ev.label(), id.unwrap_or_default()]);
     ev.fields
         .push((key.to_string(), shape::clip(kind, shape::CLIP)));
-    shape::collect_fields(root, &EXTRA, &mut ev.fields);
+    ctx.collect_fields(root, &EXTRA, &mut ev.fields);
     ev
 }
 

@@ -86,7 +86,7 @@ pub(crate) fn decode(ctx: &Ctx<'_>) -> Event {
     let mut parts = vec![label, place];
     parts.extend(detail(kind, root));
     ev.summary = shape::summary(&parts);
-    shape::collect_fields(root, FIELDS, &mut ev.fields);
+    ctx.collect_fields(root, FIELDS, &mut ev.fields);
     ev
 }
 

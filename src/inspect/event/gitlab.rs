@@ -119,7 +119,7 @@ pub(crate) fn decode(ctx: &Ctx<'_>) -> Event {
     };
     ev.summary = shape::summary(&parts);
     ev.fields = fields;
-    shape::collect_fields(root, FIELDS, &mut ev.fields);
+    ctx.collect_fields(root, FIELDS, &mut ev.fields);
     ev
 }
 

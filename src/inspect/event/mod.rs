@@ -160,28 +160,38 @@ pub fn idempotency_key(req: &CapturedRequest) -> Option<String> {
 /// [`decode`] and [`idempotency_key`] with one parse of the body.
 #[must_use]
 pub fn decode_and_key(req: &CapturedRequest) -> (Option<Event>, Option<String>) {
-    let ctx = Ctx::new(req);
-    let Some(provider) = detect_in(&ctx) else {
+    decode_in(&Ctx::new(req))
+}
+
+/// [`decode_and_key`] without [`Event::fields`] (left empty): what capture,
+/// JSON output and lists need.
+#[must_use]
+pub fn decode_brief_and_key(req: &CapturedRequest) -> (Option<Event>, Option<String>) {
+    decode_in(&Ctx::brief(req))
+}
+
+fn decode_in(ctx: &Ctx<'_>) -> (Option<Event>, Option<String>) {
+    let Some(provider) = detect_in(ctx) else {
         return (None, None);
     };
     let event = match provider {
-        Provider::Pingara => pingara::decode(&ctx),
-        Provider::Github => github::decode(&ctx),
-        Provider::Stripe => stripe::decode(&ctx),
-        Provider::StandardWebhooks => standard_webhooks::decode(&ctx),
-        Provider::Slack => slack::decode(&ctx),
-        Provider::Shopify => shopify::decode(&ctx),
-        Provider::Gitlab => gitlab::decode(&ctx),
-        Provider::Generic => generic::decode(&ctx),
+        Provider::Pingara => pingara::decode(ctx),
+        Provider::Github => github::decode(ctx),
+        Provider::Stripe => stripe::decode(ctx),
+        Provider::StandardWebhooks => standard_webhooks::decode(ctx),
+        Provider::Slack => slack::decode(ctx),
+        Provider::Shopify => shopify::decode(ctx),
+        Provider::Gitlab => gitlab::decode(ctx),
+        Provider::Generic => generic::decode(ctx),
     };
     let key = match provider {
-        Provider::Pingara => pingara::key(&ctx),
-        Provider::Github => github::key(&ctx),
-        Provider::Stripe => stripe::key(&ctx),
-        Provider::StandardWebhooks => standard_webhooks::key(&ctx),
-        Provider::Slack => slack::key(&ctx),
-        Provider::Shopify => shopify::key(&ctx),
-        Provider::Gitlab => gitlab::key(&ctx),
+        Provider::Pingara => pingara::key(ctx),
+        Provider::Github => github::key(ctx),
+        Provider::Stripe => stripe::key(ctx),
+        Provider::StandardWebhooks => standard_webhooks::key(ctx),
+        Provider::Slack => slack::key(ctx),
+        Provider::Shopify => shopify::key(ctx),
+        Provider::Gitlab => gitlab::key(ctx),
         Provider::Generic => None,
     };
     (

@@ -100,7 +100,7 @@ pub(crate) fn decode(ctx: &Ctx<'_>) -> Event {
     }
     ev.problems = s.into_problems();
     ev.summary = summarise(root, &ev.kind);
-    shape::collect_fields(root, FIELDS, &mut ev.fields);
+    ctx.collect_fields(root, FIELDS, &mut ev.fields);
     ev
 }
 

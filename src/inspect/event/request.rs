@@ -10,6 +10,9 @@ use crate::model::CapturedRequest;
 pub(crate) struct Ctx<'a> {
     pub req: &'a CapturedRequest,
     pub body: Body,
+    /// Whether to collect the Event tab's field list. Only the TUI's detail
+    /// view shows it; on the capture path it was a tenth of inspection's cost.
+    pub fields: bool,
 }
 
 /// What the body turned out to be.
@@ -34,6 +37,27 @@ impl<'a> Ctx<'a> {
         Ctx {
             req,
             body: parse_body(req),
+            fields: true,
+        }
+    }
+
+    /// Without the Event tab's field list (see [`Ctx::fields`]).
+    pub(crate) fn brief(req: &'a CapturedRequest) -> Self {
+        Ctx {
+            fields: false,
+            ..Ctx::new(req)
+        }
+    }
+
+    /// [`super::shape::collect_fields`] when this context wants fields.
+    pub(crate) fn collect_fields(
+        &self,
+        root: &Value,
+        paths: &[&str],
+        out: &mut Vec<(String, String)>,
+    ) {
+        if self.fields {
+            super::shape::collect_fields(root, paths, out);
         }
     }
 

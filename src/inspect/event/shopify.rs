@@ -72,7 +72,7 @@ pub(crate) fn decode(ctx: &Ctx<'_>) -> Event {
     }
     ev.problems = s.into_problems();
     ev.summary = shape::summary(&[ev.kind.as_str(), &shop, &subject(root)]);
-    shape::collect_fields(root, FIELDS, &mut ev.fields);
+    ctx.collect_fields(root, FIELDS, &mut ev.fields);
     ev
 }
 

@@ -234,7 +234,7 @@ fn json_event(ctx: &Ctx<'_>, root: &Value, s: &mut Shape) -> Event {
         }
     };
     ev.summary = shape::summary(&parts);
-    shape::collect_fields(root, FIELDS, &mut ev.fields);
+    ctx.collect_fields(root, FIELDS, &mut ev.fields);
     ev
 }
 

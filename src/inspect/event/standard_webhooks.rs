@@ -86,7 +86,7 @@ pub(crate) fn decode(ctx: &Ctx<'_>) -> Event {
     let subject = shape::text_at(root, "data.id").unwrap_or_default();
     ev.summary = shape::summary(&[ev.kind.as_str(), &id, &subject]);
     ev.fields = fields;
-    shape::collect_fields(
+    ctx.collect_fields(
         root,
         &["type", "timestamp", "data.id", "data.object", "data.type"],
         &mut ev.fields,

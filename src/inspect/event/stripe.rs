@@ -86,7 +86,7 @@ pub(crate) fn decode(ctx: &Ctx<'_>) -> Event {
         &amount(root).unwrap_or_default(),
         mode,
     ]);
-    shape::collect_fields(root, FIELDS, &mut ev.fields);
+    ctx.collect_fields(root, FIELDS, &mut ev.fields);
     shape::header_field(
         &mut ev.fields,
         "Stripe-Signature",
