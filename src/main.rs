@@ -4,12 +4,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Capture moves every request body between threads (listener, store writer,
-/// printer); glibc's allocator spent ~10% of capture CPU on that (perf, see
-/// bench/RESULTS.md), mimalloc a fraction of it.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = hookcatch::cli::Cli::parse();
     match hookcatch::app::run(cli) {
