@@ -3,21 +3,26 @@
 //! are already waiting go out together in one write). The store writer hands
 //! each commit's requests (with what inspection found at capture time) to
 //! this printer through a bounded tap, so nothing is read back or inspected
-//! twice. The writer never waits for the printer: when
-//! the tap is full it skips, and the printer, seeing a gap in the ids, reads
-//! the missing requests from the store. So output is exactly what was stored,
-//! in id order, and a slow stdout never slows the listener.
+//! twice. In `--forward` proxy mode a line waits for the app's answer, so its
+//! `response` is what the sender got; lines after it wait behind it.
+//!
+//! The writer never waits for the printer: when the tap is full it skips,
+//! and the printer, seeing a gap in the ids, reads the missing requests from
+//! the store. So output is exactly what was stored, in id order, and a slow
+//! stdout never slows the listener.
 
+use std::collections::VecDeque;
 use std::io::Write;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::export::json::request_line;
 use crate::inspect::{self, AuthConfig, Findings};
 use crate::model::{Notice, RequestId};
-use crate::store::writer::Committed;
+use crate::store::writer::{Committed, Tapped};
 use crate::store::{Location, StoredRequest, query};
 
 /// How many commits (each up to a batch of requests) may wait for stdout
@@ -39,17 +44,19 @@ impl Printer {
 }
 
 /// The tap to give the store writer, and the receiving end for [`spawn`].
-pub fn tap() -> (SyncSender<Vec<Committed>>, Receiver<Vec<Committed>>) {
+pub fn tap() -> (SyncSender<Tapped>, Receiver<Tapped>) {
     sync_channel(TAP_CAPACITY)
 }
 
 /// Start printing. Reads the starting point before the listener accepts
 /// anything, so no request slips in between "now" and the first one printed.
+/// A proxied request's line waits up to `answer_wait` for the app's answer.
 pub fn spawn(
     location: Location,
     auth: AuthConfig,
-    committed: Receiver<Vec<Committed>>,
+    tap: Receiver<Tapped>,
     notices: broadcast::Receiver<Notice>,
+    answer_wait: Duration,
 ) -> std::io::Result<Printer> {
     let conn = location
         .open_reader()
@@ -65,8 +72,10 @@ pub fn spawn(
                 last: start,
                 stdout: std::io::stdout().lock(),
                 pending: Vec::new(),
+                held: VecDeque::new(),
+                answer_wait,
             };
-            let _ = out.run(committed);
+            let _ = out.run(tap);
         })?;
     let messages = std::thread::Builder::new()
         .name("hookcatch-messages".into())
@@ -89,43 +98,98 @@ fn report_store_trouble(mut notices: broadcast::Receiver<Notice>) {
 }
 
 /// stdout went away (`| head`): stop printing, keep capturing.
+#[derive(Debug)]
 struct StdoutGone;
 
 struct LinePrinter<W: Write> {
     conn: rusqlite::Connection,
     auth: AuthConfig,
+    /// The newest id taken (printed or held).
     last: RequestId,
     stdout: W,
     /// Lines not yet written, reused.
     pending: Vec<u8>,
+    /// Requests taken but not printed yet, in id order: the first waits for
+    /// its proxied answer, and the rest wait behind it so ids stay in order.
+    held: VecDeque<Held>,
+    /// How long a line waits for its answer before it is printed as stored
+    /// (the forward timeout plus a margin: the answer is recorded by then,
+    /// unless the sender went away mid-proxy).
+    answer_wait: Duration,
+}
+
+struct Held {
+    stored: StoredRequest,
+    findings: inspect::Summary,
+    /// When it started waiting for its answer; `None` once it has one.
+    awaiting_since: Option<Instant>,
 }
 
 /// Write what is pending once it reaches this size, even if more is waiting.
 const WRITE_AT: usize = 256 * 1024;
 
 impl<W: Write> LinePrinter<W> {
-    fn run(&mut self, committed: Receiver<Vec<Committed>>) -> Result<(), StdoutGone> {
-        while let Ok(first) = committed.recv() {
+    fn run(&mut self, tap: Receiver<Tapped>) -> Result<(), StdoutGone> {
+        loop {
+            let first = match self.answer_deadline() {
+                None => match tap.recv() {
+                    Ok(item) => item,
+                    Err(_) => break,
+                },
+                Some(deadline) => {
+                    match tap.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                        Ok(item) => item,
+                        Err(RecvTimeoutError::Timeout) => {
+                            self.stop_waiting_for_first();
+                            self.release()?;
+                            self.write_pending()?;
+                            continue;
+                        }
+                        Err(RecvTimeoutError::Disconnected) => break,
+                    }
+                }
+            };
             // Everything already waiting goes out in one write; nothing
             // waits for more to arrive.
             let mut next = Some(first);
-            while let Some(batch) = next {
-                for item in batch {
-                    self.take(item)?;
-                    if self.pending.len() >= WRITE_AT {
-                        self.write_pending()?;
-                    }
-                }
-                next = committed.try_recv().ok();
+            while let Some(item) = next {
+                self.handle(item)?;
+                next = tap.try_recv().ok();
             }
             self.write_pending()?;
         }
-        // The writer has stopped: print whatever the tap skipped at the end.
+        // The writer has stopped, so the store is final: what still waits
+        // for an answer is printed as stored, then whatever the tap skipped.
+        while !self.held.is_empty() {
+            self.stop_waiting_for_first();
+            self.release()?;
+        }
         self.catch_up(None)?;
         self.write_pending()
     }
 
-    /// Queue one committed request's line, after any the tap skipped.
+    fn handle(&mut self, item: Tapped) -> Result<(), StdoutGone> {
+        match item {
+            Tapped::Committed(batch) => {
+                for committed in batch {
+                    self.take(committed)?;
+                    if self.pending.len() >= WRITE_AT {
+                        self.write_pending()?;
+                    }
+                }
+            }
+            Tapped::Answered(id, response) => {
+                if let Some(held) = self.held.iter_mut().find(|h| h.stored.request.id == id) {
+                    held.stored.request.response = Some(response);
+                    held.awaiting_since = None;
+                }
+                self.release()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Take one committed request, after any the tap skipped.
     fn take(&mut self, item: Committed) -> Result<(), StdoutGone> {
         let id = item.stored.request.id;
         if id <= self.last {
@@ -134,15 +198,64 @@ impl<W: Write> LinePrinter<W> {
         if id > self.last + 1 {
             self.catch_up(Some(id - 1))?;
         }
-        match &item.findings {
-            Some(findings) => self.queue(&item.stored, findings)?,
-            None => {
-                let findings = self.inspect(&item.stored);
-                self.queue(&item.stored, &findings)?;
-            }
-        }
+        let findings = match item.findings {
+            Some(findings) => findings,
+            None => self.inspect(&item.stored),
+        };
+        self.accept(item.stored, findings, item.awaiting_answer)?;
         self.last = id;
         Ok(())
+    }
+
+    /// Print a request now, or hold it: while it waits for its answer, or
+    /// behind one that does.
+    fn accept(
+        &mut self,
+        stored: StoredRequest,
+        findings: inspect::Summary,
+        awaiting_answer: bool,
+    ) -> Result<(), StdoutGone> {
+        if self.held.is_empty() && !awaiting_answer {
+            return self.queue(&stored, &findings);
+        }
+        self.held.push_back(Held {
+            stored,
+            findings,
+            awaiting_since: awaiting_answer.then(Instant::now),
+        });
+        Ok(())
+    }
+
+    /// Print held requests from the front, up to the first still waiting.
+    fn release(&mut self) -> Result<(), StdoutGone> {
+        while self
+            .held
+            .front()
+            .is_some_and(|h| h.awaiting_since.is_none())
+        {
+            if let Some(held) = self.held.pop_front() {
+                self.queue(&held.stored, &held.findings)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// When the first held request stops waiting for its answer.
+    fn answer_deadline(&self) -> Option<Instant> {
+        let since = self.held.front()?.awaiting_since?;
+        Some(since + self.answer_wait)
+    }
+
+    /// The first held request's answer did not come through the tap (a full
+    /// tap, or a sender that went away mid-proxy): take what the store has.
+    fn stop_waiting_for_first(&mut self) {
+        let Some(first) = self.held.front_mut() else {
+            return;
+        };
+        if let Ok(Some(stored)) = query::get(&self.conn, first.stored.request.id) {
+            first.stored.request.response = stored.request.response;
+        }
+        first.awaiting_since = None;
     }
 
     /// Print stored requests after `last`, up to `until` (or all).
@@ -163,8 +276,8 @@ impl<W: Write> LinePrinter<W> {
                     return Ok(());
                 }
                 let findings = self.inspect(&stored);
-                self.queue(&stored, &findings)?;
                 self.last = stored.request.id;
+                self.accept(stored, findings, false)?;
             }
             self.write_pending()?;
         }
@@ -205,14 +318,21 @@ impl<W: Write> LinePrinter<W> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
 
     use super::*;
-    use crate::model::CapturedRequest;
+    use crate::model::{CapturedRequest, CapturedResponse};
     use crate::store::{NewRequest, StoreWriter};
 
-    /// Five requests through a real writer; the tap hands over only some.
-    fn store_with_five(dir: &std::path::Path) -> (Location, Vec<Committed>) {
+    /// Five requests through a real writer, returning what its tap handed
+    /// over. Those in `awaiting` are marked as waiting for a proxied answer;
+    /// `stored_answer` is then recorded for the first of them.
+    fn store_with_five(
+        dir: &std::path::Path,
+        awaiting: &[RequestId],
+        stored_answer: Option<u16>,
+    ) -> (Location, Vec<Tapped>) {
         let location = Location::File(dir.join("t.db"));
         let (tap, taken) = tap();
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -230,46 +350,145 @@ mod tests {
                     format!("{i}").into_bytes(),
                 );
                 let new =
-                    NewRequest::from_captured(req, Instant::now(), Duration::ZERO, None, None);
+                    NewRequest::from_captured(req, Instant::now(), Duration::ZERO, None, None)
+                        .awaiting_answer(awaiting.contains(&i));
                 writer.insert(new).await.unwrap();
+            }
+            if let (Some(status), Some(id)) = (stored_answer, awaiting.first()) {
+                writer.set_response(*id, response(status)).await;
             }
         });
         drop(writer);
         thread.join();
-        (location, taken.into_iter().flatten().collect())
+        (location, taken.into_iter().collect())
+    }
+
+    fn response(status: u16) -> CapturedResponse {
+        CapturedResponse {
+            status,
+            headers: vec![],
+            body: b"from the app".to_vec(),
+            latency_ms: 1.0,
+        }
+    }
+
+    fn printer<W: Write>(location: &Location, out: W, answer_wait: Duration) -> LinePrinter<W> {
+        LinePrinter {
+            conn: location.open_reader().unwrap(),
+            auth: AuthConfig::default(),
+            last: 0,
+            stdout: out,
+            pending: Vec::new(),
+            held: VecDeque::new(),
+            answer_wait,
+        }
+    }
+
+    /// `(id, response status)` of each line printed.
+    fn lines(out: &[u8]) -> Vec<(i64, Option<u64>)> {
+        String::from_utf8(out.to_vec())
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                (v["id"].as_i64().unwrap(), v["response"]["status"].as_u64())
+            })
+            .collect()
+    }
+
+    fn committed(tapped: Vec<Tapped>) -> Vec<Committed> {
+        tapped
+            .into_iter()
+            .flat_map(|t| match t {
+                Tapped::Committed(batch) => batch,
+                Tapped::Answered(..) => vec![],
+            })
+            .collect()
     }
 
     #[test]
     fn gaps_in_the_tap_are_filled_from_the_store_in_order() {
         let dir = tempfile::tempdir().unwrap();
-        let (location, committed) = store_with_five(dir.path());
+        let (location, tapped) = store_with_five(dir.path(), &[], None);
+        let committed = committed(tapped);
         assert_eq!(committed.len(), 5);
         let (tx, rx) = std::sync::mpsc::channel();
         for c in committed {
             // The tap "was full" for 2, 3 and 5.
             if [1, 4].contains(&c.stored.request.id) {
-                tx.send(vec![c]).unwrap();
+                tx.send(Tapped::Committed(vec![c])).unwrap();
             }
         }
         drop(tx);
         let mut out = Vec::new();
-        let mut printer = LinePrinter {
-            conn: location.open_reader().unwrap(),
-            auth: AuthConfig::default(),
-            last: 0,
-            stdout: &mut out,
-            pending: Vec::new(),
-        };
-        assert!(printer.run(rx).is_ok());
-        let ids: Vec<i64> = String::from_utf8(out)
-            .unwrap()
-            .lines()
-            .map(|l| {
-                serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
-                    .as_i64()
-                    .unwrap()
-            })
-            .collect();
+        assert!(printer(&location, &mut out, WAIT).run(rx).is_ok());
+        let ids: Vec<i64> = lines(&out).into_iter().map(|(id, _)| id).collect();
         assert_eq!(ids, [1, 2, 3, 4, 5]);
+    }
+
+    const WAIT: Duration = Duration::from_secs(30);
+
+    /// A proxied request's line waits for the app's answer, and the lines
+    /// after it wait behind it, so ids stay in order.
+    #[test]
+    fn a_proxied_line_waits_for_its_answer_with_later_lines_behind_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (location, tapped) = store_with_five(dir.path(), &[2], None);
+        let out = Shared::default();
+        let mut p = printer(&location, out.clone(), WAIT);
+        for item in tapped {
+            p.handle(item).unwrap();
+        }
+        p.write_pending().unwrap();
+        assert_eq!(
+            lines(&out.0.lock().unwrap()),
+            [(1, None)],
+            "2 waits, 3 to 5 wait behind it"
+        );
+        p.handle(Tapped::Answered(2, response(201))).unwrap();
+        p.write_pending().unwrap();
+        assert_eq!(
+            lines(&out.0.lock().unwrap()),
+            [(1, None), (2, Some(201)), (3, None), (4, None), (5, None)]
+        );
+    }
+
+    /// Output shared with the printer's thread, to watch it while it runs.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// An answer the tap never delivers (full tap, sender gone mid-proxy)
+    /// holds nothing for long: after the wait the store's version is printed.
+    #[test]
+    fn a_missing_answer_is_read_from_the_store_after_the_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let (location, tapped) = store_with_five(dir.path(), &[1], Some(418));
+        let committed = committed(tapped);
+        let (tx, rx) = std::sync::mpsc::channel();
+        tx.send(Tapped::Committed(committed)).unwrap();
+        let out = Shared::default();
+        let mut p = printer(&location, out.clone(), Duration::from_millis(50));
+        let printing = std::thread::spawn(move || p.run(rx).is_ok());
+        // The tap stays open: only the wait can release the lines.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while lines(&out.0.lock().unwrap()).len() < 5 {
+            assert!(Instant::now() < deadline, "lines never released");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        drop(tx);
+        assert!(printing.join().unwrap());
+        let printed = lines(&out.0.lock().unwrap());
+        assert_eq!(printed[0], (1, Some(418)), "the stored answer");
+        assert_eq!(printed.len(), 5);
     }
 }

@@ -72,7 +72,11 @@ async fn proxy_mode_passes_the_apps_answer_through() {
     assert_eq!(got.body, b"payload bytes");
     assert_eq!(got.header("x-pingara-secret"), Some("s"));
 
-    hc.next_json();
+    let line = hc.next_json();
+    assert_eq!(
+        line["response"]["status"], 201,
+        "the headless line waits for the app's answer: {line}"
+    );
     let shown = tokio::task::spawn_blocking({
         let (dir, store) = (dir.path().to_path_buf(), hc.store.clone());
         move || show(&dir, &store, "1")
@@ -147,7 +151,7 @@ async fn app_down_is_502_and_slow_is_504_recorded_either_way() {
     assert_eq!(resp.status(), 502);
     let body: Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
     assert_eq!(body["error"], "the app could not be reached");
-    hc.next_json();
+    assert_eq!(hc.next_json()["response"]["status"], 502);
     let shown = show(dir.path(), &hc.store, "1");
     assert_eq!(shown["response"]["status"], 502);
     assert_eq!(shown["deliveries"][0]["error"]["kind"], "refused");
@@ -171,7 +175,7 @@ async fn app_down_is_502_and_slow_is_504_recorded_either_way() {
     assert!(started.elapsed() < Duration::from_secs(4));
     let body: Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
     assert_eq!(body["error"], "the app did not answer within 0.4 s");
-    hc.next_json();
+    assert_eq!(hc.next_json()["response"]["status"], 504);
     let shown = show(dir.path(), &hc.store, "1");
     assert_eq!(shown["response"]["status"], 504);
     assert_eq!(shown["deliveries"][0]["error"]["kind"], "timeout");

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use tokio::sync::broadcast;
@@ -63,6 +64,8 @@ pub(super) async fn serve(
                 config.auth.clone(),
                 committed,
                 printer_rx,
+                // By then the forwarder has recorded the app's answer or its 504.
+                config.timeout + Duration::from_secs(5),
             )
             .context("cannot start the output thread")?,
         )

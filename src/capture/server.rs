@@ -242,6 +242,8 @@ async fn handle(
         .filter(|_| forward)
         .map(|f| (f, captured.clone()));
     let delay = planned.as_ref().map_or(Duration::ZERO, |p| p.delay);
+    // Proxied: the app's answer is recorded once it comes.
+    let awaiting_answer = decision == Decision::Proxy && forwarding.is_some();
     let new = NewRequest::from_captured(
         captured,
         started,
@@ -249,7 +251,8 @@ async fn handle(
         summary.event.as_ref(),
         summary.duplicate_key.clone(),
     )
-    .with_findings(summary);
+    .with_findings(summary)
+    .awaiting_answer(awaiting_answer);
 
     let id = match writer.insert(new).await {
         Ok(id) => id,

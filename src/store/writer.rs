@@ -50,6 +50,9 @@ pub struct NewRequest {
     /// What inspection found at capture time, handed on to a tap so output
     /// does not inspect the request a second time.
     pub findings: Option<Summary>,
+    /// The answer comes later (`--forward` proxy mode): a tap should wait
+    /// for [`Tapped::Answered`] before printing it.
+    pub awaiting_answer: bool,
 }
 
 /// A request as committed, for a tap (headless output) to print without
@@ -58,17 +61,34 @@ pub struct NewRequest {
 pub struct Committed {
     pub stored: StoredRequest,
     pub findings: Option<Summary>,
+    /// See [`NewRequest::awaiting_answer`].
+    pub awaiting_answer: bool,
+}
+
+/// What the writer hands a tap after each commit.
+#[derive(Debug)]
+pub enum Tapped {
+    /// The requests the commit inserted, in id order.
+    Committed(Vec<Committed>),
+    /// The final answer of a request stored earlier without one.
+    Answered(RequestId, CapturedResponse),
 }
 
 /// Where the writer hands committed requests, one batch per commit (one
 /// wake-up of the reader, not one per request); when it is full the batch is
 /// skipped and the reader catches up from the store (ids are sequential).
-pub type Tap = std::sync::mpsc::SyncSender<Vec<Committed>>;
+pub type Tap = std::sync::mpsc::SyncSender<Tapped>;
 
 impl NewRequest {
     /// Keep the capture-time findings for a tap.
     pub fn with_findings(mut self, findings: Summary) -> Self {
         self.findings = Some(findings);
+        self
+    }
+
+    /// Mark a request whose answer is recorded later ([`NewRequest::awaiting_answer`]).
+    pub fn awaiting_answer(mut self, awaiting: bool) -> Self {
+        self.awaiting_answer = awaiting;
         self
     }
 
@@ -97,6 +117,7 @@ impl NewRequest {
             event_type: event.map(|e| e.kind.clone()),
             dup_key,
             findings: None,
+            awaiting_answer: false,
         }
     }
 }
@@ -285,7 +306,7 @@ fn run(
             take_waiting(&mut rx, &mut batch);
         }
         let mut waiting = Waiting::default();
-        let mut kept = tap.as_ref().map(|_| Vec::new());
+        let mut kept = tap.as_ref().map(|_| Kept::default());
         match commit_batch(
             &conn,
             &mut statements,
@@ -317,9 +338,8 @@ fn run(
                 for notice in done {
                     let _ = notices.send(notice);
                 }
-                if let (Some(tap), Some(kept)) = (&tap, kept.filter(|k| !k.is_empty())) {
-                    // Never wait on output: a full tap is caught up from the store.
-                    let _ = tap.try_send(kept);
+                if let (Some(tap), Some(kept)) = (&tap, kept) {
+                    kept.hand_to(tap);
                 }
             }
             Err(e) => {
@@ -362,6 +382,26 @@ fn refuse_all(mut rx: mpsc::Receiver<Command>, why: &str) {
 
 type Reply = oneshot::Sender<Result<RequestId, String>>;
 
+/// What a commit hands to the tap once it has succeeded.
+#[derive(Default)]
+struct Kept {
+    committed: Vec<Committed>,
+    answered: Vec<(RequestId, CapturedResponse)>,
+}
+
+impl Kept {
+    /// Never waits on output: what a full tap misses, the reader catches up
+    /// from the store.
+    fn hand_to(self, tap: &Tap) {
+        if !self.committed.is_empty() {
+            let _ = tap.try_send(Tapped::Committed(self.committed));
+        }
+        for (id, response) in self.answered {
+            let _ = tap.try_send(Tapped::Answered(id, response));
+        }
+    }
+}
+
 /// Everyone in a batch waiting to hear how COMMIT went.
 #[derive(Default)]
 struct Waiting {
@@ -376,7 +416,7 @@ fn commit_batch(
     statements: &mut Statements<'_>,
     batch: impl Iterator<Item = Command>,
     waiting: &mut Waiting,
-    kept: Option<&mut Vec<Committed>>,
+    kept: Option<&mut Kept>,
 ) -> rusqlite::Result<Vec<Notice>> {
     let mut batch = batch.peekable();
     let result = write_batch(conn, statements, &mut batch, waiting, kept);
@@ -395,7 +435,7 @@ fn write_batch(
     statements: &mut Statements<'_>,
     batch: &mut impl Iterator<Item = Command>,
     waiting: &mut Waiting,
-    mut kept: Option<&mut Vec<Committed>>,
+    mut kept: Option<&mut Kept>,
 ) -> rusqlite::Result<Vec<Notice>> {
     // Rolled back when dropped uncommitted, like `transaction()`; unchecked
     // only because the statements above borrow the connection too.
@@ -410,12 +450,16 @@ fn write_batch(
                     .push((*inserted.as_ref().unwrap_or(&0), reply));
                 let id = inserted?;
                 if let Some(kept) = kept.as_deref_mut() {
-                    kept.push(committed(&mut statements.first_with_key, id, *request)?);
+                    let stored = committed(&mut statements.first_with_key, id, *request)?;
+                    kept.committed.push(stored);
                 }
             }
             Command::SetResponse(id, response) => {
                 set_response(&tx, id, &response)?;
                 notices.push(Notice::Updated(id));
+                if let Some(kept) = kept.as_deref_mut() {
+                    kept.answered.push((id, response));
+                }
             }
             Command::Run(job, notice) => {
                 waiting.jobs.push(job(&tx));
@@ -455,6 +499,7 @@ fn committed(
             duplicate_of,
         },
         findings: r.findings,
+        awaiting_answer: r.awaiting_answer,
     })
 }
 
