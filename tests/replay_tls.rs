@@ -19,9 +19,16 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
+/// What the https target received.
+struct Received {
+    target: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
 /// An https server on 127.0.0.1:0 with a fresh self-signed certificate; every
-/// body it receives goes to the returned channel.
-async fn self_signed_target() -> (String, mpsc::UnboundedReceiver<Vec<u8>>) {
+/// request it receives goes to the returned channel.
+async fn self_signed_target() -> (String, mpsc::UnboundedReceiver<Received>) {
     let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
     let certified =
         rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
@@ -51,13 +58,25 @@ async fn self_signed_target() -> (String, mpsc::UnboundedReceiver<Vec<u8>>) {
                 let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                     let tx = tx.clone();
                     async move {
+                        let target = req.uri().to_string();
+                        let headers = req
+                            .headers()
+                            .iter()
+                            .map(|(n, v)| {
+                                (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into())
+                            })
+                            .collect();
                         let body = req
                             .into_body()
                             .collect()
                             .await
                             .map(|b| b.to_bytes())
                             .unwrap_or_default();
-                        let _ = tx.send(body.to_vec());
+                        let _ = tx.send(Received {
+                            target,
+                            headers,
+                            body: body.to_vec(),
+                        });
                         Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(
                             b"secure ok",
                         ))))
@@ -78,7 +97,7 @@ async fn replay_to_a_self_signed_https_target_needs_insecure() {
     let hc = Hookcatch::start(dir.path(), &[]);
     let body = b"{\"event\":\"monitor.paused\",\"n\":1}";
     let request = format!(
-        "POST /pingara-webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "POST /a/../pingara-webhook?x=%20 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Pingara-Secret: s\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     let answer = raw_exchange(&hc.addr, &[request.as_bytes(), body].concat());
@@ -117,5 +136,15 @@ async fn replay_to_a_self_signed_https_target_needs_insecure() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(got, body, "the body crossed TLS unchanged");
+    assert_eq!(got.body, body, "the body crossed TLS unchanged");
+    assert_eq!(
+        got.target, "/a/../pingara-webhook?x=%20",
+        "the path as captured, not normalised"
+    );
+    let names: Vec<&str> = got.headers.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["host", "content-type", "x-pingara-secret", "content-length"],
+        "the captured headers in order, nothing added (no Accept)"
+    );
 }

@@ -14,8 +14,8 @@
 //!   the request had none but carried a body or was chunked);
 //! - a target URL with `user:pass@` sets `Authorization: Basic` (how Pingara
 //!   sends Basic auth), replacing the captured one;
-//! - the request goes out as HTTP/1.1 (or what TLS negotiates for https),
-//!   whatever version it arrived in.
+//! - the request goes out as HTTP/1.1, for https targets too, whatever
+//!   version it arrived in.
 //!
 //! A request whose body was not captured whole (413, 408) is not replayed
 //! as is: that would send a body it never had. An edited body may be sent.

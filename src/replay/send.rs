@@ -1,22 +1,22 @@
 //! The HTTP client behind replay, forwarding, the ladder and send-test.
 //!
-//! Plain `http://` targets (the usual local app) go through hyper-util's
-//! client, which sends exactly the headers it is given, in order. `https://`
-//! targets go through reqwest with rustls (ring); reqwest adds `Accept: */*`
-//! when the request has no `Accept` header, and its URL parser normalises the
-//! path (`/a/../b` -> `/b`). Redirects are never followed and proxy variables
-//! are ignored: the answer recorded is the target's own.
+//! One hyper-util client for `http://` and `https://` (rustls with ring, the
+//! platform's certificate store), which sends exactly the headers it is
+//! given, in order, and the path as captured (no normalisation). HTTP/1.1
+//! only. Redirects are never followed and proxy variables are ignored: the
+//! answer recorded is the target's own.
 //!
 //! One timeout (10 s by default, Pingara's limit) covers connecting, sending
 //! and reading the whole answer. Failures are classified as refused, timeout,
 //! tls or other.
 
 use std::error::Error as StdError;
-use std::sync::Once;
+use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
+use hyper_rustls::{ConfigBuilderExt, HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -69,8 +69,7 @@ impl Answer {
 /// A cheap, cloneable client (connection pools are shared).
 #[derive(Clone)]
 pub struct Sender {
-    plain: Client<HttpConnector, Full<Bytes>>,
-    tls: reqwest::Client,
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     options: SendOptions,
 }
 
@@ -88,19 +87,15 @@ impl Sender {
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(options.timeout));
         connector.set_nodelay(true);
-        let plain = Client::builder(TokioExecutor::new()).build(connector);
-        let tls = reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(options.timeout)
-            .tls_danger_accept_invalid_certs(options.insecure)
-            .build()
-            .map_err(|e| ClientError(chain(&e)))?;
-        Ok(Sender {
-            plain,
-            tls,
-            options,
-        })
+        // The https connector hands http:// URLs to the plain one.
+        connector.enforce_http(false);
+        let https = HttpsConnectorBuilder::new()
+            .with_tls_config(tls_config(options.insecure))
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
+        let client = Client::builder(TokioExecutor::new()).build(https);
+        Ok(Sender { client, options })
     }
 
     pub fn options(&self) -> SendOptions {
@@ -111,13 +106,7 @@ impl Sender {
     /// a failure is an [`Answer`] with `error` set.
     pub async fn send(&self, out: &Outgoing) -> Answer {
         let started = Instant::now();
-        let exchange = async {
-            if out.https {
-                self.send_tls(out).await
-            } else {
-                self.send_plain(out).await
-            }
-        };
+        let exchange = self.exchange(out);
         let result = tokio::time::timeout(self.options.timeout, exchange).await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         let failed = |error| Answer {
@@ -155,7 +144,7 @@ impl Sender {
         }
     }
 
-    async fn send_plain(&self, out: &Outgoing) -> Result<Wire, DeliveryError> {
+    async fn exchange(&self, out: &Outgoing) -> Result<Wire, DeliveryError> {
         let uri: http::Uri = out
             .url
             .parse()
@@ -167,7 +156,7 @@ impl Sender {
         *request.uri_mut() = uri;
         put_headers(request.headers_mut(), &out.headers);
         let response = self
-            .plain
+            .client
             .request(request)
             .await
             .map_err(|e| classify(&e, &out.authority))?;
@@ -183,34 +172,84 @@ impl Sender {
             bytes.to_vec(),
         ))
     }
+}
 
-    async fn send_tls(&self, out: &Outgoing) -> Result<Wire, DeliveryError> {
-        let url = reqwest::Url::parse(&out.url)
-            .map_err(|e| other(format!("cannot send to {}: {e}", out.url)))?;
-        let method = reqwest::Method::from_bytes(out.method.as_bytes())
-            .map_err(|_| other(format!("{:?} is not a valid method", out.method)))?;
-        let mut request = reqwest::Request::new(method, url);
-        put_headers(request.headers_mut(), &out.headers);
-        *request.body_mut() = Some(reqwest::Body::from(out.body.clone()));
-        let mut response = self
-            .tls
-            .execute(request)
-            .await
-            .map_err(|e| classify(&e, &out.authority))?;
-        let status = response.status().as_u16();
-        let headers = fields(response.headers());
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| classify(&e, &out.authority))?
-        {
-            body.extend_from_slice(&chunk);
-            if body.len() > MAX_RESPONSE_BODY {
-                break;
-            }
-        }
-        Ok((status, headers, body))
+/// The platform's certificate store, or with `--insecure` any certificate
+/// (a self-signed local https app); signatures are still checked.
+fn tls_config(insecure: bool) -> rustls::ClientConfig {
+    if insecure {
+        return rustls::ClientConfig::builder()
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate::new()))
+            .with_no_client_auth();
+    }
+    match rustls::ClientConfig::builder().try_with_platform_verifier() {
+        Ok(builder) => builder.with_no_client_auth(),
+        // No certificate store at all (a bare container): http targets still
+        // work, and an https one fails its handshake with a TLS error that
+        // names --insecure.
+        Err(_) => rustls::ClientConfig::builder()
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth(),
+    }
+}
+
+/// `--insecure`: accepts any certificate chain and name, but still checks
+/// that the server holds the key of the certificate it sent.
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl AnyCertificate {
+    fn new() -> Self {
+        let provider = rustls::crypto::CryptoProvider::get_default()
+            .cloned()
+            .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+        AnyCertificate(provider)
+    }
+}
+
+impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
     }
 }
 
@@ -308,12 +347,6 @@ pub(crate) fn classify(e: &(dyn StdError + 'static), authority: &str) -> Deliver
                 }
                 _ => {}
             }
-        }
-        if let Some(r) = err.downcast_ref::<reqwest::Error>()
-            && r.is_timeout()
-        {
-            kind = DeliveryErrorKind::Timeout;
-            break;
         }
         source = err.source();
     }
