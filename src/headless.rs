@@ -73,6 +73,7 @@ pub fn spawn(
                 stdout: std::io::stdout().lock(),
                 pending: Vec::new(),
                 held: VecDeque::new(),
+                held_bytes: 0,
                 answer_wait,
             };
             let _ = out.run(tap);
@@ -112,6 +113,8 @@ struct LinePrinter<W: Write> {
     /// Requests taken but not printed yet, in id order: the first waits for
     /// its proxied answer, and the rest wait behind it so ids stay in order.
     held: VecDeque<Held>,
+    /// Body bytes in `held`.
+    held_bytes: usize,
     /// How long a line waits for its answer before it is printed as stored
     /// (the forward timeout plus a margin: the answer is recorded by then,
     /// unless the sender went away mid-proxy).
@@ -127,6 +130,10 @@ struct Held {
 
 /// Write what is pending once it reaches this size, even if more is waiting.
 const WRITE_AT: usize = 256 * 1024;
+
+/// At most this many requests, or body bytes, wait behind a proxied answer.
+const MAX_HELD: usize = 4096;
+const MAX_HELD_BYTES: usize = 64 * 1024 * 1024;
 
 impl<W: Write> LinePrinter<W> {
     fn run(&mut self, tap: Receiver<Tapped>) -> Result<(), StdoutGone> {
@@ -218,11 +225,18 @@ impl<W: Write> LinePrinter<W> {
         if self.held.is_empty() && !awaiting_answer {
             return self.queue(&stored, &findings);
         }
+        self.held_bytes += stored.request.body.len();
         self.held.push_back(Held {
             stored,
             findings,
             awaiting_since: awaiting_answer.then(Instant::now),
         });
+        // Holding is for order, not worth unbounded memory: past the limit
+        // the oldest waiting lines go out as stored.
+        while self.held.len() > MAX_HELD || self.held_bytes > MAX_HELD_BYTES {
+            self.stop_waiting_for_first();
+            self.release()?;
+        }
         Ok(())
     }
 
@@ -234,6 +248,7 @@ impl<W: Write> LinePrinter<W> {
             .is_some_and(|h| h.awaiting_since.is_none())
         {
             if let Some(held) = self.held.pop_front() {
+                self.held_bytes -= held.stored.request.body.len();
                 self.queue(&held.stored, &held.findings)?;
             }
         }
@@ -380,6 +395,7 @@ mod tests {
             stdout: out,
             pending: Vec::new(),
             held: VecDeque::new(),
+            held_bytes: 0,
             answer_wait,
         }
     }
@@ -451,6 +467,33 @@ mod tests {
             lines(&out.0.lock().unwrap()),
             [(1, None), (2, Some(201)), (3, None), (4, None), (5, None)]
         );
+    }
+
+    /// A proxied answer that never comes holds at most MAX_HELD lines.
+    #[test]
+    fn holding_behind_a_missing_answer_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let (location, _) = store_with_five(dir.path(), &[], None);
+        let out = Shared::default();
+        let mut p = printer(&location, out.clone(), WAIT);
+        let stored = |id: RequestId| {
+            let mut request = CapturedRequest::new("POST", "/x", vec![], b"b".to_vec());
+            request.id = id;
+            StoredRequest {
+                request,
+                duplicate_of: None,
+            }
+        };
+        let summary = |s: &StoredRequest| p.inspect(s);
+        let first = stored(100);
+        let findings = summary(&first);
+        p.accept(first, findings.clone(), true).unwrap();
+        for id in 101..=100 + MAX_HELD as RequestId {
+            p.accept(stored(id), findings.clone(), false).unwrap();
+        }
+        p.write_pending().unwrap();
+        assert_eq!(lines(&out.0.lock().unwrap()).len(), MAX_HELD + 1);
+        assert!(p.held.is_empty() && p.held_bytes == 0);
     }
 
     /// Output shared with the printer's thread, to watch it while it runs.
