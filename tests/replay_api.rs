@@ -61,8 +61,7 @@ async fn fixture() -> Fixture {
 async fn replay_once_records_a_delivery_and_notifies() {
     let mut f = fixture().await;
     let mut target = Target::start(Behaviour::status(500)).await;
-    let replayer =
-        Replayer::new(f.location.clone(), f.writer.clone(), SendOptions::default()).unwrap();
+    let replayer = Replayer::new(f.location.clone(), f.writer.clone(), SendOptions::default());
     while f.notices.try_recv().is_ok() {}
 
     let failed = replayer.replay_once(f.id, &target.url).await.unwrap();
@@ -132,7 +131,7 @@ async fn slow_targets_time_out() {
         timeout: Duration::from_millis(300),
         insecure: false,
     };
-    let replayer = Replayer::new(f.location.clone(), f.writer.clone(), options).unwrap();
+    let replayer = Replayer::new(f.location.clone(), f.writer.clone(), options);
     let started = Instant::now();
     let d = replayer.replay_once(f.id, &target.url).await.unwrap();
     assert!(started.elapsed() < Duration::from_secs(3));
@@ -145,8 +144,7 @@ async fn https_without_insecure_is_a_tls_error() {
     let f = fixture().await;
     // A plain-HTTP server spoken to over TLS: the handshake fails.
     let target = Target::start(Behaviour::status(200)).await;
-    let replayer =
-        Replayer::new(f.location.clone(), f.writer.clone(), SendOptions::default()).unwrap();
+    let replayer = Replayer::new(f.location.clone(), f.writer.clone(), SendOptions::default());
     let url = format!("https://{}", target.addr);
     let d = replayer.replay_once(f.id, &url).await.unwrap();
     let error = d.error.unwrap();
@@ -163,8 +161,7 @@ async fn https_without_insecure_is_a_tls_error() {
 async fn ladder_reports_progress_and_stops_on_2xx() {
     let f = fixture().await;
     let mut target = Target::start(Behaviour::status(500)).await;
-    let replayer =
-        Replayer::new(f.location.clone(), f.writer.clone(), SendOptions::default()).unwrap();
+    let replayer = Replayer::new(f.location.clone(), f.writer.clone(), SendOptions::default());
     let mut handle = replayer.ladder(f.id, &target.url, 0.01);
     target.next().await;
     // A countdown: the next attempt is announced with its due time.
@@ -210,8 +207,7 @@ async fn ladder_reports_progress_and_stops_on_2xx() {
 async fn ladder_cancel_stops_it() {
     let f = fixture().await;
     let mut target = Target::start(Behaviour::status(500)).await;
-    let replayer =
-        Replayer::new(f.location.clone(), f.writer.clone(), SendOptions::default()).unwrap();
+    let replayer = Replayer::new(f.location.clone(), f.writer.clone(), SendOptions::default());
     let mut handle = replayer.ladder(f.id, &target.url, 1.0);
     target.next().await;
     loop {

@@ -5,7 +5,6 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
@@ -67,7 +66,7 @@ async fn replay(
     use_ladder: bool,
     scale: f64,
 ) -> Result<ExitCode, AppError> {
-    let replayer = Replayer::new(location.clone(), writer, options).context("replay")?;
+    let replayer = Replayer::new(location.clone(), writer, options);
     let req = match replayer.load(id).await {
         Ok(req) => req,
         Err(ReplayError::NotFound(_)) => {

@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
@@ -79,7 +78,7 @@ pub(super) fn run(global: &GlobalArgs, args: &SendTestArgs) -> Result<ExitCode, 
     let (options, scale) = send_settings(&args.send, &config)?;
     let request = st::request(&out.path, body, &auth);
     runtime()?.block_on(async move {
-        let sender = Sender::new(options).context("send-test")?;
+        let sender = Sender::new(options);
         let send = |n: u32| {
             let (sender, out, request) = (&sender, &out, &request);
             async move {
@@ -177,9 +176,7 @@ pub(super) struct DemoStream {
 
 impl DemoStream {
     pub async fn run(self, listen_url: String, options: SendOptions, shutdown: CancellationToken) {
-        let Ok(sender) = Sender::new(options) else {
-            return;
-        };
+        let sender = Sender::new(options);
         let url = format!("{listen_url}{DEFAULT_PATH}");
         let mut rng = fastrand::Rng::new();
         let mut open: Vec<generate::Subject> = Vec::new();

@@ -124,8 +124,7 @@ pub(super) async fn serve(
         eprintln!("hookcatch: stopping (finishing requests in flight)");
         Ok(())
     } else {
-        let mut replay = crate::replay::ReplayKit::from_config(&config, writer.clone())
-            .context("cannot set up replay")?;
+        let mut replay = crate::replay::ReplayKit::from_config(&config, writer.clone());
         // With --port 0 the configured address has no port yet: aim at the bound one.
         replay.target = crate::replay::choose_target(
             None,

@@ -62,7 +62,7 @@ pub struct Forwarder {
 impl Forwarder {
     pub fn new(url: &str, mode: ForwardMode, options: SendOptions) -> Result<Forwarder, String> {
         let target = Target::parse(url).map_err(|e| format!("--forward: {e}"))?;
-        let sender = Sender::new(options).map_err(|e| e.to_string())?;
+        let sender = Sender::new(options);
         Ok(Forwarder {
             target,
             url: url.trim().to_string(),

@@ -21,7 +21,7 @@ use chrono::Utc;
 
 pub use build::{BuildError, Edits, Outgoing, Target};
 pub use ladder::{LadderEvent, LadderHandle, LadderOutcome};
-pub use send::{Answer, ClientError, SendOptions, Sender};
+pub use send::{Answer, SendOptions, Sender};
 
 use crate::model::{CapturedRequest, RequestId};
 use crate::store::{Delivery, DeliveryKind, Location, StoreError, StoreWriter, deliveries, query};
@@ -36,8 +36,6 @@ pub enum ReplayError {
     Read(String),
     #[error("cannot record the delivery: {0}")]
     Store(#[from] StoreError),
-    #[error(transparent)]
-    Client(#[from] ClientError),
 }
 
 /// Where a replay goes when no `--to` is given: the forward target, else the
@@ -80,19 +78,16 @@ pub struct ReplayKit {
 impl ReplayKit {
     /// From the merged configuration (timeout, `--insecure`, forward target,
     /// `replay_to`, listener address, `ladder_scale`) and the running writer.
-    pub fn from_config(
-        config: &crate::config::Config,
-        writer: StoreWriter,
-    ) -> Result<ReplayKit, ClientError> {
+    pub fn from_config(config: &crate::config::Config, writer: StoreWriter) -> ReplayKit {
         let options = SendOptions {
             timeout: config.timeout,
             insecure: config.insecure,
         };
-        Ok(ReplayKit {
-            replayer: Replayer::new(config.store.clone(), writer, options)?,
+        ReplayKit {
+            replayer: Replayer::new(config.store.clone(), writer, options),
             target: config.replay_target(),
             ladder_scale: config.ladder_scale,
-        })
+        }
     }
 }
 
@@ -106,16 +101,12 @@ pub struct Replayer {
 }
 
 impl Replayer {
-    pub fn new(
-        location: Location,
-        writer: StoreWriter,
-        options: SendOptions,
-    ) -> Result<Replayer, ClientError> {
-        Ok(Replayer {
+    pub fn new(location: Location, writer: StoreWriter, options: SendOptions) -> Replayer {
+        Replayer {
             location,
             writer,
-            sender: Sender::new(options)?,
-        })
+            sender: Sender::new(options),
+        }
     }
 
     pub fn sender(&self) -> &Sender {
@@ -249,7 +240,7 @@ pub async fn replay_once(
     target: &str,
     options: SendOptions,
 ) -> Result<Delivery, ReplayError> {
-    let replayer = Replayer::new(store.clone(), writer.clone(), options)?;
+    let replayer = Replayer::new(store.clone(), writer.clone(), options);
     replayer.replay_once(request_id, target).await
 }
 

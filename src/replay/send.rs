@@ -46,10 +46,6 @@ impl Default for SendOptions {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("cannot set up the HTTP client: {0}")]
-pub struct ClientError(String);
-
 /// What came back from one attempt.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Answer {
@@ -82,7 +78,7 @@ pub fn install_crypto() {
 }
 
 impl Sender {
-    pub fn new(options: SendOptions) -> Result<Sender, ClientError> {
+    pub fn new(options: SendOptions) -> Sender {
         install_crypto();
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(options.timeout));
@@ -95,7 +91,7 @@ impl Sender {
             .enable_http1()
             .wrap_connector(connector);
         let client = Client::builder(TokioExecutor::new()).build(https);
-        Ok(Sender { client, options })
+        Sender { client, options }
     }
 
     pub fn options(&self) -> SendOptions {

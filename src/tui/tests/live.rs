@@ -62,7 +62,6 @@ fn live(status: u16, scale: f64, editor: &str) -> Live {
                 insecure: false,
             },
         )
-        .unwrap()
     };
     let kit = ReplayKit {
         replayer,
