@@ -2,11 +2,15 @@
 # Capture throughput: hookcatch (headless, durable store, stdout to /dev/null)
 # against a bare hyper server that only reads the body, in one run on loopback.
 # Prints req/s and p50/p99 for both and the ratios; then resident memory of
-# hookcatch over 100,000+ requests. Usage: bench/capture.sh [seconds] [connections]
+# hookcatch over 100,000+ requests. Each size runs ROUNDS times (default 3),
+# bare and hookcatch alternating, and the ratios are of the medians: single
+# runs on a small shared machine swing by 20% and more.
+# Usage: bench/capture.sh [seconds] [connections]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-10}
 CONNS=${2:-50}
+ROUNDS=${ROUNDS:-3}
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (Debian package)" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
@@ -44,14 +48,24 @@ HC_PORT=$(free_port)
 wait_port "$BARE_PORT"; wait_port "$HC_PORT"
 
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "wrk -t1 -c$CONNS -d${SECS}s, POST /pingara-webhook"
+echo "wrk -t1 -c$CONNS -d${SECS}s, POST /pingara-webhook, $ROUNDS rounds per size (bare, hookcatch alternating)"
 printf "%-8s %-10s %10s %9s %9s\n" body server req/s p50_ms p99_ms
 for size in 1024 64 102400; do
-  read -r b_rps b_p50 b_p99 < <(run_wrk "$BARE_PORT" "$size")
-  read -r h_rps h_p50 h_p99 < <(run_wrk "$HC_PORT" "$size")
-  printf "%-8s %-10s %10s %9s %9s\n" "$size" bare-hyper "$b_rps" "$b_p50" "$b_p99"
-  printf "%-8s %-10s %10s %9s %9s\n" "$size" hookcatch "$h_rps" "$h_p50" "$h_p99"
-  python3 -c "print(f'{\"$size\":<8} ratio      throughput {$h_rps/$b_rps:.2f}x (target >= 0.50)   p99 {$h_p99/max($b_p99,0.001):.2f}x (target <= 3.00)')"
+  : > "$TMP/rounds.txt"
+  for _ in $(seq "$ROUNDS"); do
+    read -r b_rps b_p50 b_p99 < <(run_wrk "$BARE_PORT" "$size")
+    read -r h_rps h_p50 h_p99 < <(run_wrk "$HC_PORT" "$size")
+    printf "%-8s %-10s %10s %9s %9s\n" "$size" bare-hyper "$b_rps" "$b_p50" "$b_p99"
+    printf "%-8s %-10s %10s %9s %9s\n" "$size" hookcatch "$h_rps" "$h_p50" "$h_p99"
+    echo "$b_rps $b_p99 $h_rps $h_p99" >> "$TMP/rounds.txt"
+  done
+  python3 - "$size" "$TMP/rounds.txt" <<'PY'
+import statistics, sys
+size, rows = sys.argv[1], [list(map(float, l.split())) for l in open(sys.argv[2])]
+b_rps, b_p99, h_rps, h_p99 = (statistics.median(c) for c in zip(*rows))
+print(f"{size:<8} median     bare {b_rps:.0f} req/s p99 {b_p99:.3f} ms | hookcatch {h_rps:.0f} req/s p99 {h_p99:.3f} ms")
+print(f"{size:<8} ratio      throughput {h_rps/b_rps:.2f}x (target >= 0.50)   p99 {h_p99/max(b_p99, 0.001):.2f}x (target <= 3.00)")
+PY
 done
 kill "$BARE_PID"
 
