@@ -138,23 +138,21 @@ const MAX_HELD_BYTES: usize = 64 * 1024 * 1024;
 impl<W: Write> LinePrinter<W> {
     fn run(&mut self, tap: Receiver<Tapped>) -> Result<(), StdoutGone> {
         loop {
-            let first = match self.answer_deadline() {
-                None => match tap.recv() {
-                    Ok(item) => item,
-                    Err(_) => break,
-                },
+            let received = match self.answer_deadline() {
+                None => tap.recv().map_err(|_| RecvTimeoutError::Disconnected),
                 Some(deadline) => {
-                    match tap.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                        Ok(item) => item,
-                        Err(RecvTimeoutError::Timeout) => {
-                            self.stop_waiting_for_first();
-                            self.release()?;
-                            self.write_pending()?;
-                            continue;
-                        }
-                        Err(RecvTimeoutError::Disconnected) => break,
-                    }
+                    tap.recv_timeout(deadline.saturating_duration_since(Instant::now()))
                 }
+            };
+            let first = match received {
+                Ok(item) => item,
+                Err(RecvTimeoutError::Timeout) => {
+                    self.stop_waiting_for_first();
+                    self.release()?;
+                    self.write_pending()?;
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
             };
             // Everything already waiting goes out in one write; nothing
             // waits for more to arrive.

@@ -104,8 +104,8 @@ impl Location {
             // (it is in the OS's hands), a power loss may take the last
             // transactions since the previous checkpoint. FULL syncs every commit.
             conn.pragma_update(None, "synchronous", if fsync { "FULL" } else { "NORMAL" })?;
-            // The writer's own thread must not pay for checkpoints; see
-            // writer::Checkpointer, which runs them beside it.
+            // No checkpoint inside a commit: checkpoint::Checkpointer copies
+            // beside the writer and has it rewind the log between batches.
             conn.pragma_update(None, "wal_autocheckpoint", 0)?;
             // When a checkpoint rewinds the log, give the disk space back.
             conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
