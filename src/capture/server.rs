@@ -175,6 +175,19 @@ impl Listener {
     }
 }
 
+/// `HTTP/1.1` and so on, as `http::Version`'s Debug form writes them
+/// (stored and shown as is), without running the formatter per request.
+fn version_label(version: http::Version) -> &'static str {
+    match version {
+        http::Version::HTTP_09 => "HTTP/0.9",
+        http::Version::HTTP_10 => "HTTP/1.0",
+        http::Version::HTTP_11 => "HTTP/1.1",
+        http::Version::HTTP_2 => "HTTP/2.0",
+        http::Version::HTTP_3 => "HTTP/3.0",
+        _ => "HTTP/?",
+    }
+}
+
 /// The target as sent: origin-form path and query, or the absolute URI a
 /// proxy-style client sent; HTTP/2 carries only path and query.
 fn request_target(parts: &http::request::Parts) -> String {
@@ -207,7 +220,7 @@ async fn handle(
         remote_addr: remote.to_string(),
         method: parts.method.as_str().to_string(),
         target: request_target(&parts),
-        http_version: format!("{:?}", parts.version),
+        http_version: version_label(parts.version).to_string(),
         headers: parts
             .headers
             .iter()
@@ -229,9 +242,11 @@ async fn handle(
         settings.mode.get(),
         summary.auth.verdict,
     );
-    let (planned, forward) = match &decision {
-        Decision::Answer { planned, forward } => (Some(planned.clone()), *forward),
-        Decision::Drop { forward } => (None, *forward),
+    let proxy = decision == Decision::Proxy;
+    let dropping = matches!(decision, Decision::Drop { .. });
+    let (planned, forward) = match decision {
+        Decision::Answer { planned, forward } => (Some(planned), forward),
+        Decision::Drop { forward } => (None, forward),
         Decision::Proxy => (None, true),
     };
     // Recorded now; a proxied request gets the app's answer once it has one.
@@ -243,7 +258,7 @@ async fn handle(
         .map(|f| (f, captured.clone()));
     let delay = planned.as_ref().map_or(Duration::ZERO, |p| p.delay);
     // Proxied: the app's answer is recorded once it comes.
-    let awaiting_answer = decision == Decision::Proxy && forwarding.is_some();
+    let awaiting_answer = proxy && forwarding.is_some();
     let new = NewRequest::from_captured(
         captured,
         started,
@@ -257,7 +272,7 @@ async fn handle(
     let id = match writer.insert(new).await {
         Ok(id) => id,
         Err(e) => {
-            if matches!(decision, Decision::Drop { .. }) {
+            if dropping {
                 return Err(Dropped);
             }
             // Never 2xx for what was not stored; the writer tells watchers why.
@@ -267,7 +282,7 @@ async fn handle(
     };
     if let Some((forwarder, mut copy)) = forwarding {
         copy.id = id;
-        if decision == Decision::Proxy {
+        if proxy {
             return Ok(forwarder.proxy(&writer, id, &copy, started).await);
         }
         forwarder.spawn(writer.clone(), copy);
@@ -324,6 +339,25 @@ async fn read_body(
                 return (Vec::new(), Outcome::TooLarge { declared, seen });
             }
             bytes.extend_from_slice(&data);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stores written before `version_label` hold the Debug form; keep it.
+    #[test]
+    fn version_label_matches_the_stored_debug_form() {
+        for v in [
+            http::Version::HTTP_09,
+            http::Version::HTTP_10,
+            http::Version::HTTP_11,
+            http::Version::HTTP_2,
+            http::Version::HTTP_3,
+        ] {
+            assert_eq!(version_label(v), format!("{v:?}"));
         }
     }
 }

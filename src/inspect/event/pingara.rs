@@ -19,7 +19,7 @@
 
 use serde_json::{Map, Value};
 
-use super::shape::{self, Shape, Want, clip, text_at};
+use super::shape::{self, Path, Shape, Want, clip, text_at};
 use super::{Ctx, Event, Provider};
 
 /// The eight event types the guide lists, in its order.
@@ -74,7 +74,7 @@ pub(crate) fn decode(ctx: &Ctx<'_>) -> Event {
     s.req(obj, "timestamp", Want::Time);
     if let Some(m) = s.req(obj, "monitor", Want::Obj).and_then(Value::as_object) {
         for f in ["id", "name", "url"] {
-            s.req(m, &format!("monitor.{f}"), Want::Str);
+            s.req(m, Path::join("monitor", f), Want::Str);
         }
         s.opt(m, "monitor.status", Want::Str);
         s.opt(m, "monitor.region", Want::Str);
@@ -162,7 +162,7 @@ fn check_incident(s: &mut Shape, inc: &Map<String, Value>, event: &str, required
         let need = required.contains(&name);
         // Null means "not yet" for resolvedAt and duration until the incident resolves.
         let nullable = !need && matches!(name, "resolvedAt" | "duration");
-        s.check(inc, &format!("incident.{name}"), want, need, nullable);
+        s.check(inc, Path::join("incident", name), want, need, nullable);
     }
     if event == "incident.created" && inc.get("resolvedAt").is_some_and(|v| !v.is_null()) {
         s.push("`incident.resolvedAt` is set on incident.created: the guide sends null until the incident resolves");
@@ -186,10 +186,16 @@ fn check_incident(s: &mut Shape, inc: &Map<String, Value>, event: &str, required
             s.push("`incident.duration` is negative");
         }
     }
-    for key in ["metrics", "previousMetrics", "currentMetrics"] {
-        let path = format!("incident.{key}");
-        if let Some(m) = s.opt(inc, &path, Want::Obj).and_then(Value::as_object) {
-            check_metrics(s, m, &path);
+    for (key, path) in [
+        ("metrics", "incident.metrics"),
+        ("previousMetrics", "incident.previousMetrics"),
+        ("currentMetrics", "incident.currentMetrics"),
+    ] {
+        if let Some(m) = s
+            .opt(inc, Path::join("incident", key), Want::Obj)
+            .and_then(Value::as_object)
+        {
+            check_metrics(s, m, path);
         }
     }
 }
@@ -199,9 +205,11 @@ fn check_incident(s: &mut Shape, inc: &Map<String, Value>, event: &str, required
 fn check_metrics(s: &mut Shape, m: &Map<String, Value>, path: &str) {
     check_metric_numbers(s, m, path);
     for key in ["previous", "current"] {
-        let sub = format!("{path}.{key}");
-        if let Some(inner) = s.opt(m, &sub, Want::Obj).and_then(Value::as_object) {
-            check_metric_numbers(s, inner, &sub);
+        if let Some(inner) = s
+            .opt(m, Path::join(path, key), Want::Obj)
+            .and_then(Value::as_object)
+        {
+            check_metric_numbers(s, inner, &format!("{path}.{key}"));
         }
     }
 }
@@ -216,9 +224,9 @@ fn check_metric_numbers(s: &mut Shape, m: &Map<String, Value>, path: &str) {
         "responseSize",
     ];
     for name in NUMBERS {
-        s.opt(m, &format!("{path}.{name}"), Want::Num);
+        s.opt(m, Path::join(path, name), Want::Num);
     }
-    s.nullable(m, &format!("{path}.statusCode"), Want::Num);
+    s.nullable(m, Path::join(path, "statusCode"), Want::Num);
 }
 
 const FIELDS: &[&str] = &[

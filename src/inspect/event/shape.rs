@@ -69,6 +69,45 @@ pub(crate) fn is_timestamp(s: &str) -> bool {
     chrono::DateTime::parse_from_rfc3339(s).is_ok()
 }
 
+/// Where a field sits, for messages: `prefix.key`. Decoders check dozens
+/// of fields per request and nearly all are fine, so the dotted text is only
+/// built when a problem is reported.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Path<'a> {
+    prefix: &'a str,
+    key: &'a str,
+}
+
+impl<'a> Path<'a> {
+    /// `key` inside the object at `prefix` (`""` for the top level).
+    pub(crate) fn join(prefix: &'a str, key: &'a str) -> Self {
+        Path { prefix, key }
+    }
+}
+
+/// A whole dotted path; its last segment is the key.
+impl<'a> From<&'a str> for Path<'a> {
+    fn from(path: &'a str) -> Self {
+        match path.rsplit_once('.') {
+            Some((prefix, key)) => Path { prefix, key },
+            None => Path {
+                prefix: "",
+                key: path,
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.prefix.is_empty() {
+            f.write_str(self.key)
+        } else {
+            write!(f, "{}.{}", self.prefix, self.key)
+        }
+    }
+}
+
 /// Collects problems while checking fields.
 #[derive(Default)]
 pub(crate) struct Shape {
@@ -95,30 +134,30 @@ impl Shape {
 
     /// A field that must be present and not null. `path` is the full dotted
     /// path used in messages; its last segment is the key in `obj`.
-    pub(crate) fn req<'v>(
+    pub(crate) fn req<'v, 'p>(
         &mut self,
         obj: &'v Map<String, Value>,
-        path: &str,
+        path: impl Into<Path<'p>>,
         want: Want,
     ) -> Option<&'v Value> {
         self.check(obj, path, want, true, false)
     }
 
     /// A field that may be absent but, when present, must have the right type.
-    pub(crate) fn opt<'v>(
+    pub(crate) fn opt<'v, 'p>(
         &mut self,
         obj: &'v Map<String, Value>,
-        path: &str,
+        path: impl Into<Path<'p>>,
         want: Want,
     ) -> Option<&'v Value> {
         self.check(obj, path, want, false, false)
     }
 
     /// A field that may be absent or null.
-    pub(crate) fn nullable<'v>(
+    pub(crate) fn nullable<'v, 'p>(
         &mut self,
         obj: &'v Map<String, Value>,
-        path: &str,
+        path: impl Into<Path<'p>>,
         want: Want,
     ) -> Option<&'v Value> {
         self.check(obj, path, want, false, true)
@@ -126,16 +165,16 @@ impl Shape {
 
     /// The general form: `required` means absence is a problem, `nullable`
     /// means null is accepted. Returns the value only when its type is right.
-    pub(crate) fn check<'v>(
+    pub(crate) fn check<'v, 'p>(
         &mut self,
         obj: &'v Map<String, Value>,
-        path: &str,
+        path: impl Into<Path<'p>>,
         want: Want,
         required: bool,
         nullable: bool,
     ) -> Option<&'v Value> {
-        let key = path.rsplit('.').next().unwrap_or(path);
-        match obj.get(key) {
+        let path = path.into();
+        match obj.get(path.key) {
             None => {
                 if required {
                     self.push(format!("missing field `{path}`"));
@@ -153,7 +192,7 @@ impl Shape {
     }
 
     /// Check one non-null value; true when it fits.
-    pub(crate) fn value(&mut self, v: &Value, path: &str, want: Want) -> bool {
+    pub(crate) fn value(&mut self, v: &Value, path: Path<'_>, want: Want) -> bool {
         let fits = match want {
             Want::Str => v.is_string(),
             Want::Num => v.is_number(),
