@@ -83,6 +83,7 @@ while :; do
   BODY_SIZE=1024 wrk -t1 -c"$CONNS" -d3s -s bench/post.lua "http://127.0.0.1:$MEM_PORT" >/dev/null
   n=$(count)
   echo "  $n -> $(rss) KiB"
-  [ "$n" -ge 100000 ] && break
+  # Two readings past 100,000 at least, so flat (or not) shows.
+  [ "$n" -ge 200000 ] && break
 done
 kill -TERM "$HC_PID"; wait "$HC_PID" || true
