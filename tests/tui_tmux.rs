@@ -87,9 +87,11 @@ fn tmux_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// The script the pane runs: hookcatch with a clean environment, then a
-/// marker with its exit status, then `cat` to keep the pane open.
-fn write_script(dir: &Path) -> std::path::PathBuf {
+/// The script the pane runs: hookcatch with a clean environment (plus
+/// `extra_env`, `NAME='value'` pairs), then a marker with its exit status and
+/// the terminal's line discipline (`icanon echo isig` once raw mode is off),
+/// then `cat` to keep the pane open.
+fn write_script(dir: &Path, extra_env: &str) -> std::path::PathBuf {
     let mut unset = String::new();
     for (key, _) in std::env::vars() {
         if key.starts_with("HOOKCATCH_") || key == "NO_COLOR" {
@@ -100,12 +102,66 @@ fn write_script(dir: &Path) -> std::path::PathBuf {
     let script = format!(
         "#!/bin/sh\ncd '{d}'\n\
          env{unset} HOME='{d}' XDG_CONFIG_HOME='{d}/config' XDG_DATA_HOME='{d}/data' TERM=xterm-256color \
-         HOOKCATCH_SECRET='{SECRET}' '{BIN}' --port 0 --store '{d}/hookcatch.db'\n\
-         echo \"hookcatch exited with $?\"\nexec cat\n"
+         HOOKCATCH_SECRET='{SECRET}' {extra_env} '{BIN}' --port 0 --store '{d}/hookcatch.db'\n\
+         echo \"hookcatch exited with $?\"\n\
+         echo \"tty: $(stty -a | tr -s ' ;\\n' '\\n' | grep -E -x -- '-?(icanon|echo|isig)' | tr '\\n' ' ')\"\n\
+         exec cat\n"
     );
     let path = dir.join("run.sh");
     std::fs::write(&path, script).expect("write script");
     path
+}
+
+/// A tmux server running `script` in a 160x48 pane named `hc`.
+fn start(name: &str, script: &Path) -> Tmux {
+    let tmux = Tmux {
+        socket: format!("hookcatch-e2e-{name}-{}", std::process::id()),
+    };
+    let started = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-x",
+        "160",
+        "-y",
+        "48",
+        "-s",
+        "hc",
+        "sh",
+        &script.display().to_string(),
+    ]);
+    assert!(
+        started.status.success(),
+        "tmux new-session: {}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    tmux
+}
+
+/// After hookcatch has gone: the alternate screen is left, the cursor is
+/// back, mouse capture is off and the line discipline is cooked again.
+fn assert_restored(tmux: &Tmux, pane: &str) {
+    assert_eq!(
+        tmux.display("#{alternate_on}"),
+        "0",
+        "alternate screen left:\n{pane}"
+    );
+    assert_eq!(tmux.display("#{cursor_flag}"), "1", "cursor shown again");
+    assert_eq!(
+        tmux.display("#{mouse_any_flag}"),
+        "0",
+        "mouse capture released"
+    );
+    let tty = pane
+        .lines()
+        .find_map(|l| l.strip_prefix("tty: "))
+        .unwrap_or_else(|| panic!("the script prints the tty state:\n{pane}"));
+    let modes: Vec<&str> = tty.split_whitespace().collect();
+    for mode in ["icanon", "echo", "isig"] {
+        assert!(
+            modes.contains(&mode),
+            "raw mode is off ({mode} set), stty shows: {tty}\n{pane}"
+        );
+    }
 }
 
 fn listen_url(pane: &str) -> Option<String> {
@@ -128,27 +184,8 @@ fn tui_shows_a_pingara_event_and_restores_the_terminal() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let script = write_script(dir.path());
-    let tmux = Tmux {
-        socket: format!("hookcatch-e2e-{}", std::process::id()),
-    };
-    let started = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-x",
-        "160",
-        "-y",
-        "48",
-        "-s",
-        "hc",
-        "sh",
-        &script.display().to_string(),
-    ]);
-    assert!(
-        started.status.success(),
-        "tmux new-session: {}",
-        String::from_utf8_lossy(&started.stderr)
-    );
+    let script = write_script(dir.path(), "");
+    let tmux = start("quit", &script);
 
     let pane = tmux.wait_for("the status bar with the URL and the empty list", |p| {
         p.contains("captured") && listen_url(p).is_some() && p.contains("Waiting for requests")
@@ -216,17 +253,7 @@ fn tui_shows_a_pingara_event_and_restores_the_terminal() {
         !pane.contains("incident.created"),
         "the alternate screen is gone:\n{pane}"
     );
-    assert_eq!(
-        tmux.display("#{alternate_on}"),
-        "0",
-        "alternate screen left"
-    );
-    assert_eq!(tmux.display("#{cursor_flag}"), "1", "cursor shown again");
-    assert_eq!(
-        tmux.display("#{mouse_any_flag}"),
-        "0",
-        "mouse capture released"
-    );
+    assert_restored(&tmux, &pane);
 }
 
 /// `r` with no forward target and no `replay_to` replays to hookcatch's own
@@ -241,37 +268,14 @@ fn tui_replays_to_itself_and_marks_the_retry() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let script = write_script(dir.path());
     let editor = dir.path().join("editor.sh");
     std::fs::write(
         &editor,
         "#!/bin/sh\nprintf 'POST /edited\\ncontent-type: application/json\\n\\n{\"edited\":true}' > \"$1\"\n",
     )
     .expect("write the editor");
-    let run = std::fs::read_to_string(&script).expect("read the script");
-    let run = run.replacen(
-        "\nenv",
-        &format!("\nenv EDITOR='sh {}'", editor.display()),
-        1,
-    );
-    assert!(run.contains("EDITOR="), "{run}");
-    std::fs::write(&script, run).expect("write the script");
-    let tmux = Tmux {
-        socket: format!("hookcatch-e2e-replay-{}", std::process::id()),
-    };
-    let started = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-x",
-        "160",
-        "-y",
-        "48",
-        "-s",
-        "hc",
-        "sh",
-        &script.display().to_string(),
-    ]);
-    assert!(started.status.success(), "tmux new-session");
+    let script = write_script(dir.path(), &format!("EDITOR='sh {}'", editor.display()));
+    let tmux = start("replay", &script);
     let pane = tmux.wait_for("the status bar with the URL", |p| {
         p.contains("captured") && listen_url(p).is_some()
     });
@@ -344,4 +348,83 @@ fn tui_replays_to_itself_and_marks_the_retry() {
         pane.contains("hookcatch exited with 0"),
         "clean exit:\n{pane}"
     );
+}
+
+/// The pid of the process the pane's shell is running (hookcatch: `env`
+/// execs it), from the shell's children in /proc.
+fn hookcatch_pid(tmux: &Tmux) -> String {
+    let shell = tmux.display("#{pane_pid}");
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+        .unwrap_or_else(|e| panic!("children of the pane's shell {shell}: {e}"));
+    children
+        .split_whitespace()
+        .next()
+        .unwrap_or_else(|| panic!("the pane's shell {shell} has no child"))
+        .to_string()
+}
+
+/// A panic of the UI thread must not leave the user's terminal in raw mode
+/// on the alternate screen: the panic hook restores it before the message
+/// is printed, so the message is readable. The panic comes from the debug
+/// build's fault injection (F12 with `HOOKCATCH_TEST_PANIC_KEY`).
+#[test]
+fn tui_restores_the_terminal_after_a_panic() {
+    if !tmux_available() {
+        println!("NOTE: tmux is not installed; skipping the TUI panic end-to-end test");
+        return;
+    }
+    if !cfg!(debug_assertions) {
+        println!("NOTE: release build has no fault injection; skipping the TUI panic test");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = write_script(dir.path(), "HOOKCATCH_TEST_PANIC_KEY=1");
+    let tmux = start("panic", &script);
+    tmux.wait_for("the TUI", |p| {
+        p.contains("captured") && p.contains("Waiting for requests")
+    });
+    assert_eq!(tmux.display("#{alternate_on}"), "1", "the TUI is up");
+
+    let sent = tmux.cmd(&["send-keys", "-t", "hc", "F12"]);
+    assert!(sent.status.success(), "send-keys F12");
+    let pane = tmux.wait_for("hookcatch to exit", |p| p.contains("hookcatch exited with"));
+    assert!(
+        pane.contains("hookcatch exited with 101"),
+        "a panic exits with Rust's panic status:\n{pane}"
+    );
+    assert!(
+        pane.contains("deliberate panic"),
+        "the panic message is readable on the normal screen:\n{pane}"
+    );
+    assert_restored(&tmux, &pane);
+}
+
+/// SIGTERM (a service manager, `kill`, a closing terminal emulator) stops
+/// the TUI like `q`: exit 0 and the terminal restored.
+#[test]
+fn tui_restores_the_terminal_on_sigterm() {
+    if !tmux_available() {
+        println!("NOTE: tmux is not installed; skipping the TUI SIGTERM end-to-end test");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = write_script(dir.path(), "");
+    let tmux = start("sigterm", &script);
+    tmux.wait_for("the TUI", |p| {
+        p.contains("captured") && p.contains("Waiting for requests")
+    });
+    assert_eq!(tmux.display("#{alternate_on}"), "1", "the TUI is up");
+
+    let pid = hookcatch_pid(&tmux);
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("run kill");
+    assert!(killed.success(), "kill -TERM {pid}");
+    let pane = tmux.wait_for("hookcatch to exit", |p| p.contains("hookcatch exited with"));
+    assert!(
+        pane.contains("hookcatch exited with 0"),
+        "SIGTERM is a clean stop:\n{pane}"
+    );
+    assert_restored(&tmux, &pane);
 }

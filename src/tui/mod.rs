@@ -216,7 +216,11 @@ async fn event_loop(
             biased;
             () = shutdown.cancelled() => return Ok(()),
             event = events.next() => match event {
-                Some(Ok(event)) => app.handle(Msg::Term(event)),
+                Some(Ok(event)) => {
+                    #[cfg(debug_assertions)]
+                    panic_if_asked(&event);
+                    app.handle(Msg::Term(event));
+                }
                 Some(Err(e)) => return Err(e).context("cannot read the terminal"),
                 None => return Ok(()),
             },
@@ -255,6 +259,22 @@ async fn event_loop(
                 break;
             }
         }
+    }
+}
+
+/// Fault injection for the end-to-end test that a panic of the UI thread
+/// leaves the terminal usable (tests/tui_tmux.rs): with
+/// `HOOKCATCH_TEST_PANIC_KEY` set, F12 panics. Debug builds only: release
+/// builds (what `cargo install` makes) do not contain it.
+#[cfg(debug_assertions)]
+fn panic_if_asked(event: &crossterm::event::Event) {
+    use crossterm::event::{Event, KeyCode, KeyEventKind};
+    if let Event::Key(key) = event
+        && key.code == KeyCode::F(12)
+        && key.kind == KeyEventKind::Press
+        && std::env::var_os("HOOKCATCH_TEST_PANIC_KEY").is_some()
+    {
+        panic!("deliberate panic: F12 with HOOKCATCH_TEST_PANIC_KEY set (fault injection)");
     }
 }
 
