@@ -71,6 +71,8 @@ pub struct TextDoc {
     pub syntax: Option<Syntax>,
     /// Why it is not highlighted although it could be.
     pub plain_note: Option<String>,
+    /// Columns of the widest line: how far `L` can scroll sideways.
+    pub widest: usize,
 }
 
 impl TextDoc {
@@ -84,7 +86,13 @@ impl TextDoc {
                 .collect()
         };
         let too_big = text.len() > MAX_HIGHLIGHT_BYTES;
+        let widest = lines
+            .iter()
+            .map(|l| ratatui::text::Span::raw(l.as_str()).width())
+            .max()
+            .unwrap_or(0);
         TextDoc {
+            widest,
             lines: Arc::new(lines),
             syntax: syntax.filter(|_| !too_big),
             plain_note: (syntax.is_some() && too_big).then(|| {

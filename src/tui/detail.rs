@@ -144,6 +144,8 @@ pub struct DetailState {
     pub loaded: Option<Box<Detail>>,
     pub tab: Tab,
     scrolls: [usize; 6],
+    /// Columns hidden at the left of unwrapped text (`H`/`L`).
+    pub hscroll: usize,
     pub wrap: bool,
     /// Show the bytes as received instead of the decoded view.
     pub original: bool,
@@ -166,6 +168,7 @@ impl DetailState {
         self.id = id;
         self.loaded = None;
         self.scrolls = [0; 6];
+        self.hscroll = 0;
         self.tree = None;
         self.reveal = false;
         self.search = None;

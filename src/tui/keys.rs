@@ -36,6 +36,9 @@ pub enum Action {
     Confirm(bool),
     Reveal,
     Wrap,
+    /// `H` / `L` (or Shift-← / Shift-→): scroll long lines sideways.
+    ScrollLeft,
+    ScrollRight,
     Original,
     Tree,
     Search,
@@ -144,8 +147,17 @@ fn normal_key(key: KeyEvent, ctrl: bool) -> Option<Action> {
             _ => None,
         };
     }
+    if key.modifiers.contains(KeyModifiers::SHIFT) {
+        match key.code {
+            KeyCode::Left => return Some(Action::ScrollLeft),
+            KeyCode::Right => return Some(Action::ScrollRight),
+            _ => {}
+        }
+    }
     Some(match key.code {
         KeyCode::Char('q') => Action::Quit,
+        KeyCode::Char('H') => Action::ScrollLeft,
+        KeyCode::Char('L') => Action::ScrollRight,
         KeyCode::Char('?') => Action::ToggleHelp,
         KeyCode::Esc => Action::Escape,
         KeyCode::Char('j') | KeyCode::Down => Action::Down,
@@ -280,6 +292,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
         "Body",
         &[
             ("w", "wrap long lines"),
+            ("H L", "scroll long lines sideways (also Shift-← →)"),
             ("o", "original bytes / decoded view"),
             ("t", "JSON tree view"),
             ("Enter Space", "fold / unfold the node (tree)"),

@@ -17,6 +17,9 @@ use crate::tui::listing::FilterView;
 use crate::tui::loader::LoadCmd;
 use crate::tui::ui;
 
+/// Columns one `H`/`L` moves.
+const HSCROLL_STEP: usize = 8;
+
 impl App {
     pub fn update(&mut self, action: Action) {
         if !matches!(action, Action::Resize(..) | Action::Wheel { .. }) {
@@ -105,7 +108,29 @@ impl App {
                     "secrets masked"
                 });
             }
-            Action::Wrap => self.detail.wrap = !self.detail.wrap,
+            Action::Wrap => {
+                self.detail.wrap = !self.detail.wrap;
+                self.detail.hscroll = 0;
+            }
+            Action::ScrollLeft => {
+                self.detail.hscroll = self.detail.hscroll.saturating_sub(HSCROLL_STEP);
+            }
+            Action::ScrollRight => {
+                if self.detail.wrap {
+                    self.say("lines are wrapped (w to unwrap and scroll sideways)");
+                } else {
+                    // The Body tab stops at its widest line; answers on the
+                    // Deliveries tab are shown clipped at theirs.
+                    let widest = match self.detail.tab {
+                        Tab::Body => self.detail.doc().map_or(0, |d| d.widest),
+                        _ => usize::MAX,
+                    };
+                    let limit = widest.saturating_sub(HSCROLL_STEP);
+                    if self.detail.hscroll < limit {
+                        self.detail.hscroll = (self.detail.hscroll + HSCROLL_STEP).min(limit);
+                    }
+                }
+            }
             Action::Original => {
                 self.detail.toggle_original();
                 self.set_tab(Tab::Body);
@@ -285,6 +310,7 @@ impl App {
                 let height = usize::from(self.areas().detail_content.height);
                 self.detail
                     .set_scroll(line.saturating_sub(height / 3).min(self.max_scroll()));
+                self.show_match_column();
             }
             None if self.detail.search.is_some() => self.complain("no matches"),
             None => self.complain("no search yet: press s"),
@@ -399,7 +425,31 @@ impl App {
                 let height = usize::from(self.areas().detail_content.height);
                 self.detail
                     .set_scroll(line.saturating_sub(height / 3).min(self.max_scroll()));
+                self.show_match_column();
             }
+        }
+    }
+
+    /// Unwrapped text: scroll sideways so the current match is on screen.
+    fn show_match_column(&mut self) {
+        if self.detail.wrap {
+            return;
+        }
+        let Some(m) = self.detail.search.as_ref().and_then(|s| s.current()) else {
+            return;
+        };
+        let Some(doc) = self.detail.doc() else { return };
+        let Some(line) = doc.lines.get(m.line) else {
+            return;
+        };
+        let columns =
+            |end: usize| ratatui::text::Span::raw(line.get(..end).unwrap_or(line)).width();
+        let (start, end) = (columns(m.start), columns(m.end));
+        let width = usize::from(self.areas().detail_content.width)
+            .saturating_sub(ui::detail::body::gutter_width(doc.lines.len()))
+            .max(1);
+        if start < self.detail.hscroll || end > self.detail.hscroll + width {
+            self.detail.hscroll = start.saturating_sub(width / 4);
         }
     }
 

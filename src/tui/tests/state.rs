@@ -362,3 +362,59 @@ fn cli_scan_matches_the_tui_filter() {
         );
     }
 }
+
+/// Unwrapped long lines scroll sideways with `H`/`L` (and Shift-arrows),
+/// stop at the widest line, follow a search match, and reset on wrap.
+#[test]
+fn long_lines_scroll_sideways() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 80, 24);
+    h.key(KeyCode::Char('g'));
+    h.key(KeyCode::Char('o')); // the body as sent: one long line
+    h.key(KeyCode::Tab);
+    let screen = h.screen();
+    assert!(
+        screen.contains(r#"{"event":"incident.created""#),
+        "{screen}"
+    );
+    assert!(!screen.contains("Acme Corp"), "{screen}");
+
+    h.keys("LLL");
+    assert_eq!(h.app.detail.hscroll, 24);
+    let screen = h.screen();
+    assert!(screen.contains("from column 25 (H/L)"), "{screen}");
+    assert!(!screen.contains(r#"{"event""#), "{screen}");
+    assert!(screen.contains(r#"ed","timestamp""#), "{screen}");
+
+    h.press_with(KeyCode::Left, KeyModifiers::SHIFT);
+    assert_eq!(h.app.detail.hscroll, 16);
+    assert_eq!(
+        h.app.detail.tab,
+        Tab::Body,
+        "Shift-← scrolls, ← alone changes tab"
+    );
+    h.press_with(KeyCode::Right, KeyModifiers::SHIFT);
+    assert_eq!(h.app.detail.hscroll, 24);
+    h.keys("HHHHH");
+    assert_eq!(h.app.detail.hscroll, 0);
+    assert!(!h.screen().contains("from column"));
+
+    let widest = h.app.detail.doc().unwrap().widest;
+    assert_eq!(widest, fixtures::PINGARA_BODY.len());
+    h.keys(&"L".repeat(200));
+    assert!(h.app.detail.hscroll <= widest - 8 && h.app.detail.hscroll > widest - 24);
+    h.keys(&"H".repeat(200));
+
+    h.key(KeyCode::Char('s'));
+    h.keys("Acme");
+    h.key(KeyCode::Enter);
+    assert!(h.app.detail.hscroll > 0, "the match is scrolled into view");
+    let screen = h.screen();
+    assert!(screen.contains("Acme Corp"), "{screen}");
+
+    h.key(KeyCode::Char('w'));
+    assert_eq!(h.app.detail.hscroll, 0, "wrapping shows whole lines");
+    h.key(KeyCode::Char('L'));
+    assert_eq!(h.app.detail.hscroll, 0);
+    assert!(h.screen().contains("lines are wrapped"));
+}

@@ -47,6 +47,11 @@ pub fn header_lines(app: &App) -> Vec<Line<'static>> {
     spans.push(Span::styled(format!(" · {view}"), theme.text()));
     if app.detail.wrap && !app.detail.showing_tree() {
         spans.push(Span::styled(" · wrap", theme.text()));
+    } else if app.detail.hscroll > 0 && !app.detail.showing_tree() {
+        spans.push(Span::styled(
+            format!(" · from column {} (H/L)", app.detail.hscroll + 1),
+            theme.text(),
+        ));
     }
     let mut out = vec![Line::from(spans)];
     if app.detail.original {
@@ -134,6 +139,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(rows).style(app.theme.text()), text_area);
 }
 
+/// Columns the line numbers take, with the space after them.
+pub fn gutter_width(lines: usize) -> usize {
+    lines.to_string().len().max(2) + 1
+}
+
 /// The rows of a text (a body, an answer) from line `first` on that fill
 /// `area`: line numbers, highlighting from the cache when it holds `key`'s
 /// lines (plain until the job lands), search matches, wrapping.
@@ -147,7 +157,7 @@ pub fn text_rows(
     current: Option<Match>,
 ) -> Vec<Line<'static>> {
     let theme = &app.theme;
-    let gutter = doc.lines.len().to_string().len().max(2);
+    let gutter = gutter_width(doc.lines.len()) - 1;
     let width = usize::from(area.width).saturating_sub(gutter + 1).max(1);
     let height = usize::from(area.height);
     let highlight = app
@@ -168,7 +178,7 @@ pub fn text_rows(
         let pieces = if app.detail.wrap {
             wrap(spans, width)
         } else {
-            vec![spans]
+            vec![skip_columns(spans, app.detail.hscroll)]
         };
         for (i, mut piece) in pieces.into_iter().enumerate() {
             let number = if i == 0 {
@@ -250,6 +260,37 @@ fn split_span(
         out.push(Span::styled(text.get(cursor - start..)?.to_string(), base));
     }
     Some(out)
+}
+
+/// Drop the first `columns` display columns of a line (scrolled sideways);
+/// a wide character cut in half shows as a space.
+fn skip_columns(spans: Vec<Span<'static>>, columns: usize) -> Vec<Span<'static>> {
+    if columns == 0 {
+        return spans;
+    }
+    let mut skipped = 0;
+    let mut out = Vec::with_capacity(spans.len());
+    for span in spans {
+        if skipped >= columns {
+            out.push(span);
+            continue;
+        }
+        let mut kept = String::new();
+        for c in span.content.chars() {
+            if skipped >= columns {
+                kept.push(c);
+                continue;
+            }
+            skipped += char_width(c);
+            if skipped > columns {
+                kept.push(' ');
+            }
+        }
+        if !kept.is_empty() {
+            out.push(Span::styled(kept, span.style));
+        }
+    }
+    out
 }
 
 /// Cut styled spans into rows of at most `width` columns.
