@@ -85,6 +85,8 @@ impl LineInput {
                 self.text.replace_range(a..b, "");
                 self.cursor = start;
             }
+            // History belongs to the prompt's owner (see [`History`]).
+            Edit::Older | Edit::Newer => return Outcome::Unchanged,
             Edit::Submit => return Outcome::Submit,
             Edit::Cancel => return Outcome::Cancel,
         }
@@ -92,9 +94,90 @@ impl LineInput {
     }
 }
 
+/// Entries kept per prompt.
+const HISTORY_MAX: usize = 100;
+
+/// What was submitted in a prompt this session, oldest first, for ↑/↓ as in
+/// a shell: ↑ steps back, ↓ forward and finally to the text being typed
+/// before browsing began. An entry submitted again moves to the end.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    entries: Vec<String>,
+    /// The entry shown while browsing.
+    at: Option<usize>,
+    /// What was typed before browsing began.
+    draft: String,
+}
+
+impl History {
+    pub fn push(&mut self, text: &str) {
+        self.at = None;
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        self.entries.retain(|e| e != text);
+        self.entries.push(text.to_string());
+        if self.entries.len() > HISTORY_MAX {
+            self.entries.remove(0);
+        }
+    }
+
+    /// Stop browsing (the prompt closed or opened).
+    pub fn reset(&mut self) {
+        self.at = None;
+        self.draft.clear();
+    }
+
+    /// The text to show after ↑ (`older`) or ↓; `None` when there is
+    /// nothing further that way. `current` is what the prompt holds now.
+    pub fn step(&mut self, older: bool, current: &str) -> Option<String> {
+        let last = self.entries.len().checked_sub(1)?;
+        self.at = match (self.at, older) {
+            (None, true) => {
+                self.draft = current.to_string();
+                Some(last)
+            }
+            (None, false) | (Some(0), true) => return None,
+            (Some(i), true) => Some(i - 1),
+            (Some(i), false) if i < last => Some(i + 1),
+            (Some(_), false) => {
+                self.at = None;
+                return Some(std::mem::take(&mut self.draft));
+            }
+        };
+        self.at.map(|i| self.entries[i].clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn history_steps_like_a_shell() {
+        let mut h = History::default();
+        assert_eq!(h.step(true, "typed"), None, "nothing yet");
+        h.push("method:POST");
+        h.push("  ");
+        h.push("auth:invalid");
+        h.push("method:POST"); // again: moves to the end
+        assert_eq!(h.step(true, "typed").as_deref(), Some("method:POST"));
+        assert_eq!(h.step(true, "x").as_deref(), Some("auth:invalid"));
+        assert_eq!(h.step(true, "x"), None, "the oldest stays");
+        assert_eq!(h.step(false, "x").as_deref(), Some("method:POST"));
+        assert_eq!(
+            h.step(false, "x").as_deref(),
+            Some("typed"),
+            "the draft comes back"
+        );
+        assert_eq!(h.step(false, "typed"), None);
+        for i in 0..150 {
+            h.push(&format!("path:/{i}"));
+        }
+        assert_eq!(h.entries.len(), HISTORY_MAX);
+        assert_eq!(h.entries[0], "path:/50");
+    }
 
     #[test]
     fn edits() {

@@ -88,6 +88,10 @@ pub enum Edit {
     End,
     ClearLine,
     DeleteWord,
+    /// ↑ / Ctrl-P: the entry submitted before (history).
+    Older,
+    /// ↓ / Ctrl-N: back toward what was being typed.
+    Newer,
     Submit,
     Cancel,
 }
@@ -203,11 +207,15 @@ fn input_key(key: KeyEvent, ctrl: bool) -> Option<Edit> {
             KeyCode::Char('w') | KeyCode::Backspace => Some(Edit::DeleteWord),
             KeyCode::Char('a') => Some(Edit::Home),
             KeyCode::Char('e') => Some(Edit::End),
+            KeyCode::Char('p') => Some(Edit::Older),
+            KeyCode::Char('n') => Some(Edit::Newer),
             _ => None,
         };
     }
     Some(match key.code {
         KeyCode::Char(c) => Edit::Char(c),
+        KeyCode::Up => Edit::Older,
+        KeyCode::Down => Edit::Newer,
         KeyCode::Backspace => Edit::Backspace,
         KeyCode::Delete => Edit::Delete,
         KeyCode::Left => Edit::Left,
@@ -259,6 +267,10 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
         "Requests",
         &[
             ("/", "filter the whole store (syntax below)"),
+            (
+                "↑ ↓ ^p ^n",
+                "in the filter or search prompt: earlier entries",
+            ),
             ("y", "copy the request as a curl command (OSC 52)"),
             ("x", "delete the request (asks first)"),
             ("v", "reveal / mask secret headers"),

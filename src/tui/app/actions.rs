@@ -88,6 +88,7 @@ impl App {
                     .map_or("", |f| f.text.as_str())
                     .to_string();
                 let error = filter::parse(&text).err();
+                self.filter_history.reset();
                 self.prompt = Some(Prompt {
                     kind: PromptKind::Filter,
                     input: LineInput::new(&text),
@@ -147,6 +148,7 @@ impl App {
                     .as_ref()
                     .map_or("", |s| s.query.as_str())
                     .to_string();
+                self.search_history.reset();
                 self.prompt = Some(Prompt {
                     kind: PromptKind::Search,
                     input: LineInput::new(&query),
@@ -345,6 +347,19 @@ impl App {
         let Some(prompt) = self.prompt.as_mut() else {
             return;
         };
+        let history = match prompt.kind {
+            PromptKind::Filter => &mut self.filter_history,
+            PromptKind::Search => &mut self.search_history,
+        };
+        if let Edit::Older | Edit::Newer = edit {
+            if let Some(text) = history.step(edit == Edit::Older, &prompt.input.text) {
+                prompt.input = LineInput::new(&text);
+                if prompt.kind == PromptKind::Filter {
+                    prompt.error = filter::parse(&text).err();
+                }
+            }
+            return;
+        }
         match prompt.input.apply(edit) {
             Outcome::Unchanged => {}
             Outcome::Changed => {
@@ -352,17 +367,22 @@ impl App {
                     prompt.error = filter::parse(&prompt.input.text).err();
                 }
             }
-            Outcome::Cancel => self.prompt = None,
+            Outcome::Cancel => {
+                history.reset();
+                self.prompt = None;
+            }
             Outcome::Submit => {
                 let prompt = prompt.clone();
                 match prompt.kind {
                     PromptKind::Filter => {
                         if prompt.error.is_none() {
+                            history.push(&prompt.input.text);
                             self.prompt = None;
                             self.apply_filter(&prompt.input.text);
                         }
                     }
                     PromptKind::Search => {
+                        history.push(&prompt.input.text);
                         self.prompt = None;
                         self.run_search(&prompt.input.text);
                     }

@@ -25,7 +25,7 @@ use ratatui::layout::Rect;
 use super::detail::DetailState;
 pub use super::detail::Tab;
 use super::event::{Cmd, Msg, SendCmd};
-use super::input::LineInput;
+use super::input::{History, LineInput};
 use super::keys::{self, Action, Context};
 use super::listing::{Listing, merge_sorted};
 use super::loader::{LoadCmd, Loaded};
@@ -94,6 +94,9 @@ pub struct App {
     pub zoom: bool,
     pub overlay: Overlay,
     pub prompt: Option<Prompt>,
+    /// Filters and searches submitted this session (↑/↓ in the prompt).
+    pub filter_history: History,
+    pub search_history: History,
     pub store_error: Option<String>,
     pub message: Option<Message>,
     pub rate: Rate,
@@ -143,6 +146,8 @@ impl App {
             zoom: false,
             overlay: Overlay::None,
             prompt: None,
+            filter_history: History::default(),
+            search_history: History::default(),
             store_error: None,
             message: None,
             rate: Rate::default(),

@@ -418,3 +418,51 @@ fn long_lines_scroll_sideways() {
     assert_eq!(h.app.detail.hscroll, 0);
     assert!(h.screen().contains("lines are wrapped"));
 }
+
+/// ↑/↓ in the filter and search prompts recall what was submitted before,
+/// each prompt its own list; ↓ past the newest brings back the typed text.
+#[test]
+fn prompts_recall_earlier_entries() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    let text =
+        |h: &crate::tui::testkit::Harness| h.app.prompt.as_ref().map(|p| p.input.text.clone());
+    for filter in ["method:POST", "auth:invalid"] {
+        h.key(KeyCode::Char('/'));
+        h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+        h.keys(filter);
+        h.key(KeyCode::Enter);
+    }
+    h.key(KeyCode::Char('/'));
+    h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.keys("path:/gi");
+    h.key(KeyCode::Up);
+    assert_eq!(text(&h).as_deref(), Some("auth:invalid"));
+    h.press_with(KeyCode::Char('p'), KeyModifiers::CONTROL);
+    assert_eq!(text(&h).as_deref(), Some("method:POST"));
+    h.key(KeyCode::Up);
+    assert_eq!(text(&h).as_deref(), Some("method:POST"), "the oldest stays");
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Down);
+    assert_eq!(
+        text(&h).as_deref(),
+        Some("path:/gi"),
+        "back to what was typed"
+    );
+    h.key(KeyCode::Up);
+    h.key(KeyCode::Enter);
+    assert_eq!(
+        h.app.list.filter.as_ref().map(|f| f.text.as_str()),
+        Some("auth:invalid"),
+        "a recalled filter applies like a typed one"
+    );
+
+    h.key(KeyCode::Char('s'));
+    h.key(KeyCode::Up);
+    assert_eq!(
+        text(&h).as_deref(),
+        Some(""),
+        "searches have their own history"
+    );
+    h.key(KeyCode::Esc);
+}
