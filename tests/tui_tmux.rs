@@ -244,11 +244,7 @@ fn tui_shows_a_pingara_event_and_restores_the_terminal() {
     });
 
     tmux.keys("q");
-    let pane = tmux.wait_for("hookcatch to exit", |p| p.contains("hookcatch exited with"));
-    assert!(
-        pane.contains("hookcatch exited with 0"),
-        "clean exit:\n{pane}"
-    );
+    let pane = wait_for_exit(&tmux, 0);
     assert!(
         !pane.contains("incident.created"),
         "the alternate screen is gone:\n{pane}"
@@ -343,11 +339,25 @@ fn tui_replays_to_itself_and_marks_the_retry() {
         "the listener answers in the mode the TUI switched to"
     );
     tmux.keys("q");
+    wait_for_exit(&tmux, 0);
+}
+
+/// Wait until the TUI shows its empty list on the alternate screen.
+fn wait_for_tui(tmux: &Tmux) {
+    tmux.wait_for("the TUI", |p| {
+        p.contains("captured") && p.contains("Waiting for requests")
+    });
+    assert_eq!(tmux.display("#{alternate_on}"), "1", "the TUI is up");
+}
+
+/// Wait for the script's exit marker; the pane, once it shows `status`.
+fn wait_for_exit(tmux: &Tmux, status: i32) -> String {
     let pane = tmux.wait_for("hookcatch to exit", |p| p.contains("hookcatch exited with"));
     assert!(
-        pane.contains("hookcatch exited with 0"),
-        "clean exit:\n{pane}"
+        pane.contains(&format!("hookcatch exited with {status}")),
+        "exit status {status} expected:\n{pane}"
     );
+    pane
 }
 
 /// The pid of the process the pane's shell is running (hookcatch: `env`
@@ -380,18 +390,11 @@ fn tui_restores_the_terminal_after_a_panic() {
     let dir = tempfile::tempdir().expect("temp dir");
     let script = write_script(dir.path(), "HOOKCATCH_TEST_PANIC_KEY=1");
     let tmux = start("panic", &script);
-    tmux.wait_for("the TUI", |p| {
-        p.contains("captured") && p.contains("Waiting for requests")
-    });
-    assert_eq!(tmux.display("#{alternate_on}"), "1", "the TUI is up");
+    wait_for_tui(&tmux);
 
     let sent = tmux.cmd(&["send-keys", "-t", "hc", "F12"]);
     assert!(sent.status.success(), "send-keys F12");
-    let pane = tmux.wait_for("hookcatch to exit", |p| p.contains("hookcatch exited with"));
-    assert!(
-        pane.contains("hookcatch exited with 101"),
-        "a panic exits with Rust's panic status:\n{pane}"
-    );
+    let pane = wait_for_exit(&tmux, 101); // Rust's exit status after a panic
     assert!(
         pane.contains("deliberate panic"),
         "the panic message is readable on the normal screen:\n{pane}"
@@ -410,10 +413,7 @@ fn tui_restores_the_terminal_on_sigterm() {
     let dir = tempfile::tempdir().expect("temp dir");
     let script = write_script(dir.path(), "");
     let tmux = start("sigterm", &script);
-    tmux.wait_for("the TUI", |p| {
-        p.contains("captured") && p.contains("Waiting for requests")
-    });
-    assert_eq!(tmux.display("#{alternate_on}"), "1", "the TUI is up");
+    wait_for_tui(&tmux);
 
     let pid = hookcatch_pid(&tmux);
     let killed = Command::new("kill")
@@ -421,10 +421,6 @@ fn tui_restores_the_terminal_on_sigterm() {
         .status()
         .expect("run kill");
     assert!(killed.success(), "kill -TERM {pid}");
-    let pane = tmux.wait_for("hookcatch to exit", |p| p.contains("hookcatch exited with"));
-    assert!(
-        pane.contains("hookcatch exited with 0"),
-        "SIGTERM is a clean stop:\n{pane}"
-    );
+    let pane = wait_for_exit(&tmux, 0);
     assert_restored(&tmux, &pane);
 }
