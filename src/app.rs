@@ -15,6 +15,7 @@ macro_rules! outln {
     ($($arg:tt)*) => {{ $crate::app::emit(format_args!($($arg)*)); $crate::app::emit(format_args!("\n")); }};
 }
 
+mod export;
 mod replay;
 mod send_test;
 mod serve;
@@ -78,6 +79,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Some(Command::List(args)) => list(&cli.global, &args),
         Some(Command::Show(args)) => show(&cli.global, &args),
         Some(Command::Delete(args)) => delete(&cli.global, &args),
+        Some(Command::Export(args)) => export::run(&cli.global, &args),
         Some(Command::Themes) => {
             out!("{}", crate::tui::theme_list());
             Ok(ExitCode::SUCCESS)
@@ -116,6 +118,14 @@ fn store_usage_error(location: &Location, e: StoreError) -> AppError {
 fn open_existing(
     global: &GlobalArgs,
 ) -> Result<(rusqlite::Connection, AuthConfig, Location), AppError> {
+    let (conn, config) = open_existing_with_config(global)?;
+    Ok((conn, config.auth, config.store))
+}
+
+/// The store to read, and the settings it was found by.
+fn open_existing_with_config(
+    global: &GlobalArgs,
+) -> Result<(rusqlite::Connection, config::Config), AppError> {
     // Secrets come from the environment and config file here too, so `list`
     // and `show` give the same verdicts the listener does.
     let config = config::load(global, &ListenArgs::from_env())?;
@@ -129,7 +139,16 @@ fn open_existing(
         .store
         .open_reader()
         .map_err(|e| store_usage_error(&config.store, e))?;
-    Ok((conn, config.auth, config.store))
+    Ok((conn, config))
+}
+
+/// `--filter EXPR`, parsed, or a usage error that points at the mistake.
+fn parse_filter(expr: Option<&str>) -> Result<Option<crate::filter::Filter>, AppError> {
+    expr.map(|expr| {
+        crate::filter::parse(expr)
+            .map_err(|e| AppError::Usage(format!("--filter: {e}\n{}", e.pointer(expr))))
+    })
+    .transpose()
 }
 
 fn parse_id(text: &str) -> Result<RequestId, AppError> {
@@ -145,13 +164,7 @@ fn parse_id(text: &str) -> Result<RequestId, AppError> {
 }
 
 fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
-    let filter = match args.filter.as_deref() {
-        Some(expr) => Some(
-            crate::filter::parse(expr)
-                .map_err(|e| AppError::Usage(format!("--filter: {e}\n{}", e.pointer(expr))))?,
-        ),
-        None => None,
-    };
+    let filter = parse_filter(args.filter.as_deref())?;
     let (conn, auth, _) = open_existing(global)?;
     let limit = args.limit.unwrap_or(50);
     let rows = match &filter {

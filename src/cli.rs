@@ -47,6 +47,8 @@ pub enum Command {
     Show(ShowArgs),
     /// Delete captured requests
     Delete(DeleteArgs),
+    /// Write captured requests out: JSON lines, HAR 1.2, or a curl script
+    Export(ExportArgs),
     /// Print the effective configuration (secrets masked) and where it came from
     Config(ListenArgs),
     /// List the colour themes (built in, and from the user theme directory)
@@ -203,6 +205,35 @@ pub struct DeleteArgs {
     /// Delete every captured request
     #[arg(long)]
     pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Request ids to export [default: every request, oldest first]
+    #[arg(conflicts_with = "filter")]
+    pub ids: Vec<String>,
+    /// ndjson: one JSON object per line, as `show --json` (with deliveries);
+    /// har: HAR 1.2 for browser dev tools, mitmproxy, Insomnia, Postman;
+    /// curl: a bash script with one curl command per request
+    #[arg(long, value_enum, default_value_t = ExportFormat::Ndjson)]
+    pub format: ExportFormat,
+    /// Only requests matching this filter (the syntax of `list --filter` and the TUI's `/`)
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Write to FILE (created with mode 0600: captures carry secrets) instead of stdout
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// curl: where the commands send, the captured path and query appended
+    /// [default: the replay target: forward target, else `replay_to`, else the listener]
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Ndjson,
+    Har,
+    Curl,
 }
 
 impl ListenArgs {

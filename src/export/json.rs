@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use serde::Serialize;
 use serde::ser::SerializeSeq as _;
 
-use crate::inspect::{Event, Findings, Inspection};
+use crate::inspect::{Event, Findings};
 use crate::model::{HeaderField, Outcome};
 use crate::store::{Delivery, StoredRequest};
 
@@ -171,10 +171,10 @@ pub fn request_line<'a>(stored: &'a StoredRequest, findings: &'a impl Findings) 
 /// the same key order as the headless lines.
 pub fn request_json_with_deliveries(
     stored: &StoredRequest,
-    inspection: &Inspection,
+    findings: &impl Findings,
     deliveries: &[Delivery],
 ) -> String {
-    let mut line = request_line(stored, inspection);
+    let mut line = request_line(stored, findings);
     line.deliveries = Some(deliveries.iter().map(delivery_json).collect());
     serde_json::to_string(&line).unwrap_or_default()
 }

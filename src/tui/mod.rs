@@ -15,7 +15,6 @@
 //! quit, Ctrl-C (a key in raw mode), SIGTERM (`ctx.shutdown`) and panic.
 
 pub mod app;
-pub mod curl;
 pub mod data;
 pub mod delivery;
 pub mod detail;
@@ -61,6 +60,7 @@ use self::loader::Loader;
 use self::sends::{Sends, Suspend};
 use self::theme::Theme;
 use crate::capture::ResponseMode;
+use crate::export::curl;
 use crate::inspect::AuthConfig;
 use crate::model::{Notice, RequestId};
 use crate::replay::ReplayKit;

@@ -17,7 +17,7 @@
 mod charset;
 mod classify;
 mod encoding;
-mod form;
+pub(crate) mod form;
 mod hex;
 mod json;
 mod media;

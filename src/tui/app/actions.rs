@@ -6,9 +6,9 @@ use std::sync::Arc;
 use ratatui::layout::{Position, Rect};
 
 use super::{App, Focus, Overlay, Prompt, PromptKind, Tab};
+use crate::export::curl;
 use crate::filter;
 use crate::text::sanitize;
-use crate::tui::curl;
 use crate::tui::event::{Cmd, SendCmd};
 use crate::tui::input::{LineInput, Outcome};
 use crate::tui::jsontree::{JsonTree, TreeView};

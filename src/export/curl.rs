@@ -1,5 +1,6 @@
-//! `y`: the selected request as a curl command, put on the clipboard with
-//! OSC 52 (works over SSH, no system clipboard needed).
+//! A captured request as a curl command: the TUI's `y` puts one on the
+//! clipboard with OSC 52 (works over SSH, no system clipboard needed), and
+//! `hookcatch export --format curl` writes a script of them.
 //!
 //! This is the one place captured bytes leave for the terminal, and only as
 //! the user's explicit copy: base64 inside `ESC ] 52 ; c ; … BEL`, so not a
@@ -43,10 +44,33 @@ pub fn curl_command(req: &CapturedRequest, base_url: &str) -> String {
         out.push_str(" \\\n  -H ");
         out.push_str(&quote(&line));
     }
-    if !req.body.is_empty() {
+    if req.body.contains(&0) {
+        // A shell string cannot hold a NUL byte ($'\x00' ends it): printf
+        // writes the bytes to a pipe curl reads the body from.
+        out.push_str(" \\\n  --data-binary @<(printf ");
+        out.push_str(&printf_format(&req.body));
+        out.push(')');
+    } else if !req.body.is_empty() {
         out.push_str(" \\\n  --data-binary ");
         out.push_str(&quote(&req.body));
     }
+    out
+}
+
+/// `bytes` as a single-quoted printf format that prints exactly them:
+/// printable ASCII as is (`%` doubled, `\` escaped), everything else `\xHH`.
+fn printf_format(bytes: &[u8]) -> String {
+    let mut out = String::from("'");
+    for &b in bytes {
+        match b {
+            b'%' => out.push_str("%%"),
+            b'\\' => out.push_str("\\\\"),
+            b'\'' => out.push_str(r"'\''"),
+            b' '..=b'~' => out.push(char::from(b)),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push('\'');
     out
 }
 
@@ -108,6 +132,18 @@ mod tests {
         assert_eq!(quote(b"a\x1b[2Jb"), r"$'a\x1b[2Jb'");
         assert_eq!(quote(&[0xff, b'\'']), r"$'\xff\''");
         assert_eq!(quote(b"two\nlines"), "'two\nlines'");
+    }
+
+    #[test]
+    fn bodies_with_nul_bytes_go_through_printf() {
+        let req =
+            CapturedRequest::new("PUT", "/b", vec![], vec![0xff, 0, b'%', b'\\', b'\'', b'a']);
+        let cmd = curl_command(&req, "http://h");
+        assert!(
+            cmd.ends_with(r"--data-binary @<(printf '\xff\x00%%\\'\''a')"),
+            "{cmd}"
+        );
+        assert!(!cmd.chars().any(|c| c.is_control() && c != '\n'));
     }
 
     #[test]
