@@ -424,3 +424,37 @@ fn tui_restores_the_terminal_on_sigterm() {
     let pane = wait_for_exit(&tmux, 0);
     assert_restored(&tmux, &pane);
 }
+
+/// A filter typed in one run is there on ↑ in the next, like a shell's
+/// history (kept in the data directory, here the test's own).
+#[test]
+fn tui_remembers_filters_across_runs() {
+    if !tmux_available() {
+        println!("NOTE: tmux is not installed; skipping the TUI history end-to-end test");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = write_script(dir.path(), "");
+    let first = start("history-1", &script);
+    wait_for_tui(&first);
+    first.keys("/");
+    first.keys("method:DELETE");
+    let sent = first.cmd(&["send-keys", "-t", "hc", "Enter"]);
+    assert!(sent.status.success(), "send-keys Enter");
+    first.wait_for("the filter applied", |p| p.contains("method:DELETE"));
+    first.keys("q");
+    wait_for_exit(&first, 0);
+    drop(first);
+    let saved = std::fs::read_to_string(dir.path().join("data/hookcatch/prompt-history"))
+        .expect("the history file");
+    assert_eq!(saved, "filter method:DELETE\n");
+
+    let second = start("history-2", &script);
+    wait_for_tui(&second);
+    second.keys("/");
+    let sent = second.cmd(&["send-keys", "-t", "hc", "Up"]);
+    assert!(sent.status.success(), "send-keys Up");
+    second.wait_for("the filter from the first run", |p| {
+        p.contains("method:DELETE")
+    });
+}

@@ -97,9 +97,10 @@ impl LineInput {
 /// Entries kept per prompt.
 const HISTORY_MAX: usize = 100;
 
-/// What was submitted in a prompt this session, oldest first, for ↑/↓ as in
-/// a shell: ↑ steps back, ↓ forward and finally to the text being typed
-/// before browsing began. An entry submitted again moves to the end.
+/// What was submitted in a prompt, oldest first (kept across runs by
+/// `tui::history`), for ↑/↓ as in a shell: ↑ steps back, ↓ forward and
+/// finally to the text being typed before browsing began. An entry
+/// submitted again moves to the end.
 #[derive(Clone, Debug, Default)]
 pub struct History {
     entries: Vec<String>,
@@ -121,6 +122,11 @@ impl History {
         if self.entries.len() > HISTORY_MAX {
             self.entries.remove(0);
         }
+    }
+
+    /// Entries, oldest first (for saving).
+    pub fn entries(&self) -> &[String] {
+        &self.entries
     }
 
     /// Stop browsing (the prompt closed or opened).

@@ -21,6 +21,7 @@ pub mod detail;
 pub mod editor;
 pub mod event;
 pub mod highlight;
+pub mod history;
 pub mod input;
 pub mod jsontree;
 pub mod keys;
@@ -107,6 +108,7 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
         })
         .context("cannot start the store reader")?;
 
+    let history_path = history::default_path();
     let guard = TerminalGuard::enter().context("cannot set up the terminal")?;
     // A frame leaves in one write: the terminal never shows half of one.
     let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
@@ -120,6 +122,9 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
         Rect::new(0, 0, size.width, size.height),
     );
     app.secret_header = ctx.auth.secret_header.clone();
+    if let Some(path) = &history_path {
+        (app.filter_history, app.search_history) = history::load(path);
+    }
     app.set_response_mode(ctx.response_mode);
     app.set_replay(
         &ctx.replay.target,
@@ -153,6 +158,14 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
     app.cancel_ladders();
     drop(terminal);
     guard.restore();
+    if let Some(path) = &history_path
+        && let Err(e) = history::save(path, &app.filter_history, &app.search_history)
+    {
+        eprintln!(
+            "hookcatch: could not save the prompt history to {}: {e}",
+            path.display()
+        );
+    }
     outcome
 }
 

@@ -94,7 +94,7 @@ pub struct App {
     pub zoom: bool,
     pub overlay: Overlay,
     pub prompt: Option<Prompt>,
-    /// Filters and searches submitted this session (↑/↓ in the prompt).
+    /// Filters and searches submitted, this run and earlier ones (↑/↓ in the prompt).
     pub filter_history: History,
     pub search_history: History,
     pub store_error: Option<String>,
