@@ -133,6 +133,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             ("s", "search"),
             ("n/N", "next/prev"),
             ("h/l", "tabs"),
+            ("H/L", "sideways"),
             ("Esc", "back"),
             ("?", "help"),
         ],
