@@ -167,23 +167,75 @@ fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
     let filter = parse_filter(args.filter.as_deref())?;
     let (conn, auth, _) = open_existing(global)?;
     let limit = args.limit.unwrap_or(50);
-    let rows = match &filter {
+    // Following starts after the newest request at this moment; read first,
+    // so one committed while the listing is read is printed once, by follow.
+    let mut last = query::max_id(&conn).context("cannot read the store")?;
+    let mut rows = match &filter {
         None => recent_whole(&conn, &auth, limit)?,
         Some(filter) => matching(&conn, filter, &auth, limit)?,
     };
-    let mut out = String::new();
-    if !args.json {
-        out.push_str(&format!(
-            "{:>6}  {:<19}  {:<7} {:<32} {:>6} {:>9}  {:<28} {}\n",
-            "ID", "TIME (UTC)", "METHOD", "PATH", "STATUS", "SIZE", "EVENT", "AUTH"
-        ));
+    if args.follow {
+        rows.retain(|(s, _)| s.request.id <= last);
     }
+    if !args.json {
+        out!(
+            "{:>6}  {:<19}  {:<7} {:<32} {:>6} {:>9}  {:<28} {}\n",
+            "ID",
+            "TIME (UTC)",
+            "METHOD",
+            "PATH",
+            "STATUS",
+            "SIZE",
+            "EVENT",
+            "AUTH"
+        );
+    }
+    out!("{}", list_rows(&conn, &rows, args.json)?);
+    if !args.follow {
+        return Ok(ExitCode::SUCCESS);
+    }
+    loop {
+        std::thread::sleep(FOLLOW_POLL);
+        let ids = query::ids_after(&conn, last).context("cannot read the store")?;
+        let mut rows = Vec::with_capacity(ids.len());
+        for id in ids {
+            last = id;
+            let Some(stored) = query::get(&conn, id).context("cannot read the store")? else {
+                continue; // deleted since
+            };
+            let req = &stored.request;
+            let wanted = filter.as_ref().is_none_or(|f| {
+                crate::filter::scan::matches(f, req, stored.duplicate_of, &auth, chrono::Utc::now())
+            });
+            if wanted {
+                let inspection = inspect::inspect(req, &auth, req.received_at);
+                rows.push((stored, inspection));
+            }
+        }
+        if !rows.is_empty() {
+            out!("{}", list_rows(&conn, &rows, args.json)?);
+        }
+    }
+}
+
+/// How often `list --follow` looks for new requests. A WAL reader sees a
+/// commit on its next query; a tenth of a second is "at once" to a person
+/// and nothing to the listener.
+const FOLLOW_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The table rows (or JSON lines) of `list`.
+fn list_rows(
+    conn: &rusqlite::Connection,
+    rows: &[Inspected],
+    json: bool,
+) -> Result<String, AppError> {
+    let mut out = String::new();
     let ids: Vec<RequestId> = rows.iter().map(|(s, _)| s.request.id).collect();
-    let marks = deliveries::marks(&conn, &ids).context("cannot read the store")?;
+    let marks = deliveries::marks(conn, &ids).context("cannot read the store")?;
     for (stored, inspection) in rows {
-        if args.json {
+        if json {
             out.push_str(
-                &serde_json::to_string(&request_line(&stored, &inspection)).unwrap_or_default(),
+                &serde_json::to_string(&request_line(stored, inspection)).unwrap_or_default(),
             );
             out.push('\n');
             continue;
@@ -218,8 +270,7 @@ fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
             dup,
         ));
     }
-    out!("{out}");
-    Ok(ExitCode::SUCCESS)
+    Ok(out)
 }
 
 type Inspected = (crate::store::StoredRequest, inspect::Inspection);

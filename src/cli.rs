@@ -186,6 +186,10 @@ pub struct ListArgs {
     /// e.g. 'method:POST event:incident.* auth:invalid' (see README "Filter")
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,
+    /// Keep running and print each new request as it is captured (like
+    /// `tail -f`; works beside a running listener), until Ctrl-C
+    #[arg(long, short)]
+    pub follow: bool,
 }
 
 #[derive(Debug, Args)]

@@ -367,3 +367,66 @@ fn an_unknown_theme_is_a_usage_error_before_the_port_is_taken() {
     }
     assert!(!store.exists(), "nothing was started");
 }
+
+/// `list --follow` beside a running listener: the existing requests first,
+/// then each new one as it is committed, filtered like the listing.
+#[test]
+fn list_follow_prints_new_requests_as_they_come() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = populated(dir.path());
+    let hc = Hookcatch::start_with(dir.path(), &store, &[], |_| {});
+    let mut follower = command(dir.path())
+        .args([
+            "list",
+            "--json",
+            "--follow",
+            "--filter",
+            "!method:GET",
+            "--store",
+        ])
+        .arg(&store)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn list --follow");
+    let (tx, lines) = std::sync::mpsc::channel();
+    let stdout = follower.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next = || -> serde_json::Value {
+        let line = lines.recv_timeout(WAIT).expect("a line from list --follow");
+        serde_json::from_str(&line).expect("JSON line")
+    };
+    let first: Vec<i64> = (0..3).map(|_| next()["id"].as_i64().unwrap()).collect();
+    assert_eq!(first, [1, 2, 3], "what is stored already comes first");
+
+    for (method, path) in [("GET", "/skipped"), ("PUT", "/followed")] {
+        let answer = raw_exchange(
+            &hc.addr,
+            format!("{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        );
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+    let line = next();
+    assert_eq!(line["id"], 5, "the GET (#4) is filtered out");
+    assert_eq!(line["path"], "/followed");
+    assert!(
+        lines
+            .recv_timeout(std::time::Duration::from_millis(500))
+            .is_err(),
+        "nothing else"
+    );
+    let _ = follower.kill();
+    let _ = follower.wait();
+    assert_eq!(hc.stop().code(), Some(0));
+}
