@@ -96,8 +96,14 @@ fn exports_json_lines_har_and_a_curl_script_that_resends_the_same_bytes() {
         assert_eq!(original, &(method.to_string(), target.to_string(), body));
     }
 
-    // HAR: a private file, valid JSON, bodies whole.
+    // HAR: a private file (an existing one is narrowed), valid JSON, bodies whole.
     let har_path = dir.path().join("out.har");
+    std::fs::write(&har_path, "old").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&har_path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
     let out = cli_store(
         dir.path(),
         &store,

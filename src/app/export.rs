@@ -129,11 +129,19 @@ fn open_output(path: Option<&Path>) -> Result<(Box<dyn Write>, Option<&Path>), A
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let file = options.open(path).map_err(|e| {
+    let cannot = |e: std::io::Error| {
         AppError::Usage(format!(
             "cannot write {}: {e} (pick another path with --output)",
             path.display()
         ))
-    })?;
+    };
+    let file = options.open(path).map_err(cannot)?;
+    // The mode above applies to a new file only; an old one is narrowed too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(cannot)?;
+    }
     Ok((Box::new(BufWriter::new(file)), Some(path)))
 }

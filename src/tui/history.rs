@@ -34,8 +34,12 @@ pub fn load(path: &Path) -> (History, History) {
     (filters, searches)
 }
 
-/// Write both histories to `path`, replacing what was there.
+/// Write both histories to `path`, replacing what was there (nothing is
+/// written when both are empty and there was no file).
 pub fn save(path: &Path, filters: &History, searches: &History) -> std::io::Result<()> {
+    if filters.entries().is_empty() && searches.entries().is_empty() && !path.exists() {
+        return Ok(());
+    }
     let mut text = String::new();
     for (prefix, history) in [(FILTER, filters), (SEARCH, searches)] {
         for entry in history.entries() {
@@ -71,6 +75,8 @@ mod tests {
         let path = dir.path().join("data/hookcatch").join(FILE);
         let (mut filters, mut searches) = load(&path);
         assert!(filters.entries().is_empty(), "no file yet: empty");
+        save(&path, &filters, &searches).unwrap();
+        assert!(!path.exists(), "nothing to keep, no file");
         filters.push("method:POST auth:invalid");
         filters.push("path:/pingara*");
         searches.push("timeout");
