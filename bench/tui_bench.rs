@@ -223,7 +223,7 @@ fn background(h: &mut Harness) -> (Vec<Msg>, Duration) {
                     done: highlight::run(job),
                 });
             }
-            Cmd::Delete(_) | Cmd::Copy(_) => {}
+            Cmd::Delete(_) | Cmd::Copy(_) | Cmd::Export { .. } => {}
         }
     }
     (out, start.elapsed())

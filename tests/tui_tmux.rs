@@ -64,6 +64,12 @@ impl Tmux {
         }
     }
 
+    /// A named key (`Enter`, `Up`, `F12`), as tmux spells it.
+    fn press(&self, key: &str) {
+        let out = self.cmd(&["send-keys", "-t", "hc", key]);
+        assert!(out.status.success(), "send-keys {key}");
+    }
+
     fn keys(&self, keys: &str) {
         let out = self.cmd(&["send-keys", "-t", "hc", "-l", keys]);
         assert!(
@@ -243,6 +249,23 @@ fn tui_shows_a_pingara_event_and_restores_the_terminal() {
         !p.contains("filter the whole store")
     });
 
+    // E, then Enter on the suggested name: the list as HAR, in the working directory.
+    tmux.keys("E");
+    tmux.wait_for("the export prompt", |p| p.contains("export to: hookcatch-"));
+    tmux.press("Enter");
+    tmux.wait_for("the export", |p| {
+        p.contains("exported 1 request to hookcatch-")
+    });
+    let har = std::fs::read_dir(dir.path())
+        .expect("read the directory")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "har"))
+        .expect("a .har file");
+    let har: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&har).expect("read the HAR")).expect("HAR is JSON");
+    assert_eq!(har["log"]["entries"][0]["request"]["method"], "POST");
+
     tmux.keys("q");
     let pane = wait_for_exit(&tmux, 0);
     assert!(
@@ -392,8 +415,7 @@ fn tui_restores_the_terminal_after_a_panic() {
     let tmux = start("panic", &script);
     wait_for_tui(&tmux);
 
-    let sent = tmux.cmd(&["send-keys", "-t", "hc", "F12"]);
-    assert!(sent.status.success(), "send-keys F12");
+    tmux.press("F12");
     let pane = wait_for_exit(&tmux, 101); // Rust's exit status after a panic
     assert!(
         pane.contains("deliberate panic"),
@@ -439,8 +461,7 @@ fn tui_remembers_filters_across_runs() {
     wait_for_tui(&first);
     first.keys("/");
     first.keys("method:DELETE");
-    let sent = first.cmd(&["send-keys", "-t", "hc", "Enter"]);
-    assert!(sent.status.success(), "send-keys Enter");
+    first.press("Enter");
     first.wait_for("the filter applied", |p| p.contains("method:DELETE"));
     first.keys("q");
     wait_for_exit(&first, 0);
@@ -452,8 +473,7 @@ fn tui_remembers_filters_across_runs() {
     let second = start("history-2", &script);
     wait_for_tui(&second);
     second.keys("/");
-    let sent = second.cmd(&["send-keys", "-t", "hc", "Up"]);
-    assert!(sent.status.success(), "send-keys Up");
+    second.press("Up");
     second.wait_for("the filter from the first run", |p| {
         p.contains("method:DELETE")
     });

@@ -51,6 +51,17 @@ pub enum Msg {
     Ladder { id: RequestId, event: LadderEvent },
     /// The editor (`e`) is done; what happens next.
     Edit(EditEnd),
+    /// An export (`E`) finished: what it wrote where, or why it could not.
+    Exported(Result<Exported, String>),
+}
+
+/// What an export (`E`) wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exported {
+    pub path: std::path::PathBuf,
+    pub count: usize,
+    /// Requests deleted between the keypress and the export.
+    pub missing: usize,
 }
 
 /// One attempt's outcome, in a few words (the delivery itself is in the store).
@@ -100,4 +111,10 @@ pub enum Cmd {
     Delete(Vec<RequestId>),
     /// Put this text on the clipboard (OSC 52).
     Copy(String),
+    /// Write these requests to `path` (`E`), off the UI thread.
+    Export {
+        ids: Vec<RequestId>,
+        path: std::path::PathBuf,
+        format: crate::export::Format,
+    },
 }

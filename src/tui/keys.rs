@@ -61,6 +61,8 @@ pub enum Action {
     CancelLadder,
     /// `m`: the next live response mode.
     CycleMode,
+    /// `E`: write the requests shown to a file (HAR, JSON lines, curl).
+    Export,
     /// `d`: what changed between two deliveries' answers.
     Diff,
     Edit(Edit),
@@ -193,6 +195,7 @@ fn normal_key(key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::Char('r') => Action::Replay,
         KeyCode::Char('R') => Action::Ladder,
         KeyCode::Char('e') => Action::EditReplay,
+        KeyCode::Char('E') => Action::Export,
         KeyCode::Char('c') => Action::CancelLadder,
         KeyCode::Char('m') => Action::CycleMode,
         KeyCode::Char('d') => Action::Diff,
@@ -272,6 +275,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
                 "in the filter or search prompt: earlier entries",
             ),
             ("y", "copy the request as a curl command (OSC 52)"),
+            ("E", "export the requests shown to .har, .ndjson or .sh"),
             ("x", "delete the request (asks first)"),
             ("v", "reveal / mask secret headers"),
             (

@@ -20,6 +20,7 @@ pub mod delivery;
 pub mod detail;
 pub mod editor;
 pub mod event;
+pub mod export;
 pub mod highlight;
 pub mod history;
 pub mod input;
@@ -148,6 +149,8 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
         },
         Outside {
             writer: &ctx.writer,
+            store: &ctx.store,
+            auth: &ctx.auth,
             sends: &sends,
             shutdown: &ctx.shutdown,
             editing: &ctx.editing,
@@ -179,6 +182,9 @@ struct Channels {
 /// What the loop hands work to.
 struct Outside<'a> {
     writer: &'a StoreWriter,
+    /// For work with its own connection (exports).
+    store: &'a Location,
+    auth: &'a AuthConfig,
     sends: &'a Sends,
     shutdown: &'a CancellationToken,
     editing: &'a AtomicBool,
@@ -376,6 +382,20 @@ fn dispatch(
                         .await
                         .map_err(|e| e.to_string());
                     let _ = tx.send(Msg::Deleted(result));
+                });
+            }
+            Cmd::Export { ids, path, format } => {
+                let tx = ch.inbox_tx.clone();
+                let (store, auth) = (out.store.clone(), out.auth.clone());
+                let base_url = out.sends.kit.target.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = store
+                        .open_reader()
+                        .map_err(|e| format!("cannot read the store: {e}"))
+                        .and_then(|conn| {
+                            export::write(&conn, &ids, &path, format, &auth, &base_url)
+                        });
+                    let _ = tx.send(Msg::Exported(result));
                 });
             }
             Cmd::Copy(text) => {

@@ -216,6 +216,17 @@ impl Harness {
                 self.app.handle(Msg::Notice(Notice::Deleted));
             }
             Cmd::Copy(text) => self.copied.push(text),
+            Cmd::Export { ids, path, format } => {
+                let result = super::export::write(
+                    self.loader.connection(),
+                    &ids,
+                    &path,
+                    format,
+                    &AuthConfig::default(),
+                    &self.app.listen_url,
+                );
+                self.app.handle(Msg::Exported(result));
+            }
         }
     }
 

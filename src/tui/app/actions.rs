@@ -170,6 +170,7 @@ impl App {
             Action::EditReplay => self.send_selected(SendCmd::Edit),
             Action::CancelLadder => self.cancel_ladder(),
             Action::CycleMode => self.cycle_mode(),
+            Action::Export => self.open_export(),
             Action::Diff => self.toggle_diff(),
             Action::Click { column, row } => self.click(column, row),
             Action::Wheel { down, column, row } => self.wheel(down, column, row),
@@ -347,12 +348,16 @@ impl App {
         let Some(prompt) = self.prompt.as_mut() else {
             return;
         };
-        let history = match prompt.kind {
-            PromptKind::Filter => &mut self.filter_history,
-            PromptKind::Search => &mut self.search_history,
+        let mut history = match prompt.kind {
+            PromptKind::Filter => Some(&mut self.filter_history),
+            PromptKind::Search => Some(&mut self.search_history),
+            PromptKind::Export => None,
         };
         if let Edit::Older | Edit::Newer = edit {
-            if let Some(text) = history.step(edit == Edit::Older, &prompt.input.text) {
+            let recalled = history
+                .as_mut()
+                .and_then(|h| h.step(edit == Edit::Older, &prompt.input.text));
+            if let Some(text) = recalled {
                 prompt.input = LineInput::new(&text);
                 if prompt.kind == PromptKind::Filter {
                     prompt.error = filter::parse(&text).err();
@@ -368,7 +373,9 @@ impl App {
                 }
             }
             Outcome::Cancel => {
-                history.reset();
+                if let Some(history) = history {
+                    history.reset();
+                }
                 self.prompt = None;
             }
             Outcome::Submit => {
@@ -376,19 +383,51 @@ impl App {
                 match prompt.kind {
                     PromptKind::Filter => {
                         if prompt.error.is_none() {
-                            history.push(&prompt.input.text);
+                            if let Some(history) = history {
+                                history.push(&prompt.input.text);
+                            }
                             self.prompt = None;
                             self.apply_filter(&prompt.input.text);
                         }
                     }
                     PromptKind::Search => {
-                        history.push(&prompt.input.text);
+                        if let Some(history) = history {
+                            history.push(&prompt.input.text);
+                        }
                         self.prompt = None;
                         self.run_search(&prompt.input.text);
                     }
+                    PromptKind::Export => self.export_to(prompt.input.text.trim()),
                 }
             }
         }
+    }
+
+    /// `E`: ask where to write the requests shown (filtered, or all).
+    fn open_export(&mut self) {
+        if self.list.view().is_empty() {
+            return self.complain("nothing to export");
+        }
+        let name = format!("hookcatch-{}.har", self.now.format("%Y%m%d-%H%M%S"));
+        self.prompt = Some(Prompt {
+            kind: PromptKind::Export,
+            input: LineInput::new(&name),
+            error: None,
+        });
+    }
+
+    /// The export prompt was submitted: the format comes from the extension;
+    /// a name without a known one keeps the prompt open (its hint says why).
+    fn export_to(&mut self, name: &str) {
+        let path = std::path::PathBuf::from(name);
+        // The prompt's hint already says which extensions work.
+        let Some(format) = crate::export::Format::from_path(&path) else {
+            return;
+        };
+        self.prompt = None;
+        let ids = self.list.view().to_vec();
+        self.say(format!("exporting {} to {}…", ids.len(), sanitize(name)));
+        self.outbox.push(Cmd::Export { ids, path, format });
     }
 
     /// Filter the whole store: the scan runs in the loader, matches arrive in chunks.

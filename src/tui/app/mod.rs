@@ -53,6 +53,8 @@ pub enum Overlay {
 pub enum PromptKind {
     Filter,
     Search,
+    /// The file `E` writes the shown requests to.
+    Export,
 }
 
 /// A text prompt at the bottom line.
@@ -256,6 +258,19 @@ impl App {
                 if n == 1 { "" } else { "s" }
             )),
             Msg::Deleted(Err(e)) => self.complain(format!("delete failed: {}", sanitize(&e))),
+            Msg::Exported(Ok(done)) => {
+                let mut text = format!(
+                    "exported {} request{} to {}",
+                    done.count,
+                    if done.count == 1 { "" } else { "s" },
+                    sanitize(&done.path.display().to_string())
+                );
+                if done.missing > 0 {
+                    text.push_str(&format!(" ({} deleted meanwhile)", done.missing));
+                }
+                self.say(text);
+            }
+            Msg::Exported(Err(e)) => self.complain(format!("export failed: {}", sanitize(&e))),
             Msg::Sent { id, kind, result } => self.sent(id, kind, result),
             Msg::LadderStarted { id, cancel } => self.ladder_started(id, cancel),
             Msg::Ladder { id, event } => self.ladder_event(id, event),

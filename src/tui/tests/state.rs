@@ -466,3 +466,58 @@ fn prompts_recall_earlier_entries() {
     );
     h.key(KeyCode::Esc);
 }
+
+/// `E` writes the requests shown (all, or the filter's) to a file whose
+/// extension picks the format; a name without one keeps the prompt open.
+#[test]
+fn export_writes_the_requests_shown() {
+    let (dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    h.key(KeyCode::Char('E'));
+    let prompt = h.app.prompt.as_ref().expect("the export prompt");
+    assert_eq!(prompt.kind, PromptKind::Export);
+    assert!(prompt.input.text.starts_with("hookcatch-") && prompt.input.text.ends_with(".har"));
+    assert!(h.screen().contains("Enter writes 5 requests as HAR 1.2"));
+
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.keys(&path("requests.txt"));
+    h.key(KeyCode::Enter);
+    assert!(
+        h.app.prompt.is_some(),
+        "no format for .txt: the prompt stays"
+    );
+    assert!(
+        h.screen()
+            .contains("✗ end the name in .har, .ndjson (.jsonl) or .sh")
+    );
+
+    h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.keys(&path("all.har"));
+    h.key(KeyCode::Enter);
+    assert!(h.app.prompt.is_none());
+    assert!(
+        h.screen().contains("exported 5 requests to"),
+        "{}",
+        h.screen()
+    );
+    let har: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("all.har")).unwrap()).unwrap();
+    assert_eq!(har["log"]["entries"].as_array().unwrap().len(), 5);
+
+    h.key(KeyCode::Char('/'));
+    h.keys("path:/github*");
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char('E'));
+    h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.keys(&path("github.ndjson"));
+    h.key(KeyCode::Enter);
+    assert!(
+        h.screen().contains("exported 1 request to"),
+        "{}",
+        h.screen()
+    );
+    let lines = std::fs::read_to_string(dir.path().join("github.ndjson")).unwrap();
+    assert_eq!(lines.lines().count(), 1);
+    assert!(lines.contains(r#""path":"/github""#), "{lines}");
+}

@@ -7,17 +7,35 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use std::path::Path;
+
 use super::clip;
+use crate::export::Format;
 use crate::text::sanitize;
 use crate::tui::app::{App, Focus, Overlay, PromptKind, Tab};
+
+/// What Enter will write for the export prompt's file name.
+fn export_help(app: &App, name: &str) -> String {
+    let n = app.list.view().len();
+    let what = match Format::from_path(Path::new(name.trim())) {
+        Some(Format::Har) => "as HAR 1.2",
+        Some(Format::Ndjson) => "as JSON lines",
+        Some(Format::Curl) => "as a curl script",
+        None => return "✗ end the name in .har, .ndjson (.jsonl) or .sh".to_string(),
+    };
+    let plural = if n == 1 { "" } else { "s" };
+    format!("Enter writes {n} request{plural} {what} · Esc cancel")
+}
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let theme = &app.theme;
     let width = usize::from(area.width);
     if let Some(prompt) = &app.prompt {
         let (lead, help) = match prompt.kind {
-            PromptKind::Filter => ("/", "Enter apply · Esc cancel · empty clears"),
-            PromptKind::Search => ("search: ", "Enter find · Esc cancel"),
+            PromptKind::Filter => ("/", "Enter apply · Esc cancel · empty clears".to_string()),
+            PromptKind::Search => ("search: ", "Enter find · Esc cancel".to_string()),
+            // The extension picks the format; say which, or that none does.
+            PromptKind::Export => ("export to: ", export_help(app, &prompt.input.text)),
         };
         let text = sanitize(&prompt.input.text).into_owned();
         let mut spans = vec![Span::styled(lead, theme.key())];
@@ -51,7 +69,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             None => {
                 spans.push(Span::styled(text.clone(), theme.text()));
                 let used = lead.len() + text.chars().count() + 3;
-                if used + help.len() < width {
+                if used + help.chars().count() < width {
                     spans.push(Span::raw("  "));
                     spans.push(Span::styled(help, theme.dim()));
                 }
