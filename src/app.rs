@@ -197,22 +197,29 @@ fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
     loop {
         std::thread::sleep(FOLLOW_POLL);
         let ids = query::ids_after(&conn, last).context("cannot read the store")?;
-        let mut rows = Vec::with_capacity(ids.len());
-        for id in ids {
-            last = id;
-            let Some(stored) = query::get(&conn, id).context("cannot read the store")? else {
-                continue; // deleted since
-            };
-            let req = &stored.request;
-            let wanted = filter.as_ref().is_none_or(|f| {
-                crate::filter::scan::matches(f, req, stored.duplicate_of, &auth, chrono::Utc::now())
-            });
-            if wanted {
-                let inspection = inspect::inspect(req, &auth, req.received_at);
-                rows.push((stored, inspection));
+        // A burst is printed a chunk at a time: bodies are not all held at once.
+        for chunk in ids.chunks(FOLLOW_CHUNK) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for &id in chunk {
+                last = id;
+                let Some(stored) = query::get(&conn, id).context("cannot read the store")? else {
+                    continue; // deleted since
+                };
+                let req = &stored.request;
+                let wanted = filter.as_ref().is_none_or(|f| {
+                    crate::filter::scan::matches(
+                        f,
+                        req,
+                        stored.duplicate_of,
+                        &auth,
+                        chrono::Utc::now(),
+                    )
+                });
+                if wanted {
+                    let inspection = inspect::inspect(req, &auth, req.received_at);
+                    rows.push((stored, inspection));
+                }
             }
-        }
-        if !rows.is_empty() {
             out!("{}", list_rows(&conn, &rows, args.json)?);
         }
     }
@@ -222,6 +229,7 @@ fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
 /// commit on its next query; a tenth of a second is "at once" to a person
 /// and nothing to the listener.
 const FOLLOW_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+const FOLLOW_CHUNK: usize = 64;
 
 /// The table rows (or JSON lines) of `list`.
 fn list_rows(
