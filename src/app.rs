@@ -16,6 +16,7 @@ macro_rules! outln {
 }
 
 mod export;
+mod import;
 mod replay;
 mod send_test;
 mod serve;
@@ -80,6 +81,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Some(Command::Show(args)) => show(&cli.global, &args),
         Some(Command::Delete(args)) => delete(&cli.global, &args),
         Some(Command::Export(args)) => export::run(&cli.global, &args),
+        Some(Command::Import(args)) => import::run(&cli.global, &args),
         Some(Command::Themes) => {
             out!("{}", crate::tui::theme_list());
             Ok(ExitCode::SUCCESS)

@@ -49,6 +49,8 @@ pub enum Command {
     Delete(DeleteArgs),
     /// Write captured requests out: JSON lines, HAR 1.2, or a curl script
     Export(ExportArgs),
+    /// Read requests from an export (JSON lines) or a HAR file into the store
+    Import(ImportArgs),
     /// Print the effective configuration (secrets masked) and where it came from
     Config(ListenArgs),
     /// List the colour themes (built in, and from the user theme directory)
@@ -231,6 +233,14 @@ pub struct ExportArgs {
     /// [default: the replay target: forward target, else `replay_to`, else the listener]
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files written by `hookcatch export` (JSON lines or HAR), or HAR files
+    /// from browser dev tools, mitmproxy, Charles, Insomnia...
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

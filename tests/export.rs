@@ -236,3 +236,75 @@ fn export_picks_ids_or_a_filter_and_says_what_is_wrong() {
         "no store",
     );
 }
+
+/// export -> import into another store -> export again: the same requests,
+/// byte for byte, with new ids; HAR comes back too; bad lines are named.
+#[test]
+fn import_reads_back_what_export_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = capture(dir.path());
+    let exported = cli_store(dir.path(), &store, &["export"]);
+    assert!(exported.status.success());
+    let file = dir.path().join("requests.ndjson");
+    std::fs::write(&file, &exported.stdout).unwrap();
+
+    let other = dir.path().join("other.db");
+    let out = cli_store(dir.path(), &other, &["import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("imported 3 requests"),
+        "{}",
+        text(&out.stderr)
+    );
+    let again = cli_store(dir.path(), &other, &["export"]);
+    let strip = |bytes: &[u8]| -> Vec<serde_json::Value> {
+        text(bytes)
+            .lines()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                let obj = v.as_object_mut().unwrap();
+                obj.remove("id");
+                v
+            })
+            .collect()
+    };
+    assert_eq!(
+        strip(&again.stdout),
+        strip(&exported.stdout),
+        "the same requests, answers, verdicts"
+    );
+
+    // HAR, as a browser or another tool would hand it over.
+    let har = dir.path().join("requests.har");
+    let out = cli_store(
+        dir.path(),
+        &store,
+        &["export", "--format", "har", "-o", har.to_str().unwrap()],
+    );
+    assert!(out.status.success());
+    let third = dir.path().join("third.db");
+    let out = cli_store(dir.path(), &third, &["import", har.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let from_har: Vec<_> = text(&cli_store(dir.path(), &third, &["export"]).stdout)
+        .lines()
+        .map(|l| sent(&serde_json::from_str(l).unwrap()))
+        .collect();
+    let originals: Vec<_> = strip(&exported.stdout).iter().map(sent).collect();
+    assert_eq!(from_har, originals);
+
+    // A damaged line is named, the others still come in, the exit says so.
+    let mixed = dir.path().join("mixed.ndjson");
+    let first_line = text(&exported.stdout).lines().next().unwrap().to_string();
+    std::fs::write(&mixed, format!("{first_line}\n{{\"method\": 1}}\n")).unwrap();
+    let fourth = dir.path().join("fourth.db");
+    let out = cli_store(dir.path(), &fourth, &["import", mixed.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("mixed.ndjson:2: skipped"), "{err}");
+    assert!(err.contains("imported 1 request"), "{err}");
+
+    assert_usage_error(
+        &cli_store(dir.path(), &fourth, &["import", "/no/such/file.har"]),
+        "cannot read /no/such/file.har",
+    );
+}

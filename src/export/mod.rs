@@ -6,6 +6,7 @@
 
 pub mod curl;
 pub mod har;
+pub mod import;
 pub mod json;
 pub mod text;
 

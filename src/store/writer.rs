@@ -53,6 +53,9 @@ pub struct NewRequest {
     /// The answer comes later (`--forward` proxy mode): a tap should wait
     /// for [`Tapped::Answered`] before printing it.
     pub awaiting_answer: bool,
+    /// The answer's latency is already known (an imported request): kept as
+    /// it is instead of measured at write time.
+    pub latency_known: bool,
 }
 
 /// A request as committed, for a tap (headless output) to print without
@@ -118,7 +121,14 @@ impl NewRequest {
             dup_key,
             findings: None,
             awaiting_answer: false,
+            latency_known: false,
         }
+    }
+
+    /// Keep the response's recorded latency (see [`NewRequest::latency_known`]).
+    pub fn with_known_latency(mut self) -> Self {
+        self.latency_known = true;
+        self
     }
 }
 
@@ -512,7 +522,10 @@ fn insert(
         serde_json::to_string(&r.outcome).unwrap_or_else(|_| r#"{"kind":"complete"}"#.into());
     // The answer goes out right after this commit (plus the planned delay); a
     // WAL commit takes microseconds, so this is the latency the sender sees.
-    let latency_ms = (r.started.elapsed() + r.planned_delay).as_secs_f64() * 1000.0;
+    let latency_ms = match (&r.response, r.latency_known) {
+        (Some(resp), true) => resp.latency_ms,
+        _ => (r.started.elapsed() + r.planned_delay).as_secs_f64() * 1000.0,
+    };
     if let Some(resp) = r.response.as_mut() {
         resp.latency_ms = latency_ms;
     }
