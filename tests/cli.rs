@@ -13,16 +13,6 @@ fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn assert_usage_error(out: &std::process::Output, needle: &str) {
-    assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(out));
-    let err = stderr(out);
-    assert!(err.contains(needle), "expected {needle:?} in {err:?}");
-    assert!(
-        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
-        "{err}"
-    );
-}
-
 /// A store with three requests in it, made by the real listener.
 fn populated(dir: &std::path::Path) -> std::path::PathBuf {
     let hc = Hookcatch::start(dir, &[]);
@@ -372,7 +362,6 @@ fn an_unknown_theme_is_a_usage_error_before_the_port_is_taken() {
 /// then each new one as it is committed, filtered like the listing.
 #[test]
 fn list_follow_prints_new_requests_as_they_come() {
-    use std::io::{BufRead, BufReader};
     use std::process::Stdio;
 
     let dir = tempfile::tempdir().unwrap();
@@ -393,15 +382,7 @@ fn list_follow_prints_new_requests_as_they_come() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn list --follow");
-    let (tx, lines) = std::sync::mpsc::channel();
-    let stdout = follower.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let lines = lines_of(follower.stdout.take().unwrap());
     let next = || -> serde_json::Value {
         let line = lines.recv_timeout(WAIT).expect("a line from list --follow");
         serde_json::from_str(&line).expect("JSON line")

@@ -4,20 +4,13 @@
 
 mod common;
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use base64::Engine as _;
 use common::*;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn assert_usage_error(out: &Output, needle: &str) {
-    assert_eq!(out.status.code(), Some(2), "stderr: {}", text(&out.stderr));
-    let err = text(&out.stderr);
-    assert!(err.contains(needle), "expected {needle:?} in {err:?}");
-    assert!(!err.contains("panicked"), "{err}");
 }
 
 /// What the listener stored, by request: method, target and body bytes.

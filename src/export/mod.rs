@@ -117,8 +117,9 @@ const CURL_HEAD: &str = "#!/usr/bin/env bash\n\
     # one again: method, path and query, headers and body bytes as captured.\n\
     set -u\n";
 
-/// Create (or truncate) `path` for an export, mode 0600 (an existing file
-/// is narrowed too): captures carry secrets, and exports hold them unmasked.
+/// Create (or truncate) `path` for an export (or the TUI's prompt history),
+/// mode 0600, an existing file narrowed too: captures carry secrets, and
+/// exports hold them unmasked.
 pub fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

@@ -58,11 +58,7 @@ pub fn save(path: &Path, filters: &History, searches: &History) -> std::io::Resu
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder.create(dir)?;
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    std::io::Write::write_all(&mut options.open(path)?, text.as_bytes())
+    std::io::Write::write_all(&mut crate::export::create_private(path)?, text.as_bytes())
 }
 
 #[cfg(test)]
