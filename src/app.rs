@@ -354,11 +354,14 @@ fn show(global: &GlobalArgs, args: &ShowArgs) -> Result<ExitCode, AppError> {
 }
 
 fn delete(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode, AppError> {
-    let ids = args
+    let mut ids = args
         .ids
         .iter()
         .map(|s| parse_id(s))
         .collect::<Result<Vec<_>, _>>()?;
+    // `delete 3 3` names one request, not two.
+    ids.sort_unstable();
+    ids.dedup();
     let (conn, _, _) = open_existing(global)?;
     let deleted = if args.all {
         query::delete_all(&conn)
@@ -371,10 +374,12 @@ fn delete(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode, AppError> 
         if deleted == 1 { "" } else { "s" }
     );
     if !args.all && deleted < ids.len() {
+        // Like `show` and `export`: a missing id is a failure scripts can see.
         eprintln!(
             "hookcatch: {} of the ids given did not exist",
             ids.len() - deleted
         );
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -157,6 +157,10 @@ async fn h2c_prior_knowledge_is_captured() {
     assert_eq!(line["path"], "/h2");
     assert_eq!(line["query"], "q=1");
     assert_eq!(line["body"], "two");
+    // `:authority` is kept as `host`, so exports and replays know the host.
+    let authority = hc.url.trim_start_matches("http://");
+    assert_eq!(header(&line, "host"), [authority]);
+    assert_eq!(line["headers"][0][0], "host");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -372,6 +376,87 @@ fn stalled_and_vanishing_clients_are_recorded_incomplete() {
             .unwrap()
             .contains("went away")
     );
+    // Nothing can be sent to a client that left: no answer is recorded.
+    assert_eq!(line["response"], Value::Null);
+}
+
+/// Read one HTTP/1.1 answer off a raw socket: status, headers as sent
+/// (lowercased names, in order) and body.
+fn raw_answer(addr: &str, request: &[u8]) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    stream.write_all(request).unwrap();
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of head");
+    let head = String::from_utf8(raw[..split].to_vec()).unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap()[9..12].parse().unwrap();
+    let headers = lines
+        .map(|l| {
+            let (n, v) = l.split_once(": ").unwrap();
+            (n.to_ascii_lowercase(), v.to_string())
+        })
+        .collect();
+    (status, headers, raw[split + 4..].to_vec())
+}
+
+fn recorded_headers(line: &Value) -> Vec<(String, String)> {
+    line["response"]["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h[0].as_str().unwrap().into(), h[1].as_str().unwrap().into()))
+        .collect()
+}
+
+/// The recorded answer is the one on the wire: every header hyper writes,
+/// in its order (repeated names grouped), and no body where none is sent.
+#[test]
+fn the_recorded_answer_is_what_was_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let hc = Hookcatch::start(
+        dir.path(),
+        &[
+            "--response-header",
+            "X-A: 1",
+            "--response-header",
+            "X-B: two words",
+            "--response-header",
+            "X-A: again",
+        ],
+    );
+    let close = b"POST /wire HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi";
+    let (status, sent, body) = raw_answer(&hc.addr, close);
+    let line = hc.next_json();
+    assert_eq!(status, 200);
+    assert_eq!(recorded_headers(&line), sent);
+    let names: Vec<&str> = sent.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(names.windows(3).any(|w| w == ["x-a", "x-a", "x-b"]), "{names:?}");
+    for name in ["date", "content-length", "connection"] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    assert_eq!(line["response"]["body"].as_str().unwrap().as_bytes(), body);
+
+    let head = b"HEAD /wire HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let (_, sent, body) = raw_answer(&hc.addr, head);
+    let line = hc.next_json();
+    assert!(body.is_empty());
+    assert_eq!(recorded_headers(&line), sent);
+    assert_eq!(line["response"]["body"], "");
+    drop(hc);
+
+    let dir = tempfile::tempdir().unwrap();
+    let hc = Hookcatch::start(dir.path(), &["--status", "204"]);
+    let (status, sent, body) = raw_answer(&hc.addr, close);
+    let line = hc.next_json();
+    assert_eq!((status, body.len()), (204, 0));
+    assert_eq!(recorded_headers(&line), sent);
+    assert_eq!(line["response"]["body"], "");
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@
 //! Requests hookcatch accepted (not 413/408/401) also go to the forward
 //! target, in the background when something else decided the answer.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Response, StatusCode};
@@ -175,26 +175,23 @@ impl Planned {
         self
     }
 
-    /// The record of this answer kept with the request (latency set by the store).
-    pub fn record(&self) -> CapturedResponse {
-        CapturedResponse {
-            status: self.status,
-            headers: self
-                .headers
-                .iter()
-                .map(|(n, v)| HeaderField::new(n.to_ascii_lowercase(), v.as_bytes()))
-                .collect(),
-            body: self.body.clone(),
-            latency_ms: 0.0,
-        }
-    }
-
-    /// Build the hyper response. Header names/values were validated with the
-    /// config; any that still fail are skipped rather than failing the answer.
-    pub fn into_response(self) -> Response<Full<Bytes>> {
-        let mut response = Response::new(Full::new(Bytes::from(self.body)));
-        *response.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
-        let headers = response.headers_mut();
+    /// Build the hyper response and the record of exactly what it sends:
+    /// headers in the order hyper writes them (grouped by name), including
+    /// the `date` and `content-length` it would otherwise add unseen, and no
+    /// body where none goes out (HEAD, 1xx, 204, 304). Header names and
+    /// values were validated with the config; any that still fail are
+    /// skipped rather than failing the answer.
+    pub fn into_response(
+        self,
+        method: &http::Method,
+        version: http::Version,
+    ) -> (Response<Full<Bytes>>, CapturedResponse) {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
+        let bodiless = status.is_informational()
+            || status == StatusCode::NO_CONTENT
+            || status == StatusCode::NOT_MODIFIED;
+        let body = if bodiless { Vec::new() } else { self.body };
+        let mut headers = http::HeaderMap::new();
         for (name, value) in &self.headers {
             if let (Ok(n), Ok(v)) = (
                 HeaderName::from_bytes(name.as_bytes()),
@@ -203,10 +200,35 @@ impl Planned {
                 headers.append(n, v);
             }
         }
-        if self.close {
+        if !bodiless {
+            headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+        }
+        if let Ok(date) = HeaderValue::from_str(&httpdate::fmt_http_date(SystemTime::now())) {
+            headers.insert(http::header::DATE, date);
+        }
+        // HTTP/2 has no Connection header (hyper would drop it unsent); the
+        // stream ends on its own.
+        if self.close && version != http::Version::HTTP_2 {
             headers.insert(http::header::CONNECTION, HeaderValue::from_static("close"));
         }
-        response
+        let record = CapturedResponse {
+            status: status.as_u16(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| HeaderField::new(n.as_str(), v.as_bytes()))
+                .collect(),
+            // A HEAD answer says how long the body would be, and sends none.
+            body: if method == http::Method::HEAD {
+                Vec::new()
+            } else {
+                body.clone()
+            },
+            latency_ms: 0.0,
+        };
+        let mut response = Response::new(Full::new(Bytes::from(body)));
+        *response.status_mut() = status;
+        *response.headers_mut() = headers;
+        (response, record)
     }
 }
 
@@ -220,14 +242,69 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&p.body).unwrap();
         assert_eq!(v["error"], "body too large");
         assert_eq!(v["limit"], 10);
-        assert_eq!(p.into_response().status(), 413);
+        let (response, record) = p.into_response(&http::Method::POST, http::Version::HTTP_11);
+        assert_eq!(response.status(), 413);
+        assert_eq!(record.status, 413);
     }
 
     #[test]
     fn closing_sets_connection_close() {
-        let r = Planned::error(408, "slow", serde_json::Value::Null)
+        let (r, record) = Planned::error(408, "slow", serde_json::Value::Null)
             .closing()
-            .into_response();
+            .into_response(&http::Method::POST, http::Version::HTTP_11);
         assert_eq!(r.headers()["connection"], "close");
+        assert!(record.headers.iter().any(|h| h.name == "connection"));
+    }
+
+    fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Planned {
+        Planned {
+            status,
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: body.as_bytes().to_vec(),
+            delay: Duration::ZERO,
+            close: false,
+        }
+    }
+
+    /// The record lists the headers as hyper writes them: grouped by name,
+    /// with the date and length it would otherwise add unseen.
+    #[test]
+    fn record_is_what_goes_on_the_wire() {
+        let planned = answer(200, &[("X-A", "1"), ("X-B", "two"), ("X-A", "again")], "ok");
+        let (response, record) = planned.into_response(&http::Method::POST, http::Version::HTTP_11);
+        let names: Vec<&str> = record.headers.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["x-a", "x-a", "x-b", "content-length", "date"]);
+        assert_eq!(record.headers[3].value, b"2");
+        assert_eq!(record.body, b"ok");
+        let wire: Vec<&str> = response.headers().keys().map(|k| k.as_str()).collect();
+        assert_eq!(wire, ["x-a", "x-b", "content-length", "date"]);
+    }
+
+    /// 204, 304 and 1xx answers carry no body, and HEAD answers send none.
+    #[test]
+    fn no_body_recorded_where_none_is_sent() {
+        for status in [204, 304] {
+            let (_, record) = answer(status, &[], "{\"received\": true}")
+                .into_response(&http::Method::POST, http::Version::HTTP_11);
+            assert!(record.body.is_empty(), "{status}");
+            assert!(!record.headers.iter().any(|h| h.name == "content-length"));
+        }
+        let (_, record) = answer(200, &[], "12345")
+            .into_response(&http::Method::HEAD, http::Version::HTTP_11);
+        assert!(record.body.is_empty());
+        let length = record.headers.iter().find(|h| h.name == "content-length");
+        assert_eq!(length.map(|h| h.value.as_slice()), Some(&b"5"[..]));
+    }
+
+    #[test]
+    fn http2_answers_have_no_connection_header() {
+        let (response, record) = Planned::error(413, "big", serde_json::Value::Null)
+            .closing()
+            .into_response(&http::Method::POST, http::Version::HTTP_2);
+        assert!(!response.headers().contains_key("connection"));
+        assert!(!record.headers.iter().any(|h| h.name == "connection"));
     }
 }

@@ -213,7 +213,7 @@ async fn handle(
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    let (body, outcome) = read_body(body, declared, &settings.limits, started).await;
+    let (body, outcome, client_left) = read_body(body, declared, &settings.limits, started).await;
     let mut captured = CapturedRequest {
         id: 0,
         received_at,
@@ -221,11 +221,7 @@ async fn handle(
         method: parts.method.as_str().to_string(),
         target: request_target(&parts),
         http_version: version_label(parts.version).to_string(),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(name, value)| HeaderField::new(name.as_str(), value.as_bytes()))
-            .collect(),
+        headers: request_headers(&parts),
         body_size: match &outcome {
             Outcome::TooLarge { seen, .. } => *seen,
             _ => body.len() as u64,
@@ -243,20 +239,28 @@ async fn handle(
         summary.auth.verdict,
     );
     let proxy = decision == Decision::Proxy;
-    let dropping = matches!(decision, Decision::Drop { .. });
+    // A client that left mid-body can be sent nothing: recorded unanswered.
+    let dropping = client_left || matches!(decision, Decision::Drop { .. });
     let (planned, forward) = match decision {
+        _ if client_left => (None, false),
         Decision::Answer { planned, forward } => (Some(planned), forward),
         Decision::Drop { forward } => (None, forward),
         Decision::Proxy => (None, true),
     };
-    // Recorded now; a proxied request gets the app's answer once it has one.
-    captured.response = planned.as_ref().map(Planned::record);
+    let delay = planned.as_ref().map_or(Duration::ZERO, |p| p.delay);
+    // Built now so the record is what goes out; a proxied request gets the
+    // app's answer once it has one.
+    let answer = planned.map(|mut p| {
+        // hyper answers `Connection: close` in kind; set here, it is recorded.
+        p.close |= asks_to_close(&parts.headers);
+        p.into_response(&parts.method, parts.version)
+    });
+    captured.response = answer.as_ref().map(|(_, record)| record.clone());
     let forwarding = settings
         .forward
         .as_ref()
         .filter(|_| forward)
         .map(|f| (f, captured.clone()));
-    let delay = planned.as_ref().map_or(Duration::ZERO, |p| p.delay);
     // Proxied: the app's answer is recorded once it comes.
     let awaiting_answer = proxy && forwarding.is_some();
     let new = NewRequest::from_captured(
@@ -277,7 +281,9 @@ async fn handle(
             }
             // Never 2xx for what was not stored; the writer tells watchers why.
             let message = format!("hookcatch could not store this request: {e}");
-            return Ok(Planned::error(503, &message, json!({})).into_response());
+            let (response, _) = Planned::error(503, &message, json!({}))
+                .into_response(&parts.method, parts.version);
+            return Ok(response);
         }
     };
     if let Some((forwarder, mut copy)) = forwarding {
@@ -287,22 +293,55 @@ async fn handle(
         }
         forwarder.spawn(writer.clone(), copy);
     }
-    let Some(planned) = planned else {
+    let Some((response, _)) = answer else {
         return Err(Dropped);
     };
-    if !planned.delay.is_zero() {
-        tokio::time::sleep(planned.delay).await;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
-    Ok(planned.into_response())
+    Ok(response)
 }
 
-/// Read the whole body within the size limit and the body deadline.
+/// The client said `Connection: close` (any token of any Connection header).
+fn asks_to_close(headers: &http::HeaderMap) -> bool {
+    headers
+        .get_all(http::header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|token| token.trim().eq_ignore_ascii_case("close"))
+}
+
+/// The request's headers as received. HTTP/2 carries the host in the
+/// `:authority` pseudo-header, which hyper keeps in the URI: it is recorded
+/// as `host`, first, unless the client also sent a `host` header.
+fn request_headers(parts: &http::request::Parts) -> Vec<HeaderField> {
+    let authority = parts
+        .uri
+        .authority()
+        .filter(|_| parts.version == http::Version::HTTP_2)
+        .filter(|_| !parts.headers.contains_key(http::header::HOST));
+    authority
+        .map(|a| HeaderField::new("host", a.as_str()))
+        .into_iter()
+        .chain(
+            parts
+                .headers
+                .iter()
+                .map(|(name, value)| HeaderField::new(name.as_str(), value.as_bytes())),
+        )
+        .collect()
+}
+
+/// Read the whole body within the size limit and the body deadline. The
+/// flag is set when the body broke off (the client left, or its chunked
+/// framing broke): hyper closes such a connection, so no answer reaches it.
 async fn read_body(
     mut body: Incoming,
     declared: Option<u64>,
     limits: &Limits,
     started: Instant,
-) -> (Vec<u8>, Outcome) {
+) -> (Vec<u8>, Outcome, bool) {
     if let Some(declared) = declared.filter(|d| *d > limits.max_body) {
         // Refuse before reading (and before hyper sends 100 Continue).
         return (
@@ -311,6 +350,7 @@ async fn read_body(
                 declared: Some(declared),
                 seen: 0,
             },
+            false,
         );
     }
     let deadline = tokio::time::Instant::from_std(started) + limits.body_timeout;
@@ -323,12 +363,12 @@ async fn read_body(
                     limits.body_timeout.as_secs(),
                     bytes.len()
                 );
-                return (bytes, Outcome::Incomplete { reason });
+                return (bytes, Outcome::Incomplete { reason }, false);
             }
-            Ok(None) => return (bytes, Outcome::Complete),
+            Ok(None) => return (bytes, Outcome::Complete, false),
             Ok(Some(Err(e))) => {
                 let reason = format!("client went away mid-body after {} bytes: {e}", bytes.len());
-                return (bytes, Outcome::Incomplete { reason });
+                return (bytes, Outcome::Incomplete { reason }, true);
             }
             Ok(Some(Ok(frame))) => frame,
         };
@@ -336,7 +376,7 @@ async fn read_body(
         if let Ok(data) = frame.into_data() {
             let seen = bytes.len() as u64 + data.len() as u64;
             if seen > limits.max_body {
-                return (Vec::new(), Outcome::TooLarge { declared, seen });
+                return (Vec::new(), Outcome::TooLarge { declared, seen }, false);
             }
             bytes.extend_from_slice(&data);
         }
