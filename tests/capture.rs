@@ -430,13 +430,17 @@ fn the_recorded_answer_is_what_was_sent() {
             "X-A: again",
         ],
     );
-    let close = b"POST /wire HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi";
+    let close =
+        b"POST /wire HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi";
     let (status, sent, body) = raw_answer(&hc.addr, close);
     let line = hc.next_json();
     assert_eq!(status, 200);
     assert_eq!(recorded_headers(&line), sent);
     let names: Vec<&str> = sent.iter().map(|(n, _)| n.as_str()).collect();
-    assert!(names.windows(3).any(|w| w == ["x-a", "x-a", "x-b"]), "{names:?}");
+    assert!(
+        names.windows(3).any(|w| w == ["x-a", "x-a", "x-b"]),
+        "{names:?}"
+    );
     for name in ["date", "content-length", "connection"] {
         assert!(names.contains(&name), "{name} in {names:?}");
     }

@@ -89,7 +89,11 @@ fn list_show_and_delete() {
     // A missing id fails (exit 1) after the others are deleted.
     let out = cli_store(dir.path(), &store, &["delete", "2", "2", "99"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("deleted 1 request\n"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("deleted 1 request\n"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stderr(&out).contains("1 of the ids given did not exist"));
     assert!(list_json(dir.path(), &store).is_empty());
     assert!(

@@ -292,8 +292,8 @@ mod tests {
             assert!(record.body.is_empty(), "{status}");
             assert!(!record.headers.iter().any(|h| h.name == "content-length"));
         }
-        let (_, record) = answer(200, &[], "12345")
-            .into_response(&http::Method::HEAD, http::Version::HTTP_11);
+        let (_, record) =
+            answer(200, &[], "12345").into_response(&http::Method::HEAD, http::Version::HTTP_11);
         assert!(record.body.is_empty());
         let length = record.headers.iter().find(|h| h.name == "content-length");
         assert_eq!(length.map(|h| h.value.as_slice()), Some(&b"5"[..]));
