@@ -109,10 +109,18 @@ fn listen(global: &GlobalArgs, args: &ListenArgs) -> Result<ExitCode, AppError> 
     runtime()?.block_on(serve::serve(config, None))
 }
 
+/// A store that cannot be opened, in one line: what failed, which store,
+/// and what to do about it.
 fn store_usage_error(location: &Location, e: StoreError) -> AppError {
+    let what = e.to_string().replace('\n', " ");
+    let store = location.describe();
+    let which = if what.contains(store.as_str()) {
+        String::new()
+    } else {
+        format!(" (store: {store})")
+    };
     AppError::Usage(format!(
-        "{e}\n  hint: pass --store PATH to a writable file, or --ephemeral to keep requests in memory (store: {})",
-        location.describe()
+        "{what}{which}; pass --store PATH to a writable file, or --ephemeral to keep requests in memory"
     ))
 }
 

@@ -1,6 +1,6 @@
-//! Command-line flags. Every listener flag also reads a `HOOKCATCH_*`
-//! environment variable (clap gives flags precedence over the environment);
-//! `config.rs` then fills what is still unset from `hookcatch.toml`.
+//! Command-line flags. Every listener flag also has a `HOOKCATCH_*`
+//! environment variable and a `hookcatch.toml` key, both read by `config.rs`
+//! (not by clap, so a bad variable is blamed on the variable, not on a flag).
 
 use std::path::PathBuf;
 
@@ -65,91 +65,75 @@ pub enum Command {
 }
 
 #[derive(Debug, Clone, Default, Args)]
+#[command(after_help = ENV_HELP)]
 pub struct ListenArgs {
     /// Address to listen on; a non-loopback address lets anyone on the network post [default: 127.0.0.1]
-    #[arg(long, value_name = "ADDR", env = "HOOKCATCH_BIND")]
+    #[arg(long, value_name = "ADDR")]
     pub bind: Option<String>,
     /// Port to listen on; 0 picks a free one [default: 9797]
-    #[arg(long, short = 'p', value_name = "N", env = "HOOKCATCH_PORT")]
+    #[arg(long, short = 'p', value_name = "N")]
     pub port: Option<u16>,
     /// Keep everything in memory; nothing is written to disk
-    #[arg(long, env = "HOOKCATCH_EPHEMERAL")]
+    #[arg(long)]
     pub ephemeral: bool,
     /// Sync every commit to disk (survives power loss, slower)
-    #[arg(long, env = "HOOKCATCH_FSYNC")]
+    #[arg(long)]
     pub fsync: bool,
     /// Print one JSON object per captured request on stdout instead of the TUI
-    #[arg(long, env = "HOOKCATCH_HEADLESS")]
+    #[arg(long)]
     pub headless: bool,
     /// Status code of the default answer [default: 200]
-    #[arg(long, value_name = "CODE", env = "HOOKCATCH_STATUS")]
+    #[arg(long, value_name = "CODE")]
     pub status: Option<u16>,
     /// Body of the default answer: text, or @FILE [default: {"received": true}]
-    #[arg(long, value_name = "TEXT|@FILE", env = "HOOKCATCH_RESPONSE_BODY")]
+    #[arg(long, value_name = "TEXT|@FILE")]
     pub response_body: Option<String>,
     /// Extra header on every answer, 'Name: value' (repeatable)
     #[arg(
         long = "response-header",
         value_name = "'NAME: VALUE'",
-        env = "HOOKCATCH_RESPONSE_HEADER",
         value_delimiter = '\n'
     )]
     pub response_headers: Vec<String>,
     /// Wait this long before answering, in milliseconds
-    #[arg(long, value_name = "MS", env = "HOOKCATCH_DELAY")]
+    #[arg(long, value_name = "MS")]
     pub delay: Option<u64>,
     /// Largest body accepted, e.g. 512k, 10m; larger ones get 413 (and are recorded) [default: 10m]
-    #[arg(long, value_name = "SIZE", env = "HOOKCATCH_MAX_BODY")]
+    #[arg(long, value_name = "SIZE")]
     pub max_body: Option<String>,
     /// Seconds a client may take to send its headers [default: 10]
-    #[arg(long, value_name = "SECS", env = "HOOKCATCH_HEADER_TIMEOUT")]
+    #[arg(long, value_name = "SECS")]
     pub header_timeout: Option<u64>,
     /// Seconds a client may take to send its body; slower ones get 408 [default: 30]
-    #[arg(long, value_name = "SECS", env = "HOOKCATCH_BODY_TIMEOUT")]
+    #[arg(long, value_name = "SECS")]
     pub body_timeout: Option<u64>,
 
     /// Shared secret expected in the X-Pingara-Secret header (prefer the env var or config file: flags show in `ps`)
-    #[arg(
-        long,
-        value_name = "SECRET",
-        env = "HOOKCATCH_SECRET",
-        hide_env_values = true
-    )]
+    #[arg(long, value_name = "SECRET")]
     pub secret: Option<String>,
     /// Header that carries the shared secret [default: X-Pingara-Secret]
-    #[arg(long, value_name = "NAME", env = "HOOKCATCH_SECRET_HEADER")]
+    #[arg(long, value_name = "NAME")]
     pub secret_header: Option<String>,
     /// Expected token in 'Authorization: Bearer TOKEN'
-    #[arg(
-        long,
-        value_name = "TOKEN",
-        env = "HOOKCATCH_BEARER",
-        hide_env_values = true
-    )]
+    #[arg(long, value_name = "TOKEN")]
     pub bearer: Option<String>,
     /// Expected Basic credentials, 'user:pass'
-    #[arg(
-        long,
-        value_name = "USER:PASS",
-        env = "HOOKCATCH_BASIC",
-        hide_env_values = true
-    )]
+    #[arg(long, value_name = "USER:PASS")]
     pub basic: Option<String>,
     /// Verify a sender's HMAC signature: PROVIDER=SECRET, providers github, stripe,
     /// standard-webhooks, slack, shopify, gitlab (repeatable; env HOOKCATCH_VERIFY_GITHUB=...)
     #[arg(long, value_name = "PROVIDER=SECRET")]
     pub verify: Vec<String>,
     /// Colour theme for the TUI (see `hookcatch themes`) [default: hookcatch-dark]
-    #[arg(long, value_name = "NAME", env = "HOOKCATCH_THEME")]
+    #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
     /// Answer 401 to requests whose auth verdict is invalid or missing (they are still captured)
-    #[arg(long, env = "HOOKCATCH_ENFORCE_AUTH")]
+    #[arg(long)]
     pub enforce_auth: bool,
 
     #[arg(
         long = "rule",
         value_name = "'[METHOD] PATH -> STATUS ...'",
-        env = "HOOKCATCH_RULE",
         value_delimiter = '\n',
         help = crate::capture::rules::RULE_HELP
     )]
@@ -157,22 +141,22 @@ pub struct ListenArgs {
     /// Start in a response mode (the TUI cycles it live): normal, 500, 401, 429 (with
     /// Retry-After), slow (answer after 12 s, past the sender's 10 s limit), drop (close
     /// the connection without answering; the request is still stored) [default: normal]
-    #[arg(long, value_name = "MODE", env = "HOOKCATCH_MODE")]
+    #[arg(long, value_name = "MODE")]
     pub mode: Option<String>,
     /// Also send every captured request to your app at URL (the captured path and query
     /// are appended to URL's path), recorded as a delivery
-    #[arg(long, value_name = "URL", env = "HOOKCATCH_FORWARD")]
+    #[arg(long, value_name = "URL")]
     pub forward: Option<String>,
     /// proxy: the sender gets your app's answer (502 when it is down, 504 when slower than
     /// --timeout); async: the sender gets hookcatch's answer and the forward runs in the
     /// background [default: proxy]
-    #[arg(long, value_name = "proxy|async", env = "HOOKCATCH_FORWARD_MODE")]
+    #[arg(long, value_name = "proxy|async")]
     pub forward_mode: Option<String>,
     /// Seconds to wait for the forward target's answer, fractions allowed [default: 10, Pingara's limit]
-    #[arg(long, value_name = "SECS", env = "HOOKCATCH_TIMEOUT")]
+    #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
     /// Accept self-signed certificates from an https forward target
-    #[arg(long, env = "HOOKCATCH_INSECURE")]
+    #[arg(long)]
     pub insecure: bool,
 }
 
@@ -197,6 +181,7 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// Request id (as in `hookcatch list`)
+    #[arg(allow_negative_numbers = true)]
     pub id: String,
     /// Print the request as one JSON object
     #[arg(long)]
@@ -207,6 +192,7 @@ pub struct ShowArgs {
 #[command(group = clap::ArgGroup::new("which").required(true).args(["ids", "all"]))]
 pub struct DeleteArgs {
     /// Request ids to delete
+    #[arg(allow_negative_numbers = true)]
     pub ids: Vec<String>,
     /// Delete every captured request
     #[arg(long)]
@@ -251,26 +237,26 @@ pub enum ExportFormat {
 }
 
 impl ListenArgs {
-    /// The listener settings given only through `HOOKCATCH_*` variables, for
-    /// commands that take no listener flags but must judge requests the same way.
+    /// The listener settings of a command that takes no listener flags: none.
+    /// `config::load` reads the `HOOKCATCH_*` variables and the config file
+    /// under them, so such commands judge requests as the listener does.
     pub fn from_env() -> ListenArgs {
-        use clap::{CommandFactory as _, FromArgMatches as _};
-        #[derive(Parser)]
-        struct EnvOnly {
-            #[command(flatten)]
-            listen: ListenArgs,
-        }
-        EnvOnly::command()
-            .try_get_matches_from(["hookcatch"])
-            .ok()
-            .and_then(|m| ListenArgs::from_arg_matches(&m).ok())
-            .unwrap_or_default()
+        ListenArgs::default()
     }
 }
+
+/// Shown after the listener flags in `--help`.
+const ENV_HELP: &str = "Every listener flag also reads the environment variable HOOKCATCH_<NAME> \
+    (HOOKCATCH_PORT, HOOKCATCH_MAX_BODY, HOOKCATCH_RESPONSE_HEADER and HOOKCATCH_RULE one per \
+    line, HOOKCATCH_VERIFY_GITHUB, ...) and the config file key <name> (max_body, \
+    response_headers, [verify] github, ...). Flags win over the environment, the environment \
+    over the file. Switches (HOOKCATCH_EPHEMERAL, HOOKCATCH_FSYNC, ...) take true/false, 1/0, \
+    yes/no or on/off.";
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// Request id (as in `hookcatch list`)
+    #[arg(allow_negative_numbers = true)]
     pub id: String,
     /// Where to send it. A URL with no path (or /) gets the captured path and query; a URL
     /// with a path is used as given [default: the forward target, else `replay_to` from the
@@ -289,14 +275,16 @@ pub struct SendArgs {
     /// 10 min, 30 min, then failed. A 2xx stops it; Ctrl-C cancels
     #[arg(long)]
     pub ladder: bool,
-    /// Multiply the ladder's waits by F (0.01 waits 0.3 s, 1.2 s, 6 s, 18 s) [default: 1]
-    #[arg(long, value_name = "F", env = "HOOKCATCH_LADDER_SCALE")]
+    /// Multiply the ladder's waits by F (0.01 waits 0.3 s, 1.2 s, 6 s, 18 s) [default: 1,
+    /// or HOOKCATCH_LADDER_SCALE, or ladder_scale in the config file]
+    #[arg(long, value_name = "F")]
     pub ladder_scale: Option<f64>,
-    /// Accept a self-signed certificate from an https target
-    #[arg(long, env = "HOOKCATCH_INSECURE")]
+    /// Accept a self-signed certificate from an https target [also HOOKCATCH_INSECURE]
+    #[arg(long)]
     pub insecure: bool,
-    /// Seconds to wait for the answer, fractions allowed [default: 10, Pingara's limit]
-    #[arg(long, value_name = "SECS", env = "HOOKCATCH_TIMEOUT")]
+    /// Seconds to wait for the answer, fractions allowed [default: HOOKCATCH_TIMEOUT, the
+    /// config file's timeout, else 10, Pingara's limit]
+    #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
 }
 
@@ -356,4 +344,114 @@ pub struct DemoArgs {
     /// Stop sending after N events (the listener keeps running)
     #[arg(long, value_name = "N")]
     pub count: Option<u64>,
+}
+
+impl Cli {
+    /// Parse the process's arguments. `--help` and `--version` print and exit
+    /// as usual; a mistake comes back as one line for `hookcatch: error: `.
+    pub fn parse_or_usage_line() -> Result<Cli, String> {
+        use clap::Parser as _;
+        Cli::try_parse().map_err(|e| {
+            if !e.use_stderr()
+                || e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            {
+                e.exit();
+            }
+            let argv: Vec<String> = std::env::args_os()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            usage_line(&e.render().to_string(), &argv)
+        })
+    }
+}
+
+/// clap's error message in one line: the `error:` prefix, the `Usage:` block
+/// and the "For more information" line dropped, detail lines (missing
+/// arguments, tips) joined on, and where to look: `(hookcatch list --help)`.
+pub fn usage_line(rendered: &str, argv: &[String]) -> String {
+    let mut line = String::new();
+    let mut listing = false;
+    let mut in_usage = false;
+    for raw in rendered.lines() {
+        let part = raw.trim();
+        if part.is_empty() {
+            in_usage = false;
+            continue;
+        }
+        if part.starts_with("Usage:") {
+            in_usage = true;
+            continue;
+        }
+        if in_usage || part.starts_with("For more information") {
+            continue;
+        }
+        let part = part.strip_prefix("error:").unwrap_or(part).trim();
+        if line.is_empty() {
+            line.push_str(part);
+        } else if part.starts_with('[') {
+            line.push(' ');
+            line.push_str(part);
+        } else if part.starts_with("tip:") {
+            line.push_str("; ");
+            line.push_str(part);
+            listing = false;
+        } else if line.ends_with(':') {
+            line.push(' ');
+            line.push_str(part);
+            listing = true;
+        } else if listing {
+            line.push_str(", ");
+            line.push_str(part);
+        } else {
+            line.push_str("; ");
+            line.push_str(part);
+        }
+    }
+    format!("{line} ({} --help)", command_path(argv))
+}
+
+/// `hookcatch` and the subcommand named in `argv`, if any.
+fn command_path(argv: &[String]) -> String {
+    use clap::CommandFactory as _;
+    let command = Cli::command();
+    let sub = argv
+        .iter()
+        .take_while(|a| *a != "--")
+        .find_map(|a| command.find_subcommand(a).map(|c| c.get_name().to_string()));
+    match sub {
+        Some(sub) => format!("hookcatch {sub}"),
+        None => "hookcatch".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::usage_line;
+
+    #[test]
+    fn clap_errors_become_one_line() {
+        let argv = |args: &[&str]| args.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+        let missing = "error: the following required arguments were not provided:\n  <A>\n  <B>\n\n\
+                       Usage: hookcatch show <A>\n       hookcatch show <B>\n\n\
+                       For more information, try '--help'.\n";
+        assert_eq!(
+            usage_line(missing, &argv(&["--store", "x.db", "show"])),
+            "the following required arguments were not provided: <A>, <B> (hookcatch show --help)"
+        );
+        let tip = "error: unexpected argument '--limitt' found\n\n  \
+                   tip: a similar argument exists: '--limit'\n\nUsage: hookcatch list [OPTIONS]\n\n\
+                   For more information, try '--help'.\n";
+        assert_eq!(
+            usage_line(tip, &argv(&["list", "--limitt"])),
+            "unexpected argument '--limitt' found; tip: a similar argument exists: '--limit' \
+             (hookcatch list --help)"
+        );
+        let plain = "error: invalid value 'x' for '--port <N>': invalid digit found in string\n\n\
+                     For more information, try '--help'.\n";
+        assert_eq!(
+            usage_line(plain, &argv(&["--port", "x"])),
+            "invalid value 'x' for '--port <N>': invalid digit found in string (hookcatch --help)"
+        );
+    }
 }

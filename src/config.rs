@@ -1,6 +1,7 @@
 //! One merged configuration: flags > environment > `hookcatch.toml` > defaults.
-//! clap already resolves flags over `HOOKCATCH_*` variables; this module layers
-//! the file and the defaults underneath and validates everything once.
+//! clap parses the flags; this module reads the `HOOKCATCH_*` variables and the
+//! file underneath them (`layers.rs`) and validates everything once, naming
+//! where a bad value came from.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -11,17 +12,22 @@ use serde::Deserialize;
 
 use crate::capture::{Mode, Rule};
 use crate::cli::{GlobalArgs, ListenArgs};
-use crate::inspect::auth::{self, AuthConfig, SignatureProvider};
+use crate::inspect::auth::AuthConfig;
 use crate::replay::forward::ForwardMode;
 use crate::replay::send::DEFAULT_TIMEOUT;
 use crate::store::Location;
 
+mod auth_layers;
+mod layers;
 mod render;
 mod values;
 
-use values::file_rule;
+pub use layers::Env;
+use layers::{Layers, Sourced, boolish};
+pub use render::mask_url;
+use values::{SCALE_EXPECTED, TIMEOUT_EXPECTED, file_rule, read_body, scale_value, timeout_value};
 pub use values::{check_scale, parse_size, parse_timeout};
-pub(crate) use values::{guess_content_type, response_body, response_header};
+pub(crate) use values::{guess_content_type, parse_header, refused_header, response_body};
 
 pub const DEFAULT_PORT: u16 = 9797;
 pub const DEFAULT_MAX_BODY: u64 = 10 * 1024 * 1024;
@@ -44,8 +50,11 @@ pub struct FileConfig {
     pub bind: Option<String>,
     pub port: Option<u16>,
     pub store: Option<PathBuf>,
+    #[serde(default, deserialize_with = "boolish")]
     pub ephemeral: Option<bool>,
+    #[serde(default, deserialize_with = "boolish")]
     pub fsync: Option<bool>,
+    #[serde(default, deserialize_with = "boolish")]
     pub headless: Option<bool>,
     pub status: Option<u16>,
     pub response_body: Option<String>,
@@ -60,6 +69,7 @@ pub struct FileConfig {
     pub basic: Option<String>,
     /// `[verify]` table: provider = "secret".
     pub verify: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(default, deserialize_with = "boolish")]
     pub enforce_auth: Option<bool>,
     pub theme: Option<String>,
     /// `[[rules]]`: response rules, first match wins (after `--rule` flags).
@@ -75,6 +85,7 @@ pub struct FileConfig {
     /// Seconds to wait for a forward/replay/send-test target's answer.
     pub timeout: Option<f64>,
     /// Accept self-signed certificates from https targets.
+    #[serde(default, deserialize_with = "boolish")]
     pub insecure: Option<bool>,
     /// Compress Pingara's retry schedule for `--ladder` (0.01 = 100x faster).
     pub ladder_scale: Option<f64>,
@@ -172,11 +183,32 @@ pub fn read_file(explicit: Option<&Path>) -> Result<(FileConfig, Option<PathBuf>
     let Some(path) = path else {
         return Ok((FileConfig::default(), None));
     };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| bad(format!("cannot read config file {}: {e}", path.display())))?;
-    let file = toml::from_str(&text)
-        .map_err(|e| bad(format!("config file {}: {}", path.display(), e.message())))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        bad(format!(
+            "cannot read config file {}: {e} (fix the path given to --config or HOOKCATCH_CONFIG)",
+            path.display()
+        ))
+    })?;
+    let file = toml::from_str(&text).map_err(|e| file_error(&path, &text, &e))?;
     Ok((file, Some(path)))
+}
+
+/// A TOML mistake in one line: `path:LINE: the line: what is wrong`.
+fn file_error(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
+    let message = e.message().replace('\n', " ");
+    let Some(span) = e.span() else {
+        return bad(format!("{}: {message}", path.display()));
+    };
+    let start = span.start.min(text.len());
+    let line_no = text[..start].matches('\n').count() + 1;
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line = crate::text::sanitize(text[line_start..line_end].trim());
+    if line.is_empty() {
+        bad(format!("{}:{line_no}: {message}", path.display()))
+    } else {
+        bad(format!("{}:{line_no}: {line}: {message}", path.display()))
+    }
 }
 
 /// Where the store is, for any subcommand.
@@ -199,44 +231,77 @@ pub fn store_location(
         })
 }
 
-/// Merge flags/env (already in `args`) over the file over defaults.
+/// Merge flags over the environment over the file over defaults.
 pub fn load(global: &GlobalArgs, args: &ListenArgs) -> Result<Config, ConfigError> {
-    let (file, file_path) = read_file(global.config.as_deref())?;
-    let ephemeral = args.ephemeral || file.ephemeral.unwrap_or(false);
+    load_with_env(global, args, &Env::from_process()?)
+}
 
-    let bind = args.bind.clone().or_else(|| file.bind.clone());
-    let ip = match &bind {
-        Some(text) => IpAddr::from_str(text.trim_matches(['[', ']'])).map_err(|_| {
-            bad(format!(
-                "--bind {text:?} is not an IP address (try 127.0.0.1 or 0.0.0.0)"
-            ))
-        })?,
+/// [`load`] with the given `HOOKCATCH_*` variables instead of the process's.
+pub fn load_with_env(
+    global: &GlobalArgs,
+    args: &ListenArgs,
+    env: &Env,
+) -> Result<Config, ConfigError> {
+    let (file, file_path) = read_file(global.config.as_deref())?;
+    let layers = Layers {
+        env,
+        file_path: file_path.as_deref(),
+    };
+    let ephemeral = layers.switch("ephemeral", args.ephemeral, file.ephemeral)?;
+
+    let ip = match layers.pick(
+        "bind",
+        args.bind.clone(),
+        file.bind.clone(),
+        "an IP address",
+    )? {
+        Some(Sourced { value, origin }) => IpAddr::from_str(value.trim().trim_matches(['[', ']']))
+            .map_err(|_| {
+                origin.error("not an IP address (try 127.0.0.1, or 0.0.0.0 for every interface)")
+            })?,
         None => IpAddr::V4(Ipv4Addr::LOCALHOST),
     };
-    let port = args.port.or(file.port).unwrap_or(DEFAULT_PORT);
+    let port = layers
+        .pick(
+            "port",
+            args.port,
+            file.port,
+            "a port number from 0 to 65535 (0 picks a free one)",
+        )?
+        .map_or(DEFAULT_PORT, |p| p.value);
 
-    let status = args.status.or(file.status).unwrap_or(200);
-    if !(100..=999).contains(&status) {
-        return Err(bad(format!(
-            "--status {status} is not an HTTP status code (100-999)"
-        )));
-    }
-    let body = match args
-        .response_body
-        .clone()
-        .or_else(|| file.response_body.clone())
-    {
-        Some(spec) => response_body(&spec)?,
+    let status = match layers.pick(
+        "status",
+        args.status,
+        file.status,
+        "an HTTP status code like 200",
+    )? {
+        Some(Sourced { value, origin }) => {
+            if !(100..=999).contains(&value) {
+                return Err(origin.error("not an HTTP status code (use 100-999, e.g. 200)"));
+            }
+            value
+        }
+        None => 200,
+    };
+    let body = match layers.pick(
+        "response_body",
+        args.response_body.clone(),
+        file.response_body.clone(),
+        "text or @FILE",
+    )? {
+        Some(Sourced { value, origin }) => read_body(&value).map_err(|why| origin.error(why))?,
         None => DEFAULT_BODY.as_bytes().to_vec(),
     };
-    let header_specs = if args.response_headers.is_empty() {
-        file.response_headers.clone().unwrap_or_default()
-    } else {
-        args.response_headers.clone()
-    };
     let mut headers = Vec::new();
-    for spec in header_specs.iter().filter(|s| !s.trim().is_empty()) {
-        headers.push(response_header(spec)?);
+    for spec in layers.list(
+        "--response-header",
+        &["HOOKCATCH_RESPONSE_HEADER", "HOOKCATCH_RESPONSE_HEADERS"],
+        "response_headers",
+        &args.response_headers,
+        file.response_headers.as_deref(),
+    ) {
+        headers.push(parse_header(&spec.value).map_err(|why| spec.origin.error(why))?);
     }
     if !headers
         .iter()
@@ -244,79 +309,109 @@ pub fn load(global: &GlobalArgs, args: &ListenArgs) -> Result<Config, ConfigErro
     {
         headers.insert(0, ("content-type".into(), guess_content_type(&body).into()));
     }
+    let delay = layers
+        .pick("delay", args.delay, file.delay, "milliseconds, e.g. 250")?
+        .map_or(0, |d| d.value);
 
-    let max_body = match args.max_body.as_deref().or(file.max_body.as_deref()) {
-        Some(text) => parse_size(text).map_err(|e| bad(format!("--max-body {text:?}: {e}")))?,
+    let max_body = match layers.pick(
+        "max_body",
+        args.max_body.clone(),
+        file.max_body.clone(),
+        "a size",
+    )? {
+        Some(Sourced { value, origin }) => parse_size(&value).map_err(|why| origin.error(why))?,
         None => DEFAULT_MAX_BODY,
     };
-    let header_timeout = args.header_timeout.or(file.header_timeout).unwrap_or(10);
-    let body_timeout = args.body_timeout.or(file.body_timeout).unwrap_or(30);
-    if header_timeout == 0 || body_timeout == 0 {
-        return Err(bad(
-            "--header-timeout and --body-timeout must be at least 1 second",
-        ));
-    }
+    let seconds = |key: &str, flag: Option<u64>, file: Option<u64>, default: u64| match layers
+        .pick(key, flag, file, "whole seconds, e.g. 10")?
+    {
+        Some(Sourced { value: 0, origin }) => {
+            Err(origin.error("must be at least 1 second (e.g. 10)"))
+        }
+        Some(s) => Ok(s.value),
+        None => Ok(default),
+    };
+    let header_timeout = seconds(
+        "header_timeout",
+        args.header_timeout,
+        file.header_timeout,
+        10,
+    )?;
+    let body_timeout = seconds("body_timeout", args.body_timeout, file.body_timeout, 30)?;
 
     let mut rules = Vec::new();
-    for spec in args.rules.iter().filter(|s| !s.trim().is_empty()) {
-        rules.push(Rule::parse_flag(spec).map_err(bad)?);
+    for spec in layers.list("--rule", &["HOOKCATCH_RULE"], "rules", &args.rules, None) {
+        rules.push(Rule::parse_flag(&spec.value).map_err(|e| {
+            // parse_flag blames `--rule "spec"`; say where the rule really came from.
+            let why = e
+                .strip_prefix(&format!("--rule {:?}: ", spec.value))
+                .unwrap_or(&e);
+            spec.origin.error(why)
+        })?);
     }
     for (i, rule) in file.rules.iter().flatten().enumerate() {
-        rules.push(
-            file_rule(rule).map_err(|e| bad(format!("config file [[rules]] #{}: {e}", i + 1)))?,
-        );
+        rules.push(file_rule(rule).map_err(|why| {
+            layers
+                .file_origin(&format!("[[rules]] #{}", i + 1), String::new())
+                .secret_error(why)
+        })?);
     }
-    let mode = match args.mode.as_deref().or(file.mode.as_deref()) {
-        Some(text) => Mode::parse(text).ok_or_else(|| {
-            bad(format!(
-                "--mode {text:?}: expected one of normal, 500, 401, 429, slow, drop"
-            ))
-        })?,
+    let mode = match layers.pick("mode", args.mode.clone(), file.mode.clone(), "a mode")? {
+        Some(Sourced { value, origin }) => Mode::parse(&value)
+            .ok_or_else(|| origin.error("expected one of normal, 500, 401, 429, slow, drop"))?,
         None => Mode::Normal,
     };
-    let forward = args
-        .forward
-        .clone()
-        .or_else(|| file.forward.clone())
-        .filter(|f| !f.trim().is_empty());
+    let forward = layers
+        .pick(
+            "forward",
+            args.forward.clone(),
+            file.forward.clone(),
+            "a URL",
+        )?
+        .filter(|f| !f.value.trim().is_empty());
     if let Some(url) = &forward {
-        crate::replay::Target::parse(url).map_err(|e| bad(format!("--forward: {e}")))?;
+        check_url(url)?;
     }
-    let forward_mode = match args
-        .forward_mode
-        .as_deref()
-        .or(file.forward_mode.as_deref())
-    {
-        Some(text) => ForwardMode::parse(text)
-            .ok_or_else(|| bad(format!("--forward-mode {text:?}: expected proxy or async")))?,
+    let forward_mode = match layers.pick(
+        "forward_mode",
+        args.forward_mode.clone(),
+        file.forward_mode.clone(),
+        "proxy or async",
+    )? {
+        Some(Sourced { value, origin }) => {
+            ForwardMode::parse(&value).ok_or_else(|| origin.error("expected proxy or async"))?
+        }
         None => ForwardMode::Proxy,
     };
-    let replay_to = std::env::var("HOOKCATCH_REPLAY_TO")
-        .ok()
-        .or_else(|| file.replay_to.clone())
-        .filter(|t| !t.trim().is_empty());
+    let replay_to = layers
+        .pick("replay_to", None, file.replay_to.clone(), "a URL")?
+        .filter(|t| !t.value.trim().is_empty());
     if let Some(url) = &replay_to {
-        crate::replay::Target::parse(url).map_err(|e| bad(format!("replay_to: {e}")))?;
+        check_url(url)?;
     }
-    let timeout = match args.timeout.or(file.timeout) {
-        Some(secs) => parse_timeout(secs)?,
+    let timeout = match layers.pick("timeout", args.timeout, file.timeout, TIMEOUT_EXPECTED)? {
+        Some(Sourced { value, origin }) => {
+            timeout_value(value).ok_or_else(|| origin.error(TIMEOUT_EXPECTED))?
+        }
         None => DEFAULT_TIMEOUT,
     };
-    let ladder_scale = match file.ladder_scale {
-        Some(scale) => check_scale(scale)?,
+    let ladder_scale = match layers.pick("ladder_scale", None, file.ladder_scale, SCALE_EXPECTED)? {
+        Some(Sourced { value, origin }) => {
+            scale_value(value).ok_or_else(|| origin.error(SCALE_EXPECTED))?
+        }
         None => 1.0,
     };
 
     Ok(Config {
         addr: SocketAddr::new(ip, port),
         store: store_location(global, &file, ephemeral)?,
-        fsync: args.fsync || file.fsync.unwrap_or(false),
-        headless: args.headless || file.headless.unwrap_or(false),
+        fsync: layers.switch("fsync", args.fsync, file.fsync)?,
+        headless: layers.switch("headless", args.headless, file.headless)?,
         response: ResponseConfig {
             status,
             headers,
             body,
-            delay: Duration::from_millis(args.delay.or(file.delay).unwrap_or(0)),
+            delay: Duration::from_millis(delay),
         },
         limits: Limits {
             max_body,
@@ -325,77 +420,41 @@ pub fn load(global: &GlobalArgs, args: &ListenArgs) -> Result<Config, ConfigErro
             max_headers: 100,
             max_header_bytes: 64 * 1024,
         },
-        auth: auth_config(args, &file)?,
-        enforce_auth: args.enforce_auth || file.enforce_auth.unwrap_or(false),
-        theme: args.theme.clone().or_else(|| file.theme.clone()),
+        auth: auth_layers::auth_config(args, &file, &layers)?,
+        enforce_auth: layers.switch("enforce_auth", args.enforce_auth, file.enforce_auth)?,
+        theme: layers
+            .pick(
+                "theme",
+                args.theme.clone(),
+                file.theme.clone(),
+                "a theme name",
+            )?
+            .map(|t| t.value),
         rules,
         mode,
-        forward,
+        forward: forward.map(|f| f.value),
         forward_mode,
-        replay_to,
+        replay_to: replay_to.map(|t| t.value),
         timeout,
-        insecure: args.insecure || file.insecure.unwrap_or(false),
+        insecure: layers.switch("insecure", args.insecure, file.insecure)?,
         ladder_scale,
         file: file_path,
     })
 }
 
-fn auth_config(args: &ListenArgs, file: &FileConfig) -> Result<AuthConfig, ConfigError> {
-    let mut config = AuthConfig {
-        secret: args.secret.clone().or_else(|| file.secret.clone()),
-        bearer: args.bearer.clone().or_else(|| file.bearer.clone()),
-        basic: args.basic.clone().or_else(|| file.basic.clone()),
-        ..AuthConfig::default()
-    };
-    if let Some(header) = args
-        .secret_header
-        .clone()
-        .or_else(|| file.secret_header.clone())
-    {
-        config.secret_header = header;
-    }
-    if config.basic.as_ref().is_some_and(|b| !b.contains(':')) {
-        return Err(bad("--basic takes 'user:pass' (with a colon)"));
-    }
-    // Precedence per provider: flag > HOOKCATCH_VERIFY_<PROVIDER> > file.
-    let mut chosen: Vec<(SignatureProvider, String)> = Vec::new();
-    for spec in &args.verify {
-        let (name, secret) = spec.split_once('=').ok_or_else(|| {
-            bad(format!(
-                "--verify {:?}: expected PROVIDER=SECRET",
-                auth::mask(spec)
-            ))
-        })?;
-        let provider =
-            SignatureProvider::from_str(name.trim()).map_err(|e| bad(format!("--verify: {e}")))?;
-        chosen.retain(|(p, _)| *p != provider);
-        chosen.push((provider, secret.to_string()));
-    }
-    for provider in SignatureProvider::ALL {
-        if chosen.iter().any(|(p, _)| *p == provider) {
-            continue;
+/// A forward or replay target that hookcatch can send to; the error shows
+/// the URL with its password masked.
+fn check_url(url: &Sourced<String>) -> Result<(), ConfigError> {
+    use crate::replay::build::BuildError;
+    let origin = url.origin.with_text(mask_url(&url.value));
+    crate::replay::Target::parse(&url.value).map_err(|e| match e {
+        BuildError::BadScheme(_) => {
+            origin.error("not an http:// or https:// URL (e.g. http://localhost:3000/webhooks)")
         }
-        let var = format!(
-            "HOOKCATCH_VERIFY_{}",
-            provider.as_str().to_uppercase().replace('-', "_")
-        );
-        if let Ok(secret) = std::env::var(&var) {
-            chosen.push((provider, secret));
+        BuildError::NoHost(_) => {
+            origin.error("the URL has no host (e.g. http://localhost:3000/webhooks)")
         }
-    }
-    for (name, secret) in file.verify.iter().flatten() {
-        let provider = SignatureProvider::from_str(name)
-            .map_err(|e| bad(format!("config file [verify] {name:?}: {e}")))?;
-        if !chosen.iter().any(|(p, _)| *p == provider) {
-            chosen.push((provider, secret.clone()));
-        }
-    }
-    if let Some((p, _)) = chosen.iter().find(|(_, s)| s.is_empty()) {
-        return Err(bad(format!(
-            "--verify {}= needs a secret after '='",
-            p.as_str()
-        )));
-    }
-    config.verify = chosen;
-    Ok(config)
+        other => origin.error(other),
+    })?;
+    Ok(())
 }

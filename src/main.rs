@@ -1,11 +1,16 @@
 //! Thin entry point: parse the command line, run, map errors to exit codes.
+//! Every mistake is one line on stderr and exit code 2.
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = hookcatch::cli::Cli::parse();
+    let cli = match hookcatch::cli::Cli::parse_or_usage_line() {
+        Ok(cli) => cli,
+        Err(line) => {
+            eprintln!("hookcatch: error: {line}");
+            return ExitCode::from(2);
+        }
+    };
     match hookcatch::app::run(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -80,6 +80,13 @@ impl Rule {
         if !(100..=999).contains(&status) {
             return Err(format!("{status} is not an HTTP status code (100-999)"));
         }
+        // The headers that frame the body or manage the connection are hookcatch's.
+        if let Some(why) = headers
+            .iter()
+            .find_map(|(name, _)| crate::config::refused_header(name))
+        {
+            return Err(why);
+        }
         let mut headers = headers;
         if !body.is_empty()
             && !headers
@@ -132,7 +139,10 @@ impl Rule {
                     .map_err(|_| err(format!("delay={ms:?} is not milliseconds")))?;
                 delay = Duration::from_millis(ms);
             } else if let Some(h) = word.strip_prefix("header=") {
-                headers.push(crate::config::response_header(h).map_err(|e| err(e.0))?);
+                headers.push(
+                    crate::config::parse_header(h)
+                        .map_err(|why| err(format!("header={h}: {why}")))?,
+                );
             } else {
                 return Err(err(format!(
                     "unknown option {word:?} (use delay=MS, header=NAME:VALUE, body=TEXT)"
@@ -223,9 +233,24 @@ mod tests {
             "/x -> 200 colour=red",
             "/x -> 200 delay=soon",
             "BAD{ /x -> 200",
+            "/x -> 200 header=Content-Length:3 body=abc",
+            "/x -> 200 header=Transfer-Encoding:chunked",
+            "/x -> 200 header=connection:close",
         ] {
             assert!(Rule::parse_flag(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn framing_headers_are_refused_however_the_rule_is_made() {
+        let err = Rule::parse_flag("/x -> 200 header=Content-Length:999 body=<a/>").unwrap_err();
+        assert!(
+            err.contains("Content-Length") && err.contains("hookcatch sets it itself"),
+            "{err}"
+        );
+        let headers = vec![("transfer-encoding".to_string(), "chunked".to_string())];
+        let err = Rule::new("*", "/x", 200, headers, Vec::new(), Duration::ZERO).unwrap_err();
+        assert!(err.contains("transfer-encoding"), "{err}");
     }
 
     #[test]

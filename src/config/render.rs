@@ -66,12 +66,14 @@ impl Config {
             format!("mode = {:?}", self.mode.label()),
             format!(
                 "forward = {:?}",
-                self.forward.as_deref().unwrap_or("(not set)")
+                self.forward.as_deref().map_or("(not set)".into(), mask_url)
             ),
             format!("forward_mode = {:?}", self.forward_mode.as_str()),
             format!(
                 "replay_to = {:?}",
-                self.replay_to.as_deref().unwrap_or("(not set)")
+                self.replay_to
+                    .as_deref()
+                    .map_or("(not set)".into(), mask_url)
             ),
             format!("timeout = {}", self.timeout.as_secs_f64()),
             format!("insecure = {}", self.insecure),
@@ -97,5 +99,45 @@ impl Config {
             }
         }
         out
+    }
+}
+
+/// A URL fit to print: the password of its user info masked
+/// (`http://user:••••@host/x`), a user info without a colon (a token) masked
+/// whole; anything else as given.
+pub fn mask_url(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), url),
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return url.to_string();
+    };
+    let userinfo = match userinfo.split_once(':') {
+        Some((user, _)) => format!("{user}:••••"),
+        None => "••••".to_string(),
+    };
+    format!("{scheme}{userinfo}@{host}{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_url;
+
+    #[test]
+    fn url_passwords_are_masked() {
+        assert_eq!(
+            mask_url("http://user:pw@localhost:3000/x"),
+            "http://user:••••@localhost:3000/x"
+        );
+        assert_eq!(
+            mask_url("https://tok@host/a@b?q=1"),
+            "https://••••@host/a@b?q=1"
+        );
+        assert_eq!(mask_url("localhost:3000/x"), "localhost:3000/x");
+        assert_eq!(mask_url("u:p@h"), "u:••••@h");
+        assert_eq!(mask_url("http://h/p?x=a:b@c"), "http://h/p?x=a:b@c");
     }
 }

@@ -9,10 +9,10 @@ use crate::capture::Rule;
 pub(super) fn file_rule(rule: &RuleFile) -> Result<Rule, String> {
     let mut headers = Vec::new();
     for spec in rule.headers.iter().flatten() {
-        headers.push(response_header(spec).map_err(|e| e.0)?);
+        headers.push(parse_header(spec).map_err(|why| format!("headers {spec:?}: {why}"))?);
     }
     let body = match &rule.body {
-        Some(spec) => response_body(spec).map_err(|e| e.0)?,
+        Some(spec) => read_body(spec).map_err(|why| format!("body {spec:?}: {why}"))?,
         None => Vec::new(),
     };
     Rule::new(
@@ -25,24 +25,31 @@ pub(super) fn file_rule(rule: &RuleFile) -> Result<Rule, String> {
     )
 }
 
-/// Seconds (fractions allowed) to wait for a target's answer.
-pub fn parse_timeout(secs: f64) -> Result<Duration, ConfigError> {
-    if !secs.is_finite() || secs <= 0.0 || secs > 3600.0 {
-        return Err(bad(format!(
-            "--timeout {secs}: expected seconds between 0 and 3600 (e.g. 10 or 0.5)"
-        )));
-    }
-    Ok(Duration::from_secs_f64(secs))
+/// What `--timeout` expects, for error messages.
+pub(super) const TIMEOUT_EXPECTED: &str =
+    "expected seconds above 0 and at most 3600 (e.g. 10 or 0.5)";
+/// What `--ladder-scale` expects, for error messages.
+pub(super) const SCALE_EXPECTED: &str =
+    "expected a factor above 0 and at most 1000 (0.01 makes the 30 s wait 0.3 s)";
+
+/// Seconds (fractions allowed) to wait for a target's answer, if sensible.
+pub(super) fn timeout_value(secs: f64) -> Option<Duration> {
+    (secs.is_finite() && secs > 0.0 && secs <= 3600.0).then(|| Duration::from_secs_f64(secs))
 }
 
-/// `--ladder-scale`: a positive factor on Pingara's retry waits.
+/// A positive factor on Pingara's retry waits, if sensible.
+pub(super) fn scale_value(scale: f64) -> Option<f64> {
+    (scale.is_finite() && scale > 0.0 && scale <= 1000.0).then_some(scale)
+}
+
+/// `--timeout SECS`: seconds (fractions allowed) to wait for a target's answer.
+pub fn parse_timeout(secs: f64) -> Result<Duration, ConfigError> {
+    timeout_value(secs).ok_or_else(|| bad(format!("--timeout {secs}: {TIMEOUT_EXPECTED}")))
+}
+
+/// `--ladder-scale F`: a positive factor on Pingara's retry waits.
 pub fn check_scale(scale: f64) -> Result<f64, ConfigError> {
-    if !scale.is_finite() || scale <= 0.0 || scale > 1000.0 {
-        return Err(bad(format!(
-            "--ladder-scale {scale}: expected a factor above 0 (0.01 makes the 30 s wait 0.3 s)"
-        )));
-    }
-    Ok(scale)
+    scale_value(scale).ok_or_else(|| bad(format!("--ladder-scale {scale}: {SCALE_EXPECTED}")))
 }
 
 /// `512`, `512k`, `10m`, `1g`, `10MiB`, `2kb` (binary units).
@@ -63,6 +70,17 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     n.checked_mul(factor).ok_or_else(|| "too large".to_string())
 }
 
+/// `TEXT`, or `@FILE` read whole; the error says what went wrong.
+pub(super) fn read_body(spec: &str) -> Result<Vec<u8>, String> {
+    match spec.strip_prefix('@') {
+        Some(path) => std::fs::read(path).map_err(|e| {
+            format!("cannot read {path}: {e} (give an existing file after @, or the text itself)")
+        }),
+        None => Ok(spec.as_bytes().to_vec()),
+    }
+}
+
+/// `--response-body` (and a rule's `body=`): text, or `@FILE`.
 pub(crate) fn response_body(spec: &str) -> Result<Vec<u8>, ConfigError> {
     match spec.strip_prefix('@') {
         Some(path) => std::fs::read(path)
@@ -71,22 +89,41 @@ pub(crate) fn response_body(spec: &str) -> Result<Vec<u8>, ConfigError> {
     }
 }
 
-pub(crate) fn response_header(spec: &str) -> Result<(String, String), ConfigError> {
-    let (name, value) = spec.split_once(':').ok_or_else(|| {
-        bad(format!(
-            "--response-header {spec:?}: expected 'Name: value'"
-        ))
-    })?;
+/// `Name: value` as an answer header, or what is wrong with it.
+pub(crate) fn parse_header(spec: &str) -> Result<(String, String), String> {
+    let (name, value) = spec
+        .split_once(':')
+        .ok_or("expected 'Name: value' (e.g. 'X-Caught-By: hookcatch')")?;
     let name = name.trim();
     let value = value.trim();
     if http::HeaderName::from_bytes(name.as_bytes()).is_err()
         || http::HeaderValue::from_str(value).is_err()
     {
-        return Err(bad(format!(
-            "--response-header {spec:?}: not a valid header name and value"
-        )));
+        return Err("not a valid header name and value (expected 'Name: value')".into());
+    }
+    if let Some(why) = refused_header(name) {
+        return Err(why);
     }
     Ok((name.to_string(), value.to_string()))
+}
+
+/// Why an answer may not carry this header, if it may not: the headers that
+/// frame the body or manage the connection are hookcatch's (and hyper's) to
+/// set; a wrong `Content-Length` would leave the sender waiting for bytes
+/// that never come.
+pub(crate) fn refused_header(name: &str) -> Option<String> {
+    let lower = name.trim().to_ascii_lowercase();
+    match lower.as_str() {
+        "content-length" | "transfer-encoding" => Some(format!(
+            "{name} frames the body and hookcatch sets it itself; remove this header"
+        )),
+        "connection" | "keep-alive" | "proxy-connection" | "upgrade" | "te" | "trailer" => {
+            Some(format!(
+                "{name} is a hop-by-hop header and hookcatch sets it itself; remove this header"
+            ))
+        }
+        _ => None,
+    }
 }
 
 pub(crate) fn guess_content_type(body: &[u8]) -> &'static str {
@@ -127,10 +164,19 @@ mod tests {
     #[test]
     fn header_specs() {
         assert_eq!(
-            response_header("X-A:  b c ").unwrap(),
+            parse_header("X-A:  b c ").unwrap(),
             ("X-A".into(), "b c".into())
         );
-        assert!(response_header("no colon").is_err());
-        assert!(response_header("bad name: x").is_err());
+        assert!(parse_header("no colon").is_err());
+        assert!(parse_header("bad name: x").is_err());
+        for framing in [
+            "Content-Length: 999",
+            "transfer-encoding: chunked",
+            "Connection: close",
+            "Upgrade: websocket",
+        ] {
+            let why = parse_header(framing).unwrap_err();
+            assert!(why.contains("hookcatch sets it itself"), "{why}");
+        }
     }
 }
