@@ -10,6 +10,12 @@
 //! and the printer, seeing a gap in the ids, reads the missing requests from
 //! the store. So output is exactly what was stored, in id order, and a slow
 //! stdout never slows the listener.
+//!
+//! When stdout closes (`| head -1` has its line) the output has nowhere to
+//! go: like any filter, hookcatch then stops, gracefully. A write that fails
+//! (EPIPE; SIGPIPE stays ignored, as Rust sets it) tells it so, and so does
+//! [`stdout_closed`], which notices a pipe's reader going away before the
+//! next request arrives.
 
 use std::collections::VecDeque;
 use std::io::Write;
@@ -18,6 +24,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use tokio::sync::broadcast::{self, error::RecvError};
+use tokio_util::sync::CancellationToken;
 
 use crate::export::json::request_line;
 use crate::inspect::{self, AuthConfig, Findings};
@@ -31,15 +38,24 @@ const TAP_CAPACITY: usize = 256;
 
 pub struct Printer {
     output: JoinHandle<()>,
-    messages: JoinHandle<()>,
+    /// Cancelled when the output thread ends, however it ends.
+    printed: CancellationToken,
+    messages: tokio::task::JoinHandle<()>,
+    /// Tells the store messages to finish once the writer has stopped.
+    writer_done: CancellationToken,
 }
 
 impl Printer {
-    /// Wait until everything committed has been printed. Call after the store
-    /// writer has stopped (it owns the tap; its end closes the channel).
-    pub fn join(self) {
+    /// Wait until everything committed has been printed (or stdout has
+    /// gone) and every store message said. Call after the store writer has
+    /// stopped (it owns the tap; its end closes the channel). Dropping this
+    /// future leaves nothing behind for the runtime to wait on (a stdout
+    /// nobody reads can block the output thread for good).
+    pub async fn finish(self) {
+        self.printed.cancelled().await;
         let _ = self.output.join();
-        let _ = self.messages.join();
+        self.writer_done.cancel();
+        let _ = self.messages.await;
     }
 }
 
@@ -48,24 +64,30 @@ pub fn tap() -> (SyncSender<Tapped>, Receiver<Tapped>) {
     sync_channel(TAP_CAPACITY)
 }
 
-/// Start printing. Reads the starting point before the listener accepts
-/// anything, so no request slips in between "now" and the first one printed.
-/// A proxied request's line waits up to `answer_wait` for the app's answer.
+/// Start printing (inside the runtime). Reads the starting point before the
+/// listener accepts anything, so no request slips in between "now" and the
+/// first one printed. A proxied request's line waits up to `answer_wait` for
+/// the app's answer. `stdout_gone` is cancelled if a write finds stdout
+/// closed; printing stops there.
 pub fn spawn(
     location: Location,
     auth: AuthConfig,
     tap: Receiver<Tapped>,
     notices: broadcast::Receiver<Notice>,
     answer_wait: Duration,
+    stdout_gone: CancellationToken,
 ) -> std::io::Result<Printer> {
     let conn = location
         .open_reader()
         .map_err(|e| std::io::Error::other(format!("cannot read the store for output: {e}")))?;
     // Only what arrives from now on; earlier sessions are for `hookcatch list`.
     let start = query::max_id(&conn).map_err(std::io::Error::other)?;
+    let printed = CancellationToken::new();
+    let done = printed.clone().drop_guard();
     let output = std::thread::Builder::new()
         .name("hookcatch-printer".into())
         .spawn(move || {
+            let _done = done;
             let mut out = LinePrinter {
                 conn,
                 auth,
@@ -76,18 +98,65 @@ pub fn spawn(
                 held_bytes: 0,
                 answer_wait,
             };
-            let _ = out.run(tap);
+            if out.run(tap).is_err() {
+                stdout_gone.cancel();
+            }
         })?;
-    let messages = std::thread::Builder::new()
-        .name("hookcatch-messages".into())
-        .spawn(move || report_store_trouble(notices))?;
-    Ok(Printer { output, messages })
+    let writer_done = CancellationToken::new();
+    let messages = tokio::spawn(report_store_trouble(notices, writer_done.clone()));
+    Ok(Printer {
+        output,
+        printed,
+        messages,
+        writer_done,
+    })
 }
 
-/// Store failures and recoveries go to stderr, as they happen.
-fn report_store_trouble(mut notices: broadcast::Receiver<Notice>) {
+/// Resolves when stdout is a pipe whose reader has gone (the write end then
+/// reports an error to epoll/kqueue), without waiting for a write to fail.
+/// Never resolves where that cannot be watched (a file, a terminal, a
+/// socket); a failed write still tells.
+pub async fn stdout_closed() {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::FileTypeExt;
+        use tokio::io::Interest;
+        use tokio::net::unix::pipe;
+        // A duplicate of the descriptor, only watched, never written: it
+        // stays blocking, so the printer's writes are unchanged.
+        let watched = std::io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .map(std::fs::File::from)
+            .ok()
+            .filter(|f| f.metadata().is_ok_and(|m| m.file_type().is_fifo()))
+            .and_then(|f| pipe::Sender::from_file_unchecked(f).ok());
+        if let Some(pipe) = watched {
+            while let Ok(ready) = pipe.ready(Interest::ERROR).await {
+                if ready.is_error() || ready.is_write_closed() {
+                    return;
+                }
+            }
+        }
+    }
+    std::future::pending::<()>().await;
+}
+
+/// Store failures and recoveries go to stderr, as they happen, until the
+/// channel closes or, once `writer_done`, nothing more is waiting (a
+/// forward cut short by shutdown may still hold a sender).
+async fn report_store_trouble(
+    mut notices: broadcast::Receiver<Notice>,
+    writer_done: CancellationToken,
+) {
     loop {
-        match notices.blocking_recv() {
+        let notice = tokio::select! {
+            biased;
+            notice = notices.recv() => notice,
+            () = writer_done.cancelled() => return,
+        };
+        match notice {
             Ok(Notice::StoreFailed(why)) => {
                 eprintln!("hookcatch: store write failed: {why}; answering 503 until it recovers")
             }
@@ -98,7 +167,7 @@ fn report_store_trouble(mut notices: broadcast::Receiver<Notice>) {
     }
 }
 
-/// stdout went away (`| head`): stop printing, keep capturing.
+/// stdout went away (`| head`): stop printing; the listener then stops too.
 #[derive(Debug)]
 struct StdoutGone;
 

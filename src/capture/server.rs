@@ -9,6 +9,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -19,10 +20,11 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::GracefulConnection;
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::mode::ResponseMode;
 use super::respond::{Decision, Planned, plan};
@@ -33,8 +35,9 @@ use crate::model::{CapturedRequest, HeaderField, Outcome};
 use crate::replay::forward::Forwarder;
 use crate::store::{NewRequest, StoreWriter};
 
-/// How long in-flight requests get to finish after Ctrl-C or SIGTERM.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How long in-flight requests get to finish after Ctrl-C, SIGTERM or quit
+/// (see [`InFlight`]).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Everything the request path needs, shared by all connections.
 pub struct CaptureSettings {
@@ -123,14 +126,16 @@ impl Listener {
         format!("http://{}", self.local_addr)
     }
 
-    /// Serve until `shutdown` is cancelled, then let in-flight requests finish
-    /// (bounded by a grace period).
+    /// Serve until `shutdown` is cancelled. Then the socket is closed and
+    /// every connection is asked to finish the request it is on and close
+    /// (idle ones close at once); what is still open is returned, for the
+    /// caller to wait on within [`SHUTDOWN_GRACE`] and then cut.
     pub async fn serve(
         self,
         settings: Arc<CaptureSettings>,
         writer: StoreWriter,
         shutdown: CancellationToken,
-    ) {
+    ) -> InFlight {
         let mut builder = Builder::new(TokioExecutor::new());
         builder
             .http1()
@@ -143,7 +148,7 @@ impl Listener {
             .http2()
             .timer(TokioTimer::new())
             .max_header_list_size(settings.limits.max_header_bytes as u32);
-        let graceful = GracefulShutdown::new();
+        let in_flight = InFlight::default();
 
         loop {
             let (stream, remote) = tokio::select! {
@@ -161,17 +166,98 @@ impl Listener {
             let _ = stream.set_nodelay(true);
             let settings = settings.clone();
             let writer = writer.clone();
-            let service =
-                service_fn(move |req| handle(req, remote, settings.clone(), writer.clone()));
-            let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-            let conn = graceful.watch(conn.into_owned());
-            tokio::spawn(async move {
-                // Malformed requests end here: hyper has answered 400 and closed.
-                let _ = conn.await;
+            let requests = in_flight.requests.clone();
+            let service = service_fn(move |req| {
+                // Counted from the head read until the answer is handed to
+                // hyper (or the request is cut off).
+                let busy = Busy::enter(&requests);
+                let answer = handle(req, remote, settings.clone(), writer.clone());
+                async move {
+                    let _busy = busy;
+                    answer.await
+                }
             });
+            let conn = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .into_owned();
+            in_flight
+                .tracker
+                .spawn(connection(conn, shutdown.clone(), in_flight.cut.clone()));
         }
         drop(self.tcp);
-        let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+        in_flight.tracker.close();
+        in_flight
+    }
+}
+
+/// One connection: served until it closes; once `shutdown` comes it finishes
+/// the request it is on and closes; `cut` drops it wherever it is (its
+/// handler too, and with it the handler's store handle).
+async fn connection<C: GracefulConnection>(
+    conn: C,
+    shutdown: CancellationToken,
+    cut: CancellationToken,
+) {
+    let mut conn = std::pin::pin!(conn);
+    // Malformed requests end here too: hyper has answered 400 and closed.
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        () = shutdown.cancelled() => conn.as_mut().graceful_shutdown(),
+        () = cut.cancelled() => return,
+    }
+    tokio::select! {
+        _ = conn => {}
+        () = cut.cancelled() => {}
+    }
+}
+
+/// The connections still open after the listener stopped accepting, and
+/// the requests among them still being handled.
+#[derive(Default)]
+pub struct InFlight {
+    tracker: TaskTracker,
+    cut: CancellationToken,
+    requests: Arc<AtomicUsize>,
+}
+
+impl InFlight {
+    /// Requests read (or being read) and not yet answered.
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+
+    /// Connections still open (each request in flight holds one).
+    pub fn connections(&self) -> usize {
+        self.tracker.len()
+    }
+
+    /// Resolves once every connection has closed by itself.
+    pub async fn finished(&self) {
+        self.tracker.wait().await;
+    }
+
+    /// Close every connection now, whatever it is doing: a request still
+    /// arriving is dropped unrecorded and unanswered; one already stored
+    /// stays stored. Resolves once they are all gone.
+    pub async fn cut(&self) {
+        self.cut.cancel();
+        self.tracker.wait().await;
+    }
+}
+
+/// Counts one request in flight while it lives.
+struct Busy(Arc<AtomicUsize>);
+
+impl Busy {
+    fn enter(count: &Arc<AtomicUsize>) -> Busy {
+        count.fetch_add(1, Ordering::SeqCst);
+        Busy(count.clone())
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -143,6 +143,8 @@ enum Command {
     /// Any other write, run inside the current batch's transaction; the
     /// notice goes out after it commits.
     Run(Job, Option<Notice>),
+    /// Take nothing more: what is queued commits, then the thread ends.
+    Close,
 }
 
 /// A cheap, cloneable handle to the writer thread.
@@ -208,6 +210,13 @@ impl StoreWriter {
         self.notices.clone()
     }
 
+    /// A handle that can end the writer while others still hold a
+    /// `StoreWriter` (a forward or replay waiting for its answer), without
+    /// keeping it alive itself.
+    pub fn closer(&self) -> WriterCloser {
+        WriterCloser(self.tx.downgrade())
+    }
+
     /// Store a request; returns its id once the transaction has committed.
     pub async fn insert(&self, request: NewRequest) -> Result<RequestId, StoreError> {
         let (reply, answer) = oneshot::channel();
@@ -263,6 +272,24 @@ impl StoreWriter {
     }
 }
 
+/// Ends the writer thread on demand; see [`StoreWriter::closer`].
+pub struct WriterCloser(mpsc::WeakSender<Command>);
+
+impl WriterCloser {
+    /// How many `StoreWriter` handles are still alive.
+    pub fn handles(&self) -> usize {
+        self.0.strong_count()
+    }
+
+    /// Refuse every later write (`StoreError::WriterGone`); what is already
+    /// queued still commits, then the thread ends and can be joined.
+    pub async fn close(&self) {
+        if let Some(tx) = self.0.upgrade() {
+            let _ = tx.send(Command::Close).await;
+        }
+    }
+}
+
 /// The writer's statements, prepared once for the life of the thread.
 /// `prepare_cached` would not do: the statement cache clears bindings when a
 /// statement goes back, and with STAT4 (bundled SQLite) that expires any
@@ -307,13 +334,16 @@ fn run(
     let mut failing = false;
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
-        batch.push(first);
+        admit(&mut rx, &mut batch, first);
         take_waiting(&mut rx, &mut batch);
         if batch.len() > 1 && batch.len() < MAX_BATCH {
             // Requests are arriving together: let the ones a moment behind
             // join this commit. A lone request never waits.
             std::thread::sleep(LINGER);
             take_waiting(&mut rx, &mut batch);
+        }
+        if batch.is_empty() {
+            continue;
         }
         let mut waiting = Waiting::default();
         let mut kept = tap.as_ref().map(|_| Kept::default());
@@ -371,9 +401,18 @@ fn run(
 fn take_waiting(rx: &mut mpsc::Receiver<Command>, batch: &mut Vec<Command>) {
     while batch.len() < MAX_BATCH {
         match rx.try_recv() {
-            Ok(cmd) => batch.push(cmd),
+            Ok(cmd) => admit(rx, batch, cmd),
             Err(_) => break,
         }
+    }
+}
+
+/// A write joins the batch; `Close` closes the queue, so the loop ends once
+/// what is already in it has committed.
+fn admit(rx: &mut mpsc::Receiver<Command>, batch: &mut Vec<Command>, cmd: Command) {
+    match cmd {
+        Command::Close => rx.close(),
+        cmd => batch.push(cmd),
     }
 }
 
@@ -384,6 +423,7 @@ fn refuse_all(mut rx: mpsc::Receiver<Command>, why: &str) {
             Command::Insert(_, reply) => {
                 let _ = reply.send(Err(why.to_string()));
             }
+            Command::Close => rx.close(),
             // A job dropped unrun tells its caller the writer gave up.
             Command::SetResponse(..) | Command::Run(..) => {}
         }
@@ -475,6 +515,8 @@ fn write_batch(
                 waiting.jobs.push(job(&tx));
                 notices.extend(notice);
             }
+            // Taken out by `admit` before a batch forms.
+            Command::Close => {}
         }
     }
     tx.commit()?;
@@ -604,5 +646,36 @@ mod tests {
         }
         drop(writer);
         thread.join();
+    }
+
+    /// A closer ends the thread while another handle (a forward still
+    /// waiting for its app) lives: what was stored stays, later writes are
+    /// refused instead of waiting for a thread that is gone.
+    #[test]
+    fn a_closer_ends_the_writer_while_handles_live() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = Location::File(dir.path().join("w.db"));
+        let (notices, _) = broadcast::channel(16);
+        let (writer, thread) = StoreWriter::spawn(&location, false, notices).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let new = || {
+            let req = CapturedRequest::new("POST", "/x", vec![], b"b".to_vec());
+            NewRequest::from_captured(req, Instant::now(), Duration::ZERO, None, None)
+        };
+        runtime.block_on(writer.insert(new())).unwrap();
+        let lingering = writer.clone();
+        let closer = writer.closer();
+        drop(writer);
+        assert_eq!(closer.handles(), 1);
+        runtime.block_on(closer.close());
+        thread.join();
+        assert!(matches!(
+            runtime.block_on(lingering.insert(new())),
+            Err(StoreError::WriterGone)
+        ));
+        let reader = location.open_reader().unwrap();
+        assert_eq!(super::super::query::count(&reader).unwrap(), 1);
     }
 }
