@@ -411,10 +411,10 @@ fn framing_headers_are_refused_wherever_they_are_given() {
         run(
             d,
             &["config"],
-            &[("HOOKCATCH_RESPONSE_HEADERS", "X-Ok: 1\nConnection: close")],
+            &[("HOOKCATCH_RESPONSE_HEADERS", "X-Ok: 1\nUpgrade: h2c")],
         ),
         "HOOKCATCH_RESPONSE_HEADERS=",
-        "Connection",
+        "Upgrade",
     );
     let path = config_file(
         d,

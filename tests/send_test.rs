@@ -270,3 +270,37 @@ fn demo_streams_realistic_events_to_itself() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// The demo's own secret is a default: one from the environment (or the
+/// file, or the flag) is used instead.
+#[test]
+fn demo_uses_a_configured_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = command(dir.path())
+        .args([
+            "demo",
+            "--headless",
+            "--port",
+            "0",
+            "--interval",
+            "5",
+            "--count",
+            "1",
+        ])
+        .env("HOOKCATCH_SECRET", "env-secret-12345")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let banner = stderr
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| l.starts_with("hookcatch: demo:"))
+        .expect("the demo banner");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(banner.contains("(16 chars)"), "{banner}");
+    assert!(!banner.contains("demo-secret"), "{banner}");
+}

@@ -133,10 +133,11 @@ pub(super) fn demo(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode, App
     if global.store.is_none() {
         listen.ephemeral = true;
     }
-    if listen.secret.is_none() {
-        listen.secret = Some(DEMO_SECRET.into());
+    let mut config = config::load(global, &listen)?;
+    // Only when no layer (flag, HOOKCATCH_SECRET, file) configured one.
+    if config.auth.secret.is_none() {
+        config.auth.secret = Some(DEMO_SECRET.into());
     }
-    let config = config::load(global, &listen)?;
     let stream = DemoStream {
         secret: config
             .auth

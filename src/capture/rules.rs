@@ -235,7 +235,7 @@ mod tests {
             "BAD{ /x -> 200",
             "/x -> 200 header=Content-Length:3 body=abc",
             "/x -> 200 header=Transfer-Encoding:chunked",
-            "/x -> 200 header=connection:close",
+            "/x -> 200 header=keep-alive:timeout=5",
         ] {
             assert!(Rule::parse_flag(bad).is_err(), "{bad}");
         }

@@ -117,11 +117,11 @@ pub(crate) fn refused_header(name: &str) -> Option<String> {
         "content-length" | "transfer-encoding" => Some(format!(
             "{name} frames the body and hookcatch sets it itself; remove this header"
         )),
-        "connection" | "keep-alive" | "proxy-connection" | "upgrade" | "te" | "trailer" => {
-            Some(format!(
-                "{name} is a hop-by-hop header and hookcatch sets it itself; remove this header"
-            ))
-        }
+        // `Connection: close` stays allowed: hyper honours it, and closing
+        // after each answer is a receiver behaviour worth testing against.
+        "keep-alive" | "proxy-connection" | "upgrade" | "te" | "trailer" => Some(format!(
+            "{name} is a hop-by-hop header and hookcatch sets it itself; remove this header"
+        )),
         _ => None,
     }
 }
@@ -172,11 +172,12 @@ mod tests {
         for framing in [
             "Content-Length: 999",
             "transfer-encoding: chunked",
-            "Connection: close",
             "Upgrade: websocket",
         ] {
             let why = parse_header(framing).unwrap_err();
             assert!(why.contains("hookcatch sets it itself"), "{why}");
         }
+        // Closing after each answer is worth testing a sender against.
+        assert!(parse_header("Connection: close").is_ok());
     }
 }

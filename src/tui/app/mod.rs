@@ -187,9 +187,12 @@ impl App {
 
     /// Where replays go, the ladder's scale, and the forward target (if any).
     pub fn set_replay(&mut self, target: &str, ladder_scale: f64, forward: Option<&str>) {
-        self.replay_target = sanitize(target).into_owned();
+        // Both are only shown (the replay kit holds the real target): a
+        // password in the URL is masked.
+        let shown = |url: &str| sanitize(&crate::config::mask_url(url)).into_owned();
+        self.replay_target = shown(target);
         self.ladder_scale = ladder_scale;
-        self.forward = forward.map(|f| sanitize(f).into_owned());
+        self.forward = forward.map(shown);
     }
 
     pub fn areas(&self) -> Areas {
