@@ -189,10 +189,9 @@ impl App {
     pub fn set_replay(&mut self, target: &str, ladder_scale: f64, forward: Option<&str>) {
         // Both are only shown (the replay kit holds the real target): a
         // password in the URL is masked.
-        let shown = |url: &str| sanitize(&crate::config::mask_url(url)).into_owned();
-        self.replay_target = shown(target);
+        self.replay_target = shown_url(target);
         self.ladder_scale = ladder_scale;
-        self.forward = forward.map(shown);
+        self.forward = forward.map(shown_url);
     }
 
     pub fn areas(&self) -> Areas {
@@ -480,4 +479,9 @@ impl App {
             self.outbox.push(Cmd::Highlight(job));
         }
     }
+}
+
+/// A URL as the TUI shows it: escaped, its password masked.
+fn shown_url(url: &str) -> String {
+    sanitize(&crate::config::mask_url(url)).into_owned()
 }
