@@ -203,9 +203,7 @@ impl Planned {
         if !bodiless {
             headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
         }
-        if let Ok(date) = HeaderValue::from_str(&httpdate::fmt_http_date(SystemTime::now())) {
-            headers.insert(http::header::DATE, date);
-        }
+        headers.insert(http::header::DATE, date_now());
         // HTTP/2 has no Connection header (hyper would drop it unsent); the
         // stream ends on its own.
         if self.close && version != http::Version::HTTP_2 {
@@ -230,6 +228,27 @@ impl Planned {
         *response.headers_mut() = headers;
         (response, record)
     }
+}
+
+/// The `Date` header for now, formatted once a second per thread, as hyper
+/// does for the date it would add itself.
+fn date_now() -> HeaderValue {
+    thread_local! {
+        static CACHED: std::cell::RefCell<(u64, HeaderValue)> =
+            const { std::cell::RefCell::new((u64::MAX, HeaderValue::from_static(""))) };
+    }
+    let now = SystemTime::now();
+    let second = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    CACHED.with_borrow_mut(|(at, value)| {
+        if *at != second {
+            let text = httpdate::fmt_http_date(now);
+            *value = HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static(""));
+            *at = second;
+        }
+        value.clone()
+    })
 }
 
 #[cfg(test)]

@@ -200,10 +200,11 @@ async fn connection<C: GracefulConnection>(
 ) {
     let mut conn = std::pin::pin!(conn);
     // Malformed requests end here too: hyper has answered 400 and closed.
+    // Only one token is watched while serving (each is polled on every wake
+    // of the connection); `cut` always comes after `shutdown`.
     tokio::select! {
         _ = conn.as_mut() => return,
         () = shutdown.cancelled() => conn.as_mut().graceful_shutdown(),
-        () = cut.cancelled() => return,
     }
     tokio::select! {
         _ = conn => {}
@@ -336,12 +337,13 @@ async fn handle(
     let delay = planned.as_ref().map_or(Duration::ZERO, |p| p.delay);
     // Built now so the record is what goes out; a proxied request gets the
     // app's answer once it has one.
-    let answer = planned.map(|mut p| {
+    let response = planned.map(|mut p| {
         // hyper answers `Connection: close` in kind; set here, it is recorded.
         p.close |= asks_to_close(&parts.headers);
-        p.into_response(&parts.method, parts.version)
+        let (response, record) = p.into_response(&parts.method, parts.version);
+        captured.response = Some(record);
+        response
     });
-    captured.response = answer.as_ref().map(|(_, record)| record.clone());
     let forwarding = settings
         .forward
         .as_ref()
@@ -379,7 +381,7 @@ async fn handle(
         }
         forwarder.spawn(writer.clone(), copy);
     }
-    let Some((response, _)) = answer else {
+    let Some(response) = response else {
         return Err(Dropped);
     };
     if !delay.is_zero() {
