@@ -1,7 +1,8 @@
 //! Stopping the real binary: Ctrl-C or SIGTERM with a request in flight,
 //! a client that stalls mid-body (the body timeout is 30 s; the stop must
 //! not wait for it), a second signal, stdout closed by its reader (`| head
-//! -1`), and `q` in the TUI. Real sockets, real signals (`kill`), real pipes.
+//! -1`). Real sockets, real signals (`kill`), real pipes. (`q` in the TUI
+//! with a stalled client: tests/tui_tmux.rs.)
 //! The time bounds are correctness bounds, far from the 30 s body timeout.
 
 mod common;
@@ -109,30 +110,6 @@ impl Drop for Listening {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// A request that is in flight for sure: its head is read and its handler
-/// is reading the body (hyper sends `100 Continue` only then). Three of its
-/// ten bytes arrive, then the client stalls.
-fn stalled_request(addr: &str) -> TcpStream {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream.set_read_timeout(Some(WAIT)).unwrap();
-    stream
-        .write_all(
-            b"POST /stalled HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\
-              Expect: 100-continue\r\n\r\n",
-        )
-        .unwrap();
-    let mut got = Vec::new();
-    let mut byte = [0u8; 1];
-    while !got.ends_with(b"\r\n\r\n") {
-        let n = stream.read(&mut byte).expect("100 Continue");
-        assert_eq!(n, 1, "closed before 100 Continue: {got:?}");
-        got.push(byte[0]);
-    }
-    assert!(got.starts_with(b"HTTP/1.1 100"), "{got:?}");
-    stream.write_all(b"abc").unwrap();
-    stream
 }
 
 /// One complete request, answered.
@@ -331,150 +308,6 @@ fn head_dash_1_ends_the_pipeline_after_the_first_webhook() {
         rest.iter().any(|l| l == "hookcatch exited with 0"),
         "{rest:?}"
     );
-}
-
-/// A private tmux server running hookcatch's TUI, killed when dropped.
-struct Tui {
-    socket: String,
-}
-
-impl Tui {
-    /// `hookcatch --port 0` in a 120x40 pane; the script then prints the
-    /// exit status and keeps the pane open. The shell traps SIGINT (the
-    /// terminal sends Ctrl-C to it too) so it lives to print the status.
-    fn start(dir: &Path, name: &str) -> Option<Tui> {
-        let tmux_ok = std::process::Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !tmux_ok {
-            println!("NOTE: tmux is not installed; skipping (CI installs tmux)");
-            return None;
-        }
-        let mut unset = String::new();
-        for (key, _) in std::env::vars() {
-            if key.starts_with("HOOKCATCH_") {
-                unset.push_str(&format!(" -u {key}"));
-            }
-        }
-        let d = dir.display();
-        let script = format!(
-            "#!/bin/bash\ncd '{d}'\ntrap : INT\n\
-             env{unset} HOME='{d}' XDG_CONFIG_HOME='{d}/config' XDG_DATA_HOME='{d}/data' \
-             TERM=xterm-256color '{BIN}' --port 0 --store '{d}/hookcatch.db'\n\
-             echo \"hookcatch exited with $?\"\nexec cat\n"
-        );
-        let path = dir.join("run.sh");
-        std::fs::write(&path, script).unwrap();
-        let tui = Tui {
-            socket: format!("hookcatch-shutdown-{name}-{}", std::process::id()),
-        };
-        let started = tui.tmux(&[
-            "new-session",
-            "-d",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            "-s",
-            "hc",
-            "bash",
-            &path.display().to_string(),
-        ]);
-        assert!(started.status.success(), "tmux new-session");
-        Some(tui)
-    }
-
-    fn tmux(&self, args: &[&str]) -> std::process::Output {
-        std::process::Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run tmux")
-    }
-
-    fn pane(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "hc"]).stdout).into_owned()
-    }
-
-    fn press(&self, key: &str) {
-        assert!(self.tmux(&["send-keys", "-t", "hc", key]).status.success());
-    }
-
-    /// Poll the pane until `ready`, at most `bound`.
-    fn wait_for(&self, what: &str, bound: Duration, ready: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + bound;
-        loop {
-            let pane = self.pane();
-            if ready(&pane) {
-                return pane;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no {what} within {bound:?}; the pane shows:\n{pane}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// The listener's address, from the status bar.
-    fn addr(&self) -> String {
-        let pane = self.wait_for("the URL in the status bar", WAIT, |p| {
-            p.contains("http://127.0.0.1:") && p.contains("captured")
-        });
-        let rest = &pane[pane.find("http://127.0.0.1:").unwrap() + "http://".len()..];
-        let end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ':'))
-            .unwrap_or(rest.len());
-        rest[..end].to_string()
-    }
-}
-
-impl Drop for Tui {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-    }
-}
-
-/// `q` with a client stalled mid-body: the TUI closes, stderr says what is
-/// awaited, and hookcatch exits after the grace period, not the body timeout.
-#[test]
-fn quitting_the_tui_does_not_wait_for_a_stalled_client() {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(tui) = Tui::start(dir.path(), "quit") else {
-        return;
-    };
-    let addr = tui.addr();
-    let _stalled = stalled_request(&addr);
-    tui.press("q");
-    let pane = tui.wait_for("the exit", STOP_BOUND, |p| {
-        p.contains("hookcatch exited with")
-    });
-    assert!(pane.contains("hookcatch exited with 0"), "{pane}");
-    assert!(
-        pane.contains("for 1 request in flight (Ctrl-C to stop now)"),
-        "{pane}"
-    );
-}
-
-/// After `q`, Ctrl-C (the terminal is cooked again: a real SIGINT) stops
-/// the wait at once.
-#[test]
-fn ctrl_c_after_quitting_the_tui_stops_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(tui) = Tui::start(dir.path(), "force") else {
-        return;
-    };
-    let addr = tui.addr();
-    let _stalled = stalled_request(&addr);
-    tui.press("q");
-    tui.wait_for("the waiting line", WAIT, |p| p.contains("waiting up to"));
-    tui.press("C-c");
-    let pane = tui.wait_for("the exit", FORCED_BOUND, |p| {
-        p.contains("hookcatch exited with")
-    });
-    assert!(pane.contains("hookcatch exited with 130"), "{pane}");
 }
 
 /// An async forward to an app that never answers holds a store handle for

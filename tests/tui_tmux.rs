@@ -4,6 +4,8 @@
 //! help, quit, and check the terminal is restored. Every wait polls the pane
 //! with a deadline; nothing sleeps to synchronise.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -50,7 +52,12 @@ impl Tmux {
 
     /// Poll the pane until `ready` says yes; panic with the pane after `WAIT`.
     fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + WAIT;
+        self.wait_within(what, WAIT, ready)
+    }
+
+    /// [`Tmux::wait_for`] with a bound of its own (a correctness bound).
+    fn wait_within(&self, what: &str, bound: Duration, ready: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + bound;
         loop {
             let pane = self.pane();
             if ready(&pane) {
@@ -106,7 +113,7 @@ fn write_script(dir: &Path, extra_env: &str) -> std::path::PathBuf {
     }
     let d = dir.display();
     let script = format!(
-        "#!/bin/sh\ncd '{d}'\n\
+        "#!/bin/sh\ncd '{d}'\ntrap : INT\n\
          env{unset} HOME='{d}' XDG_CONFIG_HOME='{d}/config' XDG_DATA_HOME='{d}/data' TERM=xterm-256color \
          HOOKCATCH_SECRET='{SECRET}' {extra_env} '{BIN}' --port 0 --store '{d}/hookcatch.db'\n\
          echo \"hookcatch exited with $?\"\n\
@@ -477,4 +484,55 @@ fn tui_remembers_filters_across_runs() {
     second.wait_for("the filter from the first run", |p| {
         p.contains("method:DELETE")
     });
+}
+
+/// The quit may wait the grace period (5 s), never the body timeout (30 s).
+const STOP_BOUND: Duration = Duration::from_secs(10);
+
+/// `q` with a client stalled mid-body: the TUI closes, the terminal says
+/// what is awaited, and hookcatch exits after the grace period, not the body
+/// timeout.
+#[test]
+fn quitting_does_not_wait_for_a_stalled_client() {
+    if !tmux_available() {
+        println!("NOTE: tmux is not installed; skipping (CI installs tmux)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmux = start("stalled", &write_script(dir.path(), ""));
+    let pane = tmux.wait_for("the URL in the status bar", |p| listen_url(p).is_some());
+    let url = listen_url(&pane).expect("URL in the status bar");
+    let _stalled = common::stalled_request(url.trim_start_matches("http://"));
+    tmux.press("q");
+    // The script prints the tty state right after the exit status.
+    let pane = tmux.wait_within("the exit", STOP_BOUND, |p| p.contains("tty: "));
+    assert!(pane.contains("hookcatch exited with 0"), "{pane}");
+    assert!(
+        pane.contains("for 1 request in flight (Ctrl-C to stop now)"),
+        "{pane}"
+    );
+    assert_restored(&tmux, &pane);
+}
+
+/// After `q`, Ctrl-C (the terminal is cooked again: a real SIGINT) stops
+/// the wait at once: exit 130.
+#[test]
+fn ctrl_c_after_quitting_stops_at_once() {
+    if !tmux_available() {
+        println!("NOTE: tmux is not installed; skipping (CI installs tmux)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmux = start("forced", &write_script(dir.path(), ""));
+    let pane = tmux.wait_for("the URL in the status bar", |p| listen_url(p).is_some());
+    let url = listen_url(&pane).expect("URL in the status bar");
+    let _stalled = common::stalled_request(url.trim_start_matches("http://"));
+    tmux.press("q");
+    tmux.wait_for("the waiting line", |p| p.contains("waiting up to"));
+    tmux.press("C-c");
+    // Well under the 5 s grace period.
+    let pane = tmux.wait_within("the exit", Duration::from_secs(3), |p| {
+        p.contains("hookcatch exited with")
+    });
+    assert!(pane.contains("hookcatch exited with 130"), "{pane}");
 }

@@ -240,3 +240,27 @@ pub fn client() -> reqwest::Client {
         .build()
         .expect("client")
 }
+
+/// A request that is in flight for sure: its head is read and its handler
+/// is reading the body (hyper sends `100 Continue` only then). Three of its
+/// ten bytes arrive, then the client stalls.
+pub fn stalled_request(addr: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    stream
+        .write_all(
+            b"POST /stalled HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\
+              Expect: 100-continue\r\n\r\n",
+        )
+        .unwrap();
+    let mut got = Vec::new();
+    let mut byte = [0u8; 1];
+    while !got.ends_with(b"\r\n\r\n") {
+        let n = stream.read(&mut byte).expect("100 Continue");
+        assert_eq!(n, 1, "closed before 100 Continue: {got:?}");
+        got.push(byte[0]);
+    }
+    assert!(got.starts_with(b"HTTP/1.1 100"), "{got:?}");
+    stream.write_all(b"abc").unwrap();
+    stream
+}
