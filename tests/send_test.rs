@@ -222,23 +222,21 @@ fn list_print_and_mistakes() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// `hookcatch demo --headless --port 0 --interval 5 --count COUNT`, stdin closed.
+fn demo(dir: &std::path::Path, count: &str) -> std::process::Command {
+    let mut demo = command(dir);
+    demo.args(["demo", "--headless", "--port", "0", "--interval", "5"])
+        .args(["--count", count])
+        .stdin(Stdio::null());
+    demo
+}
+
 #[test]
 fn demo_streams_realistic_events_to_itself() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = command(dir.path())
-        .args([
-            "demo",
-            "--headless",
-            "--port",
-            "0",
-            "--interval",
-            "5",
-            "--count",
-            "30",
-            "--store",
-        ])
+    let mut child = demo(dir.path(), "30")
+        .arg("--store")
         .arg(dir.path().join("demo.db"))
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -276,19 +274,8 @@ fn demo_streams_realistic_events_to_itself() {
 #[test]
 fn demo_uses_a_configured_secret() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = command(dir.path())
-        .args([
-            "demo",
-            "--headless",
-            "--port",
-            "0",
-            "--interval",
-            "5",
-            "--count",
-            "1",
-        ])
+    let mut child = demo(dir.path(), "1")
         .env("HOOKCATCH_SECRET", "env-secret-12345")
-        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

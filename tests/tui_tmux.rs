@@ -489,21 +489,32 @@ fn tui_remembers_filters_across_runs() {
 /// The quit may wait the grace period (5 s), never the body timeout (30 s).
 const STOP_BOUND: Duration = Duration::from_secs(10);
 
+/// The TUI in tmux with a client stalled mid-body, then `q`. `None` (a
+/// note printed) where tmux is missing.
+fn quit_with_a_stalled_client(
+    name: &str,
+) -> Option<(tempfile::TempDir, Tmux, std::net::TcpStream)> {
+    if !tmux_available() {
+        println!("NOTE: tmux is not installed; skipping (CI installs tmux)");
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmux = start(name, &write_script(dir.path(), ""));
+    let pane = tmux.wait_for("the URL in the status bar", |p| listen_url(p).is_some());
+    let url = listen_url(&pane).expect("URL in the status bar");
+    let stalled = common::stalled_request(url.trim_start_matches("http://"));
+    tmux.press("q");
+    Some((dir, tmux, stalled))
+}
+
 /// `q` with a client stalled mid-body: the TUI closes, the terminal says
 /// what is awaited, and hookcatch exits after the grace period, not the body
 /// timeout.
 #[test]
 fn quitting_does_not_wait_for_a_stalled_client() {
-    if !tmux_available() {
-        println!("NOTE: tmux is not installed; skipping (CI installs tmux)");
+    let Some((_dir, tmux, _stalled)) = quit_with_a_stalled_client("stalled") else {
         return;
-    }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let tmux = start("stalled", &write_script(dir.path(), ""));
-    let pane = tmux.wait_for("the URL in the status bar", |p| listen_url(p).is_some());
-    let url = listen_url(&pane).expect("URL in the status bar");
-    let _stalled = common::stalled_request(url.trim_start_matches("http://"));
-    tmux.press("q");
+    };
     // The script prints the tty state right after the exit status.
     let pane = tmux.wait_within("the exit", STOP_BOUND, |p| p.contains("tty: "));
     assert!(pane.contains("hookcatch exited with 0"), "{pane}");
@@ -518,16 +529,9 @@ fn quitting_does_not_wait_for_a_stalled_client() {
 /// the wait at once: exit 130.
 #[test]
 fn ctrl_c_after_quitting_stops_at_once() {
-    if !tmux_available() {
-        println!("NOTE: tmux is not installed; skipping (CI installs tmux)");
+    let Some((_dir, tmux, _stalled)) = quit_with_a_stalled_client("forced") else {
         return;
-    }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let tmux = start("forced", &write_script(dir.path(), ""));
-    let pane = tmux.wait_for("the URL in the status bar", |p| listen_url(p).is_some());
-    let url = listen_url(&pane).expect("URL in the status bar");
-    let _stalled = common::stalled_request(url.trim_start_matches("http://"));
-    tmux.press("q");
+    };
     tmux.wait_for("the waiting line", |p| p.contains("waiting up to"));
     tmux.press("C-c");
     // Well under the 5 s grace period.
