@@ -221,12 +221,13 @@ fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
                         f,
                         req,
                         stored.duplicate_of,
+                        stored.findings.as_ref(),
                         &auth,
                         chrono::Utc::now(),
                     )
                 });
                 if wanted {
-                    let inspection = inspect::inspect(req, &auth, req.received_at);
+                    let inspection = judged(&stored, &auth);
                     rows.push((stored, inspection));
                 }
             }
@@ -284,7 +285,7 @@ fn list_rows(
                 .map_or("-".into(), |r| r.status.to_string()),
             human_size(req.body_size),
             clip(&sanitize(&event), 28),
-            inspection.auth.verdict.as_str(),
+            verdict_label(inspection),
             dup,
         ));
     }
@@ -292,6 +293,21 @@ fn list_rows(
 }
 
 type Inspected = (crate::store::StoredRequest, inspect::Inspection);
+
+/// A stored request with the findings decided at arrival; `auth` (the
+/// reading process's secrets) judges only a request stored without them.
+fn judged(stored: &crate::store::StoredRequest, auth: &AuthConfig) -> inspect::Inspection {
+    inspect::stored::inspection(&stored.request, stored.findings.as_ref(), auth)
+}
+
+/// The AUTH column: the verdict, and when it was not reached at arrival, that.
+fn verdict_label(inspection: &inspect::Inspection) -> String {
+    let verdict = inspection.auth.verdict.as_str();
+    match inspection.judged.caveat() {
+        Some(caveat) => format!("{verdict} ({caveat})"),
+        None => verdict.to_string(),
+    }
+}
 
 /// The newest `limit` requests, oldest first, inspected.
 fn recent_whole(
@@ -303,7 +319,7 @@ fn recent_whole(
     let mut rows = Vec::with_capacity(summaries.len());
     for summary in summaries {
         if let Some(stored) = query::get(conn, summary.id).context("cannot read the store")? {
-            let inspection = inspect::inspect(&stored.request, auth, stored.request.received_at);
+            let inspection = judged(&stored, auth);
             rows.push((stored, inspection));
         }
     }
@@ -323,7 +339,7 @@ fn matching(
     let mut rows = Vec::with_capacity(limit.min(ids.len()));
     for id in &ids[ids.len().saturating_sub(limit)..] {
         if let Some(stored) = query::get(conn, *id).context("cannot read the store")? {
-            let inspection = inspect::inspect(&stored.request, auth, stored.request.received_at);
+            let inspection = judged(&stored, auth);
             rows.push((stored, inspection));
         }
     }
@@ -346,16 +362,20 @@ fn show(global: &GlobalArgs, args: &ShowArgs) -> Result<ExitCode, AppError> {
         eprintln!("hookcatch: no request #{id} in {}", location.describe());
         return Ok(ExitCode::from(1));
     };
-    let inspection = inspect::inspect(&stored.request, &auth, stored.request.received_at);
+    let inspection = judged(&stored, &auth);
+    // Asked for only: the stored verdict is the answer, this is a second opinion.
+    let recheck = args
+        .recheck
+        .then(|| inspect::stored::recheck(&stored.request, &auth));
     if args.json {
         let sent = deliveries::list_for(&conn, id).context("cannot read the store")?;
         outln!(
             "{}",
-            request_json_with_deliveries(&stored, &inspection, &sent)
+            request_json_with_deliveries(&stored, &inspection, &sent, recheck.as_ref())
         );
     } else {
         let sent = deliveries::list_for(&conn, id).context("cannot read the store")?;
-        out!("{}", request_text(&stored, &inspection));
+        out!("{}", request_text(&stored, &inspection, recheck.as_ref()));
         out!("{}", deliveries_text(&sent));
     }
     Ok(ExitCode::SUCCESS)

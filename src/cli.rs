@@ -186,6 +186,10 @@ pub struct ShowArgs {
     /// Print the request as one JSON object
     #[arg(long)]
     pub json: bool,
+    /// Also judge the auth again with the current secrets and print that
+    /// beside the verdict stored at arrival (which it never replaces)
+    #[arg(long)]
+    pub recheck: bool,
 }
 
 #[derive(Debug, Args)]

@@ -272,10 +272,7 @@ impl<W: Write> LinePrinter<W> {
         if id > self.last + 1 {
             self.catch_up(Some(id - 1))?;
         }
-        let findings = match item.findings {
-            Some(findings) => findings,
-            None => self.inspect(&item.stored),
-        };
+        let findings = self.inspect(&item.stored);
         self.accept(item.stored, findings, item.awaiting_answer)?;
         self.last = id;
         Ok(())
@@ -365,9 +362,11 @@ impl<W: Write> LinePrinter<W> {
         }
     }
 
+    /// The findings stored at arrival (a tapped request and one caught up
+    /// from the store alike); only a request stored without them is judged
+    /// here, with this process's secrets, and its line says so.
     fn inspect(&self, stored: &StoredRequest) -> inspect::Summary {
-        // Judged as it arrived, like everywhere else.
-        inspect::summarize(&stored.request, &self.auth, stored.request.received_at)
+        inspect::stored::summary(&stored.request, stored.findings.as_ref(), &self.auth)
     }
 
     /// Add one line to what is pending.
@@ -549,6 +548,7 @@ mod tests {
             StoredRequest {
                 request,
                 duplicate_of: None,
+                findings: None,
             }
         };
         let summary = |s: &StoredRequest| p.inspect(s);

@@ -6,6 +6,8 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod findings;
+
 /// Monotonic id assigned by the store when a request is committed.
 pub type RequestId = i64;
 

@@ -1,7 +1,8 @@
 //! `hookcatch import FILE…`: requests from exports (JSON lines) or HAR files
 //! stored as new requests, through the store writer like a capture (so they
 //! are inspected, and retries of stored events are marked as duplicates).
-//! They keep their time, sender address and recorded answer; ids are new.
+//! They keep their time, sender address, recorded answer and the auth verdict
+//! the export carried; ids are new.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -13,6 +14,7 @@ use crate::cli::{GlobalArgs, ImportArgs, ListenArgs};
 use crate::config;
 use crate::export::import;
 use crate::inspect;
+use crate::model::findings::{Judged, StoredFindings};
 use crate::store::{NewRequest, StoreWriter};
 
 /// Requests handed to the writer at once: they share commits.
@@ -30,7 +32,7 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<ExitCode, AppError>
     for file in &args.files {
         let bytes = std::fs::read(file)
             .map_err(|e| AppError::Usage(format!("cannot read {}: {e}", file.display())))?;
-        let (read, skipped) = import::parse(&String::from_utf8_lossy(&bytes));
+        let (read, skipped) = import::parse_records(&String::from_utf8_lossy(&bytes));
         for p in &skipped {
             eprintln!(
                 "hookcatch: {}:{}: skipped: {}",
@@ -60,9 +62,21 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<ExitCode, AppError>
         let mut pending = requests.into_iter().peekable();
         while pending.peek().is_some() {
             let chunk: Vec<_> = pending.by_ref().take(CHUNK).collect();
-            let inserts = chunk.into_iter().map(|req| {
-                // Judged as it arrived, like every capture.
+            let inserts = chunk.into_iter().map(|imported| {
+                let req = imported.request;
+                // The event and key depend on no secret: read from the body.
                 let summary = inspect::summarize(&req, &config.auth, req.received_at);
+                let findings = match imported.verdict {
+                    // Decided when it arrived, elsewhere: kept as it was.
+                    Some((judged, auth)) => StoredFindings {
+                        judged,
+                        auth,
+                        ..inspect::stored::to_stored(&summary, judged)
+                    },
+                    // Nothing carried (another tool's HAR): judged now, as
+                    // of its arrival time, with this process's secrets.
+                    None => inspect::stored::to_stored(&summary, Judged::AtImport),
+                };
                 let new = NewRequest::from_captured(
                     req,
                     Instant::now(),
@@ -70,7 +84,7 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<ExitCode, AppError>
                     summary.event.as_ref(),
                     summary.duplicate_key.clone(),
                 )
-                .with_findings(summary)
+                .with_findings(findings)
                 .with_known_latency();
                 writer.insert(new)
             });

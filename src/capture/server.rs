@@ -358,7 +358,12 @@ async fn handle(
         summary.event.as_ref(),
         summary.duplicate_key.clone(),
     )
-    .with_findings(summary)
+    // The verdict is decided here, once, with the listener's secrets, and
+    // stored: no reader judges this request again.
+    .with_findings(inspect::stored::to_stored(
+        &summary,
+        crate::model::findings::Judged::AtArrival,
+    ))
     .awaiting_answer(awaiting_answer);
 
     let id = match writer.insert(new).await {

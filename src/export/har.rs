@@ -48,6 +48,7 @@ pub fn entry(stored: &StoredRequest, findings: &impl Findings) -> Value {
                 "scheme": findings.auth().scheme,
                 "verdict": findings.auth().verdict.as_str(),
                 "detail": findings.auth().detail,
+                "judged": findings.judged().as_str(),
             },
             "event": findings.event(),
             "duplicate_of": stored.duplicate_of,
@@ -185,6 +186,7 @@ mod tests {
         StoredRequest {
             request: req,
             duplicate_of: None,
+            findings: None,
         }
     }
 

@@ -4,13 +4,26 @@
 //! problems found out; storing them is the caller's.
 //!
 //! What an export cannot carry does not come back: header values that were
-//! not UTF-8 (exports write them as text), and deliveries.
+//! not UTF-8 (exports write them as text), and deliveries. The auth verdict
+//! an export carries (`auth`, HAR `_hookcatch.auth`) does: it was decided
+//! when the request arrived, with secrets this machine may not have.
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use crate::model::findings::{Judged, StoredAuth};
 use crate::model::{CapturedRequest, CapturedResponse, HeaderField, Outcome};
+
+/// One request read back, with the verdict its record carried, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    pub request: CapturedRequest,
+    /// When and what was decided (only verdicts reached at arrival or at
+    /// an earlier import are kept; one judged on read was no verdict of
+    /// the capture's own).
+    pub verdict: Option<(Judged, StoredAuth)>,
+}
 
 /// Why one entry was skipped; `line` is 1-based for JSON lines, the entry
 /// number (also 1-based) for HAR.
@@ -22,6 +35,12 @@ pub struct Problem {
 
 /// Requests read from `text`, in file order, and the entries skipped.
 pub fn parse(text: &str) -> (Vec<CapturedRequest>, Vec<Problem>) {
+    let (read, problems) = parse_records(text);
+    (read.into_iter().map(|r| r.request).collect(), problems)
+}
+
+/// [`parse`], with the verdict each record carried.
+pub fn parse_records(text: &str) -> (Vec<Imported>, Vec<Problem>) {
     if let Ok(Value::Object(whole)) = serde_json::from_str::<Value>(text)
         && let Some(log) = whole.get("log")
     {
@@ -35,7 +54,12 @@ pub fn parse(text: &str) -> (Vec<CapturedRequest>, Vec<Problem>) {
         }
         let read = serde_json::from_str::<Value>(line)
             .map_err(|e| format!("not JSON: {e}"))
-            .and_then(|v| from_line(&v));
+            .and_then(|v| {
+                Ok(Imported {
+                    request: from_line(&v)?,
+                    verdict: verdict(v.get("auth")),
+                })
+            });
         match read {
             Ok(req) => requests.push(req),
             Err(message) => problems.push(Problem {
@@ -47,7 +71,7 @@ pub fn parse(text: &str) -> (Vec<CapturedRequest>, Vec<Problem>) {
     (requests, problems)
 }
 
-fn parse_har(log: &Value) -> (Vec<CapturedRequest>, Vec<Problem>) {
+fn parse_har(log: &Value) -> (Vec<Imported>, Vec<Problem>) {
     let Some(entries) = log.get("entries").and_then(Value::as_array) else {
         let problem = Problem {
             line: 1,
@@ -59,7 +83,10 @@ fn parse_har(log: &Value) -> (Vec<CapturedRequest>, Vec<Problem>) {
     let mut problems = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
         match from_har_entry(entry) {
-            Ok(req) => requests.push(req),
+            Ok(request) => requests.push(Imported {
+                request,
+                verdict: verdict(entry.get("_hookcatch").and_then(|h| h.get("auth"))),
+            }),
             Err(message) => problems.push(Problem {
                 line: i + 1,
                 message,
@@ -142,6 +169,44 @@ fn from_har_entry(entry: &Value) -> Result<CapturedRequest, String> {
         });
     }
     Ok(req)
+}
+
+/// Longest detail kept from a file (a verdict's detail is one line).
+const DETAIL_MAX: usize = 1000;
+
+/// An `auth` object as exports write it: `scheme`, `verdict` (one of the
+/// four words), `detail`, `judged`. Anything else carries no verdict; the
+/// request is then judged at import. Text from a file is made one clean line.
+fn verdict(auth: Option<&Value>) -> Option<(Judged, StoredAuth)> {
+    let auth = auth?;
+    let word = auth.get("verdict")?.as_str()?;
+    crate::inspect::stored::parse_verdict(word)?;
+    let judged = match auth.get("judged").and_then(Value::as_str) {
+        // Exports from before `judged` existed: the verdict the export showed.
+        None => Judged::AtArrival,
+        Some(text) => match Judged::parse(text)? {
+            Judged::OnRead => return None,
+            kept => kept,
+        },
+    };
+    let line = |key: &str| {
+        let text = auth.get(key).and_then(Value::as_str).unwrap_or("");
+        crate::text::sanitize(text)
+            .chars()
+            .take(DETAIL_MAX)
+            .collect::<String>()
+    };
+    Some((
+        judged,
+        StoredAuth {
+            scheme: line("scheme"),
+            verdict: word.to_string(),
+            detail: line("detail"),
+            diagnosis: Vec::new(),
+            presented: None,
+            signed: false,
+        },
+    ))
 }
 
 /// The path and query of an absolute URL (`/` when it has no path).

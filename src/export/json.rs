@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use serde::Serialize;
 use serde::ser::SerializeSeq as _;
 
-use crate::inspect::{Event, Findings};
+use crate::inspect::{AuthVerdict, Event, Findings};
 use crate::model::{HeaderField, Outcome};
 use crate::store::{Delivery, StoredRequest};
 
@@ -60,9 +60,22 @@ pub struct RequestLine<'a> {
     duplicate_of: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     slow_answer: Option<&'a str>,
+    /// Only in `show --json --recheck`: the verdict with the current
+    /// secrets, beside (never instead of) the stored `auth`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recheck: Option<RecheckLine<'a>>,
     /// Only in `show --json`: every replay and forward, oldest first.
     #[serde(skip_serializing_if = "Option::is_none")]
     deliveries: Option<Vec<Value>>,
+}
+
+#[derive(Serialize)]
+struct RecheckLine<'a> {
+    scheme: &'a str,
+    verdict: &'static str,
+    detail: &'a str,
+    /// Always `current`: judged with the reading process's secrets.
+    secrets: &'static str,
 }
 
 #[derive(Serialize)]
@@ -88,6 +101,9 @@ struct AuthLine<'a> {
     scheme: &'a str,
     verdict: &'static str,
     detail: &'a str,
+    /// `at arrival`, or `at import` / `on read` for a verdict reached later
+    /// (see `model::findings::Judged`).
+    judged: &'static str,
 }
 
 /// `[[name, value], ...]`, values as text (invalid UTF-8 replaced).
@@ -159,22 +175,32 @@ pub fn request_line<'a>(stored: &'a StoredRequest, findings: &'a impl Findings) 
             scheme: &auth.scheme,
             verdict: auth.verdict.as_str(),
             detail: &auth.detail,
+            judged: findings.judged().as_str(),
         },
         event: findings.event(),
         duplicate_of: stored.duplicate_of,
         slow_answer: findings.slow_answer(),
+        recheck: None,
         deliveries: None,
     }
 }
 
 /// `show --json`: the request's object plus `deliveries`, oldest first, in
-/// the same key order as the headless lines.
+/// the same key order as the headless lines; with `recheck` (`--recheck`),
+/// that verdict too, under its own key.
 pub fn request_json_with_deliveries(
     stored: &StoredRequest,
     findings: &impl Findings,
     deliveries: &[Delivery],
+    recheck: Option<&AuthVerdict>,
 ) -> String {
     let mut line = request_line(stored, findings);
+    line.recheck = recheck.map(|r| RecheckLine {
+        scheme: &r.scheme,
+        verdict: r.verdict.as_str(),
+        detail: &r.detail,
+        secrets: "current",
+    });
     line.deliveries = Some(deliveries.iter().map(delivery_json).collect());
     serde_json::to_string(&line).unwrap_or_default()
 }

@@ -57,8 +57,8 @@ pub struct Written {
 }
 
 /// Write the requests `ids`, in that order, one at a time (any store size
-/// fits in little memory). Verdicts are the capture-time summary, judged at
-/// arrival like everywhere; curl commands send to `base_url`.
+/// fits in little memory). Verdicts are those stored at arrival (`auth`
+/// judges only requests stored without one); curl commands send to `base_url`.
 pub fn write_requests(
     conn: &rusqlite::Connection,
     ids: &[RequestId],
@@ -79,13 +79,13 @@ pub fn write_requests(
             continue;
         };
         let req = &stored.request;
-        let summary = inspect::summarize(req, auth, req.received_at);
+        let summary = inspect::stored::summary(req, stored.findings.as_ref(), auth);
         let piece = match format {
             Format::Ndjson => {
                 let sent = deliveries::list_for(conn, id)?;
                 format!(
                     "{}\n",
-                    json::request_json_with_deliveries(&stored, &summary, &sent)
+                    json::request_json_with_deliveries(&stored, &summary, &sent, None)
                 )
             }
             Format::Har => {

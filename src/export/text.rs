@@ -3,11 +3,17 @@
 
 use std::fmt::Write as _;
 
-use crate::inspect::Inspection;
+use crate::inspect::{AuthVerdict, Inspection};
 use crate::store::{Delivery, StoredRequest};
 use crate::text::{sanitize, sanitize_multiline};
 
-pub fn request_text(stored: &StoredRequest, inspection: &Inspection) -> String {
+/// `recheck`: a second verdict with the current secrets (`show --recheck`),
+/// printed under the stored one, labelled.
+pub fn request_text(
+    stored: &StoredRequest,
+    inspection: &Inspection,
+    recheck: Option<&AuthVerdict>,
+) -> String {
     let req = &stored.request;
     let mut out = String::new();
     let _ = writeln!(
@@ -40,16 +46,14 @@ pub fn request_text(stored: &StoredRequest, inspection: &Inspection) -> String {
     if let Some(resp) = &req.response {
         let _ = writeln!(out, "answered {} in {:.1} ms", resp.status, resp.latency_ms);
     }
-    let auth = &inspection.auth;
-    let _ = writeln!(
-        out,
-        "auth: {} {} ({})",
-        auth.scheme,
-        auth.verdict.as_str(),
-        sanitize(&auth.detail)
-    );
-    for line in &auth.diagnosis {
-        let _ = writeln!(out, "  {}", sanitize(line));
+    // The verdict decided at arrival; one judged later says so.
+    let label = match inspection.judged.caveat() {
+        Some(caveat) => format!("auth ({caveat})"),
+        None => "auth".to_string(),
+    };
+    auth_text(&mut out, &label, &inspection.auth);
+    if let Some(recheck) = recheck {
+        auth_text(&mut out, "recheck (current secrets)", recheck);
     }
     match &inspection.event {
         Some(event) => {
@@ -74,6 +78,20 @@ pub fn request_text(stored: &StoredRequest, inspection: &Inspection) -> String {
         let _ = writeln!(out, "slow answer: {}", sanitize(slow));
     }
     out
+}
+
+/// `label: scheme verdict (detail)`, then the diagnosis indented.
+fn auth_text(out: &mut String, label: &str, auth: &AuthVerdict) {
+    let _ = writeln!(
+        out,
+        "{label}: {} {} ({})",
+        sanitize(&auth.scheme),
+        auth.verdict.as_str(),
+        sanitize(&auth.detail)
+    );
+    for line in &auth.diagnosis {
+        let _ = writeln!(out, "  {}", sanitize(line));
+    }
 }
 
 /// The deliveries section of `hookcatch show`, oldest first; empty when none.

@@ -3,8 +3,9 @@
 //! reads between chunks and drop a scan the user replaced.
 //!
 //! Bodies are read only when the filter needs them (`body:`, bare words) or
-//! needs inspection (`auth:` verifies signatures over the body); otherwise a
-//! light query reads method, target, headers, status and time.
+//! needs inspection (`auth:`, `event:`: the findings stored at arrival, or for
+//! requests stored without them, a verdict judged now over the body);
+//! otherwise a light query reads method, target, headers, status and time.
 //!
 //! `hookcatch list --filter` and the TUI's `/` share it, so both give the
 //! same answer.
@@ -16,6 +17,7 @@ use rusqlite::{Connection, params};
 
 use crate::filter::{Filter, Subject};
 use crate::inspect::{self, AuthConfig};
+use crate::model::findings::StoredFindings;
 use crate::model::{CapturedRequest, CapturedResponse, RequestId};
 use crate::store::{codec, query};
 
@@ -23,11 +25,14 @@ use crate::store::{codec, query};
 const FULL_CHUNK: usize = 256;
 const LIGHT_CHUNK: usize = 4096;
 
-/// Does this request pass the filter? Inspection runs only when the filter needs it.
+/// Does this request pass the filter? `auth:` and `event:` terms read the
+/// findings stored at arrival; `auth` judges only a request stored without
+/// them, and only when the filter needs it.
 pub fn matches(
     filter: &Filter,
     req: &CapturedRequest,
     duplicate_of: Option<RequestId>,
+    findings: Option<&StoredFindings>,
     auth: &AuthConfig,
     now: DateTime<Utc>,
 ) -> bool {
@@ -36,7 +41,8 @@ pub fn matches(
     if !filter.needs_inspection() {
         return filter.matches(&subject);
     }
-    let (verdict, event) = inspect::inspect_summary(req, auth, req.received_at);
+    let summary = inspect::stored::summary(req, findings, auth);
+    let (verdict, event) = (summary.auth, summary.event);
     subject.provider = event.as_ref().map(|e| e.provider.as_str());
     subject.event_type = event.as_ref().map(|e| e.kind.as_str());
     subject.event_action = event.as_ref().and_then(|e| e.action.as_deref());
@@ -84,7 +90,7 @@ impl Scan {
             step.done = batch.len() < LIGHT_CHUNK;
             for req in &batch {
                 step.examined += 1;
-                if matches(&self.filter, req, None, &self.auth, self.now) {
+                if matches(&self.filter, req, None, None, &self.auth, self.now) {
                     step.matched.push(req.id);
                 }
             }
@@ -98,6 +104,7 @@ impl Scan {
                     &self.filter,
                     &stored.request,
                     stored.duplicate_of,
+                    stored.findings.as_ref(),
                     &self.auth,
                     self.now,
                 ) {
@@ -124,7 +131,14 @@ pub fn filter_ids(
     let mut out = Vec::new();
     for &id in ids {
         if let Some(stored) = query::get(conn, id)?
-            && matches(filter, &stored.request, stored.duplicate_of, auth, now)
+            && matches(
+                filter,
+                &stored.request,
+                stored.duplicate_of,
+                stored.findings.as_ref(),
+                auth,
+                now,
+            )
         {
             out.push(id);
         }

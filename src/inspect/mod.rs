@@ -6,10 +6,12 @@
 pub mod auth;
 pub mod body;
 pub mod event;
+pub mod stored;
 
 use chrono::{DateTime, Utc};
 
 use crate::model::CapturedRequest;
+use crate::model::findings::Judged;
 
 pub use auth::{AuthConfig, AuthVerdict, Verdict};
 pub use body::BodyView;
@@ -26,6 +28,8 @@ pub struct Inspection {
     /// Set when hookcatch answered slower than the sender waits: the sender
     /// counted the delivery as failed and will retry.
     pub slow_answer: Option<String>,
+    /// When the verdict was reached (see [`stored`]).
+    pub judged: Judged,
 }
 
 /// Inspect one request. `now` is used only for signature timestamp tolerance
@@ -36,6 +40,7 @@ pub fn inspect(req: &CapturedRequest, auth_config: &AuthConfig, now: DateTime<Ut
         event,
         duplicate_key,
         slow_answer,
+        judged,
     } = summary_of(req, auth_config, now, event::decode_and_key(req));
     Inspection {
         body: body::decode(req),
@@ -43,6 +48,7 @@ pub fn inspect(req: &CapturedRequest, auth_config: &AuthConfig, now: DateTime<Ut
         event,
         duplicate_key,
         slow_answer,
+        judged,
     }
 }
 
@@ -53,6 +59,9 @@ pub struct Summary {
     pub event: Option<Event>,
     pub duplicate_key: Option<String>,
     pub slow_answer: Option<String>,
+    /// When the verdict was reached: [`Judged::AtArrival`] for a fresh
+    /// inspection (the listener's); readers get it from [`stored`].
+    pub judged: Judged,
 }
 
 /// The event's field list for the Event tab ([`event::Event::fields`]) is
@@ -72,17 +81,8 @@ fn summary_of(
         slow_answer: event::slow_answer(req, event.as_ref()),
         event,
         duplicate_key,
+        judged: Judged::AtArrival,
     }
-}
-
-/// The auth verdict and event of a request, for list rows.
-pub fn inspect_summary(
-    req: &CapturedRequest,
-    auth_config: &AuthConfig,
-    now: DateTime<Utc>,
-) -> (AuthVerdict, Option<Event>) {
-    let summary = summarize(req, auth_config, now);
-    (summary.auth, summary.event)
 }
 
 /// What JSON output and lists read of an inspection: the verdicts, not the
@@ -91,6 +91,7 @@ pub trait Findings {
     fn auth(&self) -> &AuthVerdict;
     fn event(&self) -> Option<&Event>;
     fn slow_answer(&self) -> Option<&str>;
+    fn judged(&self) -> Judged;
 }
 
 impl Findings for Inspection {
@@ -103,6 +104,9 @@ impl Findings for Inspection {
     fn slow_answer(&self) -> Option<&str> {
         self.slow_answer.as_deref()
     }
+    fn judged(&self) -> Judged {
+        self.judged
+    }
 }
 
 impl Findings for Summary {
@@ -114,6 +118,9 @@ impl Findings for Summary {
     }
     fn slow_answer(&self) -> Option<&str> {
         self.slow_answer.as_deref()
+    }
+    fn judged(&self) -> Judged {
+        self.judged
     }
 }
 

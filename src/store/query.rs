@@ -1,11 +1,14 @@
 //! Reads: the list (summaries, no bodies), one request whole, and deletes.
-//! `duplicate_of` is computed at read time from the idempotency key, so it
-//! stays right when the first copy of an event is deleted.
+//! `duplicate_of` is what was decided when the request arrived: it keeps
+//! naming the first copy even after that copy is deleted (it is a fact about
+//! the delivery, like its verdict). Rows stored before it was kept have it
+//! computed from the idempotency key at read time.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, params, params_from_iter};
 
 use super::codec;
+use crate::model::findings::StoredFindings;
 use crate::model::{CapturedRequest, CapturedResponse, Outcome, RequestId};
 
 /// What the list needs of a request: no bodies, no headers.
@@ -29,9 +32,14 @@ pub struct RequestSummary {
 pub struct StoredRequest {
     pub request: CapturedRequest,
     pub duplicate_of: Option<RequestId>,
+    /// What was decided at arrival; `None` for rows stored before findings
+    /// were kept (or unreadable ones): readers judge those themselves.
+    pub findings: Option<StoredFindings>,
 }
 
-const DUPLICATE_OF: &str = "(SELECT MIN(d.id) FROM requests d WHERE r.dup_key IS NOT NULL AND d.dup_key = r.dup_key AND d.id < r.id)";
+/// The stored decision, or for rows from before it was stored, the first
+/// earlier request with the same key now.
+const DUPLICATE_OF: &str = "CASE WHEN r.findings IS NOT NULL THEN r.duplicate_of ELSE (SELECT MIN(d.id) FROM requests d WHERE r.dup_key IS NOT NULL AND d.dup_key = r.dup_key AND d.id < r.id) END";
 
 fn summary_columns() -> String {
     format!(
@@ -43,7 +51,8 @@ fn summary_columns() -> String {
 fn full_columns() -> String {
     format!(
         "r.id, r.received_at, r.remote_addr, r.method, r.target, r.http_version, r.headers, r.body,
-         r.body_size, r.outcome, r.resp_status, r.resp_headers, r.resp_body, r.latency_ms, {DUPLICATE_OF}"
+         r.body_size, r.outcome, r.resp_status, r.resp_headers, r.resp_body, r.latency_ms, {DUPLICATE_OF},
+         r.findings"
     )
 }
 
@@ -200,5 +209,9 @@ fn stored_from_row(row: &Row<'_>) -> rusqlite::Result<StoredRequest> {
             response,
         },
         duplicate_of: row.get(14)?,
+        findings: row
+            .get::<_, Option<String>>(15)?
+            .as_deref()
+            .and_then(StoredFindings::from_json),
     })
 }

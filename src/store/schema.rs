@@ -56,6 +56,14 @@ const MIGRATIONS: &[&str] = &[
     BEGIN
         DELETE FROM deliveries WHERE request_id = OLD.id;
     END;",
+    // v3: what was decided when the request arrived, kept with it so every
+    // reader shows that and never judges again with its own secrets:
+    // `findings` is JSON (model::findings::StoredFindings: the auth verdict
+    // with its diagnosis, the event), `duplicate_of` the first earlier
+    // request with the same idempotency key at that moment. Rows stored
+    // before have NULL findings; readers judge those on read and say so.
+    "ALTER TABLE requests ADD COLUMN findings TEXT;
+    ALTER TABLE requests ADD COLUMN duplicate_of INTEGER;",
 ];
 
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;

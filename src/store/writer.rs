@@ -13,7 +13,8 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use super::StoredRequest;
 use super::checkpoint::Checkpointer;
 use super::{Location, StoreError, codec};
-use crate::inspect::{Event, Summary};
+use crate::inspect::Event;
+use crate::model::findings::StoredFindings;
 use crate::model::{CapturedRequest, CapturedResponse, HeaderField, Notice, Outcome, RequestId};
 
 /// How many queued commands one transaction takes at most.
@@ -47,9 +48,10 @@ pub struct NewRequest {
     pub provider: Option<String>,
     pub event_type: Option<String>,
     pub dup_key: Option<String>,
-    /// What inspection found at capture time, handed on to a tap so output
-    /// does not inspect the request a second time.
-    pub findings: Option<Summary>,
+    /// What inspection decided at arrival: stored with the request, so no
+    /// reader judges it again with other secrets. `None` stores NULL (readers
+    /// then judge on read, as for rows from before findings were kept).
+    pub findings: Option<StoredFindings>,
     /// The answer comes later (`--forward` proxy mode): a tap should wait
     /// for [`Tapped::Answered`] before printing it.
     pub awaiting_answer: bool,
@@ -59,11 +61,10 @@ pub struct NewRequest {
 }
 
 /// A request as committed, for a tap (headless output) to print without
-/// reading it back: the stored form plus the capture-time findings.
+/// reading it back: the stored form, findings included.
 #[derive(Debug)]
 pub struct Committed {
     pub stored: StoredRequest,
-    pub findings: Option<Summary>,
     /// See [`NewRequest::awaiting_answer`].
     pub awaiting_answer: bool,
 }
@@ -83,8 +84,8 @@ pub enum Tapped {
 pub type Tap = std::sync::mpsc::SyncSender<Tapped>;
 
 impl NewRequest {
-    /// Keep the capture-time findings for a tap.
-    pub fn with_findings(mut self, findings: Summary) -> Self {
+    /// Store what inspection decided at arrival with the request.
+    pub fn with_findings(mut self, findings: StoredFindings) -> Self {
         self.findings = Some(findings);
         self
     }
@@ -305,8 +306,9 @@ impl<'c> Statements<'c> {
         Ok(Statements {
             insert: conn.prepare(
                 "INSERT INTO requests (received_at, remote_addr, method, target, http_version, headers, body,
-                     body_size, outcome, resp_status, resp_headers, resp_body, latency_ms, provider, event_type, dup_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                     body_size, outcome, resp_status, resp_headers, resp_body, latency_ms, provider, event_type, dup_key,
+                     findings, duplicate_of)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
             )?,
             first_with_key: conn.prepare(super::query::FIRST_WITH_KEY)?,
         })
@@ -494,14 +496,13 @@ fn write_batch(
     for cmd in batch.by_ref() {
         match cmd {
             Command::Insert(mut request, reply) => {
-                let inserted = insert(conn, &mut statements.insert, &mut request);
+                let inserted = insert(conn, statements, &mut request);
                 waiting
                     .inserts
-                    .push((*inserted.as_ref().unwrap_or(&0), reply));
-                let id = inserted?;
+                    .push((inserted.as_ref().map_or(0, |(id, _)| *id), reply));
+                let (id, duplicate_of) = inserted?;
                 if let Some(kept) = kept.as_deref_mut() {
-                    let stored = committed(&mut statements.first_with_key, id, *request)?;
-                    kept.committed.push(stored);
+                    kept.committed.push(committed(id, duplicate_of, *request));
                 }
             }
             Command::SetResponse(id, response) => {
@@ -524,16 +525,8 @@ fn write_batch(
 }
 
 /// The stored form of a request just inserted, as a reader would get it.
-fn committed(
-    first_with_key: &mut Statement<'_>,
-    id: RequestId,
-    r: NewRequest,
-) -> rusqlite::Result<Committed> {
-    let duplicate_of = match &r.dup_key {
-        Some(key) => first_with_key.query_row(params![key, id], |row| row.get(0))?,
-        None => None,
-    };
-    Ok(Committed {
+fn committed(id: RequestId, duplicate_of: Option<RequestId>, r: NewRequest) -> Committed {
+    Committed {
         stored: StoredRequest {
             request: CapturedRequest {
                 id,
@@ -549,17 +542,27 @@ fn committed(
                 response: r.response,
             },
             duplicate_of,
+            findings: r.findings,
         },
-        findings: r.findings,
         awaiting_answer: r.awaiting_answer,
-    })
+    }
 }
 
+/// Insert one request; its id, and the first earlier request with the same
+/// idempotency key, decided now, inside the batch's transaction (so a copy
+/// earlier in the same batch counts) and stored with it.
 fn insert(
     conn: &Connection,
-    statement: &mut Statement<'_>,
+    statements: &mut Statements<'_>,
     r: &mut NewRequest,
-) -> rusqlite::Result<RequestId> {
+) -> rusqlite::Result<(RequestId, Option<RequestId>)> {
+    let duplicate_of: Option<RequestId> = match &r.dup_key {
+        // Every stored id is below the one this insert gets.
+        Some(key) => statements
+            .first_with_key
+            .query_row(params![key, RequestId::MAX], |row| row.get(0))?,
+        None => None,
+    };
     let outcome =
         serde_json::to_string(&r.outcome).unwrap_or_else(|_| r#"{"kind":"complete"}"#.into());
     // The answer goes out right after this commit (plus the planned delay); a
@@ -580,7 +583,8 @@ fn insert(
         ),
         None => (None, None, None, None),
     };
-    statement.execute(params![
+    let findings = r.findings.as_ref().map(StoredFindings::to_json);
+    statements.insert.execute(params![
         r.received_at.to_rfc3339_opts(SecondsFormat::Millis, true),
         r.remote_addr,
         r.method,
@@ -597,8 +601,10 @@ fn insert(
         r.provider,
         r.event_type,
         r.dup_key,
+        findings,
+        duplicate_of,
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok((conn.last_insert_rowid(), duplicate_of))
 }
 
 fn set_response(

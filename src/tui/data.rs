@@ -10,7 +10,8 @@ use super::delivery::DeliveryLine;
 use super::highlight::{MAX_HIGHLIGHT_BYTES, Syntax};
 use super::jsontree::JsonTree;
 use crate::inspect::body::{BodyContent, BodyView, TextSyntax, decode_bytes};
-use crate::inspect::{self, AuthConfig, Inspection, Verdict};
+use crate::inspect::{self, AuthConfig, AuthVerdict, Inspection, Verdict};
+use crate::model::findings::Judged;
 use crate::model::{CapturedRequest, RequestId};
 use crate::store::{DeliveryMark, StoredRequest};
 use crate::text::{display_bytes, sanitize};
@@ -35,16 +36,20 @@ pub struct Row {
     pub event: Option<String>,
     /// `None` when neither side has any authentication.
     pub verdict: Option<Verdict>,
+    /// The verdict was not reached at arrival (see `model::findings::Judged`).
+    pub judged_later: bool,
     pub duplicate_of: Option<RequestId>,
     /// Replays and forwards: how many, and how the last one went.
     pub delivered: Option<DeliveryMark>,
 }
 
 impl Row {
-    /// Build a row; the body is read for the auth verdict, then dropped by the caller.
+    /// Build a row from the findings stored at arrival; the body is read
+    /// only to judge a request stored without them (then dropped by the caller).
     pub fn build(stored: &StoredRequest, auth: &AuthConfig) -> Row {
         let req = &stored.request;
-        let (verdict, event) = inspect::inspect_summary(req, auth, req.received_at);
+        let summary = inspect::stored::summary(req, stored.findings.as_ref(), auth);
+        let (verdict, event) = (summary.auth, summary.event);
         Row {
             id: req.id,
             received_at: req.received_at,
@@ -57,6 +62,7 @@ impl Row {
             event: event.as_ref().map(|e| sanitize(&e.label()).into_owned()),
             verdict: (verdict.scheme != "none" || verdict.verdict != Verdict::Unconfigured)
                 .then_some(verdict.verdict),
+            judged_later: summary.judged != Judged::AtArrival,
             duplicate_of: stored.duplicate_of,
             delivered: None,
         }
@@ -130,7 +136,12 @@ pub struct Detail {
     pub request: CapturedRequest,
     pub duplicate_of: Option<RequestId>,
     /// The inspection; its body view has moved into `body` (content left empty).
+    /// Its verdict is the one stored at arrival (see `inspection.judged`).
     pub inspection: Inspection,
+    /// The verdict with the viewing process's secrets (`A`, shown beside
+    /// the stored one on the Auth tab; never replaces it). Cheap, so built
+    /// with the detail, off the UI thread.
+    pub recheck: AuthVerdict,
     pub body: BodyDoc,
     /// Replays and forwards of this request, oldest first.
     pub deliveries: Vec<DeliveryLine>,
@@ -139,12 +150,14 @@ pub struct Detail {
 impl Detail {
     pub fn build(stored: StoredRequest, auth: &AuthConfig) -> Detail {
         let request = stored.request;
-        let mut inspection = inspect::inspect(&request, auth, request.received_at);
+        let mut inspection = inspect::stored::inspection(&request, stored.findings.as_ref(), auth);
+        let recheck = inspect::stored::recheck(&request, auth);
         let body = body_doc(&request, &mut inspection);
         Detail {
             request,
             duplicate_of: stored.duplicate_of,
             inspection,
+            recheck,
             body,
             deliveries: Vec::new(),
         }

@@ -153,6 +153,8 @@ pub struct DetailState {
     pub tree: Option<TreeView>,
     /// Show secret-bearing headers unmasked.
     pub reveal: bool,
+    /// Show the verdict judged with the current secrets (`A`) beside the stored one.
+    pub recheck: bool,
     pub search: Option<Search>,
     pub highlight: Option<Cache>,
     pub deliveries: DeliveriesView,
@@ -171,6 +173,7 @@ impl DetailState {
         self.hscroll = 0;
         self.tree = None;
         self.reveal = false;
+        self.recheck = false;
         self.search = None;
         self.highlight = None;
         self.deliveries = DeliveriesView::default();

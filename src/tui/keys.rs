@@ -35,6 +35,8 @@ pub enum Action {
     /// Answer to "delete #n?".
     Confirm(bool),
     Reveal,
+    /// `A`: show the auth verdict judged with the current secrets.
+    Recheck,
     Wrap,
     /// `H` / `L` (or Shift-← / Shift-→): scroll long lines sideways.
     ScrollLeft,
@@ -183,6 +185,7 @@ fn normal_key(key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::Char('y') => Action::Copy,
         KeyCode::Char('x') | KeyCode::Delete => Action::Delete,
         KeyCode::Char('v') => Action::Reveal,
+        KeyCode::Char('A') => Action::Recheck,
         KeyCode::Char('w') => Action::Wrap,
         KeyCode::Char('o') => Action::Original,
         KeyCode::Char('t') => Action::Tree,
@@ -279,6 +282,10 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("x", "delete the request (asks first)"),
             ("v", "reveal / mask secret headers"),
             (
+                "A",
+                "recheck auth with the current secrets (stored one stays)",
+            ),
+            (
                 "r",
                 "replay to the default target (forward, replay_to, or here)",
             ),
@@ -292,6 +299,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
                 "↻3 2→200",
                 "list marks: a retry of #3; sent twice, last answer 200",
             ),
+            ("≈", "list mark: verdict judged now, not at arrival"),
         ],
     ),
     (

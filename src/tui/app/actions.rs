@@ -109,6 +109,15 @@ impl App {
                     "secrets masked"
                 });
             }
+            Action::Recheck => {
+                self.detail.recheck = !self.detail.recheck;
+                if self.detail.recheck {
+                    self.set_tab(Tab::Auth);
+                    self.say(
+                        "recheck: the verdict with the current secrets, beside the stored one",
+                    );
+                }
+            }
             Action::Wrap => {
                 self.detail.wrap = !self.detail.wrap;
                 self.detail.hscroll = 0;

@@ -9,6 +9,7 @@ use tokio::sync::broadcast;
 
 use crate::inspect::auth::SignatureProvider;
 use crate::inspect::{self, AuthConfig};
+use crate::model::findings::Judged;
 use crate::model::{CapturedRequest, CapturedResponse, HeaderField, Outcome};
 use crate::store::{Location, NewRequest, StoreWriter};
 use crate::tui::testkit::Harness;
@@ -109,6 +110,12 @@ pub fn hostile() -> CapturedRequest {
 /// Store requests (oldest first) `age` seconds before `now()`, each answered
 /// with `status` in a fixed 1.5 ms.
 pub fn store(requests: Vec<(CapturedRequest, i64, u16)>) -> (TempDir, Location) {
+    store_as(requests, true)
+}
+
+/// [`store`], keeping what the listener decided at arrival (`findings`) or,
+/// like a store written before verdicts were kept, not.
+pub fn store_as(requests: Vec<(CapturedRequest, i64, u16)>, findings: bool) -> (TempDir, Location) {
     let dir = tempfile::tempdir().unwrap();
     let location = Location::File(dir.path().join("hookcatch.db"));
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -128,13 +135,17 @@ pub fn store(requests: Vec<(CapturedRequest, i64, u16)>) -> (TempDir, Location) 
                 latency_ms: 1.5,
             };
             req.response = Some(response.clone());
-            let new = NewRequest::from_captured(
+            let mut new = NewRequest::from_captured(
                 req,
                 Instant::now(),
                 Duration::ZERO,
                 summary.event.as_ref(),
-                summary.duplicate_key,
+                summary.duplicate_key.clone(),
             );
+            if findings {
+                // As the listener stores them: the verdict decided at arrival.
+                new = new.with_findings(inspect::stored::to_stored(&summary, Judged::AtArrival));
+            }
             let id = writer.insert(new).await.unwrap();
             writer.set_response(id, response).await;
         }

@@ -9,3 +9,4 @@ mod state;
 /// The same real target server the integration tests use.
 #[path = "../../../tests/support/target.rs"]
 mod target;
+mod verdicts;

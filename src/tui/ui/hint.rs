@@ -155,6 +155,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             ("Esc", "back"),
             ("?", "help"),
         ],
+        (Focus::Detail, Tab::Auth) => &[
+            ("j/k", "scroll"),
+            ("A", "recheck"),
+            ("h/l", "tabs"),
+            ("⏎", "zoom"),
+            ("Esc", "back"),
+            ("?", "help"),
+        ],
         (Focus::Detail, Tab::Headers) => &[
             ("j/k", "scroll"),
             ("v", "reveal secrets"),

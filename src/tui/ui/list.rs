@@ -136,16 +136,20 @@ fn cells(
 /// Width of the marks column.
 const MARKS: u16 = 7;
 
-/// `↻3`: a duplicate (a retry) of #3; `→200`: replayed or forwarded, and the
-/// last attempt's answer (`2→500`: twice).
+/// `≈`: the verdict was judged now, not at arrival; `↻3`: a duplicate (a
+/// retry) of #3; `→200`: replayed or forwarded, and the last attempt's
+/// answer (`2→500`: twice).
 fn marks(app: &App, row: &Row) -> Line<'static> {
     let theme = &app.theme;
     let mut spans = Vec::new();
+    if row.judged_later {
+        spans.push(Span::styled("≈", theme.warning()));
+    }
     if let Some(first) = row.duplicate_of {
         spans.push(Span::styled(format!("↻{first}"), theme.warning()));
     }
     if let Some(mark) = row.delivered {
-        if !spans.is_empty() {
+        if row.duplicate_of.is_some() {
             spans.push(Span::raw(" "));
         }
         let count = if mark.count > 1 {

@@ -1,5 +1,6 @@
-//! Auth: the verdict, what it proves, what was presented (masked) and the
-//! full diagnosis.
+//! Auth: the verdict stored at arrival, what it proves, what was presented
+//! (masked) and the full diagnosis; with `A`, a second verdict judged with
+//! this process's secrets, beside it.
 
 use ratatui::text::{Line, Span};
 
@@ -24,6 +25,11 @@ pub fn lines(app: &App, d: &Detail, width: usize) -> Vec<Line<'static>> {
         theme.verdict_text(auth.verdict),
         width,
     ));
+    let (when, style) = match d.inspection.judged.caveat() {
+        Some(caveat) => (caveat, theme.warning()),
+        None => ("at arrival, with the listener's secrets", theme.dim()),
+    };
+    out.extend(field(app, "judged", when, style, width));
     let proves = if auth.scheme == "none" {
         "nothing configured and nothing presented"
     } else if auth.signed {
@@ -57,5 +63,35 @@ pub fn lines(app: &App, d: &Detail, width: usize) -> Vec<Line<'static>> {
             }
         }
     }
+    out.push(Line::default());
+    out.extend(recheck(app, d, width));
+    out
+}
+
+/// `A`: the verdict with the current secrets, labelled, under the stored one.
+fn recheck(app: &App, d: &Detail, width: usize) -> Vec<Line<'static>> {
+    let theme = &app.theme;
+    if !app.detail.recheck {
+        return vec![Line::from(vec![
+            Span::styled("A", theme.key()),
+            Span::styled(
+                " recheck with the current secrets (the stored verdict stays)",
+                theme.dim(),
+            ),
+        ])];
+    }
+    let r = &d.recheck;
+    let mut out = vec![Line::from(vec![
+        label(app, "recheck"),
+        badge(app, r.verdict),
+        Span::styled("  current secrets, not stored", theme.dim()),
+    ])];
+    out.extend(field(
+        app,
+        "",
+        &sanitize(&r.detail),
+        theme.verdict_text(r.verdict),
+        width,
+    ));
     out
 }

@@ -66,6 +66,9 @@ pub fn lines(app: &App, d: &Detail, width: usize) -> Vec<Line<'static>> {
         theme.text(),
     ));
     out.push(Line::from(verdict));
+    if let Some(caveat) = d.inspection.judged.caveat() {
+        out.extend(field(app, "", caveat, theme.warning(), width));
+    }
 
     match &req.response {
         Some(resp) => {
