@@ -540,3 +540,62 @@ fn ctrl_c_after_quitting_stops_at_once() {
     });
     assert!(pane.contains("hookcatch exited with 130"), "{pane}");
 }
+
+/// The verdict is the one stored at arrival: a request a listener with the
+/// secret judged `valid` reads `valid` in a TUI started without any secret
+/// (which would judge it `unconfigured`); `A` shows that second opinion
+/// beside the stored verdict on the Auth tab, labelled.
+#[test]
+fn tui_without_the_secret_shows_the_verdict_stored_at_arrival() {
+    if !tmux_available() {
+        println!("NOTE: tmux is not installed; skipping the TUI stored-verdict test");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let listener = common::Hookcatch::start(dir.path(), &["--secret", SECRET]);
+    let posted = Command::new("curl")
+        .args([
+            "-sS",
+            "--max-time",
+            "10",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+        ])
+        .args(["-H", "Content-Type: application/json"])
+        .args(["-H", &format!("X-Pingara-Secret: {SECRET}")])
+        .args(["--data-binary", PINGARA_EVENT])
+        .arg(format!("{}/pingara", listener.url))
+        .output()
+        .expect("run curl");
+    assert_eq!(String::from_utf8_lossy(&posted.stdout), "200");
+    assert_eq!(listener.next_json()["auth"]["verdict"], "valid");
+    listener.stop();
+
+    // The same store, in a TUI that has no secret (an empty variable is unset).
+    let script = write_script(dir.path(), "HOOKCATCH_SECRET=''");
+    let tmux = start("stored-verdict", &script);
+    let pane = tmux.wait_for("the stored request with its verdict", |p| {
+        p.contains("/pingara") && p.contains("incident.created") && p.contains(" valid ")
+    });
+    assert!(!pane.contains("unconf"), "judged again:\n{pane}");
+    tmux.keys("4");
+    tmux.wait_for("the Auth tab", |p| {
+        p.contains("at arrival, with the listener's secrets")
+    });
+    tmux.keys("A");
+    let pane = tmux.wait_for("the recheck", |p| p.contains("current secrets, not stored"));
+    let recheck = pane
+        .lines()
+        .find(|l| l.contains("current secrets, not stored"))
+        .unwrap_or_default();
+    assert!(recheck.contains(" unconf "), "{pane}");
+    assert!(
+        pane.lines()
+            .any(|l| l.contains("verdict") && l.contains(" valid ")),
+        "the stored verdict stays:\n{pane}"
+    );
+    tmux.keys("q");
+    wait_for_exit(&tmux, 0);
+}
