@@ -466,6 +466,45 @@ mod tests {
         }
     }
 
+    /// Catching up from the store (a full tap) prints the verdict stored at
+    /// arrival, not one judged with the printer's secrets (none here).
+    #[test]
+    fn catching_up_prints_the_stored_verdict() {
+        use crate::model::HeaderField;
+        use crate::model::findings::Judged;
+        let dir = tempfile::tempdir().unwrap();
+        let location = Location::File(dir.path().join("t.db"));
+        let (notices, _) = broadcast::channel(16);
+        let (writer, thread) = StoreWriter::spawn(&location, false, notices).unwrap();
+        let req = CapturedRequest::new(
+            "POST",
+            "/hook",
+            vec![HeaderField::new("x-pingara-secret", b"s3cret".to_vec())],
+            b"{}".to_vec(),
+        );
+        let listener = AuthConfig {
+            secret: Some("s3cret".into()),
+            ..AuthConfig::default()
+        };
+        let at_arrival = inspect::summarize(&req, &listener, req.received_at);
+        let new = NewRequest::from_captured(req, Instant::now(), Duration::ZERO, None, None)
+            .with_findings(inspect::stored::to_stored(&at_arrival, Judged::AtArrival));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(writer.insert(new)).unwrap();
+        drop(writer);
+        thread.join();
+        let mut out = Vec::new();
+        let mut p = printer(&location, &mut out, WAIT);
+        p.catch_up(None).unwrap();
+        p.write_pending().unwrap();
+        drop(p);
+        let line: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(line["auth"]["verdict"], "valid");
+        assert_eq!(line["auth"]["judged"], "at arrival");
+    }
+
     /// `(id, response status)` of each line printed.
     fn lines(out: &[u8]) -> Vec<(i64, Option<u64>)> {
         String::from_utf8(out.to_vec())
