@@ -14,6 +14,7 @@ pub mod inspect;
 pub mod model;
 pub mod pingara;
 pub mod replay;
+pub mod secrets;
 pub mod store;
 pub mod text;
 pub mod tui;

@@ -206,20 +206,9 @@ pub fn verify(req: &CapturedRequest, cfg: &AuthConfig, now: DateTime<Utc>) -> Au
     verdict
 }
 
-/// A secret reduced to what is safe to show: values of 12 characters or
-/// more keep their first 4 (enough to tell two secrets apart), shorter ones
-/// keep nothing; the length is always shown.
-pub fn mask(secret: &str) -> String {
-    let length = secret.chars().count();
-    match length {
-        0 => "(empty)".into(),
-        1..12 => format!("•••• ({length} chars)"),
-        _ => {
-            let head: String = secret.chars().take(4).collect();
-            format!("{}… ({length} chars)", support::one_line(&head))
-        }
-    }
-}
+/// A secret reduced to a hint for a diagnosis; the masking policy lives in
+/// `secrets`.
+pub use crate::secrets::hint as mask;
 
 #[cfg(test)]
 mod tests;

@@ -11,16 +11,11 @@ use super::{
 };
 use crate::model::CapturedRequest;
 
-/// Headers some senders put a bare secret in. hookcatch has a scheme for one
-/// only when it is the configured secret header, but showing that a request
-/// carries one (masked) beats calling it unauthenticated.
-const OTHER_SECRET_HEADERS: [&str; 5] = [
-    "X-Api-Key",
-    "Api-Key",
-    "X-Auth-Token",
-    "X-Webhook-Secret",
-    "X-Webhook-Token",
-];
+// Headers some senders put a bare secret in (the list is `secrets`'s).
+// hookcatch has a scheme for one only when it is the configured secret
+// header, but showing that a request carries one (masked) beats calling it
+// unauthenticated.
+use crate::secrets::API_KEY_HEADERS as OTHER_SECRET_HEADERS;
 
 pub(super) fn verify(req: &CapturedRequest, cfg: &AuthConfig, now: DateTime<Utc>) -> AuthVerdict {
     let carried: Vec<SignatureProvider> = SignatureProvider::ALL
