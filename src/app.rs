@@ -31,6 +31,7 @@ use crate::export::json::{request_json_with_deliveries, request_line};
 use crate::export::text::{deliveries_text, request_text};
 use crate::inspect::{self, AuthConfig};
 use crate::model::RequestId;
+use crate::secrets::Masking;
 use crate::store::{Location, StoreError, deliveries, query};
 use crate::text::{human_size, sanitize};
 
@@ -187,6 +188,8 @@ fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
     if args.follow {
         rows.retain(|(s, _)| s.request.id <= last);
     }
+    let masking = Masking::new(&auth.secret_header, args.secrets.masks(args.json));
+    mask_rows(&mut rows, &masking);
     if !args.json {
         out!(
             "{:>6}  {:<19}  {:<7} {:<32} {:>6} {:>9}  {:<28} {}\n",
@@ -231,8 +234,17 @@ fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
                     rows.push((stored, inspection));
                 }
             }
+            mask_rows(&mut rows, &masking);
             out!("{}", list_rows(&conn, &rows, args.json)?);
         }
+    }
+}
+
+/// Mask the rows about to be printed; after inspection, which needs the
+/// exact values.
+fn mask_rows(rows: &mut [Inspected], masking: &Masking) {
+    for (stored, _) in rows {
+        masking.request(&mut stored.request);
     }
 }
 
@@ -358,7 +370,7 @@ fn clip(text: &str, width: usize) -> String {
 fn show(global: &GlobalArgs, args: &ShowArgs) -> Result<ExitCode, AppError> {
     let id = parse_id(&args.id)?;
     let (conn, auth, location) = open_existing(global)?;
-    let Some(stored) = query::get(&conn, id).context("cannot read the store")? else {
+    let Some(mut stored) = query::get(&conn, id).context("cannot read the store")? else {
         eprintln!("hookcatch: no request #{id} in {}", location.describe());
         return Ok(ExitCode::from(1));
     };
@@ -367,14 +379,19 @@ fn show(global: &GlobalArgs, args: &ShowArgs) -> Result<ExitCode, AppError> {
     let recheck = args
         .recheck
         .then(|| inspect::stored::recheck(&stored.request, &auth));
+    // Judged above on the exact values; masked from here on for printing.
+    let masking = Masking::new(&auth.secret_header, args.secrets.masks(args.json));
+    masking.request(&mut stored.request);
+    let mut sent = deliveries::list_for(&conn, id).context("cannot read the store")?;
+    for delivery in &mut sent {
+        masking.delivery(delivery);
+    }
     if args.json {
-        let sent = deliveries::list_for(&conn, id).context("cannot read the store")?;
         outln!(
             "{}",
             request_json_with_deliveries(&stored, &inspection, &sent, recheck.as_ref())
         );
     } else {
-        let sent = deliveries::list_for(&conn, id).context("cannot read the store")?;
         out!("{}", request_text(&stored, &inspection, recheck.as_ref()));
         out!("{}", deliveries_text(&sent));
     }

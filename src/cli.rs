@@ -176,6 +176,8 @@ pub struct ListArgs {
     /// `tail -f`; works beside a running listener), until Ctrl-C
     #[arg(long, short)]
     pub follow: bool,
+    #[command(flatten)]
+    pub secrets: SecretsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -190,6 +192,33 @@ pub struct ShowArgs {
     /// beside the verdict stored at arrival (which it never replaces)
     #[arg(long)]
     pub recheck: bool,
+    #[command(flatten)]
+    pub secrets: SecretsArgs,
+}
+
+/// Masking of what a person reads (README "Secrets in output"): human
+/// output masks secret headers, URL passwords and query tokens unless
+/// `--reveal`; JSON keeps exact values unless `--mask-secrets`.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct SecretsArgs {
+    /// Show secret headers, URL passwords and query tokens in the human output (masked by default)
+    #[arg(long, conflicts_with = "mask_secrets")]
+    pub reveal: bool,
+    /// Mask secrets in --json output too, for sharing (JSON keeps exact values by default)
+    #[arg(long)]
+    pub mask_secrets: bool,
+}
+
+impl SecretsArgs {
+    /// Whether an output masks: human output unless `--reveal`, JSON only
+    /// with `--mask-secrets`.
+    pub fn masks(self, json: bool) -> bool {
+        if json {
+            self.mask_secrets
+        } else {
+            !self.reveal
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -223,6 +252,10 @@ pub struct ExportArgs {
     /// [default: the replay target: forward target, else `replay_to`, else the listener]
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// Mask secret headers, URL passwords and query tokens (for sharing; the
+    /// export then no longer replays or imports as captured)
+    #[arg(long)]
+    pub mask_secrets: bool,
 }
 
 #[derive(Debug, Args)]

@@ -24,7 +24,6 @@ mod values;
 
 pub use layers::Env;
 use layers::{Layers, Sourced, boolish};
-pub use render::mask_url;
 use values::{SCALE_EXPECTED, TIMEOUT_EXPECTED, file_rule, read_body, scale_value, timeout_value};
 pub use values::{check_scale, parse_size, parse_timeout};
 pub(crate) use values::{guess_content_type, parse_header, refused_header, response_body};
@@ -446,7 +445,7 @@ pub fn load_with_env(
 /// the URL with its password masked.
 fn check_url(url: &Sourced<String>) -> Result<(), ConfigError> {
     use crate::replay::build::BuildError;
-    let origin = url.origin.with_text(mask_url(&url.value));
+    let origin = url.origin.with_text(crate::secrets::mask_url(&url.value));
     crate::replay::Target::parse(&url.value).map_err(|e| match e {
         BuildError::BadScheme(_) => {
             origin.error("not an http:// or https:// URL (e.g. http://localhost:3000/webhooks)")

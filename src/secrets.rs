@@ -74,7 +74,9 @@ pub fn mask_header_value(name: &str, value: &str) -> String {
     if credentials
         && let Some((scheme, _)) = value.trim_start().split_once(' ')
         && (1..=16).contains(&scheme.len())
-        && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
     {
         return format!("{scheme} {MASK}");
     }

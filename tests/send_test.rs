@@ -288,6 +288,11 @@ fn demo_uses_a_configured_secret() {
         .expect("the demo banner");
     let _ = child.kill();
     let _ = child.wait();
-    assert!(banner.contains("(16 chars)"), "{banner}");
+    // Masked whole: not a character of it, nor its length.
+    assert!(banner.contains("X-Pingara-Secret: ••••"), "{banner}");
+    assert!(
+        !banner.contains("env-") && !banner.contains("chars"),
+        "{banner}"
+    );
     assert!(!banner.contains("demo-secret"), "{banner}");
 }

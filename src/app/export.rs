@@ -12,6 +12,7 @@ use super::{AppError, open_existing_with_config, parse_filter, parse_id};
 use crate::cli::{ExportArgs, ExportFormat, GlobalArgs};
 use crate::export::{self, ExportError, Format};
 use crate::model::RequestId;
+use crate::secrets::Masking;
 use crate::store::query;
 
 pub fn run(global: &GlobalArgs, args: &ExportArgs) -> Result<ExitCode, AppError> {
@@ -45,28 +46,37 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs) -> Result<ExitCode, AppError>
     };
 
     let mut out = open_output(args.output.as_deref())?;
-    let written =
-        match export::write_requests(&conn, &ids, format, &config.auth, &base_url, &mut out) {
-            Ok(written) => written,
-            Err(ExportError::Store(e)) => {
-                return Err(AppError::Failed(
-                    anyhow::Error::new(e).context("cannot read the store"),
-                ));
-            }
-            // stdout went away (`| head`): what was asked for is not wanted any more.
-            Err(ExportError::Write(e))
-                if args.output.is_none() && e.kind() == std::io::ErrorKind::BrokenPipe =>
-            {
-                std::process::exit(0)
-            }
-            Err(ExportError::Write(e)) => {
-                let to = args
-                    .output
-                    .as_deref()
-                    .map_or_else(|| "output".to_string(), |p| p.display().to_string());
-                return Err(AppError::Failed(anyhow::anyhow!("cannot write {to}: {e}")));
-            }
-        };
+    let masking = Masking::new(&config.auth.secret_header, args.mask_secrets);
+    let result = export::write_requests(
+        &conn,
+        &ids,
+        format,
+        &config.auth,
+        &base_url,
+        &masking,
+        &mut out,
+    );
+    let written = match result {
+        Ok(written) => written,
+        Err(ExportError::Store(e)) => {
+            return Err(AppError::Failed(
+                anyhow::Error::new(e).context("cannot read the store"),
+            ));
+        }
+        // stdout went away (`| head`): what was asked for is not wanted any more.
+        Err(ExportError::Write(e))
+            if args.output.is_none() && e.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            std::process::exit(0)
+        }
+        Err(ExportError::Write(e)) => {
+            let to = args
+                .output
+                .as_deref()
+                .map_or_else(|| "output".to_string(), |p| p.display().to_string());
+            return Err(AppError::Failed(anyhow::anyhow!("cannot write {to}: {e}")));
+        }
+    };
 
     if let Some(path) = &args.output {
         eprintln!(

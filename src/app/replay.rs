@@ -232,8 +232,8 @@ fn delivery_parts(d: &crate::store::Delivery) -> Parts<'_> {
     }
 }
 
-/// The request line, then the answer: status and latency, headers, the
-/// decoded body. Everything from the wire is sanitized.
+/// The request line (its URL masked), then the answer: status and latency,
+/// headers, the decoded body. Everything from the wire is sanitized.
 pub(super) fn answer_text(req: &CapturedRequest, p: &Parts<'_>, delivery: Option<i64>) -> String {
     let mut out = String::new();
     let recorded = delivery.map_or(String::new(), |d| {
@@ -243,7 +243,8 @@ pub(super) fn answer_text(req: &CapturedRequest, p: &Parts<'_>, delivery: Option
         out,
         "> {} {}{recorded}",
         sanitize(p.method),
-        sanitize(p.url)
+        // The user gave the URL; its password and query tokens stay off screen.
+        sanitize(&crate::secrets::mask_url(p.url))
     );
     if let Some(e) = p.error {
         let _ = writeln!(

@@ -60,11 +60,12 @@ pub(super) fn run(global: &GlobalArgs, args: &SendTestArgs) -> Result<ExitCode, 
         .map_err(|e| AppError::Usage(format!("--to: {e}")))?;
 
     if args.print {
-        outln!("POST {}", sanitize(&out.url));
+        outln!("POST {}", sanitize(&crate::secrets::mask_url(&out.url)));
+        // The credential header is printed once, below, masked.
         for h in out
             .headers
             .iter()
-            .filter(|h| h.name != "authorization" && !is_secret(&auth, &h.name))
+            .filter(|h| auth.header().is_none_or(|a| a.name != h.name))
         {
             outln!("{}: {}", sanitize(&h.name), sanitize(&h.value_str()));
         }
@@ -109,10 +110,6 @@ pub(super) fn run(global: &GlobalArgs, args: &SendTestArgs) -> Result<ExitCode, 
     })
 }
 
-fn is_secret(auth: &Auth, name: &str) -> bool {
-    matches!(auth, Auth::Secret { header, .. } if header.eq_ignore_ascii_case(name))
-}
-
 fn parts<'a>(out: &'a crate::replay::Outgoing, answer: &'a crate::replay::Answer) -> Parts<'a> {
     Parts {
         method: &out.method,
@@ -154,9 +151,9 @@ pub(super) fn demo(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode, App
         stream.interval.as_millis(),
         sanitize(&stream.secret_header),
         if stream.secret == DEMO_SECRET {
-            DEMO_SECRET.to_string()
+            DEMO_SECRET
         } else {
-            crate::inspect::auth::mask(&stream.secret)
+            crate::secrets::MASK
         }
     );
     runtime()?.block_on(serve(config, Some(stream)))

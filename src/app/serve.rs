@@ -95,7 +95,7 @@ pub(super) async fn serve(
                 Forwarder::new(url, config.forward_mode, send_options).map_err(AppError::Usage)?;
             eprintln!(
                 "hookcatch: forwarding to {} ({} mode)",
-                crate::text::sanitize(&crate::config::mask_url(url)),
+                crate::text::sanitize(&crate::secrets::mask_url(url)),
                 config.forward_mode.as_str()
             );
             Some(forwarder)

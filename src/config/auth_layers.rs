@@ -7,7 +7,8 @@ use std::str::FromStr;
 use super::layers::{Layers, Origin};
 use super::{ConfigError, FileConfig, bad};
 use crate::cli::ListenArgs;
-use crate::inspect::auth::{self, AuthConfig, SignatureProvider};
+use crate::inspect::auth::{AuthConfig, SignatureProvider};
+use crate::secrets::MASK;
 
 pub(super) fn auth_config(
     args: &ListenArgs,
@@ -44,11 +45,11 @@ fn verify_secrets(
 ) -> Result<Vec<(SignatureProvider, String)>, ConfigError> {
     let mut chosen: Vec<(SignatureProvider, String)> = Vec::new();
     for spec in &args.verify {
-        let origin = Origin::flag("--verify", auth::mask(spec));
+        let origin = Origin::flag("--verify", MASK);
         let (name, secret) = spec
             .split_once('=')
             .ok_or_else(|| origin.error("expected PROVIDER=SECRET (e.g. github=mysecret)"))?;
-        let origin = Origin::flag("--verify", format!("{name}={}", auth::mask(secret)));
+        let origin = Origin::flag("--verify", format!("{name}={MASK}"));
         let provider = SignatureProvider::from_str(name.trim()).map_err(|e| origin.error(e))?;
         choose(&mut chosen, provider, secret, &origin, true)?;
     }

@@ -1,9 +1,14 @@
-//! `hookcatch config`: the effective configuration as TOML, secrets masked.
+//! `hookcatch config`: the effective configuration as TOML, secrets masked
+//! (`secrets` owns the policy): a secret reads `set (masked)`, never a
+//! character or the length of it; URLs lose their password and query tokens.
 
 use std::fmt::Write as _;
 
 use super::Config;
-use crate::inspect::auth;
+use crate::secrets::{Masking, mask_url};
+
+/// How `config` shows a secret that is set.
+const SET: &str = "set (masked)";
 
 impl Config {
     /// The effective configuration as TOML, secrets masked: `hookcatch config`.
@@ -17,8 +22,8 @@ impl Config {
             ),
         }
         .ok();
-        let opt_secret =
-            |s: &Option<String>| s.as_deref().map_or("(not set)".to_string(), auth::mask);
+        let opt_secret = |s: &Option<String>| if s.is_some() { SET } else { "(not set)" };
+        let masking = Masking::new(&self.auth.secret_header, true);
         let lines = [
             format!("bind = {:?}", self.addr.ip().to_string()),
             format!("port = {}", self.addr.port()),
@@ -35,7 +40,7 @@ impl Config {
                 self.response
                     .headers
                     .iter()
-                    .map(|(n, v)| format!("{:?}", format!("{n}: {v}")))
+                    .map(|(n, v)| format!("{:?}", format!("{n}: {}", masking.header_value(n, v))))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -46,13 +51,7 @@ impl Config {
             format!("secret = {:?}", opt_secret(&self.auth.secret)),
             format!("secret_header = {:?}", self.auth.secret_header),
             format!("bearer = {:?}", opt_secret(&self.auth.bearer)),
-            format!(
-                "basic = {:?}",
-                self.auth.basic.as_deref().map_or("(not set)".into(), |b| {
-                    let (user, pass) = b.split_once(':').unwrap_or((b, ""));
-                    format!("{user}:{}", auth::mask(pass))
-                })
-            ),
+            format!("basic = {:?}", opt_secret(&self.auth.basic)),
             format!("enforce_auth = {}", self.enforce_auth),
             format!(
                 "theme = {:?}",
@@ -94,50 +93,10 @@ impl Config {
         }
         if !self.auth.verify.is_empty() {
             writeln!(out, "\n[verify]").ok();
-            for (provider, secret) in &self.auth.verify {
-                writeln!(out, "{} = {:?}", provider.as_str(), auth::mask(secret)).ok();
+            for (provider, _) in &self.auth.verify {
+                writeln!(out, "{} = {SET:?}", provider.as_str()).ok();
             }
         }
         out
-    }
-}
-
-/// A URL fit to print: the password of its user info masked
-/// (`http://user:••••@host/x`), a user info without a colon (a token) masked
-/// whole; anything else as given.
-pub fn mask_url(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some((scheme, rest)) => (format!("{scheme}://"), rest),
-        None => (String::new(), url),
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    let Some((userinfo, host)) = authority.rsplit_once('@') else {
-        return url.to_string();
-    };
-    let userinfo = match userinfo.split_once(':') {
-        Some((user, _)) => format!("{user}:••••"),
-        None => "••••".to_string(),
-    };
-    format!("{scheme}{userinfo}@{host}{tail}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::mask_url;
-
-    #[test]
-    fn url_passwords_are_masked() {
-        assert_eq!(
-            mask_url("http://user:pw@localhost:3000/x"),
-            "http://user:••••@localhost:3000/x"
-        );
-        assert_eq!(
-            mask_url("https://tok@host/a@b?q=1"),
-            "https://••••@host/a@b?q=1"
-        );
-        assert_eq!(mask_url("localhost:3000/x"), "localhost:3000/x");
-        assert_eq!(mask_url("u:p@h"), "u:••••@h");
-        assert_eq!(mask_url("http://h/p?x=a:b@c"), "http://h/p?x=a:b@c");
     }
 }

@@ -15,6 +15,7 @@ use std::path::Path;
 
 use crate::inspect::{self, AuthConfig};
 use crate::model::RequestId;
+use crate::secrets::Masking;
 use crate::store::{deliveries, query};
 
 /// What an export writes.
@@ -59,14 +60,17 @@ pub struct Written {
 /// Write the requests `ids`, in that order, one at a time (any store size
 /// fits in little memory). Verdicts are those stored at arrival (`auth`
 /// judges only requests stored without one); curl commands send to `base_url`.
+/// Values are exact unless `masking` is on (`export --mask-secrets`).
 pub fn write_requests(
     conn: &rusqlite::Connection,
     ids: &[RequestId],
     format: Format,
     auth: &AuthConfig,
     base_url: &str,
+    masking: &Masking,
     out: &mut dyn Write,
 ) -> Result<Written, ExportError> {
+    let base_url = masking.url(base_url);
     match format {
         Format::Har => out.write_all(har::head().as_bytes())?,
         Format::Curl => out.write_all(CURL_HEAD.as_bytes())?,
@@ -74,15 +78,20 @@ pub fn write_requests(
     }
     let mut written = Written::default();
     for &id in ids {
-        let Some(stored) = query::get(conn, id)? else {
+        let Some(mut stored) = query::get(conn, id)? else {
             written.missing.push(id);
             continue;
         };
+        let summary = inspect::stored::summary(&stored.request, stored.findings.as_ref(), auth);
+        // Judged on the exact values, masked (when asked) for writing.
+        masking.request(&mut stored.request);
         let req = &stored.request;
-        let summary = inspect::stored::summary(req, stored.findings.as_ref(), auth);
         let piece = match format {
             Format::Ndjson => {
-                let sent = deliveries::list_for(conn, id)?;
+                let mut sent = deliveries::list_for(conn, id)?;
+                for delivery in &mut sent {
+                    masking.delivery(delivery);
+                }
                 format!(
                     "{}\n",
                     json::request_json_with_deliveries(&stored, &summary, &sent, None)
@@ -97,7 +106,7 @@ pub fn write_requests(
                 req.received_at.format("%Y-%m-%d %H:%M:%S%.3f UTC"),
                 crate::text::sanitize(&req.method),
                 crate::text::sanitize(&req.target),
-                curl::curl_command(req, base_url)
+                curl::curl_command(req, &base_url)
             ),
         };
         out.write_all(piece.as_bytes())?;
@@ -119,7 +128,7 @@ const CURL_HEAD: &str = "#!/usr/bin/env bash\n\
 
 /// Create (or truncate) `path` for an export (or the TUI's prompt history),
 /// mode 0600, an existing file narrowed too: captures carry secrets, and
-/// exports hold them unmasked.
+/// exports hold them unmasked (unless `--mask-secrets`).
 pub fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

@@ -10,9 +10,10 @@
 
 use base64::Engine as _;
 
-use crate::inspect::auth::{PINGARA_SECRET_HEADER, mask};
+use crate::inspect::auth::PINGARA_SECRET_HEADER;
 use crate::model::{CapturedRequest, HeaderField};
 use crate::replay::build::{self, BuildError, Outgoing, Target};
+use crate::secrets::MASK;
 
 /// The path the guide's examples receive on, used for hookcatch's own listener.
 pub const DEFAULT_PATH: &str = "/pingara-webhook";
@@ -92,15 +93,16 @@ impl Auth {
         }
     }
 
-    /// For printing: the header with its secret masked.
+    /// For printing: the header with its secret masked (`secrets`' mask; the
+    /// user name of Basic credentials is no secret and tells which account).
     pub fn masked(&self) -> Option<String> {
         match self {
             Auth::None => None,
-            Auth::Secret { header, value } => Some(format!("{header}: {}", mask(value))),
-            Auth::Bearer(token) => Some(format!("Authorization: Bearer {}", mask(token))),
+            Auth::Secret { header, .. } => Some(format!("{header}: {MASK}")),
+            Auth::Bearer(_) => Some(format!("Authorization: Bearer {MASK}")),
             Auth::Basic(pair) => {
-                let (user, pass) = pair.split_once(':').unwrap_or((pair, ""));
-                Some(format!("Authorization: Basic ({user}:{})", mask(pass)))
+                let user = pair.split_once(':').map_or(pair.as_str(), |(user, _)| user);
+                Some(format!("Authorization: Basic ({user}:{MASK})"))
             }
         }
     }

@@ -33,9 +33,15 @@ fn header_values_keep_only_the_scheme_word() {
         mask_header_value("Authorization", "Bearer abcdefghijklmnop"),
         "Bearer ••••"
     );
-    assert_eq!(mask_header_value("authorization", "Basic dTpw"), "Basic ••••");
+    assert_eq!(
+        mask_header_value("authorization", "Basic dTpw"),
+        "Basic ••••"
+    );
     assert_eq!(mask_header_value("authorization", "opaque-token"), "••••");
-    assert_eq!(mask_header_value("x-pingara-secret", "s3cret value"), "••••");
+    assert_eq!(
+        mask_header_value("x-pingara-secret", "s3cret value"),
+        "••••"
+    );
     // A scheme word that is not one (an ESC) is masked with the rest.
     assert_eq!(mask_header_value("authorization", "\u{1b}[8m x"), "••••");
 }
@@ -63,7 +69,10 @@ fn url_passwords_and_query_tokens_are_masked() {
     );
     assert_eq!(mask_url("/x?access%5Ftoken=t"), "/x?access%5Ftoken=••••");
     assert_eq!(mask_url("/x?token=&a"), "/x?token=&a");
-    assert_eq!(mask_url("/x?author=me#password=p"), "/x?author=me#password=p");
+    assert_eq!(
+        mask_url("/x?author=me#password=p"),
+        "/x?author=me#password=p"
+    );
     assert!(matches!(mask_url("/plain?page=1"), Cow::Borrowed(_)));
 }
 

@@ -24,9 +24,18 @@ pub fn write(
     let file = export::create_private(path)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     let mut out = BufWriter::new(file);
-    let written = export::write_requests(conn, ids, format, auth, base_url, &mut out)
-        .and_then(|w| out.flush().map(|()| w).map_err(Into::into))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let written = export::write_requests(
+        conn,
+        ids,
+        format,
+        auth,
+        base_url,
+        // Exports are data for replay and import: exact values.
+        &crate::secrets::Masking::new(&auth.secret_header, false),
+        &mut out,
+    )
+    .and_then(|w| out.flush().map(|()| w).map_err(Into::into))
+    .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(Exported {
         path: path.to_path_buf(),
         count: written.count,

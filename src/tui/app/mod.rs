@@ -188,7 +188,7 @@ impl App {
     /// Where replays go, the ladder's scale, and the forward target (if any).
     pub fn set_replay(&mut self, target: &str, ladder_scale: f64, forward: Option<&str>) {
         // Both are only shown (the replay kit holds the real target): a
-        // password in the URL is masked.
+        // password or query token in the URL is masked.
         self.replay_target = shown_url(target);
         self.ladder_scale = ladder_scale;
         self.forward = forward.map(shown_url);
@@ -481,7 +481,7 @@ impl App {
     }
 }
 
-/// A URL as the TUI shows it: escaped, its password masked.
+/// A URL as the TUI shows it: escaped, its password and query tokens masked.
 fn shown_url(url: &str) -> String {
-    sanitize(&crate::config::mask_url(url)).into_owned()
+    sanitize(&crate::secrets::mask_url(url)).into_owned()
 }

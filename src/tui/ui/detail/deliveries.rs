@@ -26,8 +26,8 @@ use ratatui::widgets::Paragraph;
 
 use super::body::text_rows;
 use super::diff;
-use super::headers::{is_secret, masked};
 use crate::replay::LadderOutcome;
+use crate::secrets::{is_secret_header as is_secret, mask_header_value as masked};
 use crate::text::human_size;
 use crate::tui::app::{App, Focus};
 use crate::tui::delivery::{DeliveryLine, ResponseDoc};

@@ -3,48 +3,11 @@
 
 use ratatui::text::{Line, Span};
 
-use crate::inspect::auth::mask;
+use crate::secrets::{is_secret_header as is_secret, mask_header_value as masked};
 use crate::text::display_bytes;
 use crate::tui::app::App;
 use crate::tui::data::Detail;
 use crate::tui::ui::{chunks, clip};
-
-/// Secret-bearing headers, besides the configured shared-secret header.
-const SECRET: &[&str] = &[
-    "x-pingara-secret",
-    "authorization",
-    "proxy-authorization",
-    "cookie",
-    "set-cookie",
-    "stripe-signature",
-    "webhook-signature",
-    "svix-signature",
-    "x-slack-signature",
-    "x-shopify-hmac-sha256",
-    "x-gitlab-token",
-    "x-api-key",
-];
-
-pub fn is_secret(name: &str, secret_header: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower.eq_ignore_ascii_case(secret_header)
-        || lower.starts_with("x-hub-signature")
-        || SECRET.contains(&lower.as_str())
-}
-
-/// The value as shown while masked: `Authorization` keeps its scheme word.
-pub fn masked(name: &str, value: &str) -> String {
-    let auth = name.eq_ignore_ascii_case("authorization")
-        || name.eq_ignore_ascii_case("proxy-authorization");
-    if auth
-        && let Some((scheme, rest)) = value.split_once(' ')
-        && !scheme.is_empty()
-        && scheme.len() <= 16
-    {
-        return format!("{scheme} {}", mask(rest.trim()));
-    }
-    mask(value)
-}
 
 pub fn lines(app: &App, d: &Detail, width: usize) -> Vec<Line<'static>> {
     let theme = &app.theme;
@@ -103,27 +66,4 @@ pub fn lines(app: &App, d: &Detail, width: usize) -> Vec<Line<'static>> {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secret_headers() {
-        for name in [
-            "X-Hub-Signature-256",
-            "Authorization",
-            "Cookie",
-            "X-My-Secret",
-            "stripe-signature",
-        ] {
-            assert!(is_secret(name, "x-my-secret"), "{name}");
-        }
-        assert!(!is_secret("content-type", "x-pingara-secret"));
-        assert_eq!(
-            masked("Authorization", "Bearer abcdefghijklmnop"),
-            "Bearer abcd… (16 chars)"
-        );
-    }
 }
