@@ -82,6 +82,9 @@ pub struct ListenArgs {
     /// Print one JSON object per captured request on stdout instead of the TUI
     #[arg(long)]
     pub headless: bool,
+    /// Headless lines: mask secret headers, URL passwords and query tokens (for sharing)
+    #[arg(long)]
+    pub mask_secrets: bool,
     /// Status code of the default answer [default: 200]
     #[arg(long, value_name = "CODE")]
     pub status: Option<u16>,

@@ -55,6 +55,8 @@ pub struct FileConfig {
     pub fsync: Option<bool>,
     #[serde(default, deserialize_with = "boolish")]
     pub headless: Option<bool>,
+    #[serde(default, deserialize_with = "boolish")]
+    pub mask_secrets: Option<bool>,
     pub status: Option<u16>,
     pub response_body: Option<String>,
     pub response_headers: Option<Vec<String>>,
@@ -133,6 +135,8 @@ pub struct Config {
     pub store: Location,
     pub fsync: bool,
     pub headless: bool,
+    /// Headless lines mask secrets (`--mask-secrets`).
+    pub mask_secrets: bool,
     pub response: ResponseConfig,
     pub limits: Limits,
     pub auth: AuthConfig,
@@ -406,6 +410,7 @@ pub fn load_with_env(
         store: store_location(global, &file, ephemeral)?,
         fsync: layers.switch("fsync", args.fsync, file.fsync)?,
         headless: layers.switch("headless", args.headless, file.headless)?,
+        mask_secrets: layers.switch("mask_secrets", args.mask_secrets, file.mask_secrets)?,
         response: ResponseConfig {
             status,
             headers,

@@ -17,6 +17,7 @@
 //! [`stdout_closed`], which notices a pipe's reader going away before the
 //! next request arrives.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
@@ -29,6 +30,7 @@ use tokio_util::sync::CancellationToken;
 use crate::export::json::request_line;
 use crate::inspect::{self, AuthConfig, Findings};
 use crate::model::{Notice, RequestId};
+use crate::secrets::Masking;
 use crate::store::writer::{Committed, Tapped};
 use crate::store::{Location, StoredRequest, query};
 
@@ -72,6 +74,7 @@ pub fn tap() -> (SyncSender<Tapped>, Receiver<Tapped>) {
 pub fn spawn(
     location: Location,
     auth: AuthConfig,
+    masking: Masking,
     tap: Receiver<Tapped>,
     notices: broadcast::Receiver<Notice>,
     answer_wait: Duration,
@@ -91,6 +94,7 @@ pub fn spawn(
             let mut out = LinePrinter {
                 conn,
                 auth,
+                masking,
                 last: start,
                 stdout: std::io::stdout().lock(),
                 pending: Vec::new(),
@@ -174,6 +178,8 @@ struct StdoutGone;
 struct LinePrinter<W: Write> {
     conn: rusqlite::Connection,
     auth: AuthConfig,
+    /// Off unless `--mask-secrets`: lines are data, exact by default.
+    masking: Masking,
     /// The newest id taken (printed or held).
     last: RequestId,
     stdout: W,
@@ -375,7 +381,15 @@ impl<W: Write> LinePrinter<W> {
         stored: &StoredRequest,
         findings: &impl Findings,
     ) -> Result<(), StdoutGone> {
-        serde_json::to_writer(&mut self.pending, &request_line(stored, findings))
+        let stored = if self.masking.is_on() {
+            // A copy only when asked: judged already, masked for the line.
+            let mut copy = stored.clone();
+            self.masking.request(&mut copy.request);
+            Cow::Owned(copy)
+        } else {
+            Cow::Borrowed(stored)
+        };
+        serde_json::to_writer(&mut self.pending, &request_line(&stored, findings))
             .map_err(|_| StdoutGone)?;
         self.pending.push(b'\n');
         Ok(())
@@ -457,6 +471,7 @@ mod tests {
         LinePrinter {
             conn: location.open_reader().unwrap(),
             auth: AuthConfig::default(),
+            masking: Masking::new("X-Pingara-Secret", false),
             last: 0,
             stdout: out,
             pending: Vec::new(),

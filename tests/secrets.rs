@@ -268,3 +268,38 @@ fn the_startup_line_masks_the_forward_url() {
         "{line}"
     );
 }
+
+#[test]
+fn headless_lines_are_exact_unless_mask_secrets() {
+    let request = "GET /in?token=Pn7tok&page=3 HTTP/1.1\r\nHost: x\r\n\
+                   Authorization: Bearer Om6bearer\r\nConnection: close\r\n\r\n";
+    let dir = tempfile::tempdir().unwrap();
+    let hc = Hookcatch::start(dir.path(), &[]);
+    assert!(raw_exchange(&hc.addr, request.as_bytes()).starts_with("HTTP/1.1 200"));
+    let line = hc.next_json();
+    assert_eq!(line["query"], "token=Pn7tok&page=3");
+    drop(hc);
+
+    let dir = tempfile::tempdir().unwrap();
+    let hc = Hookcatch::start_with(dir.path(), &dir.path().join("hookcatch.db"), &[], |cmd| {
+        cmd.env("HOOKCATCH_MASK_SECRETS", "1");
+    });
+    assert!(raw_exchange(&hc.addr, request.as_bytes()).starts_with("HTTP/1.1 200"));
+    let line = hc.next_json();
+    assert_eq!(line["query"], "token=••••&page=3");
+    assert_eq!(
+        line["headers"][1],
+        serde_json::json!(["authorization", "Bearer ••••"])
+    );
+    let text = line.to_string();
+    assert!(
+        !text.contains("Pn7tok") && !text.contains("Om6bearer"),
+        "{text}"
+    );
+    // The flag does the same.
+    drop(hc);
+    let dir = tempfile::tempdir().unwrap();
+    let hc = Hookcatch::start(dir.path(), &["--mask-secrets"]);
+    assert!(raw_exchange(&hc.addr, request.as_bytes()).starts_with("HTTP/1.1 200"));
+    assert_eq!(hc.next_json()["query"], "token=••••&page=3");
+}

@@ -72,6 +72,7 @@ pub(super) async fn serve(
             crate::headless::spawn(
                 config.store.clone(),
                 config.auth.clone(),
+                crate::secrets::Masking::new(&config.auth.secret_header, config.mask_secrets),
                 committed,
                 printer_rx,
                 // By then the forwarder has recorded the app's answer or its 504.

@@ -30,6 +30,7 @@ impl Config {
             format!("store = {:?}", self.store.describe()),
             format!("fsync = {}", self.fsync),
             format!("headless = {}", self.headless),
+            format!("mask_secrets = {}", self.mask_secrets),
             format!("status = {}", self.response.status),
             format!(
                 "response_body = {:?}",
