@@ -303,3 +303,28 @@ fn headless_lines_are_exact_unless_mask_secrets() {
     assert!(raw_exchange(&hc.addr, request.as_bytes()).starts_with("HTTP/1.1 200"));
     assert_eq!(hc.next_json()["query"], "token=••••&page=3");
 }
+
+#[test]
+fn send_test_prints_its_target_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(
+        dir.path(),
+        &[
+            "send-test",
+            "ssl.expiring",
+            "--print",
+            "--to",
+            "http://example.invalid/in?token=Lm5tok&x=1",
+            "--bearer",
+            "Kj4bearer-token",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    assert!(
+        text.starts_with("POST http://example.invalid/in?token=••••&x=1\n"),
+        "{text}"
+    );
+    assert!(text.contains("Authorization: Bearer ••••"), "{text}");
+    assert!(!text.contains("Lm5tok") && !text.contains("Kj4"), "{text}");
+}
