@@ -54,7 +54,9 @@ impl Row {
             id: req.id,
             received_at: req.received_at,
             method: sanitize(&req.method).into_owned(),
-            target: sanitize(&req.target).into_owned(),
+            // The list has no reveal: query tokens and passwords stay masked
+            // here; the detail shows them with `v`.
+            target: sanitize(&crate::secrets::mask_url(&req.target)).into_owned(),
             status: req.response.as_ref().map(|r| r.status),
             body_size: req.body_size,
             outcome: req.outcome.label(),

@@ -35,7 +35,7 @@ impl DeliveryLine {
             id: d.id,
             at: d.at,
             kind: d.kind.as_str(),
-            target: sanitize(&d.target).into_owned(),
+            target: sanitize(&crate::secrets::mask_url(&d.target)).into_owned(),
             status: d.status,
             latency_ms: d.latency_ms,
             error: d

@@ -151,7 +151,7 @@ pub struct DetailState {
     pub original: bool,
     pub tree_mode: bool,
     pub tree: Option<TreeView>,
-    /// Show secret-bearing headers unmasked.
+    /// Show secrets (headers, the target's query tokens) unmasked.
     pub reveal: bool,
     /// Show the verdict judged with the current secrets (`A`) beside the stored one.
     pub recheck: bool,
@@ -161,6 +161,11 @@ pub struct DetailState {
 }
 
 impl DetailState {
+    /// The masking the detail applies now: on until `v` reveals.
+    pub fn masking(&self, secret_header: &str) -> crate::secrets::Masking {
+        crate::secrets::Masking::new(secret_header, !self.reveal)
+    }
+
     /// Show another request: per-request state resets (secrets mask again),
     /// view preferences (tab, wrap, original, tree) stay.
     pub fn select(&mut self, id: Option<RequestId>) -> bool {

@@ -196,7 +196,7 @@ impl App {
             Ok(sent) => {
                 let text = format!(
                     "{what} of #{id} → {}: {} in {:.1} ms",
-                    sanitize(&sent.target),
+                    sanitize(&crate::secrets::mask_url(&sent.target)),
                     sanitize(&sent.label),
                     sent.latency_ms
                 );

@@ -212,6 +212,23 @@ fn reveal_masks_again_on_another_request() {
 }
 
 #[test]
+fn query_tokens_are_masked_in_the_list_and_until_reveal_in_the_detail() {
+    let mut req = fixtures::pingara(fixtures::SECRET);
+    req.target = "/hook?token=qt-Hh3secret&page=2".into();
+    let (_dir, location) = store(vec![(req, 10, 200)]);
+    let mut h = harness(&location, 160, 48);
+    let screen = h.screen();
+    assert!(!screen.contains("qt-Hh3"), "{screen}");
+    assert!(screen.contains("/hook?token=••••&page=2"), "{screen}");
+    h.key(KeyCode::Char('v'));
+    let screen = h.screen();
+    assert!(
+        screen.contains("/hook?token=qt-Hh3secret&page=2"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn tree_fold_and_unfold() {
     let (_dir, location) = store(mixed());
     let mut h = harness(&location, 160, 48);

@@ -61,7 +61,7 @@ pub fn render(frame: &mut Frame<'_>, areas: &Areas, app: &App) {
         let req = &d.request;
         let room = usize::from(areas.detail.width.saturating_sub(20));
         let target = clip(
-            &crate::text::sanitize(&req.target),
+            &crate::text::sanitize(&app.detail.masking(&app.secret_header).url(&req.target)),
             room.saturating_sub(req.method.len()),
         );
         block = block.title(Line::from(vec![

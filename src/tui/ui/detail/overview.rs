@@ -149,7 +149,7 @@ pub fn lines(app: &App, d: &Detail, width: usize) -> Vec<Line<'static>> {
 fn field_line(app: &App, req: &crate::model::CapturedRequest, width: usize) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let method = sanitize(&req.method).into_owned();
-    let target = sanitize(&req.target).into_owned();
+    let target = sanitize(&app.detail.masking(&app.secret_header).url(&req.target)).into_owned();
     let room = width.saturating_sub(method.chars().count() + 1);
     let pieces = crate::tui::ui::chunks(
         &format!("{target} {}", sanitize(&req.http_version)),
