@@ -328,3 +328,17 @@ fn send_test_prints_its_target_masked() {
     assert!(text.contains("Authorization: Bearer ••••"), "{text}");
     assert!(!text.contains("Lm5tok") && !text.contains("Kj4"), "{text}");
 }
+
+#[test]
+fn a_bad_replay_target_is_reported_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hc, _) = capture(dir.path());
+    let out = run(
+        dir.path(),
+        &hc,
+        &["replay", "1", "--to", "ftp://u:Jh2pw@x/?token=Ig1tok"],
+    );
+    assert_usage_error(&out, "u:••••@x/?token=••••");
+    let err = stderr_of(&out);
+    assert!(!err.contains("Jh2") && !err.contains("Ig1"), "{err}");
+}

@@ -50,9 +50,10 @@ pub fn is_hop_by_hop(name: &str) -> bool {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BuildError {
-    #[error("{0:?} is not an http:// or https:// URL")]
+    // The URL is printed: its password and query tokens masked.
+    #[error("{:?} is not an http:// or https:// URL", crate::secrets::mask_url(.0))]
     BadScheme(String),
-    #[error("{0:?} has no host")]
+    #[error("{:?} has no host", crate::secrets::mask_url(.0))]
     NoHost(String),
     #[error("{0:?} is not a valid HTTP method")]
     BadMethod(String),
