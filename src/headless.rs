@@ -376,7 +376,7 @@ impl<W: Write> LinePrinter<W> {
         stored: &StoredRequest,
         findings: &impl Findings,
     ) -> Result<(), StdoutGone> {
-        serde_json::to_writer(&mut self.pending, &request_line(stored, findings))
+        crate::text::write_json(&mut self.pending, &request_line(stored, findings))
             .map_err(|_| StdoutGone)?;
         self.pending.push(b'\n');
         Ok(())

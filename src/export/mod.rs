@@ -90,7 +90,10 @@ pub fn write_requests(
             }
             Format::Har => {
                 let comma = if written.count == 0 { "" } else { "," };
-                format!("{comma}\n{}", har::entry(&stored, &summary))
+                format!(
+                    "{comma}\n{}",
+                    crate::text::json_string(&har::entry(&stored, &summary))
+                )
             }
             Format::Curl => format!(
                 "\n# #{id} {} {} {}\n{}\n",
