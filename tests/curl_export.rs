@@ -221,7 +221,7 @@ fn the_curl_script_sends_each_captured_request_once_byte_for_byte() {
         assert_eq!(request_of(again), request_of(original), "\n{script}");
         assert_eq!(
             host_of(again),
-            [authority.clone()],
+            vec![authority.as_str()],
             "Host names the base URL"
         );
     }
