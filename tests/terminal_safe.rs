@@ -167,6 +167,17 @@ fn json_exports_and_scripts_escape_what_a_terminal_would_act_on() {
     );
     assert_safe("export --format curl", &script);
 
+    // A line import cannot read is named with a reason that quotes it.
+    let bad = dir.path().join("bad.ndjson");
+    let line = serde_json::json!({
+        "method": "GET", "path": "/", "headers": [[format!("n{CSI}{RLO}\x7f"), 1]],
+    });
+    std::fs::write(&bad, format!("{line}\n")).unwrap();
+    let out = cli_store(dir.path(), &store, &["import", bad.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.ndjson:1: skipped"), "{err}");
+    assert_safe("import's complaint", &out.stderr);
+
     // Human output was already safe; it stays so.
     for args in [&["list"][..], &["show", "1"], &["show", "2"]] {
         assert_safe(&format!("{args:?}"), &run(dir.path(), &store, args));
