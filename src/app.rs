@@ -265,9 +265,7 @@ fn list_rows(
     let marks = deliveries::marks(conn, &ids).context("cannot read the store")?;
     for (stored, inspection) in rows {
         if json {
-            out.push_str(
-                &serde_json::to_string(&request_line(stored, inspection)).unwrap_or_default(),
-            );
+            out.push_str(&crate::text::json_string(&request_line(stored, inspection)));
             out.push('\n');
             continue;
         }

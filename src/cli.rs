@@ -242,7 +242,8 @@ pub struct ExportArgs {
     pub ids: Vec<String>,
     /// ndjson: one JSON object per line, as `show --json` (with deliveries);
     /// har: HAR 1.2 for browser dev tools, mitmproxy, Insomnia, Postman;
-    /// curl: a bash script with one curl command per request
+    /// curl: a bash script with one curl command per request, each sending
+    /// exactly the captured method, target, headers and body once
     #[arg(long, value_enum, default_value_t = ExportFormat::Ndjson)]
     pub format: ExportFormat,
     /// Only requests matching this filter (the syntax of `list --filter` and the TUI's `/`)

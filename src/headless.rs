@@ -389,7 +389,7 @@ impl<W: Write> LinePrinter<W> {
         } else {
             Cow::Borrowed(stored)
         };
-        serde_json::to_writer(&mut self.pending, &request_line(&stored, findings))
+        crate::text::write_json(&mut self.pending, &request_line(&stored, findings))
             .map_err(|_| StdoutGone)?;
         self.pending.push(b'\n');
         Ok(())

@@ -63,6 +63,58 @@ fn push_escape(out: &mut String, c: char) {
     }
 }
 
+/// JSON for a terminal (headless lines, `list --json`, `show --json`,
+/// exports): compact, like `serde_json::to_writer`, but every [`is_unsafe`]
+/// character inside a string is written as a `\uXXXX` escape. serde_json
+/// already escapes C0 that way; DEL, C1 and the bidi controls it writes raw,
+/// and `\u{9b}` alone is a CSI to many terminals. The JSON decodes to the same
+/// strings.
+pub fn write_json<W, T>(writer: W, value: &T) -> serde_json::Result<()>
+where
+    W: std::io::Write,
+    T: serde::Serialize + ?Sized,
+{
+    let mut ser = serde_json::Serializer::with_formatter(writer, SafeJson);
+    value.serialize(&mut ser)
+}
+
+/// [`write_json`] into a `String`.
+pub fn json_string<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    let mut out = Vec::with_capacity(256);
+    // Writing to a Vec cannot fail, and our types (string keys) always serialize.
+    let _ = write_json(&mut out, value);
+    // serde_json writes UTF-8 and the escapes are ASCII.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The compact formatter with unsafe characters escaped.
+struct SafeJson;
+
+impl serde_json::ser::Formatter for SafeJson {
+    fn write_string_fragment<W>(&mut self, writer: &mut W, fragment: &str) -> std::io::Result<()>
+    where
+        W: ?Sized + std::io::Write,
+    {
+        // Fragments never hold C0 (serde_json escapes it around them), so
+        // only characters from U+007F up can be unsafe; all of those begin
+        // with one of these bytes in UTF-8. Almost every fragment is written
+        // straight through, without a copy.
+        if !fragment.bytes().any(|b| matches!(b, 0x7f | 0xc2 | 0xe2)) {
+            return writer.write_all(fragment.as_bytes());
+        }
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if is_unsafe(c) {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                // Every unsafe character is in the BMP: four hex digits.
+                write!(writer, "\\u{:04x}", u32::from(c))?;
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+}
+
 /// Text from bytes for display: lossy UTF-8, then sanitized.
 pub fn display_bytes(bytes: &[u8]) -> String {
     sanitize(&String::from_utf8_lossy(bytes)).into_owned()
@@ -89,6 +141,47 @@ mod tests {
     #[test]
     fn multiline_keeps_lines() {
         assert_eq!(sanitize_multiline("a\r\nb\n\x07"), "a\nb\n\\x07");
+    }
+
+    #[test]
+    fn json_escapes_what_a_terminal_would_act_on() {
+        let s = "a\x1b[2J\x7f\u{9b}31m\u{202e}\u{2066}\u{200f}\té\u{2028}";
+        let json = json_string(&s);
+        assert_eq!(
+            json,
+            // U+2028 is no control: kept as is.
+            "\"a\\u001b[2J\\u007f\\u009b31m\\u202e\\u2066\\u200f\\té\u{2028}\""
+        );
+        assert_eq!(serde_json::from_str::<String>(&json).unwrap(), s);
+    }
+
+    #[test]
+    fn every_unsafe_char_past_c0_starts_with_a_flagged_byte() {
+        // The fast path in SafeJson skips fragments without these bytes.
+        for c in (0x7fu32..0x11_0000).filter_map(char::from_u32) {
+            if is_unsafe(c) {
+                let mut buf = [0u8; 4];
+                let first = c.encode_utf8(&mut buf).as_bytes()[0];
+                assert!(matches!(first, 0x7f | 0xc2 | 0xe2), "{c:?}");
+                assert!(u32::from(c) <= 0xffff, "{c:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn json_round_trips_and_is_terminal_safe(
+            s in "(\\PC|[\x00-\x1f\x7f\u{80}-\u{9f}\u{200e}\u{200f}\u{202a}-\u{202e}\u{2066}-\u{2069}])*",
+            key in "[\x00-\x7f\u{80}-\u{9f}\u{202e}a-z]{0,8}",
+        ) {
+            let mut map = std::collections::BTreeMap::new();
+            map.insert(key.clone(), vec![s.clone()]);
+            let json = json_string(&map);
+            proptest::prop_assert!(!json.chars().any(is_unsafe), "{}", json);
+            let back: std::collections::BTreeMap<String, Vec<String>> =
+                serde_json::from_str(&json).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            proptest::prop_assert_eq!(back, map);
+        }
     }
 
     #[test]

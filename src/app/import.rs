@@ -38,7 +38,8 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<ExitCode, AppError>
                 "hookcatch: {}:{}: skipped: {}",
                 file.display(),
                 p.line,
-                p.message
+                // The reason may quote the file's hostile text.
+                crate::text::sanitize(&p.message)
             );
         }
         problems += skipped.len();

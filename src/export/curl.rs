@@ -2,72 +2,208 @@
 //! clipboard with OSC 52 (works over SSH, no system clipboard needed), and
 //! `hookcatch export --format curl` writes a script of them.
 //!
-//! This is the one place captured bytes leave for the terminal, and only as
-//! the user's explicit copy: base64 inside `ESC ] 52 ; c ; … BEL`, so not a
-//! single captured byte is interpreted by the terminal. The command itself
-//! quotes everything for the shell; bytes a shell would mangle or a terminal
-//! would act on when pasted (controls, invalid UTF-8) are written as `$'\xNN'`.
+//! Run by bash (or zsh), the command sends one request with the captured
+//! method, target, headers and body bytes. Nothing captured is ever given to
+//! curl where curl would interpret it:
+//!
+//! - the body goes through curl's stdin (`--data-binary @-`), written by the
+//!   shell's `printf` from escapes, so a body that starts with `@` is never a
+//!   file name, and NUL bytes survive (a shell string cannot hold them);
+//! - the target goes in `--request-target`, sent verbatim: no globbing of
+//!   `[1-40]` or `{a,b}`, no `..` folded, no `#` cut off, no re-encoding; the
+//!   URL itself is the base URL (and `--globoff` keeps an IPv6 `[::1]` or a
+//!   bracket in it literal);
+//! - `-q` first, so a `~/.curlrc` adds nothing (and `-sS`: no progress meter);
+//! - headers curl would add on its own (`User-Agent`, `Accept`, and with a
+//!   body `Content-Type` and `Expect`) are switched off unless captured, and
+//!   a header with an empty value is written `name;` (curl drops `name:`).
+//!
+//! `Host` names the base URL (curl sets it, as a replay does). A header curl
+//! cannot send as captured (a name that is no HTTP token, so a leading `@`
+//! would make curl read a file; a value with CR, LF or NUL) is left out:
+//! only imported requests can carry one, and [`left_out`] names them.
+//!
+//! Everything is quoted for the shell; bytes a shell would mangle or a
+//! terminal would act on when the script is printed or pasted (controls,
+//! invalid UTF-8) are written as escapes (`$'\xNN'`, printf's `\NNN`).
 
 use base64::Engine as _;
 
-use crate::model::CapturedRequest;
+use crate::model::{CapturedRequest, HeaderField};
 
 /// Refuse to copy more than this (terminals cap OSC 52 payloads).
 pub const MAX_COPY_BYTES: usize = 1 << 20;
 
-/// Headers curl sets itself or that describe the original hop.
-const SKIP: &[&str] = &[
-    "host",
-    "content-length",
-    "transfer-encoding",
-    "connection",
-    "expect",
+/// Headers curl adds by itself, with whether only requests with a body get
+/// them; switched off with `-H 'Name:'` when the request had none.
+const CURL_ADDS: [(&str, bool); 4] = [
+    ("User-Agent", false),
+    ("Accept", false),
+    ("Content-Type", true),
+    ("Expect", true),
 ];
 
-/// `curl -X METHOD 'URL' -H '…' --data-binary '…'` that sends the request again to `base_url`.
+/// The command that sends `req` again to `base_url` (`http://host:port`, or
+/// with a path the captured target is put under).
 pub fn curl_command(req: &CapturedRequest, base_url: &str) -> String {
-    let mut out = String::from("curl");
-    if req.method != "GET" || !req.body.is_empty() {
-        out.push_str(" -X ");
-        out.push_str(&quote(req.method.as_bytes()));
+    let base = base_url.trim_end_matches('/');
+    let has_body = !req.body.is_empty();
+    let mut out = String::new();
+    if has_body {
+        out.push_str("printf ");
+        out.push_str(&printf_format(&req.body));
+        out.push_str(" |\n  ");
     }
-    let url = format!("{}{}", base_url.trim_end_matches('/'), req.target);
+    out.push_str("curl -q -sS --globoff");
+    if req.http_version == "HTTP/1.0" {
+        out.push_str(" --http1.0");
+    }
+    match (req.method.as_str(), has_body) {
+        ("GET", false) => {}
+        // `-X HEAD` would wait for an answer body that never comes.
+        ("HEAD", false) => out.push_str(" --head"),
+        (method, _) => {
+            out.push_str(" -X ");
+            out.push_str(&quote(method.as_bytes()));
+        }
+    }
+    out.push_str(" --request-target ");
+    out.push_str(&quote(request_target(base, &req.target).as_bytes()));
     out.push(' ');
-    out.push_str(&quote(url.as_bytes()));
+    out.push_str(&quote(base.as_bytes()));
+
+    let keep_length = kept_length(req);
     for h in &req.headers {
-        if SKIP.iter().any(|s| h.name.eq_ignore_ascii_case(s)) {
+        let name = h.name.as_str();
+        if name.eq_ignore_ascii_case("host")
+            || !sendable(h)
+            || (name.eq_ignore_ascii_case("content-length") && !keep_length)
+        {
             continue;
         }
-        let mut line = h.name.as_bytes().to_vec();
-        line.extend_from_slice(b": ");
-        line.extend_from_slice(&h.value);
         out.push_str(" \\\n  -H ");
-        out.push_str(&quote(&line));
+        out.push_str(&quote(&header_arg(h)));
     }
-    if req.body.contains(&0) {
-        // A shell string cannot hold a NUL byte ($'\x00' ends it): printf
-        // writes the bytes to a pipe curl reads the body from.
-        out.push_str(" \\\n  --data-binary @<(printf ");
-        out.push_str(&printf_format(&req.body));
-        out.push(')');
-    } else if !req.body.is_empty() {
-        out.push_str(" \\\n  --data-binary ");
-        out.push_str(&quote(&req.body));
+    let mut off = Vec::new();
+    for (name, body_only) in CURL_ADDS {
+        let captured = req
+            .headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case(name));
+        if !captured && (has_body || !body_only) {
+            off.push(format!("-H '{name}:'"));
+        }
+    }
+    out.push_str(" \\\n  ");
+    out.push_str(&off.join(" "));
+    if has_body {
+        out.push_str(" \\\n  --data-binary @-");
+        if req.method == "HEAD" {
+            // A HEAD with a body cannot use `--head`, and curl would wait for
+            // the answer body the Content-Length announces: stop after the
+            // answer's head (curl exits 63 when it announced a body).
+            out.push_str(" --max-filesize 1");
+        }
     }
     out
 }
 
+/// The headers of `req` the command leaves out because curl cannot send
+/// them as captured (see the module comment).
+pub fn left_out(req: &CapturedRequest) -> impl Iterator<Item = &HeaderField> {
+    req.headers.iter().filter(|h| !sendable(h))
+}
+
+/// curl sends `-H` arguments verbatim, but one that starts with `@` names a
+/// file of headers, and a value cannot span lines or hold NUL.
+fn sendable(h: &HeaderField) -> bool {
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    !h.name.is_empty()
+        && h.name.bytes().all(token)
+        && !h.value.iter().any(|b| matches!(b, b'\r' | b'\n' | 0))
+}
+
+/// `name: value`, or `name;` for an empty (or blank) value: curl takes
+/// `name:` with nothing after it as "do not send this header".
+fn header_arg(h: &HeaderField) -> Vec<u8> {
+    let mut arg = h.name.as_bytes().to_vec();
+    if h.value.iter().all(u8::is_ascii_whitespace) {
+        arg.push(b';');
+    } else {
+        arg.extend_from_slice(b": ");
+        arg.extend_from_slice(&h.value);
+    }
+    arg
+}
+
+/// Keep the captured `Content-Length` (in its place) when it is true of the
+/// body sent; otherwise curl computes one. With `Transfer-Encoding` curl
+/// sends chunks and no length.
+fn kept_length(req: &CapturedRequest) -> bool {
+    let has = |name: &str| {
+        req.headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case(name))
+    };
+    let lengths: Vec<&HeaderField> = req
+        .headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case("content-length"))
+        .collect();
+    !has("transfer-encoding")
+        && lengths.len() == 1
+        && std::str::from_utf8(&lengths[0].value)
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            == Some(req.body.len())
+}
+
+/// The captured target under the base URL's path (`http://h/app` +
+/// `/hook?a=1` -> `/app/hook?a=1`); without one, the target as captured.
+fn request_target(base: &str, target: &str) -> String {
+    let after_scheme = base.split_once("://").map_or(base, |(_, rest)| rest);
+    let prefix = after_scheme
+        .find('/')
+        .map_or("", |i| &after_scheme[i..])
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('/');
+    match (prefix, target) {
+        ("", "") => "/".to_string(),
+        ("", t) => t.to_string(),
+        (p, t) if t.starts_with('/') => format!("{p}{t}"),
+        (p, t) => format!("{p}{}", crate::replay::build::origin_form(t)),
+    }
+}
+
 /// `bytes` as a single-quoted printf format that prints exactly them:
-/// printable ASCII as is (`%` doubled, `\` escaped), everything else `\xHH`.
+/// `%` doubled, `\` escaped, newlines and safe UTF-8 as they are, every
+/// other byte (NUL, controls, invalid UTF-8) as a three-digit octal escape,
+/// which bash, zsh, dash and coreutils all read.
 fn printf_format(bytes: &[u8]) -> String {
     let mut out = String::from("'");
-    for &b in bytes {
-        match b {
-            b'%' => out.push_str("%%"),
-            b'\\' => out.push_str("\\\\"),
-            b'\'' => out.push_str(r"'\''"),
-            b' '..=b'~' => out.push(char::from(b)),
-            _ => out.push_str(&format!("\\x{b:02x}")),
+    let octal = |out: &mut String, b: u8| out.push_str(&format!("\\{b:03o}"));
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '%' => out.push_str("%%"),
+                '\\' => out.push_str("\\\\"),
+                '\'' => out.push_str(r"'\''"),
+                // A format starting with `-` would be read as an option.
+                '-' if out == "'" => octal(&mut out, b'-'),
+                '\n' => out.push('\n'),
+                c if crate::text::is_unsafe(c) => {
+                    let mut buf = [0u8; 4];
+                    for &b in c.encode_utf8(&mut buf).as_bytes() {
+                        octal(&mut out, b);
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        for &b in chunk.invalid() {
+            octal(&mut out, b);
         }
     }
     out.push('\'');
@@ -122,48 +258,5 @@ pub fn osc52(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::HeaderField;
-
-    #[test]
-    fn quotes_for_the_shell() {
-        assert_eq!(quote(b"it's"), r"'it'\''s'");
-        assert_eq!(quote(b"a\x1b[2Jb"), r"$'a\x1b[2Jb'");
-        assert_eq!(quote(&[0xff, b'\'']), r"$'\xff\''");
-        assert_eq!(quote(b"two\nlines"), "'two\nlines'");
-    }
-
-    #[test]
-    fn bodies_with_nul_bytes_go_through_printf() {
-        let req =
-            CapturedRequest::new("PUT", "/b", vec![], vec![0xff, 0, b'%', b'\\', b'\'', b'a']);
-        let cmd = curl_command(&req, "http://h");
-        assert!(
-            cmd.ends_with(r"--data-binary @<(printf '\xff\x00%%\\'\''a')"),
-            "{cmd}"
-        );
-        assert!(!cmd.chars().any(|c| c.is_control() && c != '\n'));
-    }
-
-    #[test]
-    fn builds_a_curl_command() {
-        let req = CapturedRequest::new(
-            "POST",
-            "/hook?a=1",
-            vec![
-                HeaderField::new("host", b"x".to_vec()),
-                HeaderField::new("content-type", b"application/json".to_vec()),
-            ],
-            br#"{"a":"b'c"}"#.to_vec(),
-        );
-        let cmd = curl_command(&req, "http://127.0.0.1:9797/");
-        assert_eq!(
-            cmd,
-            "curl -X 'POST' 'http://127.0.0.1:9797/hook?a=1' \\\n  -H 'content-type: application/json' \\\n  --data-binary '{\"a\":\"b'\\''c\"}'"
-        );
-        let seq = osc52(&cmd);
-        assert!(seq.starts_with("\x1b]52;c;") && seq.ends_with('\x07'));
-        assert!(!seq[7..seq.len() - 1].chars().any(|c| c.is_control()));
-    }
-}
+#[path = "curl_tests.rs"]
+mod tests;

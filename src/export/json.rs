@@ -202,7 +202,7 @@ pub fn request_json_with_deliveries(
         secrets: "current",
     });
     line.deliveries = Some(deliveries.iter().map(delivery_json).collect());
-    serde_json::to_string(&line).unwrap_or_default()
+    crate::text::json_string(&line)
 }
 
 /// One delivery: `at`, `target`, `status` (null on error), `latency_ms`,

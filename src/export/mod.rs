@@ -99,15 +99,27 @@ pub fn write_requests(
             }
             Format::Har => {
                 let comma = if written.count == 0 { "" } else { "," };
-                format!("{comma}\n{}", har::entry(&stored, &summary))
+                format!(
+                    "{comma}\n{}",
+                    crate::text::json_string(&har::entry(&stored, &summary))
+                )
             }
-            Format::Curl => format!(
-                "\n# #{id} {} {} {}\n{}\n",
-                req.received_at.format("%Y-%m-%d %H:%M:%S%.3f UTC"),
-                crate::text::sanitize(&req.method),
-                crate::text::sanitize(&req.target),
-                curl::curl_command(req, &base_url)
-            ),
+            Format::Curl => {
+                let mut notes = String::new();
+                for h in curl::left_out(req) {
+                    notes.push_str(&format!(
+                        "# left out: header {} (curl cannot send it as captured)\n",
+                        crate::text::sanitize(&h.name)
+                    ));
+                }
+                format!(
+                    "\n# #{id} {} {} {}\n{notes}{}\n",
+                    req.received_at.format("%Y-%m-%d %H:%M:%S%.3f UTC"),
+                    crate::text::sanitize(&req.method),
+                    crate::text::sanitize(&req.target),
+                    curl::curl_command(req, &base_url)
+                )
+            }
         };
         out.write_all(piece.as_bytes())?;
         written.count += 1;
@@ -119,11 +131,12 @@ pub fn write_requests(
     Ok(written)
 }
 
-/// The first lines of a curl export: bash, because bodies that are not
-/// printable UTF-8 are written as `$'…'` or through `printf`.
+/// The first lines of a curl export: bash, because header values that are
+/// not printable UTF-8 are written as `$'…'`.
 const CURL_HEAD: &str = "#!/usr/bin/env bash\n\
     # Captured requests exported by hookcatch, oldest first. Each command sends\n\
-    # one again: method, path and query, headers and body bytes as captured.\n\
+    # one request again: method, target, headers and body bytes as captured\n\
+    # (the body from printf on curl's stdin, never read as a file name).\n\
     set -u\n";
 
 /// Create (or truncate) `path` for an export (or the TUI's prompt history),

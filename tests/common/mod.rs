@@ -99,6 +99,13 @@ impl Hookcatch {
         serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
     }
 
+    /// The next headless line as printed, unparsed.
+    pub fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(WAIT)
+            .expect("a JSON line from hookcatch")
+    }
+
     pub fn try_next_json(&self, wait: Duration) -> Option<serde_json::Value> {
         self.lines
             .recv_timeout(wait)

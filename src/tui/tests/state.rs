@@ -292,7 +292,13 @@ fn copy_builds_a_curl_command() {
     h.key(KeyCode::Char('y'));
     let copied = h.copied.last().expect("copied");
     assert!(
-        copied.starts_with("curl -X 'POST' 'http://127.0.0.1:9797/pingara'"),
+        copied.starts_with("printf '{"),
+        "the body goes through stdin: {copied}"
+    );
+    assert!(
+        copied.contains(
+            "curl -q -sS --globoff -X 'POST' --request-target '/pingara' 'http://127.0.0.1:9797'"
+        ),
         "{copied}"
     );
     assert!(
