@@ -33,6 +33,7 @@ pub(super) async fn serve(
     config: Config,
     demo: Option<send_test::DemoStream>,
 ) -> Result<ExitCode, AppError> {
+    config.check_listener()?;
     // Before anything is announced: a SIGTERM right after "listening on" stops cleanly.
     let editing = Arc::new(AtomicBool::new(false));
     let signals = Signals::register(editing.clone());
