@@ -112,6 +112,11 @@ fn listen(global: &GlobalArgs, args: &ListenArgs) -> Result<ExitCode, AppError> 
 /// A store that cannot be opened, in one line: what failed, which store,
 /// and what to do about it.
 fn store_usage_error(location: &Location, e: StoreError) -> AppError {
+    // A damaged file is no mistake in the flags: exit 1, and no advice to
+    // pick a writable place.
+    if let StoreError::Corrupted { .. } = e {
+        return AppError::Failed(anyhow::Error::new(e));
+    }
     let what = e.to_string().replace('\n', " ");
     let store = location.describe();
     let which = if what.contains(store.as_str()) {
