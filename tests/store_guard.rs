@@ -161,3 +161,65 @@ fn a_store_others_may_read_is_narrowed_with_one_warning() {
     let quiet = cli_store(d, &store, &["list"]);
     assert!(!stderr(&quiet).contains("0600"), "{}", stderr(&quiet));
 }
+
+/// `hookcatch ARGS --store MNT/hookcatch.db` where MNT is a read-only bind
+/// mount of `data`, in a private mount namespace (gone with the process).
+/// None where this machine cannot make one (not root, no unshare).
+fn on_read_only_mount(dir: &Path, data: &Path, args: &[&str]) -> Option<Output> {
+    let mnt = dir.join("ro");
+    std::fs::create_dir_all(&mnt).unwrap();
+    let script = format!(
+        "mount --bind '{data}' '{mnt}' && mount -o remount,ro,bind '{mnt}' || exit 99; \
+         touch '{mnt}/probe' 2>/dev/null && exit 98; \
+         exec '{BIN}' {args} --store '{mnt}/hookcatch.db'",
+        data = data.display(),
+        mnt = mnt.display(),
+        args = args.join(" "),
+    );
+    let out = std::process::Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env_remove("HOOKCATCH_STORE")
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    if matches!(out.status.code(), Some(98 | 99)) || stderr(&out).contains("unshare:") {
+        return None;
+    }
+    Some(out)
+}
+
+#[tokio::test]
+async fn list_show_and_export_read_a_store_on_a_read_only_file_system() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = d.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let hc = Hookcatch::start_with(d, &data.join("hookcatch.db"), &[], |_| {});
+    let status = client()
+        .post(format!("{}/kept", hc.url))
+        .body("x")
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    hc.next_json();
+    assert!(hc.stop().success());
+
+    for args in [
+        &["list", "--json"][..],
+        &["show", "1", "--json"],
+        &["export"],
+    ] {
+        let Some(out) = on_read_only_mount(d, &data, args) else {
+            eprintln!("skipped: cannot make a read-only mount here (needs root and unshare)");
+            return;
+        };
+        let err = stderr(&out);
+        assert!(out.status.success(), "{args:?}: {err}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("/kept"), "{args:?}: {text}");
+    }
+}

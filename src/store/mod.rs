@@ -7,6 +7,7 @@ pub mod codec;
 pub mod deliveries;
 pub mod lock;
 pub mod query;
+mod readonly;
 pub mod schema;
 pub mod writer;
 
@@ -126,7 +127,19 @@ impl Location {
 
     /// Open for reading. A missing file is an error, never created here.
     pub fn open_reader(&self) -> Result<Connection, StoreError> {
-        self.open_reader_inner().map_err(|e| self.corrupted(e))
+        self.open_reader_inner()
+            .or_else(|e| match self {
+                // A read-only place: read the file as it is, without a -shm.
+                Location::File(path) if readonly::worth_trying(&e) => {
+                    readonly::open(path).map_err(|ro| match ro {
+                        StoreError::Schema(schema::SchemaError::TooNew { .. })
+                        | StoreError::Open { .. } => ro,
+                        _ => e,
+                    })
+                }
+                _ => Err(e),
+            })
+            .map_err(|e| self.corrupted(e))
     }
 
     /// SQLite's "not a database" and "malformed" mean the file is damaged,
