@@ -74,6 +74,38 @@ impl From<ConfigError> for AppError {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
+    let global = cli.global.clone();
+    run_command(cli).map_err(|e| damaged_store(&global, e))
+}
+
+/// A store that turns out damaged while being read (a malformed page deep
+/// in the file) is named as such, whichever command found it.
+fn damaged_store(global: &GlobalArgs, e: AppError) -> AppError {
+    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+    let AppError::Failed(inner) = &e else {
+        return e;
+    };
+    let Some(why) = inner
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<rusqlite::Error>())
+        .find(|sqlite| {
+            matches!(
+                sqlite.sqlite_error_code(),
+                Some(DatabaseCorrupt | NotADatabase)
+            )
+        })
+        .map(ToString::to_string)
+    else {
+        return e;
+    };
+    let path = config::read_file(global.config.as_deref())
+        .ok()
+        .and_then(|(file, _)| config::store_location(global, &file, false).ok())
+        .map_or_else(|| "the store".into(), |l| l.describe());
+    AppError::Failed(anyhow::Error::new(StoreError::Corrupted { path, why }))
+}
+
+fn run_command(cli: Cli) -> Result<ExitCode, AppError> {
     match cli.command {
         None => listen(&cli.global, &cli.listen),
         Some(Command::Listen(args)) => listen(&cli.global, &args),

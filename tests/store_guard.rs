@@ -223,3 +223,31 @@ async fn list_show_and_export_read_a_store_on_a_read_only_file_system() {
         assert!(text.contains("/kept"), "{args:?}: {text}");
     }
 }
+
+#[tokio::test]
+async fn a_damaged_page_found_while_reading_is_called_corrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hc = Hookcatch::start(d, &[]);
+    let status = client()
+        .post(format!("{}/p", hc.url))
+        .body("x")
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    hc.next_json();
+    let store = hc.store.clone();
+    assert!(hc.stop().success());
+    // Page 2 (the requests table) overwritten: the header still reads fine.
+    let mut bytes = std::fs::read(&store).unwrap();
+    bytes[4096 + 8..4096 + 208].fill(0xff);
+    std::fs::write(&store, bytes).unwrap();
+    let out = cli_store(d, &store, &["list"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("is corrupted"), "{err}");
+    assert!(err.contains(store.to_str().unwrap()), "{err}");
+    assert!(err.contains("malformed"), "{err}");
+}
