@@ -23,7 +23,9 @@ pub struct StoreLock {
 pub enum LockError {
     #[error("{store} is in use by another listener ({holder}); stop it or pass --store")]
     Held { store: String, holder: String },
-    #[error("cannot lock the store at {path}: {source}")]
+    #[error(
+        "cannot lock the store at {path}: {source}; pass --store PATH to a writable file, or --ephemeral to keep requests in memory"
+    )]
     Io {
         path: String,
         #[source]
