@@ -75,6 +75,38 @@ impl From<ConfigError> for AppError {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, AppError> {
+    let global = cli.global.clone();
+    run_command(cli).map_err(|e| damaged_store(&global, e))
+}
+
+/// A store that turns out damaged while being read (a malformed page deep
+/// in the file) is named as such, whichever command found it.
+fn damaged_store(global: &GlobalArgs, e: AppError) -> AppError {
+    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+    let AppError::Failed(inner) = &e else {
+        return e;
+    };
+    let Some(why) = inner
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<rusqlite::Error>())
+        .find(|sqlite| {
+            matches!(
+                sqlite.sqlite_error_code(),
+                Some(DatabaseCorrupt | NotADatabase)
+            )
+        })
+        .map(ToString::to_string)
+    else {
+        return e;
+    };
+    let path = config::read_file(global.config.as_deref())
+        .ok()
+        .and_then(|(file, _)| config::store_location(global, &file, false).ok())
+        .map_or_else(|| "the store".into(), |l| l.describe());
+    AppError::Failed(anyhow::Error::new(StoreError::Corrupted { path, why }))
+}
+
+fn run_command(cli: Cli) -> Result<ExitCode, AppError> {
     match cli.command {
         None => listen(&cli.global, &cli.listen),
         Some(Command::Listen(args)) => listen(&cli.global, &args),
@@ -113,6 +145,11 @@ fn listen(global: &GlobalArgs, args: &ListenArgs) -> Result<ExitCode, AppError> 
 /// A store that cannot be opened, in one line: what failed, which store,
 /// and what to do about it.
 fn store_usage_error(location: &Location, e: StoreError) -> AppError {
+    // A damaged file is no mistake in the flags: exit 1, and no advice to
+    // pick a writable place.
+    if let StoreError::Corrupted { .. } = e {
+        return AppError::Failed(anyhow::Error::new(e));
+    }
     let what = e.to_string().replace('\n', " ");
     let store = location.describe();
     let which = if what.contains(store.as_str()) {

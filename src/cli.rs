@@ -130,7 +130,7 @@ pub struct ListenArgs {
     /// Colour theme for the TUI (see `hookcatch themes`) [default: hookcatch-dark]
     #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
-    /// Answer 401 to requests whose auth verdict is invalid or missing (they are still captured)
+    /// Answer 2xx only to requests with a valid credential of a configured scheme; all others get 401 (still captured)
     #[arg(long)]
     pub enforce_auth: bool,
 

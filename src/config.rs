@@ -141,6 +141,9 @@ pub struct Config {
     pub limits: Limits,
     pub auth: AuthConfig,
     pub enforce_auth: bool,
+    /// Where `enforce_auth` was turned on, for the error when nothing is
+    /// configured to check (see [`Config::check_listener`]).
+    pub enforce_auth_origin: Option<String>,
     pub theme: Option<String>,
     /// Response rules: `--rule` flags first, then the file's `[[rules]]`.
     pub rules: Vec<Rule>,
@@ -158,6 +161,19 @@ pub struct Config {
 }
 
 impl Config {
+    /// Settings a listener cannot run with, though `config`, `list` and the
+    /// other readers may load them: `--enforce-auth` with nothing to check
+    /// would answer every request 401.
+    pub fn check_listener(&self) -> Result<(), ConfigError> {
+        match &self.enforce_auth_origin {
+            Some(origin) if self.auth.is_empty() => Err(bad(format!(
+                "{origin}: no credential is configured, so every request would get 401; \
+                 set --secret, --bearer, --basic or --verify PROVIDER=SECRET (or turn enforce_auth off)"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     /// Where `hookcatch replay` (and `r` in the TUI) sends without `--to`.
     pub fn replay_target(&self) -> String {
         crate::replay::choose_target(
@@ -405,6 +421,7 @@ pub fn load_with_env(
         None => 1.0,
     };
 
+    let enforce_auth = layers.switch("enforce_auth", args.enforce_auth, file.enforce_auth)?;
     Ok(Config {
         addr: SocketAddr::new(ip, port),
         store: store_location(global, &file, ephemeral)?,
@@ -425,7 +442,9 @@ pub fn load_with_env(
             max_header_bytes: 64 * 1024,
         },
         auth: auth_layers::auth_config(args, &file, &layers)?,
-        enforce_auth: layers.switch("enforce_auth", args.enforce_auth, file.enforce_auth)?,
+        enforce_auth,
+        enforce_auth_origin: enforce_auth
+            .then(|| layers.switch_blame("enforce_auth", args.enforce_auth)),
         theme: layers
             .pick(
                 "theme",

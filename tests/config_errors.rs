@@ -296,28 +296,37 @@ fn flag_mistakes_are_one_line_and_help_still_prints() {
 
 #[test]
 fn a_store_that_cannot_be_opened_is_one_line() {
+    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let junk = d.join("junk.db");
-    std::fs::write(&junk, "this is not a SQLite database, not even close").unwrap();
     let blocker = d.join("a-file");
     std::fs::write(&blocker, "").unwrap();
     let under_a_file = blocker.join("x.db");
-    for store in [&junk, &under_a_file] {
-        let s = store.to_str().unwrap();
-        assert_one_line_error(
-            &run(
-                d,
-                &["listen", "--headless", "--port", "0", "--store", s],
-                &[],
-            ),
-            &[s, "--ephemeral"],
-        );
-    }
+    let s = under_a_file.to_str().unwrap();
     assert_one_line_error(
-        &run(d, &["list", "--store", junk.to_str().unwrap()], &[]),
-        &[junk.to_str().unwrap(), "--store PATH"],
+        &run(
+            d,
+            &["listen", "--headless", "--port", "0", "--store", s],
+            &[],
+        ),
+        &[s, "--ephemeral"],
     );
+    // A file that is no database is damaged, not a wrong place: one line
+    // that says so, exit 1 (a runtime failure, not a mistake in the flags).
+    let junk = d.join("junk.db");
+    std::fs::write(&junk, "this is not a SQLite database, not even close").unwrap();
+    std::fs::set_permissions(&junk, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let j = junk.to_str().unwrap();
+    for args in [
+        &["listen", "--headless", "--port", "0", "--store", j][..],
+        &["list", "--store", j],
+    ] {
+        let out = run(d, args, &[]);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(j) && err.contains("is corrupted"), "{err}");
+    }
 }
 
 #[test]

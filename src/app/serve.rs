@@ -33,6 +33,7 @@ pub(super) async fn serve(
     config: Config,
     demo: Option<send_test::DemoStream>,
 ) -> Result<ExitCode, AppError> {
+    config.check_listener()?;
     // Before anything is announced: a SIGTERM right after "listening on" stops cleanly.
     let editing = Arc::new(AtomicBool::new(false));
     let signals = Signals::register(editing.clone());
@@ -41,6 +42,14 @@ pub(super) async fn serve(
     // A theme that does not exist is a usage error, TUI or not, before the port is taken.
     crate::tui::theme::Theme::load(config.theme.as_deref())
         .map_err(|e| AppError::Usage(format!("--theme: {e}")))?;
+    // One listener per store, checked before the port is taken; held to the end.
+    let _store_lock = match &config.store {
+        crate::store::Location::File(path) => Some(
+            crate::store::lock::StoreLock::acquire(path)
+                .map_err(|e| AppError::Usage(e.to_string()))?,
+        ),
+        crate::store::Location::Memory(_) => None,
+    };
     let listener = Listener::bind(config.addr)
         .await
         .map_err(|e| AppError::Usage(e.to_string()))?;

@@ -97,7 +97,9 @@ pub fn plan(
             };
         }
     }
-    if settings.enforce_auth && matches!(verdict, Verdict::Invalid | Verdict::Missing) {
+    // Only a configured scheme can be valid: anything else (invalid, missing,
+    // or a credential hookcatch has no secret for) proves nothing.
+    if settings.enforce_auth && verdict != Verdict::Valid {
         return Decision::Answer {
             planned: Planned::error(401, "unauthorized", json!({ "auth": verdict.as_str() })),
             forward: false,

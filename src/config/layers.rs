@@ -265,6 +265,19 @@ impl Layers<'_> {
         Ok(file.unwrap_or(false))
     }
 
+    /// Where a switch that is on was turned on, as an error names it:
+    /// `--enforce-auth`, `HOOKCATCH_ENFORCE_AUTH=1` or the file's key.
+    pub fn switch_blame(&self, key: &str, flag: bool) -> String {
+        if flag {
+            return Self::flag_name(key);
+        }
+        let var = Self::env_name(key);
+        match self.env.get(&var) {
+            Some(text) => Origin::env(&var, text).blame(),
+            None => self.file_origin(key, "true".into()).blame(),
+        }
+    }
+
     /// A repeatable setting: the flags if any, else the lines of the first of
     /// `vars` that is set, else the file's list; each value with its origin.
     pub fn list(

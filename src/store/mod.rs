@@ -5,7 +5,9 @@
 mod checkpoint;
 pub mod codec;
 pub mod deliveries;
+pub mod lock;
 pub mod query;
+mod readonly;
 pub mod schema;
 pub mod writer;
 
@@ -39,6 +41,10 @@ pub enum StoreError {
     Schema(#[from] schema::SchemaError),
     #[error("store write failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "the store {path} is corrupted (SQLite: {why}); move it aside with its -wal and -shm files, or pass --store PATH"
+    )]
+    Corrupted { path: String, why: String },
     #[error("the store writer has stopped")]
     WriterGone,
 }
@@ -85,9 +91,14 @@ impl Location {
     /// Open for writing: creates the file (mode 0600) and its directory
     /// (mode 0700), sets WAL and migrates.
     pub fn open_writer(&self, fsync: bool) -> Result<Connection, StoreError> {
+        self.open_writer_inner(fsync).map_err(|e| self.corrupted(e))
+    }
+
+    fn open_writer_inner(&self, fsync: bool) -> Result<Connection, StoreError> {
         let mut conn = match self {
             Location::File(path) => {
                 create_private_file(path)?;
+                narrow_permissions(path);
                 Connection::open(path)?
             }
             Location::Memory(uri) => Connection::open_with_flags(uri, memory_flags())?,
@@ -116,6 +127,40 @@ impl Location {
 
     /// Open for reading. A missing file is an error, never created here.
     pub fn open_reader(&self) -> Result<Connection, StoreError> {
+        self.open_reader_inner()
+            .or_else(|e| match self {
+                // A read-only place: read the file as it is, without a -shm.
+                Location::File(path) if readonly::worth_trying(&e) => {
+                    readonly::open(path).map_err(|ro| match ro {
+                        StoreError::Schema(schema::SchemaError::TooNew { .. })
+                        | StoreError::Open { .. } => ro,
+                        _ => e,
+                    })
+                }
+                _ => Err(e),
+            })
+            .map_err(|e| self.corrupted(e))
+    }
+
+    /// SQLite's "not a database" and "malformed" mean the file is damaged,
+    /// not that the user picked a wrong place: say so, with SQLite's words.
+    fn corrupted(&self, e: StoreError) -> StoreError {
+        use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+        let sqlite = match &e {
+            StoreError::Sqlite(inner) => Some(inner),
+            StoreError::Schema(schema::SchemaError::Sqlite(inner)) => Some(inner),
+            _ => None,
+        };
+        match (self, sqlite.and_then(rusqlite::Error::sqlite_error_code)) {
+            (Location::File(path), Some(DatabaseCorrupt | NotADatabase)) => StoreError::Corrupted {
+                path: path.display().to_string(),
+                why: sqlite.map(ToString::to_string).unwrap_or_default(),
+            },
+            _ => e,
+        }
+    }
+
+    fn open_reader_inner(&self) -> Result<Connection, StoreError> {
         let mut conn = match self {
             Location::File(path) => {
                 if !path.exists() {
@@ -127,6 +172,7 @@ impl Location {
                         ),
                     });
                 }
+                narrow_permissions(path);
                 Connection::open_with_flags(
                     path,
                     OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -177,4 +223,36 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path).map_err(open_err)?;
     Ok(())
+}
+
+/// Captured requests carry secrets: a store (or its -wal/-shm, which SQLite
+/// creates with the store's mode) that others may read is narrowed to 0600,
+/// with one line saying so. Where that is not allowed (another owner, a
+/// read-only file system) the store is still read as it is.
+fn narrow_permissions(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut narrowed = Vec::new();
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = PathBuf::from(name);
+            let Ok(meta) = std::fs::metadata(&file) else {
+                continue;
+            };
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0
+                && std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).is_ok()
+            {
+                narrowed.push(format!("{} (was {mode:04o})", file.display()));
+            }
+        }
+        if !narrowed.is_empty() {
+            eprintln!(
+                "hookcatch: warning: narrowed {} to mode 0600: captured requests carry secrets",
+                narrowed.join(", ")
+            );
+        }
+    }
 }

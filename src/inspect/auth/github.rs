@@ -33,9 +33,15 @@ pub(super) fn presented(req: &CapturedRequest) -> String {
 fn parse(value: &str) -> ReceivedSignature {
     let value = value.trim();
     let (text, bytes) = match value.split_once('=') {
-        Some((algorithm, hex_digest)) if algorithm.eq_ignore_ascii_case("sha256") => {
-            (hex_digest, decode_hex_signature(hex_digest))
-        }
+        Some(("sha256", hex_digest)) => (hex_digest, decode_hex_signature(hex_digest)),
+        // GitHub's SDKs compare "sha256=<hex>" as one string: `SHA256=` fails there.
+        Some((algorithm, _)) if algorithm.eq_ignore_ascii_case("sha256") => (
+            value,
+            Err(format!(
+                "prefix {:?} where GitHub's verifiers require exactly \"sha256=\"",
+                shorten(algorithm)
+            )),
+        ),
         Some((algorithm, _)) => (
             value,
             Err(format!(
@@ -141,17 +147,37 @@ mod tests {
     }
 
     #[test]
-    fn valid_with_uppercase_hex_and_any_of_several_secrets() {
-        let req = request(
-            &[(
-                "x-hub-signature-256",
-                &SIGNATURE.to_uppercase().replace("SHA256", "sha256"),
-            )],
-            BODY,
-        );
+    fn any_of_several_secrets_may_match() {
+        let req = request(&[("x-hub-signature-256", SIGNATURE)], BODY);
         let mut cfg = github("an-older-secret");
         cfg.verify.push((SignatureProvider::Github, SECRET.into()));
         assert_eq!(at(&req, &cfg).verdict, Verdict::Valid);
+    }
+
+    /// GitHub's SDKs (octokit's `verify`, the Python and Ruby examples of
+    /// GitHub's guide) compare `"sha256=" + lowercase hex` as one string, so
+    /// the right digest in any other spelling is rejected there, and here.
+    #[test]
+    fn the_right_digest_spelled_differently_is_invalid() {
+        let digest = SIGNATURE.trim_start_matches("sha256=");
+        for (spelling, reason) in [
+            (format!("SHA256={digest}"), "exactly \"sha256=\""),
+            (format!("Sha256={digest}"), "exactly \"sha256=\""),
+            (format!("sha256={}", digest.to_uppercase()), "uppercase hex"),
+            (format!("sha256= {digest}"), "is not hex"),
+            (digest.to_string(), "no sha256= prefix"),
+        ] {
+            let verdict = at(
+                &request(&[("x-hub-signature-256", &spelling)], BODY),
+                &github(SECRET),
+            );
+            assert_eq!(verdict.verdict, Verdict::Invalid, "{spelling}");
+            assert!(
+                verdict.detail.contains(reason)
+                    || verdict.diagnosis.iter().any(|l| l.contains(reason)),
+                "{spelling}: {verdict:#?}"
+            );
+        }
     }
 
     #[test]

@@ -97,11 +97,15 @@ mod tests {
         );
     }
 
+    /// Shopify's guide compares the base64 strings (`secure_compare`), so
+    /// the right digest without its padding is rejected there, and here.
     #[test]
-    fn unpadded_base64_is_accepted() {
-        assert_eq!(
-            check(SECRET, SIGNATURE.trim_end_matches('='), BODY).verdict,
-            Verdict::Valid
+    fn unpadded_base64_is_invalid_as_shopify_compares_strings() {
+        let verdict = check(SECRET, SIGNATURE.trim_end_matches('='), BODY);
+        assert_eq!(verdict.verdict, Verdict::Invalid);
+        assert!(
+            verdict.detail.contains("canonical padded base64"),
+            "{verdict:#?}"
         );
     }
 

@@ -79,22 +79,42 @@ pub(super) struct SignedMessage {
 }
 
 /// Decode a hex signature of exactly one SHA-256 output, or say why not.
+/// Only lowercase hex, nothing around it: GitHub's, Stripe's and Slack's
+/// own libraries compare the lowercase hex string exactly, so `ABCD…` or a
+/// stray space fails there and must not pass here.
 pub(super) fn decode_hex_signature(text: &str) -> Result<Vec<u8>, String> {
-    let text = text.trim();
     if text.is_empty() {
         return Err("the signature is empty".into());
     }
     let bytes = hex::decode(text).map_err(|_| format!("{:?} is not hex", shorten(text)))?;
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(
+            "uppercase hex: the sender's own verifiers compare the lowercase hex string exactly"
+                .into(),
+        );
+    }
     expect_sha256_length(bytes, "64 hex chars")
 }
 
 /// Decode a base64 signature of exactly one SHA-256 output, or say why not.
+/// Only the canonical padded form: Standard Webhooks' and Shopify's own
+/// libraries compare the base64 string exactly, so an unpadded or otherwise
+/// re-encoded signature fails there and must not pass here.
 pub(super) fn decode_base64_signature(text: &str) -> Result<Vec<u8>, String> {
-    let text = text.trim();
+    use base64::Engine as _;
     if text.is_empty() {
         return Err("the signature is empty".into());
     }
     let bytes = decode_base64(text).ok_or_else(|| format!("{:?} is not base64", shorten(text)))?;
+    if base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .is_err()
+    {
+        return Err(
+            "not canonical padded base64: the sender's own verifiers compare the base64 string exactly"
+                .into(),
+        );
+    }
     expect_sha256_length(bytes, "44 base64 chars")
 }
 

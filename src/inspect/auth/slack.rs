@@ -246,6 +246,17 @@ mod tests {
             ),
             ("1699999990", "v1=20f94122d79435d0", "expected v0"),
             ("1699999990", "v0=xyz", "is not hex"),
+            // Slack's SDKs compare "v0=" + lowercase hex as one string.
+            (
+                "1699999990",
+                "V0=20f94122d79435d0e7e900bca65cfacf5237417c715b8b08a8d7db411059efa5",
+                "expected v0",
+            ),
+            (
+                "1699999990",
+                "v0=20F94122D79435D0E7E900BCA65CFACF5237417C715B8B08A8D7DB411059EFA5",
+                "uppercase hex",
+            ),
             ("1699999990.5", AT_1699999990, "not a whole number"),
         ] {
             let verdict = check(timestamp, signature, BODY);

@@ -130,7 +130,8 @@ pub(super) fn verify(req: &CapturedRequest, secrets: &[&str], now: DateTime<Utc>
     let mut notes = vec![format!("read webhook-id: {}", shorten(&id))];
     let mut received = Vec::new();
     let mut ignored = Vec::new();
-    for entry in list.split_whitespace() {
+    // The reference libraries split on single spaces and compare "v1" exactly.
+    for entry in list.split(' ').filter(|entry| !entry.is_empty()) {
         match entry.split_once(',') {
             Some(("v1", signature)) => received.push(ReceivedSignature {
                 text: signature.to_owned(),

@@ -296,3 +296,27 @@ fn malformed_headers_are_invalid_with_a_reason() {
         );
     }
 }
+
+/// The reference libraries compare the base64 string exactly and split the
+/// list on single spaces: the right signature without its padding, or with
+/// `V1,`, fails there, and here.
+#[test]
+fn the_right_signature_spelled_differently_is_invalid() {
+    let digest = SPEC_SIGNATURE.trim_start_matches("v1,");
+    for signature in [
+        format!("v1,{}", digest.trim_end_matches('=')),
+        format!("V1,{digest}"),
+        format!("v1, {digest}"),
+    ] {
+        let verdict = at_time(
+            &spec_request(&signature),
+            &standard(SPEC_SECRET),
+            SPEC_TIMESTAMP,
+        );
+        assert_eq!(
+            verdict.verdict,
+            Verdict::Invalid,
+            "{signature}: {verdict:#?}"
+        );
+    }
+}

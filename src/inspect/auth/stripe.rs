@@ -43,16 +43,15 @@ fn split(value: &str) -> StripeHeader<'_> {
         v1: Vec::new(),
         ignored: Vec::new(),
     };
-    for item in value
-        .split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-    {
+    // As Stripe's own libraries read it: split on ',' only, keys compared
+    // exactly. `t=1, v1=…` carries the key " v1", which Stripe ignores, so
+    // that signature must not count here either.
+    for item in value.split(',').filter(|item| !item.is_empty()) {
         match item.split_once('=') {
             Some(("t", t)) => {
-                header.timestamp.get_or_insert(t.trim());
+                header.timestamp.get_or_insert(t);
             }
-            Some(("v1", signature)) => header.v1.push(signature.trim()),
+            Some(("v1", signature)) => header.v1.push(signature),
             Some((scheme, _)) => header.ignored.push(scheme),
             None => header.ignored.push(item),
         }
@@ -109,6 +108,8 @@ pub(super) fn verify(req: &CapturedRequest, secrets: &[&str], now: DateTime<Utc>
     if header.v1.is_empty() {
         let reason = if header.ignored.contains(&"v0") {
             "no v1= signature, only v0 (Stripe's test-mode scheme, not verified)"
+        } else if header.ignored.iter().any(|key| key.trim() == "v1") {
+            "no v1= signature: a \" v1\" key has whitespace around it, which Stripe's libraries do not accept"
         } else {
             "no v1= signature in it"
         };

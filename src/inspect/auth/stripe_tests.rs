@@ -148,3 +148,20 @@ fn malformed_headers_are_invalid_with_a_reason() {
         );
     }
 }
+
+/// Stripe's libraries split the header on `,` only and compare the keys
+/// `t` and `v1` and the lowercase hex exactly: spaces after the commas,
+/// `V1=` or uppercase hex make the right signature fail there, and here.
+#[test]
+fn the_right_signature_spelled_differently_is_invalid() {
+    for header in [
+        format!("t=1699999990, v1={AT_1699999990}"),
+        format!("t=1699999990,V1={AT_1699999990}"),
+        format!("T=1699999990,v1={AT_1699999990}"),
+        format!("t=1699999990,v1={}", AT_1699999990.to_uppercase()),
+    ] {
+        assert_eq!(check(&header, BODY).verdict, Verdict::Invalid, "{header}");
+    }
+    let spaced = check(&format!("t=1699999990, v1={AT_1699999990}"), BODY);
+    assert!(spaced.detail.contains("whitespace"), "{spaced:#?}");
+}
