@@ -41,6 +41,8 @@ pub(super) async fn serve(
     // A theme that does not exist is a usage error, TUI or not, before the port is taken.
     crate::tui::theme::Theme::load(config.theme.as_deref())
         .map_err(|e| AppError::Usage(format!("--theme: {e}")))?;
+    // Each connection holds a descriptor: take all the system allows.
+    crate::capture::nofile::raise_open_files_limit();
     let listener = Listener::bind(config.addr)
         .await
         .map_err(|e| AppError::Usage(e.to_string()))?;

@@ -2,9 +2,11 @@
 //! by the live mode, the rules, the forward target or the default answer.
 
 pub mod mode;
+pub mod nofile;
 pub mod respond;
 pub mod rules;
 pub mod server;
+pub mod watch;
 
 pub use mode::{Mode, ResponseMode};
 pub use rules::Rule;

@@ -27,8 +27,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::mode::ResponseMode;
+use super::nofile::out_of_descriptors;
 use super::respond::{Decision, Planned, plan};
 use super::rules::Rule;
+use super::watch::{self, ConnWatch, Watched};
 use crate::config::{Limits, ResponseConfig};
 use crate::inspect::{self, AuthConfig};
 use crate::model::{CapturedRequest, HeaderField, Outcome};
@@ -149,40 +151,55 @@ impl Listener {
             .timer(TokioTimer::new())
             .max_header_list_size(settings.limits.max_header_bytes as u32);
         let in_flight = InFlight::default();
+        let mut pause = AcceptPause::default();
+        let timeouts = (settings.limits.header_timeout, settings.limits.idle_timeout);
 
         loop {
             let (stream, remote) = tokio::select! {
                 () = shutdown.cancelled() => break,
                 accepted = self.tcp.accept() => match accepted {
-                    Ok(pair) => pair,
+                    Ok(pair) => {
+                        pause.resumed();
+                        pair
+                    }
                     Err(e) => {
-                        // Out of file descriptors and the like: a pause, not a crash.
-                        eprintln!("hookcatch: accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
+                        // Out of file descriptors and the like: a pause, not
+                        // a crash; the connections already open are served.
+                        let wait = pause.failed(&e);
+                        tokio::select! {
+                            () = shutdown.cancelled() => break,
+                            () = tokio::time::sleep(wait) => continue,
+                        }
                     }
                 },
             };
             let _ = stream.set_nodelay(true);
+            let watch = ConnWatch::new();
             let settings = settings.clone();
             let writer = writer.clone();
             let requests = in_flight.requests.clone();
+            let on_conn = watch.clone();
             let service = service_fn(move |req| {
                 // Counted from the head read until the answer is handed to
                 // hyper (or the request is cut off).
-                let busy = Busy::enter(&requests);
+                let busy = (Busy::enter(&requests), watch::Busy::enter(&on_conn));
                 let answer = handle(req, remote, settings.clone(), writer.clone());
                 async move {
                     let _busy = busy;
                     answer.await
                 }
             });
+            let io = TokioIo::new(Watched::new(stream, watch.clone()));
             let conn = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .serve_connection_with_upgrades(io, service)
                 .into_owned();
-            in_flight
-                .tracker
-                .spawn(connection(conn, shutdown.clone(), in_flight.cut.clone()));
+            let silent = async move { watch.expired(timeouts.0, timeouts.1).await };
+            in_flight.tracker.spawn(connection(
+                conn,
+                silent,
+                shutdown.clone(),
+                in_flight.cut.clone(),
+            ));
         }
         drop(self.tcp);
         in_flight.tracker.close();
@@ -190,11 +207,13 @@ impl Listener {
     }
 }
 
-/// One connection: served until it closes; once `shutdown` comes it finishes
-/// the request it is on and closes; `cut` drops it wherever it is (its
-/// handler too, and with it the handler's store handle).
+/// One connection: served until it closes, or until `silent` says it has
+/// been quiet too long (see [`watch`](super::watch)); once `shutdown` comes it
+/// finishes the request it is on and closes; `cut` drops it wherever it is
+/// (its handler too, and with it the handler's store handle).
 async fn connection<C: GracefulConnection>(
     conn: C,
+    silent: impl std::future::Future<Output = ()>,
     shutdown: CancellationToken,
     cut: CancellationToken,
 ) {
@@ -204,11 +223,71 @@ async fn connection<C: GracefulConnection>(
     // of the connection); `cut` always comes after `shutdown`.
     tokio::select! {
         _ = conn.as_mut() => return,
+        () = silent => {
+            // Nothing is in flight: close now (HTTP/2 gets a GOAWAY first).
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(SILENT_CLOSE, conn).await;
+            return;
+        }
         () = shutdown.cancelled() => conn.as_mut().graceful_shutdown(),
     }
     tokio::select! {
         _ = conn => {}
         () = cut.cancelled() => {}
+    }
+}
+
+/// How long a connection closed for silence gets to say goodbye.
+const SILENT_CLOSE: Duration = Duration::from_secs(1);
+
+/// Backing off while `accept` fails. Running out of file descriptors
+/// leaves the pending connection in the backlog, so the socket stays ready
+/// and a plain retry spins (and logs) as fast as it can: instead wait,
+/// longer each time up to a second, and say so once. Silent connections are
+/// cut after the header timeout, so accepting starts and stops again for a
+/// while: it is announced as back only once a spell passes without a failure.
+#[derive(Default)]
+struct AcceptPause {
+    /// Failures for lack of descriptors in a row.
+    failures: u32,
+    /// The last such failure, while the shortage is announced.
+    announced: Option<Instant>,
+}
+
+impl AcceptPause {
+    const FIRST: Duration = Duration::from_millis(50);
+    const LONGEST: Duration = Duration::from_secs(1);
+    /// No failure for this long: the shortage is over.
+    const RECOVERED: Duration = Duration::from_secs(10);
+
+    /// Note a failure; returns how long to wait before accepting again.
+    fn failed(&mut self, e: &std::io::Error) -> Duration {
+        if !out_of_descriptors(e) {
+            // An aborted handshake and the like concern one connection only.
+            eprintln!("hookcatch: accept failed: {e}");
+            return Duration::ZERO;
+        }
+        if self.announced.is_none() {
+            eprintln!(
+                "hookcatch: accept failed: {e}; pausing new connections until some close (open ones are still served)"
+            );
+        }
+        self.announced = Some(Instant::now());
+        self.failures = self.failures.saturating_add(1);
+        let doublings = self.failures.min(6) - 1;
+        (Self::FIRST * 2u32.pow(doublings)).min(Self::LONGEST)
+    }
+
+    /// A connection was accepted.
+    fn resumed(&mut self) {
+        self.failures = 0;
+        if self
+            .announced
+            .is_some_and(|last| last.elapsed() >= Self::RECOVERED)
+        {
+            eprintln!("hookcatch: accepting connections again");
+            self.announced = None;
+        }
     }
 }
 
