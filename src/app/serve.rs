@@ -27,6 +27,19 @@ use crate::replay::send::SendOptions;
 use crate::store::StoreWriter;
 use crate::store::writer::WriterThread;
 
+/// How long a headless line waits for its answer before it is printed as
+/// stored (still pending): the longest any answer can take, plus a margin.
+fn answer_wait(config: &Config) -> Duration {
+    let longest_delay = config
+        .rules
+        .iter()
+        .map(|r| r.delay)
+        .chain([config.response.delay, crate::capture::mode::SLOW_DELAY])
+        .max()
+        .unwrap_or_default();
+    config.timeout.max(longest_delay) + Duration::from_secs(5)
+}
+
 /// Run the listener (TUI, or headless output) until Ctrl-C, SIGTERM or quit.
 /// `demo` also starts the demo stream once the listener is bound.
 pub(super) async fn serve(
@@ -76,8 +89,10 @@ pub(super) async fn serve(
                 config.auth.clone(),
                 committed,
                 printer_rx,
-                // By then the forwarder has recorded the app's answer or its 504.
-                config.timeout + Duration::from_secs(5),
+                // By then the forwarder has recorded the app's answer or its
+                // 504, and a delayed answer (slow mode, --delay, a rule's
+                // delay) has gone out or been recorded as not sent.
+                answer_wait(&config),
                 stdout_gone.clone(),
             )
             .context("cannot start the output thread")?,

@@ -33,7 +33,7 @@ use super::rules::Rule;
 use super::watch::{self, ConnWatch, Watched};
 use crate::config::{Limits, ResponseConfig};
 use crate::inspect::{self, AuthConfig};
-use crate::model::{CapturedRequest, HeaderField, Outcome};
+use crate::model::{CapturedRequest, HeaderField, Outcome, PENDING};
 use crate::replay::forward::Forwarder;
 use crate::store::{NewRequest, StoreWriter};
 
@@ -178,12 +178,13 @@ impl Listener {
             let settings = settings.clone();
             let writer = writer.clone();
             let requests = in_flight.requests.clone();
+            let cut = in_flight.cut.clone();
             let on_conn = watch.clone();
             let service = service_fn(move |req| {
                 // Counted from the head read until the answer is handed to
                 // hyper (or the request is cut off).
                 let busy = (Busy::enter(&requests), watch::Busy::enter(&on_conn));
-                let answer = handle(req, remote, settings.clone(), writer.clone());
+                let answer = handle(req, remote, settings.clone(), writer.clone(), cut.clone());
                 async move {
                     let _busy = busy;
                     answer.await
@@ -370,6 +371,7 @@ async fn handle(
     remote: SocketAddr,
     settings: Arc<CaptureSettings>,
     writer: StoreWriter,
+    cut: CancellationToken,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
     let started = Instant::now();
     let received_at = Utc::now();
@@ -395,6 +397,7 @@ async fn handle(
         body,
         outcome,
         response: None,
+        response_reason: None,
     };
 
     let summary = inspect::summarize(&captured, &settings.auth, received_at);
@@ -416,11 +419,17 @@ async fn handle(
     let delay = planned.as_ref().map_or(Duration::ZERO, |p| p.delay);
     // Built now so the record is what goes out; a proxied request gets the
     // app's answer once it has one.
+    let mut later = None;
     let response = planned.map(|mut p| {
         // hyper answers `Connection: close` in kind; set here, it is recorded.
         p.close |= asks_to_close(&parts.headers);
         let (response, record) = p.into_response(&parts.method, parts.version);
-        captured.response = Some(record);
+        if delay.is_zero() {
+            captured.response = Some(record);
+        } else {
+            // Not sent yet: stored pending, recorded when it goes out.
+            later = Some(record);
+        }
         response
     });
     let forwarding = settings
@@ -429,7 +438,16 @@ async fn handle(
         .filter(|_| forward)
         .map(|f| (f, captured.clone()));
     // Proxied: the app's answer is recorded once it comes.
-    let awaiting_answer = proxy && forwarding.is_some();
+    let awaiting_answer = (proxy && forwarding.is_some()) || later.is_some();
+    captured.response_reason = if awaiting_answer {
+        Some(PENDING.to_string())
+    } else if client_left {
+        Some("client went away mid-body".to_string())
+    } else if response.is_none() {
+        Some(Dropped.to_string())
+    } else {
+        None
+    };
     let new = NewRequest::from_captured(
         captured,
         started,
@@ -458,20 +476,75 @@ async fn handle(
             return Ok(response);
         }
     };
+    // Stored pending: if this future is dropped before the answer goes out
+    // (the client hung up, or shutdown cut it), the record says so.
+    let unsent = awaiting_answer.then(|| Unsent {
+        writer: writer.clone(),
+        id,
+        started,
+        cut,
+        armed: true,
+    });
     if let Some((forwarder, mut copy)) = forwarding {
         copy.id = id;
         if proxy {
-            return Ok(forwarder.proxy(&writer, id, &copy, started).await);
+            let response = forwarder.proxy(&writer, id, &copy, started).await;
+            if let Some(unsent) = unsent {
+                unsent.disarm();
+            }
+            return Ok(response);
         }
         forwarder.spawn(writer.clone(), copy);
     }
     let Some(response) = response else {
         return Err(Dropped);
     };
-    if !delay.is_zero() {
+    if let Some(mut record) = later {
         tokio::time::sleep(delay).await;
+        if let Some(unsent) = unsent {
+            unsent.disarm();
+        }
+        record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        writer.set_response(id, record).await;
     }
     Ok(response)
+}
+
+/// A request stored pending whose answer has not gone out. Dropped armed
+/// (its handler dropped: hyper saw the client close, or shutdown cut it),
+/// it records that no answer was sent, and why.
+struct Unsent {
+    writer: StoreWriter,
+    id: crate::model::RequestId,
+    started: Instant,
+    cut: CancellationToken,
+    armed: bool,
+}
+
+impl Unsent {
+    /// The answer is on its way; nothing to record here.
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Unsent {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let reason = if self.cut.is_cancelled() {
+            "listener stopped before answering".to_string()
+        } else {
+            format!(
+                "client gave up after {:.1} s",
+                self.started.elapsed().as_secs_f64()
+            )
+        };
+        // Synchronous: queued before this handler's store handle goes, so
+        // it commits even when shutdown ends the writer next.
+        self.writer.try_set_no_answer(self.id, reason);
+    }
 }
 
 /// The client said `Connection: close` (any token of any Connection header).
@@ -539,6 +612,11 @@ async fn read_body(
             }
             Ok(None) => return (bytes, Outcome::Complete, false),
             Ok(Some(Err(e))) => {
+                if let Some(fault) = framing_fault(&e) {
+                    // The client is still there, and gets a 400 saying why.
+                    let detail = format!("{fault} (after {} body bytes)", bytes.len());
+                    return (bytes, Outcome::Malformed { detail }, false);
+                }
                 let reason = format!("client went away mid-body after {} bytes: {e}", bytes.len());
                 return (bytes, Outcome::Incomplete { reason }, true);
             }
@@ -553,6 +631,24 @@ async fn read_body(
             bytes.extend_from_slice(&data);
         }
     }
+}
+
+/// hyper's body decoder reports broken framing (a bad chunk size line, a
+/// missing CRLF) as invalid input or data, and a connection that ended as
+/// an unexpected EOF or a reset: only the former is the client's mistake.
+fn framing_fault(e: &hyper::Error) -> Option<String> {
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData
+            )
+            .then(|| io.to_string());
+        }
+        source = cause.source();
+    }
+    None
 }
 
 #[cfg(test)]
