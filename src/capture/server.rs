@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use chrono::Utc;
 use http::{Request, Response};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -26,8 +26,9 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::body::read_body;
 use super::mode::ResponseMode;
-use super::nofile::out_of_descriptors;
+use super::nofile::AcceptPause;
 use super::respond::{Decision, Planned, plan};
 use super::rules::Rule;
 use super::watch::{self, ConnWatch, Watched};
@@ -240,57 +241,6 @@ async fn connection<C: GracefulConnection>(
 
 /// How long a connection closed for silence gets to say goodbye.
 const SILENT_CLOSE: Duration = Duration::from_secs(1);
-
-/// Backing off while `accept` fails. Running out of file descriptors
-/// leaves the pending connection in the backlog, so the socket stays ready
-/// and a plain retry spins (and logs) as fast as it can: instead wait,
-/// longer each time up to a second, and say so once. Silent connections are
-/// cut after the header timeout, so accepting starts and stops again for a
-/// while: it is announced as back only once a spell passes without a failure.
-#[derive(Default)]
-struct AcceptPause {
-    /// Failures for lack of descriptors in a row.
-    failures: u32,
-    /// The last such failure, while the shortage is announced.
-    announced: Option<Instant>,
-}
-
-impl AcceptPause {
-    const FIRST: Duration = Duration::from_millis(50);
-    const LONGEST: Duration = Duration::from_secs(1);
-    /// No failure for this long: the shortage is over.
-    const RECOVERED: Duration = Duration::from_secs(10);
-
-    /// Note a failure; returns how long to wait before accepting again.
-    fn failed(&mut self, e: &std::io::Error) -> Duration {
-        if !out_of_descriptors(e) {
-            // An aborted handshake and the like concern one connection only.
-            eprintln!("hookcatch: accept failed: {e}");
-            return Duration::ZERO;
-        }
-        if self.announced.is_none() {
-            eprintln!(
-                "hookcatch: accept failed: {e}; pausing new connections until some close (open ones are still served)"
-            );
-        }
-        self.announced = Some(Instant::now());
-        self.failures = self.failures.saturating_add(1);
-        let doublings = self.failures.min(6) - 1;
-        (Self::FIRST * 2u32.pow(doublings)).min(Self::LONGEST)
-    }
-
-    /// A connection was accepted.
-    fn resumed(&mut self) {
-        self.failures = 0;
-        if self
-            .announced
-            .is_some_and(|last| last.elapsed() >= Self::RECOVERED)
-        {
-            eprintln!("hookcatch: accepting connections again");
-            self.announced = None;
-        }
-    }
-}
 
 /// The connections still open after the listener stopped accepting, and
 /// the requests among them still being handled.
@@ -576,79 +526,6 @@ fn request_headers(parts: &http::request::Parts) -> Vec<HeaderField> {
                 .map(|(name, value)| HeaderField::new(name.as_str(), value.as_bytes())),
         )
         .collect()
-}
-
-/// Read the whole body within the size limit and the body deadline. The
-/// flag is set when the body broke off (the client left, or its chunked
-/// framing broke): hyper closes such a connection, so no answer reaches it.
-async fn read_body(
-    mut body: Incoming,
-    declared: Option<u64>,
-    limits: &Limits,
-    started: Instant,
-) -> (Vec<u8>, Outcome, bool) {
-    if let Some(declared) = declared.filter(|d| *d > limits.max_body) {
-        // Refuse before reading (and before hyper sends 100 Continue).
-        return (
-            Vec::new(),
-            Outcome::TooLarge {
-                declared: Some(declared),
-                seen: 0,
-            },
-            false,
-        );
-    }
-    let deadline = tokio::time::Instant::from_std(started) + limits.body_timeout;
-    let mut bytes = Vec::with_capacity(declared.unwrap_or(0).min(limits.max_body) as usize);
-    loop {
-        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
-            Err(_) => {
-                let reason = format!(
-                    "body not complete after {} s ({} bytes arrived)",
-                    limits.body_timeout.as_secs(),
-                    bytes.len()
-                );
-                return (bytes, Outcome::Incomplete { reason }, false);
-            }
-            Ok(None) => return (bytes, Outcome::Complete, false),
-            Ok(Some(Err(e))) => {
-                if let Some(fault) = framing_fault(&e) {
-                    // The client is still there, and gets a 400 saying why.
-                    let detail = format!("{fault} (after {} body bytes)", bytes.len());
-                    return (bytes, Outcome::Malformed { detail }, false);
-                }
-                let reason = format!("client went away mid-body after {} bytes: {e}", bytes.len());
-                return (bytes, Outcome::Incomplete { reason }, true);
-            }
-            Ok(Some(Ok(frame))) => frame,
-        };
-        // Trailers carry no body bytes; they are not kept.
-        if let Ok(data) = frame.into_data() {
-            let seen = bytes.len() as u64 + data.len() as u64;
-            if seen > limits.max_body {
-                return (Vec::new(), Outcome::TooLarge { declared, seen }, false);
-            }
-            bytes.extend_from_slice(&data);
-        }
-    }
-}
-
-/// hyper's body decoder reports broken framing (a bad chunk size line, a
-/// missing CRLF) as invalid input or data, and a connection that ended as
-/// an unexpected EOF or a reset: only the former is the client's mistake.
-fn framing_fault(e: &hyper::Error) -> Option<String> {
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            return matches!(
-                io.kind(),
-                std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData
-            )
-            .then(|| io.to_string());
-        }
-        source = cause.source();
-    }
-    None
 }
 
 #[cfg(test)]
