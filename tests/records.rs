@@ -228,3 +228,26 @@ fn headless_output_catches_up_after_stdout_backs_up() {
         .status();
     let _ = child.wait();
 }
+
+/// A listener killed while an answer waited leaves the record pending; the
+/// next listener on the store says the answer never went out.
+#[test]
+fn a_pending_answer_left_by_a_killed_listener_is_settled_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let hc = Hookcatch::start(dir.path(), &["--delay", "30000"]);
+    let mut client = TcpStream::connect(&hc.addr).unwrap();
+    client
+        .write_all(b"POST /orphan HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        .unwrap();
+    let pending = wait_for_record(dir.path(), &hc, |r| r["path"] == "/orphan");
+    assert_eq!(pending["response_reason"], "pending");
+    hc.kill9();
+    let again = Hookcatch::start(dir.path(), &[]);
+    let settled = list_json(dir.path(), &again.store).pop().unwrap();
+    assert!(settled["response"].is_null(), "{settled}");
+    assert_eq!(
+        settled["response_reason"],
+        "listener stopped before answering"
+    );
+    again.stop();
+}

@@ -68,6 +68,14 @@ pub(super) async fn serve(
         headless.then_some(tap),
     )
     .map_err(|e| store_usage_error(&config.store, e))?;
+    // Answers a listener stopped without (killed, or cut at shutdown
+    // after its writer went) are not pending any more.
+    if let Err(e) = writer
+        .run(None, crate::store::writer::settle_stale_pending)
+        .await
+    {
+        eprintln!("hookcatch: warning: cannot settle pending answers: {e}");
+    }
     if !config.addr.ip().is_loopback() {
         eprintln!(
             "hookcatch: warning: listening on {} (not loopback): anyone who can reach this machine \

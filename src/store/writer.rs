@@ -654,6 +654,16 @@ fn set_response(
     Ok(())
 }
 
+/// Records still pending when a listener starts were left by one that
+/// stopped before answering (only one listener writes a store): say so.
+pub fn settle_stale_pending(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE requests SET resp_reason = 'listener stopped before answering'
+         WHERE resp_reason = 'pending' AND resp_status IS NULL",
+        [],
+    )
+}
+
 /// A pending answer did not go out: no response, and why.
 fn set_no_answer(tx: &Transaction<'_>, id: RequestId, reason: &str) -> rusqlite::Result<()> {
     tx.prepare_cached(
