@@ -77,6 +77,60 @@ fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     hc.stop();
 }
 
+/// The header timeout times request heads, not the idle gap between
+/// keep-alive requests: that is the idle timeout's.
+#[test]
+fn a_keep_alive_connection_outlives_the_header_timeout_while_idle() {
+    let dir = tempfile::tempdir().unwrap();
+    let hc = Hookcatch::start(
+        dir.path(),
+        &["--header-timeout", "1", "--idle-timeout", "30"],
+    );
+    let mut stream = TcpStream::connect(&hc.addr).expect("connect");
+    let request = b"POST /ka HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+    stream.write_all(request).unwrap();
+    assert_eq!(hc.next_json()["path"], "/ka");
+    // An idle gap longer than the header timeout, by design.
+    std::thread::sleep(Duration::from_millis(2500));
+    stream.write_all(request).unwrap();
+    let second = hc.next_json();
+    assert_eq!(
+        second["path"], "/ka",
+        "second request on the same connection"
+    );
+    hc.stop();
+}
+
+/// A head trickled in, a byte at a time, is still cut after the header
+/// timeout, however short the gaps.
+#[test]
+fn a_head_trickled_in_is_cut_after_the_header_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let hc = Hookcatch::start(
+        dir.path(),
+        &["--header-timeout", "1", "--idle-timeout", "30"],
+    );
+    let mut stream = TcpStream::connect(&hc.addr).expect("connect");
+    let deadline = Instant::now() + CLOSED_WITHIN;
+    let mut cut = false;
+    for byte in b"POST /slowloris HTTP/1.1\r\nHost: x\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".iter().cycle() {
+        if Instant::now() > deadline {
+            break;
+        }
+        if stream.write_all(&[*byte]).is_err() {
+            cut = true;
+            break;
+        }
+        let (closed, _) = closed_by_server(&mut stream, Duration::from_millis(200));
+        if closed {
+            cut = true;
+            break;
+        }
+    }
+    assert!(cut, "a head trickled in for {CLOSED_WITHIN:?} was not cut");
+    hc.stop();
+}
+
 /// The HTTP/2 client preface and an empty SETTINGS frame.
 const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
 

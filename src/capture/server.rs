@@ -143,7 +143,9 @@ impl Listener {
         builder
             .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(settings.limits.header_timeout)
+            // Off: it also runs between keep-alive requests, cutting idle
+            // connections at the header timeout; the watchdog times heads.
+            .header_read_timeout(None)
             .max_headers(settings.limits.max_headers)
             .max_buf_size(settings.limits.max_header_bytes)
             .keep_alive(true);

@@ -1,18 +1,21 @@
-//! Per-connection watchdog: a connection that never sends a request head
-//! within the header timeout (counted from accept), or that sits idle with
-//! no request in flight for the idle timeout, is closed.
+//! Per-connection watchdog: a connection is closed when a request head is
+//! not complete within the header timeout (counted from accept for the
+//! first, from its first byte for later ones on a keep-alive connection), or
+//! when it sits idle with no request in flight for the idle timeout.
 //!
 //! hyper alone does not do this: the auto builder first reads the preface
 //! to choose HTTP/1 or HTTP/2, and a client that sends nothing stays in that
-//! state with no timer at all; HTTP/2 has no idle timeout of its own. Every
-//! such connection holds a file descriptor, so silent clients could starve
-//! the listener. The watchdog sees the bytes read through [`Watched`] and the
+//! state with no timer at all; HTTP/2 has no idle timeout of its own; and
+//! hyper's HTTP/1 header timer also runs in the idle gap between keep-alive
+//! requests, so it is off and this one stands in for it. Every open
+//! connection holds a file descriptor, so silent clients could starve the
+//! listener. The watchdog sees the bytes read through [`Watched`] and the
 //! requests in flight through [`Busy`].
 
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -28,6 +31,11 @@ pub struct ConnWatch {
     /// Milliseconds after `accepted` of the last byte read or request
     /// finished; [`NEVER`] until the client sent something.
     last_active: AtomicU64,
+    /// Milliseconds after `accepted` when the request head now arriving
+    /// began: 0 (accept) for the first, [`NEVER`] while none is arriving.
+    head_started: AtomicU64,
+    /// The client spoke HTTP/2: its requests are frames, with no head to time.
+    h2: AtomicBool,
     /// Requests being handled on this connection.
     busy: AtomicUsize,
 }
@@ -37,14 +45,39 @@ impl ConnWatch {
         Arc::new(ConnWatch {
             accepted: Instant::now(),
             last_active: AtomicU64::new(NEVER),
+            head_started: AtomicU64::new(0),
+            h2: AtomicBool::new(false),
             busy: AtomicUsize::new(0),
         })
     }
 
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.accepted.elapsed().as_millis()).unwrap_or(NEVER - 1)
+    }
+
     fn touch(&self) {
-        let ms = self.accepted.elapsed().as_millis();
-        self.last_active
-            .store(u64::try_from(ms).unwrap_or(NEVER - 1), Ordering::Relaxed);
+        self.last_active.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    /// Bytes came in: activity, and perhaps the start of the next head.
+    fn read(&self, first_bytes: Option<&[u8]>) {
+        if let Some(bytes) = first_bytes
+            && bytes.starts_with(b"PRI ")
+        {
+            self.h2.store(true, Ordering::Relaxed);
+        }
+        let now = self.now_ms();
+        self.last_active.store(now, Ordering::Relaxed);
+        if self.h2.load(Ordering::Relaxed) {
+            self.head_started.store(NEVER, Ordering::Relaxed);
+        } else if self.busy.load(Ordering::Relaxed) == 0 {
+            let _ = self.head_started.compare_exchange(
+                NEVER,
+                now,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            );
+        }
     }
 
     /// When the connection is due to close, as things stand; `None` while a
@@ -53,9 +86,18 @@ impl ConnWatch {
         if self.busy.load(Ordering::Relaxed) > 0 {
             return None;
         }
-        match self.last_active.load(Ordering::Relaxed) {
-            NEVER => Some(self.accepted + header_timeout),
-            ms => Some(self.accepted + Duration::from_millis(ms) + idle_timeout),
+        let at = |ms: u64, after: Duration| self.accepted + Duration::from_millis(ms) + after;
+        let head = match self.head_started.load(Ordering::Relaxed) {
+            NEVER => None,
+            ms => Some(at(ms, header_timeout)),
+        };
+        let idle = match self.last_active.load(Ordering::Relaxed) {
+            NEVER => None,
+            ms => Some(at(ms, idle_timeout)),
+        };
+        match (head, idle) {
+            (Some(h), Some(i)) => Some(h.min(i)),
+            (h, i) => h.or(i),
         }
     }
 
@@ -85,6 +127,8 @@ pub struct Busy(Arc<ConnWatch>);
 impl Busy {
     pub fn enter(watch: &Arc<ConnWatch>) -> Busy {
         watch.busy.fetch_add(1, Ordering::Relaxed);
+        // The head is complete; the next one has not begun.
+        watch.head_started.store(NEVER, Ordering::Relaxed);
         watch.touch();
         Busy(watch.clone())
     }
@@ -101,11 +145,16 @@ impl Drop for Busy {
 pub struct Watched<S> {
     inner: S,
     watch: Arc<ConnWatch>,
+    seen_bytes: bool,
 }
 
 impl<S> Watched<S> {
     pub fn new(inner: S, watch: Arc<ConnWatch>) -> Self {
-        Watched { inner, watch }
+        Watched {
+            inner,
+            watch,
+            seen_bytes: false,
+        }
     }
 }
 
@@ -118,7 +167,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
         if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            self.watch.touch();
+            let first = !self.seen_bytes;
+            self.seen_bytes = true;
+            self.watch.read(first.then(|| &buf.filled()[before..]));
         }
         polled
     }
@@ -172,5 +223,21 @@ mod tests {
         drop(busy);
         let idle_from = w.deadline(h, i).expect("idle deadline");
         assert!(idle_from >= w.accepted + i, "idle: counted from the answer");
+        w.read(None);
+        let head = w.deadline(h, i).expect("head deadline");
+        assert!(
+            head < idle_from + h,
+            "a new head is timed from its first byte"
+        );
+        assert!(head < w.accepted + i, "the header timeout is the shorter");
+    }
+
+    #[test]
+    fn http2_has_no_head_to_time() {
+        let w = ConnWatch::new();
+        let (h, i) = (Duration::from_secs(10), Duration::from_secs(30));
+        w.read(Some(b"PRI * HTTP/2.0\r\n"));
+        let idle = w.deadline(h, i).expect("idle deadline");
+        assert!(idle >= w.accepted + i, "only the idle timeout applies");
     }
 }
