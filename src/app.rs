@@ -327,9 +327,11 @@ fn list_rows(
             req.received_at.format("%Y-%m-%d %H:%M:%S"),
             sanitize(&req.method),
             clip(&sanitize(req.path()), 32),
-            req.response
-                .as_ref()
-                .map_or("-".into(), |r| r.status.to_string()),
+            match &req.response {
+                Some(r) => r.status.to_string(),
+                None if req.is_pending() => crate::model::PENDING.to_string(),
+                None => "-".to_string(),
+            },
             human_size(req.body_size),
             clip(&sanitize(&event), 28),
             verdict_label(inspection),

@@ -107,6 +107,9 @@ pub struct ListenArgs {
     /// Seconds a client may take to send its headers [default: 10]
     #[arg(long, value_name = "SECS")]
     pub header_timeout: Option<u64>,
+    /// Seconds an open connection may sit idle (no request in flight) before it is closed [default: 30]
+    #[arg(long, value_name = "SECS")]
+    pub idle_timeout: Option<u64>,
     /// Seconds a client may take to send its body; slower ones get 408 [default: 30]
     #[arg(long, value_name = "SECS")]
     pub body_timeout: Option<u64>,

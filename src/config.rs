@@ -63,6 +63,7 @@ pub struct FileConfig {
     pub delay: Option<u64>,
     pub max_body: Option<String>,
     pub header_timeout: Option<u64>,
+    pub idle_timeout: Option<u64>,
     pub body_timeout: Option<u64>,
     pub secret: Option<String>,
     pub secret_header: Option<String>,
@@ -123,6 +124,8 @@ pub struct ResponseConfig {
 pub struct Limits {
     pub max_body: u64,
     pub header_timeout: Duration,
+    /// An open connection with no request in flight is closed after this.
+    pub idle_timeout: Duration,
     pub body_timeout: Duration,
     pub max_headers: usize,
     /// Bytes of request line plus headers hyper buffers at most.
@@ -356,6 +359,7 @@ pub fn load_with_env(
         file.header_timeout,
         10,
     )?;
+    let idle_timeout = seconds("idle_timeout", args.idle_timeout, file.idle_timeout, 30)?;
     let body_timeout = seconds("body_timeout", args.body_timeout, file.body_timeout, 30)?;
 
     let mut rules = Vec::new();
@@ -437,6 +441,7 @@ pub fn load_with_env(
         limits: Limits {
             max_body,
             header_timeout: Duration::from_secs(header_timeout),
+            idle_timeout: Duration::from_secs(idle_timeout),
             body_timeout: Duration::from_secs(body_timeout),
             max_headers: 100,
             max_header_bytes: 64 * 1024,

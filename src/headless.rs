@@ -236,6 +236,7 @@ impl<W: Write> LinePrinter<W> {
                 self.handle(item)?;
                 next = tap.try_recv().ok();
             }
+            self.catch_up_skipped()?;
             self.write_pending()?;
         }
         // The writer has stopped, so the store is final: what still waits
@@ -259,14 +260,28 @@ impl<W: Write> LinePrinter<W> {
                 }
             }
             Tapped::Answered(id, response) => {
-                if let Some(held) = self.held.iter_mut().find(|h| h.stored.request.id == id) {
-                    held.stored.request.response = Some(response);
-                    held.awaiting_since = None;
-                }
-                self.release()?;
+                self.answered(id, Some(response), None)?;
+            }
+            Tapped::Unanswered(id, reason) => {
+                self.answered(id, None, Some(reason))?;
             }
         }
         Ok(())
+    }
+
+    /// A held request's final answer (or why there is none) came.
+    fn answered(
+        &mut self,
+        id: RequestId,
+        response: Option<crate::model::CapturedResponse>,
+        reason: Option<String>,
+    ) -> Result<(), StdoutGone> {
+        if let Some(held) = self.held.iter_mut().find(|h| h.stored.request.id == id) {
+            held.stored.request.response = response;
+            held.stored.request.response_reason = reason;
+            held.awaiting_since = None;
+        }
+        self.release()
     }
 
     /// Take one committed request, after any the tap skipped.
@@ -339,8 +354,25 @@ impl<W: Write> LinePrinter<W> {
         };
         if let Ok(Some(stored)) = query::get(&self.conn, first.stored.request.id) {
             first.stored.request.response = stored.request.response;
+            first.stored.request.response_reason = stored.request.response_reason;
         }
         first.awaiting_since = None;
+    }
+
+    /// The tap is empty: if the writer skipped commits while it was full,
+    /// and nothing came after them, nothing in the tap would ever lead to
+    /// them; read them from the store now rather than on the next request.
+    /// (A commit that fills the tap is stored before its hand-over is
+    /// tried, so one the reader misses here finds the tap empty and wakes it.)
+    fn catch_up_skipped(&mut self) -> Result<(), StdoutGone> {
+        match query::max_id(&self.conn) {
+            Ok(newest) if newest > self.last => self.catch_up(None),
+            Ok(_) => Ok(()),
+            Err(e) => {
+                eprintln!("hookcatch: cannot read the store: {e}");
+                Ok(())
+            }
+        }
     }
 
     /// Print stored requests after `last`, up to `until` (or all).
@@ -362,7 +394,8 @@ impl<W: Write> LinePrinter<W> {
                 }
                 let findings = self.inspect(&stored);
                 self.last = stored.request.id;
-                self.accept(stored, findings, false)?;
+                let pending = stored.request.is_pending();
+                self.accept(stored, findings, pending)?;
             }
             self.write_pending()?;
         }
@@ -537,7 +570,7 @@ mod tests {
             .into_iter()
             .flat_map(|t| match t {
                 Tapped::Committed(batch) => batch,
-                Tapped::Answered(..) => vec![],
+                Tapped::Answered(..) | Tapped::Unanswered(..) => vec![],
             })
             .collect()
     }

@@ -42,6 +42,9 @@ pub enum Outcome {
     TooLarge { declared: Option<u64>, seen: u64 },
     /// The client stalled or went away before the body was complete.
     Incomplete { reason: String },
+    /// The body's framing was broken (a bad chunk size, say): answered
+    /// `400`, and what arrived before the fault is kept.
+    Malformed { detail: String },
 }
 
 impl Outcome {
@@ -50,6 +53,7 @@ impl Outcome {
             Outcome::Complete => "complete",
             Outcome::TooLarge { .. } => "too_large",
             Outcome::Incomplete { .. } => "incomplete",
+            Outcome::Malformed { .. } => "malformed",
         }
     }
 }
@@ -80,7 +84,15 @@ pub struct CapturedRequest {
     pub body_size: u64,
     pub outcome: Outcome,
     pub response: Option<CapturedResponse>,
+    /// Why `response` is `None`: [`PENDING`] while the answer is still to
+    /// go out (a delay, slow mode, the app in proxy mode), else what
+    /// happened instead, e.g. `client gave up after 10.0 s`. `None` when
+    /// there is a response, and in records made before this was kept.
+    pub response_reason: Option<String>,
 }
+
+/// [`CapturedRequest::response_reason`] while the answer is being waited on.
+pub const PENDING: &str = "pending";
 
 impl CapturedRequest {
     /// The path part of the target (before `?`).
@@ -110,6 +122,11 @@ impl CapturedRequest {
             .filter(move |h| h.name.eq_ignore_ascii_case(name))
     }
 
+    /// The answer is still to be sent (or was, when the record was read).
+    pub fn is_pending(&self) -> bool {
+        self.response.is_none() && self.response_reason.as_deref() == Some(PENDING)
+    }
+
     /// The body as text when it is valid UTF-8.
     pub fn body_text(&self) -> Option<&str> {
         std::str::from_utf8(&self.body).ok()
@@ -129,6 +146,7 @@ impl CapturedRequest {
             body,
             outcome: Outcome::Complete,
             response: None,
+            response_reason: None,
         }
     }
 }

@@ -70,7 +70,7 @@ fn a_bad_value_names_the_flag_the_variable_or_the_file_key_it_came_from() {
     let d = dir.path();
     // (flag, variable, file line, what the error must say besides the place)
     type Case<'a> = (&'a [&'a str], (&'a str, &'a str), &'a str, &'a str);
-    let cases: [Case; 5] = [
+    let cases: [Case; 6] = [
         (
             &["--status", "99"],
             ("HOOKCATCH_STATUS", "99"),
@@ -99,6 +99,12 @@ fn a_bad_value_names_the_flag_the_variable_or_the_file_key_it_came_from() {
             &["--header-timeout", "0"],
             ("HOOKCATCH_HEADER_TIMEOUT", "0"),
             "header_timeout = 0",
+            "at least 1 second",
+        ),
+        (
+            &["--idle-timeout", "0"],
+            ("HOOKCATCH_IDLE_TIMEOUT", "0"),
+            "idle_timeout = 0",
             "at least 1 second",
         ),
     ];

@@ -196,9 +196,12 @@ fn a_request_in_flight_is_answered_before_the_stop() {
     stream
         .write_all(b"POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok")
         .unwrap();
-    // Stored (and printed) before its delayed answer.
-    let line = lines.recv_timeout(WAIT).expect("the request's line");
-    assert!(line.contains("/slow"), "{line}");
+    // Stored (pending) before its delayed answer; its line waits for it.
+    let deadline = Instant::now() + WAIT;
+    while stored_paths(dir.path()) != ["/slow"] {
+        assert!(Instant::now() < deadline, "never stored");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 
     hc.signal("-TERM");
     let mut answer = Vec::new();
@@ -209,6 +212,11 @@ fn a_request_in_flight_is_answered_before_the_stop() {
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("for 1 request in flight"), "{stderr}");
     assert!(!stderr.contains("cut off"), "{stderr}");
+    let line = lines.recv_timeout(WAIT).expect("the request's line");
+    assert!(
+        line.contains("/slow") && line.contains(r#""status":200"#),
+        "{line}"
+    );
 }
 
 /// `hookcatch listen --headless | head -1`: once the reader is gone the

@@ -382,7 +382,10 @@ fn wait_for_tui(tmux: &Tmux) {
 
 /// Wait for the script's exit marker; the pane, once it shows `status`.
 fn wait_for_exit(tmux: &Tmux, status: i32) -> String {
-    let pane = tmux.wait_for("hookcatch to exit", |p| p.contains("hookcatch exited with"));
+    // The tty line comes right after the status: wait for both.
+    let pane = tmux.wait_for("hookcatch to exit", |p| {
+        p.contains("hookcatch exited with") && p.contains("tty: ")
+    });
     assert!(
         pane.contains(&format!("hookcatch exited with {status}")),
         "exit status {status} expected:\n{pane}"

@@ -27,6 +27,19 @@ use crate::replay::send::SendOptions;
 use crate::store::StoreWriter;
 use crate::store::writer::WriterThread;
 
+/// How long a headless line waits for its answer before it is printed as
+/// stored (still pending): the longest any answer can take, plus a margin.
+fn answer_wait(config: &Config) -> Duration {
+    let longest_delay = config
+        .rules
+        .iter()
+        .map(|r| r.delay)
+        .chain([config.response.delay, crate::capture::mode::SLOW_DELAY])
+        .max()
+        .unwrap_or_default();
+    config.timeout.max(longest_delay) + Duration::from_secs(5)
+}
+
 /// Run the listener (TUI, or headless output) until Ctrl-C, SIGTERM or quit.
 /// `demo` also starts the demo stream once the listener is bound.
 pub(super) async fn serve(
@@ -50,6 +63,8 @@ pub(super) async fn serve(
         ),
         crate::store::Location::Memory(_) => None,
     };
+    // Each connection holds a descriptor: take all the system allows.
+    crate::capture::nofile::raise_open_files_limit();
     let listener = Listener::bind(config.addr)
         .await
         .map_err(|e| AppError::Usage(e.to_string()))?;
@@ -62,6 +77,14 @@ pub(super) async fn serve(
         headless.then_some(tap),
     )
     .map_err(|e| store_usage_error(&config.store, e))?;
+    // Answers a listener stopped without (killed, or cut at shutdown
+    // after its writer went) are not pending any more.
+    if let Err(e) = writer
+        .run(None, crate::store::writer::settle_stale_pending)
+        .await
+    {
+        eprintln!("hookcatch: warning: cannot settle pending answers: {e}");
+    }
     if !config.addr.ip().is_loopback() {
         eprintln!(
             "hookcatch: warning: listening on {} (not loopback): anyone who can reach this machine \
@@ -84,8 +107,10 @@ pub(super) async fn serve(
                 crate::secrets::Masking::new(&config.auth.secret_header, config.mask_secrets),
                 committed,
                 printer_rx,
-                // By then the forwarder has recorded the app's answer or its 504.
-                config.timeout + Duration::from_secs(5),
+                // By then the forwarder has recorded the app's answer or its
+                // 504, and a delayed answer (slow mode, --delay, a rule's
+                // delay) has gone out or been recorded as not sent.
+                answer_wait(&config),
                 stdout_gone.clone(),
             )
             .context("cannot start the output thread")?,

@@ -1,10 +1,13 @@
 //! The listener: accept, read each request within limits, store it, answer
 //! by the live mode, the rules, the forward target or the default answer.
 
+pub mod body;
 pub mod mode;
+pub mod nofile;
 pub mod respond;
 pub mod rules;
 pub mod server;
+pub mod watch;
 
 pub use mode::{Mode, ResponseMode};
 pub use rules::Rule;

@@ -53,6 +53,9 @@ pub fn plan(
             .closing(),
         ),
         Outcome::Incomplete { reason } => Some(Planned::error(408, reason, json!({})).closing()),
+        Outcome::Malformed { detail } => Some(
+            Planned::error(400, "malformed request body", json!({ "detail": detail })).closing(),
+        ),
         Outcome::Complete => None,
     };
     if let Some(planned) = limit {
@@ -189,9 +192,12 @@ impl Planned {
         version: http::Version,
     ) -> (Response<Full<Bytes>>, CapturedResponse) {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
+        // A 2xx to CONNECT opens a tunnel: no body, no length (RFC 9110 9.3.6).
+        let tunnel = method == http::Method::CONNECT && status.is_success();
         let bodiless = status.is_informational()
             || status == StatusCode::NO_CONTENT
-            || status == StatusCode::NOT_MODIFIED;
+            || status == StatusCode::NOT_MODIFIED
+            || tunnel;
         let body = if bodiless { Vec::new() } else { self.body };
         let mut headers = http::HeaderMap::new();
         for (name, value) in &self.headers {

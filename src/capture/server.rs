@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use chrono::Utc;
 use http::{Request, Response};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -26,12 +26,15 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::body::read_body;
 use super::mode::ResponseMode;
+use super::nofile::AcceptPause;
 use super::respond::{Decision, Planned, plan};
 use super::rules::Rule;
+use super::watch::{self, ConnWatch, Watched};
 use crate::config::{Limits, ResponseConfig};
 use crate::inspect::{self, AuthConfig};
-use crate::model::{CapturedRequest, HeaderField, Outcome};
+use crate::model::{CapturedRequest, HeaderField, Outcome, PENDING};
 use crate::replay::forward::Forwarder;
 use crate::store::{NewRequest, StoreWriter};
 
@@ -140,7 +143,9 @@ impl Listener {
         builder
             .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(settings.limits.header_timeout)
+            // Off: it also runs between keep-alive requests, cutting idle
+            // connections at the header timeout; the watchdog times heads.
+            .header_read_timeout(None)
             .max_headers(settings.limits.max_headers)
             .max_buf_size(settings.limits.max_header_bytes)
             .keep_alive(true);
@@ -149,40 +154,56 @@ impl Listener {
             .timer(TokioTimer::new())
             .max_header_list_size(settings.limits.max_header_bytes as u32);
         let in_flight = InFlight::default();
+        let mut pause = AcceptPause::default();
+        let timeouts = (settings.limits.header_timeout, settings.limits.idle_timeout);
 
         loop {
             let (stream, remote) = tokio::select! {
                 () = shutdown.cancelled() => break,
                 accepted = self.tcp.accept() => match accepted {
-                    Ok(pair) => pair,
+                    Ok(pair) => {
+                        pause.resumed();
+                        pair
+                    }
                     Err(e) => {
-                        // Out of file descriptors and the like: a pause, not a crash.
-                        eprintln!("hookcatch: accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
+                        // Out of file descriptors and the like: a pause, not
+                        // a crash; the connections already open are served.
+                        let wait = pause.failed(&e);
+                        tokio::select! {
+                            () = shutdown.cancelled() => break,
+                            () = tokio::time::sleep(wait) => continue,
+                        }
                     }
                 },
             };
             let _ = stream.set_nodelay(true);
+            let watch = ConnWatch::new();
             let settings = settings.clone();
             let writer = writer.clone();
             let requests = in_flight.requests.clone();
+            let cut = in_flight.cut.clone();
+            let on_conn = watch.clone();
             let service = service_fn(move |req| {
                 // Counted from the head read until the answer is handed to
                 // hyper (or the request is cut off).
-                let busy = Busy::enter(&requests);
-                let answer = handle(req, remote, settings.clone(), writer.clone());
+                let busy = (Busy::enter(&requests), watch::Busy::enter(&on_conn));
+                let answer = handle(req, remote, settings.clone(), writer.clone(), cut.clone());
                 async move {
                     let _busy = busy;
                     answer.await
                 }
             });
+            let io = TokioIo::new(Watched::new(stream, watch.clone()));
             let conn = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .serve_connection_with_upgrades(io, service)
                 .into_owned();
-            in_flight
-                .tracker
-                .spawn(connection(conn, shutdown.clone(), in_flight.cut.clone()));
+            let silent = async move { watch.expired(timeouts.0, timeouts.1).await };
+            in_flight.tracker.spawn(connection(
+                conn,
+                silent,
+                shutdown.clone(),
+                in_flight.cut.clone(),
+            ));
         }
         drop(self.tcp);
         in_flight.tracker.close();
@@ -190,11 +211,13 @@ impl Listener {
     }
 }
 
-/// One connection: served until it closes; once `shutdown` comes it finishes
-/// the request it is on and closes; `cut` drops it wherever it is (its
-/// handler too, and with it the handler's store handle).
+/// One connection: served until it closes, or until `silent` says it has
+/// been quiet too long (see [`watch`](super::watch)); once `shutdown` comes it
+/// finishes the request it is on and closes; `cut` drops it wherever it is
+/// (its handler too, and with it the handler's store handle).
 async fn connection<C: GracefulConnection>(
     conn: C,
+    silent: impl std::future::Future<Output = ()>,
     shutdown: CancellationToken,
     cut: CancellationToken,
 ) {
@@ -204,6 +227,12 @@ async fn connection<C: GracefulConnection>(
     // of the connection); `cut` always comes after `shutdown`.
     tokio::select! {
         _ = conn.as_mut() => return,
+        () = silent => {
+            // Nothing is in flight: close now (HTTP/2 gets a GOAWAY first).
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(SILENT_CLOSE, conn).await;
+            return;
+        }
         () = shutdown.cancelled() => conn.as_mut().graceful_shutdown(),
     }
     tokio::select! {
@@ -211,6 +240,9 @@ async fn connection<C: GracefulConnection>(
         () = cut.cancelled() => {}
     }
 }
+
+/// How long a connection closed for silence gets to say goodbye.
+const SILENT_CLOSE: Duration = Duration::from_secs(1);
 
 /// The connections still open after the listener stopped accepting, and
 /// the requests among them still being handled.
@@ -291,6 +323,7 @@ async fn handle(
     remote: SocketAddr,
     settings: Arc<CaptureSettings>,
     writer: StoreWriter,
+    cut: CancellationToken,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
     let started = Instant::now();
     let received_at = Utc::now();
@@ -316,6 +349,7 @@ async fn handle(
         body,
         outcome,
         response: None,
+        response_reason: None,
     };
 
     let summary = inspect::summarize(&captured, &settings.auth, received_at);
@@ -337,11 +371,17 @@ async fn handle(
     let delay = planned.as_ref().map_or(Duration::ZERO, |p| p.delay);
     // Built now so the record is what goes out; a proxied request gets the
     // app's answer once it has one.
+    let mut later = None;
     let response = planned.map(|mut p| {
         // hyper answers `Connection: close` in kind; set here, it is recorded.
         p.close |= asks_to_close(&parts.headers);
         let (response, record) = p.into_response(&parts.method, parts.version);
-        captured.response = Some(record);
+        if delay.is_zero() {
+            captured.response = Some(record);
+        } else {
+            // Not sent yet: stored pending, recorded when it goes out.
+            later = Some(record);
+        }
         response
     });
     let forwarding = settings
@@ -350,7 +390,16 @@ async fn handle(
         .filter(|_| forward)
         .map(|f| (f, captured.clone()));
     // Proxied: the app's answer is recorded once it comes.
-    let awaiting_answer = proxy && forwarding.is_some();
+    let awaiting_answer = (proxy && forwarding.is_some()) || later.is_some();
+    captured.response_reason = if awaiting_answer {
+        Some(PENDING.to_string())
+    } else if client_left {
+        Some("client went away mid-body".to_string())
+    } else if response.is_none() {
+        Some(Dropped.to_string())
+    } else {
+        None
+    };
     let new = NewRequest::from_captured(
         captured,
         started,
@@ -379,20 +428,75 @@ async fn handle(
             return Ok(response);
         }
     };
+    // Stored pending: if this future is dropped before the answer goes out
+    // (the client hung up, or shutdown cut it), the record says so.
+    let unsent = awaiting_answer.then(|| Unsent {
+        writer: writer.clone(),
+        id,
+        started,
+        cut,
+        armed: true,
+    });
     if let Some((forwarder, mut copy)) = forwarding {
         copy.id = id;
         if proxy {
-            return Ok(forwarder.proxy(&writer, id, &copy, started).await);
+            let response = forwarder.proxy(&writer, id, &copy, started).await;
+            if let Some(unsent) = unsent {
+                unsent.disarm();
+            }
+            return Ok(response);
         }
         forwarder.spawn(writer.clone(), copy);
     }
     let Some(response) = response else {
         return Err(Dropped);
     };
-    if !delay.is_zero() {
+    if let Some(mut record) = later {
         tokio::time::sleep(delay).await;
+        if let Some(unsent) = unsent {
+            unsent.disarm();
+        }
+        record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        writer.set_response(id, record).await;
     }
     Ok(response)
+}
+
+/// A request stored pending whose answer has not gone out. Dropped armed
+/// (its handler dropped: hyper saw the client close, or shutdown cut it),
+/// it records that no answer was sent, and why.
+struct Unsent {
+    writer: StoreWriter,
+    id: crate::model::RequestId,
+    started: Instant,
+    cut: CancellationToken,
+    armed: bool,
+}
+
+impl Unsent {
+    /// The answer is on its way; nothing to record here.
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Unsent {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let reason = if self.cut.is_cancelled() {
+            "listener stopped before answering".to_string()
+        } else {
+            format!(
+                "client gave up after {:.1} s",
+                self.started.elapsed().as_secs_f64()
+            )
+        };
+        // Synchronous: queued before this handler's store handle goes, so
+        // it commits even when shutdown ends the writer next.
+        self.writer.try_set_no_answer(self.id, reason);
+    }
 }
 
 /// The client said `Connection: close` (any token of any Connection header).
@@ -424,56 +528,6 @@ fn request_headers(parts: &http::request::Parts) -> Vec<HeaderField> {
                 .map(|(name, value)| HeaderField::new(name.as_str(), value.as_bytes())),
         )
         .collect()
-}
-
-/// Read the whole body within the size limit and the body deadline. The
-/// flag is set when the body broke off (the client left, or its chunked
-/// framing broke): hyper closes such a connection, so no answer reaches it.
-async fn read_body(
-    mut body: Incoming,
-    declared: Option<u64>,
-    limits: &Limits,
-    started: Instant,
-) -> (Vec<u8>, Outcome, bool) {
-    if let Some(declared) = declared.filter(|d| *d > limits.max_body) {
-        // Refuse before reading (and before hyper sends 100 Continue).
-        return (
-            Vec::new(),
-            Outcome::TooLarge {
-                declared: Some(declared),
-                seen: 0,
-            },
-            false,
-        );
-    }
-    let deadline = tokio::time::Instant::from_std(started) + limits.body_timeout;
-    let mut bytes = Vec::with_capacity(declared.unwrap_or(0).min(limits.max_body) as usize);
-    loop {
-        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
-            Err(_) => {
-                let reason = format!(
-                    "body not complete after {} s ({} bytes arrived)",
-                    limits.body_timeout.as_secs(),
-                    bytes.len()
-                );
-                return (bytes, Outcome::Incomplete { reason }, false);
-            }
-            Ok(None) => return (bytes, Outcome::Complete, false),
-            Ok(Some(Err(e))) => {
-                let reason = format!("client went away mid-body after {} bytes: {e}", bytes.len());
-                return (bytes, Outcome::Incomplete { reason }, true);
-            }
-            Ok(Some(Ok(frame))) => frame,
-        };
-        // Trailers carry no body bytes; they are not kept.
-        if let Ok(data) = frame.into_data() {
-            let seen = bytes.len() as u64 + data.len() as u64;
-            if seen > limits.max_body {
-                return (Vec::new(), Outcome::TooLarge { declared, seen }, false);
-            }
-            bytes.extend_from_slice(&data);
-        }
-    }
 }
 
 #[cfg(test)]

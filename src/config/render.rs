@@ -49,6 +49,7 @@ impl Config {
             format!("max_body = \"{}\"", self.limits.max_body),
             format!("header_timeout = {}", self.limits.header_timeout.as_secs()),
             format!("body_timeout = {}", self.limits.body_timeout.as_secs()),
+            format!("idle_timeout = {}", self.limits.idle_timeout.as_secs()),
             format!("secret = {:?}", opt_secret(&self.auth.secret)),
             format!("secret_header = {:?}", self.auth.secret_header),
             format!("bearer = {:?}", opt_secret(&self.auth.bearer)),

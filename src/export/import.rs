@@ -314,6 +314,13 @@ fn outcome(kind: Option<&Value>, detail: Option<&Value>) -> Outcome {
                 .unwrap_or("incomplete when exported")
                 .to_string(),
         },
+        Some("malformed") => Outcome::Malformed {
+            detail: detail
+                .get("detail")
+                .and_then(Value::as_str)
+                .unwrap_or("malformed when exported")
+                .to_string(),
+        },
         _ => Outcome::Complete,
     }
 }

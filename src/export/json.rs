@@ -55,6 +55,9 @@ pub struct RequestLine<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     outcome_detail: Option<OutcomeDetail<'a>>,
     response: Option<ResponseLine<'a>>,
+    /// Why `response` is null: `pending`, or what happened instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_reason: Option<&'a str>,
     auth: AuthLine<'a>,
     event: Option<&'a Event>,
     duplicate_of: Option<i64>,
@@ -83,6 +86,7 @@ struct RecheckLine<'a> {
 enum OutcomeDetail<'a> {
     TooLarge { declared: Option<u64>, seen: u64 },
     Incomplete { reason: &'a str },
+    Malformed { detail: &'a str },
 }
 
 #[derive(Serialize)]
@@ -144,6 +148,7 @@ pub fn request_line<'a>(stored: &'a StoredRequest, findings: &'a impl Findings) 
             seen: *seen,
         }),
         Outcome::Incomplete { reason } => Some(OutcomeDetail::Incomplete { reason }),
+        Outcome::Malformed { detail } => Some(OutcomeDetail::Malformed { detail }),
     };
     let response = req.response.as_ref().map(|r| {
         let (body, body_base64) = text_or_base64(&r.body);
@@ -171,6 +176,10 @@ pub fn request_line<'a>(stored: &'a StoredRequest, findings: &'a impl Findings) 
         outcome: req.outcome.label(),
         outcome_detail,
         response,
+        response_reason: req
+            .response_reason
+            .as_deref()
+            .filter(|_| req.response.is_none()),
         auth: AuthLine {
             scheme: &auth.scheme,
             verdict: auth.verdict.as_str(),

@@ -43,8 +43,17 @@ pub fn request_text(
         let _ = writeln!(out, "[body: {}]", sanitize(note));
     }
     let _ = writeln!(out, "\n--");
-    if let Some(resp) = &req.response {
-        let _ = writeln!(out, "answered {} in {:.1} ms", resp.status, resp.latency_ms);
+    match (&req.response, req.response_reason.as_deref()) {
+        (Some(resp), _) => {
+            let _ = writeln!(out, "answered {} in {:.1} ms", resp.status, resp.latency_ms);
+        }
+        (None, Some(crate::model::PENDING)) => {
+            let _ = writeln!(out, "answer pending");
+        }
+        (None, Some(why)) => {
+            let _ = writeln!(out, "not answered: {}", sanitize(why));
+        }
+        (None, None) => {}
     }
     // The verdict decided at arrival; one judged later says so.
     let label = match inspection.judged.caveat() {

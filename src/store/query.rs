@@ -52,7 +52,7 @@ fn full_columns() -> String {
     format!(
         "r.id, r.received_at, r.remote_addr, r.method, r.target, r.http_version, r.headers, r.body,
          r.body_size, r.outcome, r.resp_status, r.resp_headers, r.resp_body, r.latency_ms, {DUPLICATE_OF},
-         r.findings"
+         r.findings, r.resp_reason"
     )
 }
 
@@ -207,6 +207,7 @@ fn stored_from_row(row: &Row<'_>) -> rusqlite::Result<StoredRequest> {
             body_size: row.get::<_, i64>(8)? as u64,
             outcome: parse_outcome(&row.get::<_, String>(9)?),
             response,
+            response_reason: row.get(16)?,
         },
         duplicate_of: row.get(14)?,
         findings: row

@@ -64,6 +64,11 @@ const MIGRATIONS: &[&str] = &[
     // before have NULL findings; readers judge those on read and say so.
     "ALTER TABLE requests ADD COLUMN findings TEXT;
     ALTER TABLE requests ADD COLUMN duplicate_of INTEGER;",
+    // v4: why a request has no answer recorded: `pending` while it is still
+    // to be sent (stored before a delayed or proxied answer), else what
+    // happened instead (`client gave up after 10.0 s`). NULL when answered,
+    // and in rows stored before v4.
+    "ALTER TABLE requests ADD COLUMN resp_reason TEXT;",
 ];
 
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -43,6 +43,8 @@ pub struct NewRequest {
     /// The planned answer; its latency is set at write time as
     /// (now - `started`) + `planned_delay`.
     pub response: Option<CapturedResponse>,
+    /// Why there is no response yet, or none ([`CapturedRequest::response_reason`]).
+    pub response_reason: Option<String>,
     pub started: Instant,
     pub planned_delay: Duration,
     pub provider: Option<String>,
@@ -76,6 +78,8 @@ pub enum Tapped {
     Committed(Vec<Committed>),
     /// The final answer of a request stored earlier without one.
     Answered(RequestId, CapturedResponse),
+    /// A request stored pending whose answer never went out, and why.
+    Unanswered(RequestId, String),
 }
 
 /// Where the writer hands committed requests, one batch per commit (one
@@ -115,6 +119,7 @@ impl NewRequest {
             body_size: captured.body_size,
             outcome: captured.outcome,
             response: captured.response,
+            response_reason: captured.response_reason,
             started,
             planned_delay,
             provider: event.map(|e| e.provider.as_str().to_string()),
@@ -141,6 +146,8 @@ type Answer = Box<dyn FnOnce(Option<&str>) + Send>;
 enum Command {
     Insert(Box<NewRequest>, oneshot::Sender<Result<RequestId, String>>),
     SetResponse(RequestId, CapturedResponse),
+    /// A pending answer that never went out, and why.
+    SetNoAnswer(RequestId, String),
     /// Any other write, run inside the current batch's transaction; the
     /// notice goes out after it commits.
     Run(Job, Option<Notice>),
@@ -240,6 +247,17 @@ impl StoreWriter {
         let _ = self.tx.send(Command::SetResponse(id, response)).await;
     }
 
+    /// Record that the answer of a request stored pending never went out.
+    pub async fn set_no_answer(&self, id: RequestId, reason: String) {
+        let _ = self.tx.send(Command::SetNoAnswer(id, reason)).await;
+    }
+
+    /// [`set_no_answer`](Self::set_no_answer) without waiting, for a drop
+    /// guard; lost only when the queue is full (the record stays pending).
+    pub fn try_set_no_answer(&self, id: RequestId, reason: String) {
+        let _ = self.tx.try_send(Command::SetNoAnswer(id, reason));
+    }
+
     /// Run any write in the writer's next transaction and get its result.
     /// `notice` is sent to watchers once it has committed.
     pub async fn run<T, F>(&self, notice: Option<Notice>, f: F) -> Result<T, StoreError>
@@ -307,8 +325,8 @@ impl<'c> Statements<'c> {
             insert: conn.prepare(
                 "INSERT INTO requests (received_at, remote_addr, method, target, http_version, headers, body,
                      body_size, outcome, resp_status, resp_headers, resp_body, latency_ms, provider, event_type, dup_key,
-                     findings, duplicate_of)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                     findings, duplicate_of, resp_reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
             )?,
             first_with_key: conn.prepare(super::query::FIRST_WITH_KEY)?,
         })
@@ -427,7 +445,7 @@ fn refuse_all(mut rx: mpsc::Receiver<Command>, why: &str) {
             }
             Command::Close => rx.close(),
             // A job dropped unrun tells its caller the writer gave up.
-            Command::SetResponse(..) | Command::Run(..) => {}
+            Command::SetResponse(..) | Command::SetNoAnswer(..) | Command::Run(..) => {}
         }
     }
 }
@@ -438,7 +456,8 @@ type Reply = oneshot::Sender<Result<RequestId, String>>;
 #[derive(Default)]
 struct Kept {
     committed: Vec<Committed>,
-    answered: Vec<(RequestId, CapturedResponse)>,
+    /// [`Tapped::Answered`] and [`Tapped::Unanswered`], in commit order.
+    answered: Vec<Tapped>,
 }
 
 impl Kept {
@@ -448,8 +467,8 @@ impl Kept {
         if !self.committed.is_empty() {
             let _ = tap.try_send(Tapped::Committed(self.committed));
         }
-        for (id, response) in self.answered {
-            let _ = tap.try_send(Tapped::Answered(id, response));
+        for answered in self.answered {
+            let _ = tap.try_send(answered);
         }
     }
 }
@@ -509,7 +528,14 @@ fn write_batch(
                 set_response(&tx, id, &response)?;
                 notices.push(Notice::Updated(id));
                 if let Some(kept) = kept.as_deref_mut() {
-                    kept.answered.push((id, response));
+                    kept.answered.push(Tapped::Answered(id, response));
+                }
+            }
+            Command::SetNoAnswer(id, reason) => {
+                set_no_answer(&tx, id, &reason)?;
+                notices.push(Notice::Updated(id));
+                if let Some(kept) = kept.as_deref_mut() {
+                    kept.answered.push(Tapped::Unanswered(id, reason));
                 }
             }
             Command::Run(job, notice) => {
@@ -540,6 +566,7 @@ fn committed(id: RequestId, duplicate_of: Option<RequestId>, r: NewRequest) -> C
                 body_size: r.body_size,
                 outcome: r.outcome,
                 response: r.response,
+                response_reason: r.response_reason,
             },
             duplicate_of,
             findings: r.findings,
@@ -603,6 +630,7 @@ fn insert(
         r.dup_key,
         findings,
         duplicate_of,
+        r.response_reason,
     ])?;
     Ok((conn.last_insert_rowid(), duplicate_of))
 }
@@ -613,7 +641,8 @@ fn set_response(
     resp: &CapturedResponse,
 ) -> rusqlite::Result<()> {
     tx.prepare_cached(
-        "UPDATE requests SET resp_status = ?1, resp_headers = ?2, resp_body = ?3, latency_ms = ?4 WHERE id = ?5",
+        "UPDATE requests SET resp_status = ?1, resp_headers = ?2, resp_body = ?3, latency_ms = ?4,
+             resp_reason = NULL WHERE id = ?5",
     )?
     .execute(params![
         resp.status,
@@ -622,6 +651,26 @@ fn set_response(
         resp.latency_ms,
         id
     ])?;
+    Ok(())
+}
+
+/// Records still pending when a listener starts were left by one that
+/// stopped before answering (only one listener writes a store): say so.
+pub fn settle_stale_pending(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE requests SET resp_reason = 'listener stopped before answering'
+         WHERE resp_reason = 'pending' AND resp_status IS NULL",
+        [],
+    )
+}
+
+/// A pending answer did not go out: no response, and why.
+fn set_no_answer(tx: &Transaction<'_>, id: RequestId, reason: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "UPDATE requests SET resp_status = NULL, resp_headers = NULL, resp_body = NULL,
+             latency_ms = NULL, resp_reason = ?1 WHERE id = ?2",
+    )?
+    .execute(params![reason, id])?;
     Ok(())
 }
 

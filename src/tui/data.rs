@@ -28,6 +28,8 @@ pub struct Row {
     /// Path and query as sent.
     pub target: String,
     pub status: Option<u16>,
+    /// No status yet: the answer is still to go out.
+    pub pending: bool,
     pub body_size: u64,
     /// `complete`, `too_large` or `incomplete`.
     pub outcome: &'static str,
@@ -58,6 +60,7 @@ impl Row {
             // here; the detail shows them with `v`.
             target: sanitize(&crate::secrets::mask_url(&req.target)).into_owned(),
             status: req.response.as_ref().map(|r| r.status),
+            pending: req.is_pending(),
             body_size: req.body_size,
             outcome: req.outcome.label(),
             provider: event.as_ref().map(|e| e.provider.as_str().to_string()),

@@ -205,6 +205,9 @@ pub fn decode(req: &CapturedRequest) -> BodyView {
         Outcome::Incomplete { reason } => view
             .notes
             .push(format!("body is incomplete: {}", clip(reason, 120))),
+        Outcome::Malformed { detail } => view
+            .notes
+            .push(format!("body is malformed: {}", clip(detail, 120))),
     }
     view
 }

@@ -91,7 +91,11 @@ fn cells(
         Cell::from(Span::styled(row.method.clone(), theme.method(&row.method))),
         Cell::from(row.target.clone()),
         Cell::from(Span::styled(
-            row.status.map_or("—".to_string(), |s| s.to_string()),
+            match row.status {
+                Some(s) => s.to_string(),
+                None if row.pending => crate::model::PENDING.to_string(),
+                None => "—".to_string(),
+            },
             theme.status(row.status),
         )),
     ];

@@ -89,7 +89,14 @@ pub fn lines(app: &App, d: &Detail, width: usize) -> Vec<Line<'static>> {
         }
         None => out.push(Line::from(vec![
             label(app, "answered"),
-            Span::styled("not answered", theme.dim()),
+            Span::styled(
+                match req.response_reason.as_deref() {
+                    Some(crate::model::PENDING) => "pending".to_string(),
+                    Some(why) => format!("not answered: {}", sanitize(why)),
+                    None => "not answered".to_string(),
+                },
+                theme.dim(),
+            ),
         ])),
     }
     if let Some(slow) = &d.inspection.slow_answer {
@@ -124,6 +131,15 @@ pub fn lines(app: &App, d: &Detail, width: usize) -> Vec<Line<'static>> {
                 app,
                 "outcome",
                 &format!("incomplete: {}", sanitize(reason)),
+                theme.warning(),
+                width,
+            ));
+        }
+        Outcome::Malformed { detail } => {
+            out.extend(field(
+                app,
+                "outcome",
+                &format!("malformed: {}", sanitize(detail)),
                 theme.warning(),
                 width,
             ));
