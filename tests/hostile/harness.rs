@@ -46,8 +46,12 @@ pub enum Run {
     /// HTTP/2 frames: read until the server goes quiet, count its `200`s.
     H2(Vec<Step>),
     /// Its own client code: returns the statuses it got.
-    Custom(Box<dyn Fn(&str, &str) -> Vec<u16> + Send + Sync>),
+    Custom(Box<Client>),
 }
+
+/// A case's own client: given the address and the case's path, it returns
+/// the statuses it got.
+pub type Client = dyn Fn(&str, &str) -> Vec<u16> + Send + Sync;
 
 pub struct Case {
     pub name: &'static str,
