@@ -31,9 +31,12 @@ fn is_invisible_format(c: char) -> bool {
 }
 
 fn sanitize_with(s: &str, keep_newlines: bool) -> Cow<'_, str> {
-    let needs = s
-        .chars()
-        .any(|c| is_unsafe(c) && !(keep_newlines && (c == '\n' || c == '\r')));
+    // Only a CR that ends a line may pass: a lone one moves the cursor to
+    // the start of the line, so what follows overwrites what was shown.
+    let needs = s.char_indices().any(|(i, c)| {
+        is_unsafe(c)
+            && !(keep_newlines && (c == '\n' || (c == '\r' && s[i + 1..].starts_with('\n'))))
+    });
     if !needs {
         return Cow::Borrowed(s);
     }
@@ -89,6 +92,14 @@ mod tests {
     #[test]
     fn multiline_keeps_lines() {
         assert_eq!(sanitize_multiline("a\r\nb\n\x07"), "a\nb\n\\x07");
+    }
+
+    /// Found by the `sanitize` fuzz target: a lone CR was the one unsafe
+    /// character, so the text was passed through untouched.
+    #[test]
+    fn multiline_escapes_a_lone_cr() {
+        assert_eq!(sanitize_multiline("safe\rEVIL"), "safe\\x0dEVIL");
+        assert_eq!(sanitize_multiline("a\r\nb\r"), "a\nb\\x0d");
     }
 
     #[test]

@@ -19,7 +19,9 @@ const TYPES: &[&str] = &[
     "application/octet-stream",
     "",
 ];
-const ENCODINGS: &[&str] = &["", "gzip", "deflate", "br", "gzip, br", "br, gzip", "identity", "x-gzip"];
+const ENCODINGS: &[&str] = &[
+    "", "gzip", "deflate", "br", "gzip, br", "br, gzip", "identity", "x-gzip",
+];
 
 fuzz_target!(|data: &[u8]| {
     let [t, e, body @ ..] = data else {

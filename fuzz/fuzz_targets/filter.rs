@@ -13,7 +13,10 @@ fuzz_target!(|data: &[u8]| {
     let req = CapturedRequest::new(
         "POST",
         "/pingara-webhook?attempt=2",
-        vec![HeaderField::new("content-type", b"application/json".to_vec())],
+        vec![HeaderField::new(
+            "content-type",
+            b"application/json".to_vec(),
+        )],
         br#"{"event":"incident.created","incident":{"id":"i_1"}}"#.to_vec(),
     );
     match parse(input) {

@@ -18,7 +18,9 @@ fn request(data: &[u8]) -> CapturedRequest {
         .split(|b| *b == b'\n')
         .filter_map(|line| {
             let colon = line.iter().position(|b| *b == b':')?;
-            let name = String::from_utf8_lossy(&line[..colon]).trim().to_ascii_lowercase();
+            let name = String::from_utf8_lossy(&line[..colon])
+                .trim()
+                .to_ascii_lowercase();
             let value = line[colon + 1..].trim_ascii_start();
             Some(HeaderField::new(name, value.to_vec()))
         })
@@ -34,8 +36,8 @@ fuzz_target!(|data: &[u8]| {
         basic: Some("user:pass".into()),
         verify: SignatureProvider::ALL
             .into_iter()
-        .map(|p| (p, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_string()))
-        .collect(),
+            .map(|p| (p, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_string()))
+            .collect(),
         ..AuthConfig::default()
     };
     let inspection = inspect(&req, &config, req.received_at);

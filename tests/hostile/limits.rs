@@ -156,6 +156,14 @@ fn expanding_cases() -> Vec<Case> {
             b"--B\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n\x1b[2J".to_vec(),
         )
         .show(),
+        // A lone CR in a text body: shown escaped, never returning the cursor.
+        posting(
+            "lone_cr_in_text_body",
+            Status(200),
+            "Content-Type: text/plain\r\n",
+            b"amount: 100\ramount: 999".to_vec(),
+        )
+        .show(),
         posting(
             "charset_utf16_odd",
             Status(200),
