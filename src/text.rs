@@ -31,12 +31,11 @@ fn is_invisible_format(c: char) -> bool {
 }
 
 fn sanitize_with(s: &str, keep_newlines: bool) -> Cow<'_, str> {
-    // Only a CR that ends a line may pass: a lone one moves the cursor to
-    // the start of the line, so what follows overwrites what was shown.
-    let needs = s.char_indices().any(|(i, c)| {
-        is_unsafe(c)
-            && !(keep_newlines && (c == '\n' || (c == '\r' && s[i + 1..].starts_with('\n'))))
-    });
+    // Any CR needs the loop below: a lone one is escaped (it would move the
+    // cursor back over the line), one that ends a line is dropped.
+    let needs = s
+        .chars()
+        .any(|c| is_unsafe(c) && !(keep_newlines && c == '\n'));
     if !needs {
         return Cow::Borrowed(s);
     }
@@ -100,6 +99,8 @@ mod tests {
     fn multiline_escapes_a_lone_cr() {
         assert_eq!(sanitize_multiline("safe\rEVIL"), "safe\\x0dEVIL");
         assert_eq!(sanitize_multiline("a\r\nb\r"), "a\nb\\x0d");
+        // And no CR at all comes out, even when CRLF is all there is.
+        assert_eq!(sanitize_multiline("a\r\nb"), "a\nb");
     }
 
     #[test]
