@@ -31,9 +31,11 @@ fn is_invisible_format(c: char) -> bool {
 }
 
 fn sanitize_with(s: &str, keep_newlines: bool) -> Cow<'_, str> {
+    // Any CR needs the loop below: a lone one is escaped (it would move the
+    // cursor back over the line), one that ends a line is dropped.
     let needs = s
         .chars()
-        .any(|c| is_unsafe(c) && !(keep_newlines && (c == '\n' || c == '\r')));
+        .any(|c| is_unsafe(c) && !(keep_newlines && c == '\n'));
     if !needs {
         return Cow::Borrowed(s);
     }
@@ -141,6 +143,16 @@ mod tests {
     #[test]
     fn multiline_keeps_lines() {
         assert_eq!(sanitize_multiline("a\r\nb\n\x07"), "a\nb\n\\x07");
+    }
+
+    /// Found by the `sanitize` fuzz target: a lone CR was the one unsafe
+    /// character, so the text was passed through untouched.
+    #[test]
+    fn multiline_escapes_a_lone_cr() {
+        assert_eq!(sanitize_multiline("safe\rEVIL"), "safe\\x0dEVIL");
+        assert_eq!(sanitize_multiline("a\r\nb\r"), "a\nb\\x0d");
+        // And no CR at all comes out, even when CRLF is all there is.
+        assert_eq!(sanitize_multiline("a\r\nb"), "a\nb");
     }
 
     #[test]

@@ -113,6 +113,17 @@ impl Hookcatch {
             .map(|l| serde_json::from_str(&l).expect("JSON line"))
     }
 
+    /// Every stdout line printed so far, as text: read until none has come
+    /// for `quiet`.
+    pub fn drain_lines(&self, quiet: Duration) -> Vec<String> {
+        std::iter::from_fn(|| self.lines.recv_timeout(quiet).ok()).collect()
+    }
+
+    /// Every stderr line printed so far, like [`Hookcatch::drain_lines`].
+    pub fn drain_stderr(&self, quiet: Duration) -> Vec<String> {
+        std::iter::from_fn(|| self.stderr.recv_timeout(quiet).ok()).collect()
+    }
+
     /// Wait for a stderr line containing `needle`.
     pub fn wait_stderr(&self, needle: &str) -> String {
         let deadline = Instant::now() + WAIT;
