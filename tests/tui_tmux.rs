@@ -105,7 +105,9 @@ fn tmux_available() -> bool {
 /// the terminal's line discipline (`icanon echo isig` once raw mode is off),
 /// then `cat` to keep the pane open.
 fn write_script(dir: &Path, extra_env: &str) -> std::path::PathBuf {
-    let mut unset = String::new();
+    // A backtrace (RUST_BACKTRACE set where the tests run) would push the
+    // panic message and the tty line off the 48-line pane.
+    let mut unset = String::from(" -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE");
     for (key, _) in std::env::vars() {
         if key.starts_with("HOOKCATCH_") || key == "NO_COLOR" {
             unset.push_str(&format!(" -u {key}"));

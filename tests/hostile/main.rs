@@ -60,7 +60,6 @@ fn many_connections_and_pipelining() {
 }
 
 #[test]
-#[ignore = "needs part 3 of issue 11"]
 fn silent_and_idle_connections_are_cut() {
     let mut args = QUICK.to_vec();
     args.extend(["--idle-timeout", "2"]);
@@ -68,7 +67,6 @@ fn silent_and_idle_connections_are_cut() {
 }
 
 #[test]
-#[ignore = "needs part 7 of issue 11"]
 fn malformed_chunked_bodies_get_400_and_are_recorded_malformed() {
     let records = run_table(QUICK, framing::malformed_chunks_answered());
     for r in records
@@ -83,7 +81,6 @@ fn malformed_chunked_bodies_get_400_and_are_recorded_malformed() {
 }
 
 #[test]
-#[ignore = "needs part 5 of issue 11"]
 fn no_raw_del_c1_or_bidi_in_json_output() {
     harness::run_strict(QUICK, framing::control_bytes());
 }
