@@ -636,6 +636,8 @@ mod tests {
                 request,
                 duplicate_of: None,
                 findings: None,
+                channel: None,
+                relay: None,
             }
         };
         let summary = |s: &StoredRequest| p.inspect(s);

@@ -91,6 +91,15 @@ pub struct CapturedRequest {
     pub response_reason: Option<String>,
 }
 
+/// Where a request came from when a relay caught it first (`listen --from`):
+/// the relay's URL (up to `/c/CHANNEL`), the channel, and the relay's id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayRef {
+    pub url: String,
+    pub channel: String,
+    pub id: RequestId,
+}
+
 /// [`CapturedRequest::response_reason`] while the answer is being waited on.
 pub const PENDING: &str = "pending";
 

@@ -1,6 +1,7 @@
 //! The listener: accept, read each request within limits, store it, answer
 //! by the live mode, the rules, the forward target or the default answer.
 
+pub mod arrive;
 pub mod body;
 pub mod mode;
 pub mod nofile;

@@ -21,22 +21,21 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulConnection;
-use serde_json::json;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::arrive::Arrival;
 use super::body::read_body;
 use super::mode::ResponseMode;
 use super::nofile::AcceptPause;
-use super::respond::{Decision, Planned, plan};
 use super::rules::Rule;
 use super::watch::{self, ConnWatch, Watched};
 use crate::config::{Limits, ResponseConfig};
-use crate::inspect::{self, AuthConfig};
-use crate::model::{CapturedRequest, HeaderField, Outcome, PENDING};
+use crate::inspect::AuthConfig;
+use crate::model::{CapturedRequest, HeaderField, Outcome};
 use crate::replay::forward::Forwarder;
-use crate::store::{NewRequest, StoreWriter};
+use crate::store::StoreWriter;
 
 /// How long in-flight requests get to finish after Ctrl-C, SIGTERM or quit
 /// (see [`InFlight`]).
@@ -139,6 +138,25 @@ impl Listener {
         writer: StoreWriter,
         shutdown: CancellationToken,
     ) -> InFlight {
+        self.serve_with(settings, writer, shutdown, handle).await
+    }
+
+    /// [`serve`](Self::serve), with every request handed to `route` (the
+    /// relay routes channels, streams and answers; `listen` captures all).
+    pub async fn serve_with<R, F, B>(
+        self,
+        settings: Arc<CaptureSettings>,
+        writer: StoreWriter,
+        shutdown: CancellationToken,
+        route: R,
+    ) -> InFlight
+    where
+        R: Fn(Request<Incoming>, Conn) -> F + Clone + Send + Sync + 'static,
+        F: std::future::Future<Output = Result<Response<B>, Dropped>> + Send + 'static,
+        B: hyper::body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let mut builder = Builder::new(TokioExecutor::new());
         builder
             .http1()
@@ -182,12 +200,20 @@ impl Listener {
             let writer = writer.clone();
             let requests = in_flight.requests.clone();
             let cut = in_flight.cut.clone();
-            let on_conn = watch.clone();
+            let conn_ctx = Conn {
+                remote,
+                settings,
+                writer,
+                cut,
+                shutdown: shutdown.clone(),
+                watch: watch.clone(),
+            };
+            let route = route.clone();
             let service = service_fn(move |req| {
                 // Counted from the head read until the answer is handed to
                 // hyper (or the request is cut off).
-                let busy = (Busy::enter(&requests), watch::Busy::enter(&on_conn));
-                let answer = handle(req, remote, settings.clone(), writer.clone(), cut.clone());
+                let busy = (Busy::enter(&requests), conn_ctx.busy());
+                let answer = route(req, conn_ctx.clone());
                 async move {
                     let _busy = busy;
                     answer.await
@@ -318,13 +344,43 @@ fn request_target(parts: &http::request::Parts) -> String {
         .map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string())
 }
 
-async fn handle(
+/// What a route gets besides the request: who sent it and what the
+/// listener shares.
+#[derive(Clone)]
+pub struct Conn {
+    pub remote: SocketAddr,
+    pub settings: Arc<CaptureSettings>,
+    pub writer: StoreWriter,
+    /// Cancelled when shutdown stops waiting and cuts connections.
+    pub cut: CancellationToken,
+    /// Cancelled when the listener stops accepting.
+    pub shutdown: CancellationToken,
+    watch: Arc<ConnWatch>,
+}
+
+impl Conn {
+    /// Keeps the connection from counting as idle while held: for an
+    /// answer whose body keeps streaming after the handler returned.
+    pub fn busy(&self) -> watch::Busy {
+        watch::Busy::enter(&self.watch)
+    }
+}
+
+/// The listener's route: every request is captured.
+pub async fn handle(req: Request<Incoming>, conn: Conn) -> Result<Response<Full<Bytes>>, Dropped> {
+    let (captured, arrival) = read_request(req, conn.remote, &conn.settings).await;
+    super::arrive::store(captured, arrival, &conn.settings, &conn.writer, conn.cut)
+        .await
+        .answer()
+        .await
+}
+
+/// Read a request whole within the limits: what arrived, and how.
+pub async fn read_request(
     req: Request<Incoming>,
     remote: SocketAddr,
-    settings: Arc<CaptureSettings>,
-    writer: StoreWriter,
-    cut: CancellationToken,
-) -> Result<Response<Full<Bytes>>, Dropped> {
+    settings: &CaptureSettings,
+) -> (CapturedRequest, Arrival) {
     let started = Instant::now();
     let received_at = Utc::now();
     let (parts, body) = req.into_parts();
@@ -334,7 +390,7 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     let (body, outcome, client_left) = read_body(body, declared, &settings.limits, started).await;
-    let mut captured = CapturedRequest {
+    let captured = CapturedRequest {
         id: 0,
         received_at,
         remote_addr: remote.to_string(),
@@ -351,152 +407,10 @@ async fn handle(
         response: None,
         response_reason: None,
     };
-
-    let summary = inspect::summarize(&captured, &settings.auth, received_at);
-    let decision = plan(
-        &captured,
-        &settings,
-        settings.mode.get(),
-        summary.auth.verdict,
-    );
-    let proxy = decision == Decision::Proxy;
-    // A client that left mid-body can be sent nothing: recorded unanswered.
-    let dropping = client_left || matches!(decision, Decision::Drop { .. });
-    let (planned, forward) = match decision {
-        _ if client_left => (None, false),
-        Decision::Answer { planned, forward } => (Some(planned), forward),
-        Decision::Drop { forward } => (None, forward),
-        Decision::Proxy => (None, true),
-    };
-    let delay = planned.as_ref().map_or(Duration::ZERO, |p| p.delay);
-    // Built now so the record is what goes out; a proxied request gets the
-    // app's answer once it has one.
-    let mut later = None;
-    let response = planned.map(|mut p| {
-        // hyper answers `Connection: close` in kind; set here, it is recorded.
-        p.close |= asks_to_close(&parts.headers);
-        let (response, record) = p.into_response(&parts.method, parts.version);
-        if delay.is_zero() {
-            captured.response = Some(record);
-        } else {
-            // Not sent yet: stored pending, recorded when it goes out.
-            later = Some(record);
-        }
-        response
-    });
-    let forwarding = settings
-        .forward
-        .as_ref()
-        .filter(|_| forward)
-        .map(|f| (f, captured.clone()));
-    // Proxied: the app's answer is recorded once it comes.
-    let awaiting_answer = (proxy && forwarding.is_some()) || later.is_some();
-    captured.response_reason = if awaiting_answer {
-        Some(PENDING.to_string())
-    } else if client_left {
-        Some("client went away mid-body".to_string())
-    } else if response.is_none() {
-        Some(Dropped.to_string())
-    } else {
-        None
-    };
-    let new = NewRequest::from_captured(
-        captured,
-        started,
-        delay,
-        summary.event.as_ref(),
-        summary.duplicate_key.clone(),
-    )
-    // The verdict is decided here, once, with the listener's secrets, and
-    // stored: no reader judges this request again.
-    .with_findings(inspect::stored::to_stored(
-        &summary,
-        crate::model::findings::Judged::AtArrival,
-    ))
-    .awaiting_answer(awaiting_answer);
-
-    let id = match writer.insert(new).await {
-        Ok(id) => id,
-        Err(e) => {
-            if dropping {
-                return Err(Dropped);
-            }
-            // Never 2xx for what was not stored; the writer tells watchers why.
-            let message = format!("hookcatch could not store this request: {e}");
-            let (response, _) = Planned::error(503, &message, json!({}))
-                .into_response(&parts.method, parts.version);
-            return Ok(response);
-        }
-    };
-    // Stored pending: if this future is dropped before the answer goes out
-    // (the client hung up, or shutdown cut it), the record says so.
-    let unsent = awaiting_answer.then(|| Unsent {
-        writer: writer.clone(),
-        id,
-        started,
-        cut,
-        armed: true,
-    });
-    if let Some((forwarder, mut copy)) = forwarding {
-        copy.id = id;
-        if proxy {
-            let response = forwarder.proxy(&writer, id, &copy, started).await;
-            if let Some(unsent) = unsent {
-                unsent.disarm();
-            }
-            return Ok(response);
-        }
-        forwarder.spawn(writer.clone(), copy);
-    }
-    let Some(response) = response else {
-        return Err(Dropped);
-    };
-    if let Some(mut record) = later {
-        tokio::time::sleep(delay).await;
-        if let Some(unsent) = unsent {
-            unsent.disarm();
-        }
-        record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        writer.set_response(id, record).await;
-    }
-    Ok(response)
-}
-
-/// A request stored pending whose answer has not gone out. Dropped armed
-/// (its handler dropped: hyper saw the client close, or shutdown cut it),
-/// it records that no answer was sent, and why.
-struct Unsent {
-    writer: StoreWriter,
-    id: crate::model::RequestId,
-    started: Instant,
-    cut: CancellationToken,
-    armed: bool,
-}
-
-impl Unsent {
-    /// The answer is on its way; nothing to record here.
-    fn disarm(mut self) {
-        self.armed = false;
-    }
-}
-
-impl Drop for Unsent {
-    fn drop(&mut self) {
-        if !self.armed {
-            return;
-        }
-        let reason = if self.cut.is_cancelled() {
-            "listener stopped before answering".to_string()
-        } else {
-            format!(
-                "client gave up after {:.1} s",
-                self.started.elapsed().as_secs_f64()
-            )
-        };
-        // Synchronous: queued before this handler's store handle goes, so
-        // it commits even when shutdown ends the writer next.
-        self.writer.try_set_no_answer(self.id, reason);
-    }
+    let mut arrival = Arrival::new(started, parts.method, parts.version);
+    arrival.close = asks_to_close(&parts.headers);
+    arrival.client_left = client_left;
+    (captured, arrival)
 }
 
 /// The client said `Connection: close` (any token of any Connection header).

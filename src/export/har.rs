@@ -187,6 +187,8 @@ mod tests {
             request: req,
             duplicate_of: None,
             findings: None,
+            channel: None,
+            relay: None,
         }
     }
 

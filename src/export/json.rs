@@ -63,6 +63,12 @@ pub struct RequestLine<'a> {
     duplicate_of: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     slow_answer: Option<&'a str>,
+    /// A copy of a relay's request (`listen --from`): `{url, channel, id}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    relay: Option<&'a crate::model::RelayRef>,
+    /// On a relay's store: the channel the request was posted to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channel: Option<&'a str>,
     /// Only in `show --json --recheck`: the verdict with the current
     /// secrets, beside (never instead of) the stored `auth`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -176,10 +182,12 @@ pub fn request_line<'a>(stored: &'a StoredRequest, findings: &'a impl Findings) 
         outcome: req.outcome.label(),
         outcome_detail,
         response,
+        // With a response too: why it is not the one awaited (a relay's
+        // own answer when no subscriber gave one in its hold time).
         response_reason: req
             .response_reason
             .as_deref()
-            .filter(|_| req.response.is_none()),
+            .filter(|r| req.response.is_none() || *r != crate::model::PENDING),
         auth: AuthLine {
             scheme: &auth.scheme,
             verdict: auth.verdict.as_str(),
@@ -189,6 +197,8 @@ pub fn request_line<'a>(stored: &'a StoredRequest, findings: &'a impl Findings) 
         event: findings.event(),
         duplicate_of: stored.duplicate_of,
         slow_answer: findings.slow_answer(),
+        relay: stored.relay.as_ref(),
+        channel: stored.channel.as_deref(),
         recheck: None,
         deliveries: None,
     }

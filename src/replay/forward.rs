@@ -180,7 +180,7 @@ pub fn proxy_answer(delivery: &Delivery, options: &SendOptions) -> AnswerParts {
     }
 }
 
-fn into_response((status, headers, body): AnswerParts) -> Response<Full<Bytes>> {
+pub(crate) fn into_response((status, headers, body): AnswerParts) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
     for h in headers {

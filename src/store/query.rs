@@ -9,7 +9,7 @@ use rusqlite::{Connection, Row, params, params_from_iter};
 
 use super::codec;
 use crate::model::findings::StoredFindings;
-use crate::model::{CapturedRequest, CapturedResponse, Outcome, RequestId};
+use crate::model::{CapturedRequest, CapturedResponse, Outcome, RelayRef, RequestId};
 
 /// What the list needs of a request: no bodies, no headers.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,6 +35,10 @@ pub struct StoredRequest {
     /// What was decided at arrival; `None` for rows stored before findings
     /// were kept (or unreadable ones): readers judge those themselves.
     pub findings: Option<StoredFindings>,
+    /// On a relay's store: the channel it was posted to.
+    pub channel: Option<String>,
+    /// On a subscriber's store: the relay request it is a copy of.
+    pub relay: Option<RelayRef>,
 }
 
 /// The stored decision, or for rows from before it was stored, the first
@@ -52,7 +56,7 @@ fn full_columns() -> String {
     format!(
         "r.id, r.received_at, r.remote_addr, r.method, r.target, r.http_version, r.headers, r.body,
          r.body_size, r.outcome, r.resp_status, r.resp_headers, r.resp_body, r.latency_ms, {DUPLICATE_OF},
-         r.findings, r.resp_reason"
+         r.findings, r.resp_reason, r.channel, r.relay_url, r.relay_channel, r.relay_id"
     )
 }
 
@@ -214,5 +218,48 @@ fn stored_from_row(row: &Row<'_>) -> rusqlite::Result<StoredRequest> {
             .get::<_, Option<String>>(15)?
             .as_deref()
             .and_then(StoredFindings::from_json),
+        channel: row.get(17)?,
+        relay: match (row.get(18)?, row.get(19)?, row.get(20)?) {
+            (Some(url), Some(channel), Some(id)) => Some(RelayRef { url, channel, id }),
+            _ => None,
+        },
     })
+}
+
+/// Whole requests posted to `channel` with ids above `after`, oldest
+/// first, at most `limit`: what a relay stream sends next.
+pub fn channel_after(
+    conn: &Connection,
+    channel: &str,
+    after: RequestId,
+    limit: usize,
+) -> rusqlite::Result<Vec<StoredRequest>> {
+    let sql = format!(
+        "SELECT {} FROM requests r WHERE r.channel = ?1 AND r.id > ?2 ORDER BY r.id LIMIT ?3",
+        full_columns()
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    stmt.query_map(params![channel, after, limit as i64], stored_from_row)?
+        .collect()
+}
+
+/// How many requests posted to `channel` have ids above `after`.
+pub fn channel_count_after(
+    conn: &Connection,
+    channel: &str,
+    after: RequestId,
+) -> rusqlite::Result<u64> {
+    conn.prepare_cached("SELECT COUNT(*) FROM requests WHERE channel = ?1 AND id > ?2")?
+        .query_row(params![channel, after], |r| r.get::<_, i64>(0))
+        .map(|n| n as u64)
+}
+
+/// The last relay id stored from this relay URL and channel (0: none yet).
+pub fn relay_cursor(conn: &Connection, url: &str, channel: &str) -> rusqlite::Result<RequestId> {
+    conn.prepare_cached("SELECT last_id FROM relay_cursors WHERE url = ?1 AND channel = ?2")?
+        .query_row(params![url, channel], |r| r.get(0))
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(0),
+            e => Err(e),
+        })
 }

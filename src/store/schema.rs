@@ -69,6 +69,23 @@ const MIGRATIONS: &[&str] = &[
     // happened instead (`client gave up after 10.0 s`). NULL when answered,
     // and in rows stored before v4.
     "ALTER TABLE requests ADD COLUMN resp_reason TEXT;",
+    // v5: the relay. On a relay's store `channel` is the channel a request
+    // was posted to (its stream reads by channel and id). On a subscriber's
+    // store `relay_url`, `relay_channel` and `relay_id` say which relay
+    // request a row is a copy of, and `relay_cursors` the last relay id
+    // stored per relay and channel, written in the same transaction as the
+    // copy: a restart resumes after it, nothing lost and nothing twice.
+    "ALTER TABLE requests ADD COLUMN channel TEXT;
+    ALTER TABLE requests ADD COLUMN relay_url TEXT;
+    ALTER TABLE requests ADD COLUMN relay_channel TEXT;
+    ALTER TABLE requests ADD COLUMN relay_id INTEGER;
+    CREATE INDEX requests_channel ON requests(channel, id) WHERE channel IS NOT NULL;
+    CREATE TABLE relay_cursors (
+        url     TEXT    NOT NULL,
+        channel TEXT    NOT NULL,
+        last_id INTEGER NOT NULL,
+        PRIMARY KEY (url, channel)
+    );",
 ];
 
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;

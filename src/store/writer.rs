@@ -15,7 +15,9 @@ use super::checkpoint::Checkpointer;
 use super::{Location, StoreError, codec};
 use crate::inspect::Event;
 use crate::model::findings::StoredFindings;
-use crate::model::{CapturedRequest, CapturedResponse, HeaderField, Notice, Outcome, RequestId};
+use crate::model::{
+    CapturedRequest, CapturedResponse, HeaderField, Notice, Outcome, RelayRef, RequestId,
+};
 
 /// How many queued commands one transaction takes at most.
 const MAX_BATCH: usize = 1024;
@@ -60,6 +62,11 @@ pub struct NewRequest {
     /// The answer's latency is already known (an imported request): kept as
     /// it is instead of measured at write time.
     pub latency_known: bool,
+    /// On a relay: the channel it was posted to.
+    pub channel: Option<String>,
+    /// On a subscriber: the relay request this is a copy of; the relay's
+    /// cursor advances to it in the same transaction.
+    pub relay: Option<RelayRef>,
 }
 
 /// A request as committed, for a tap (headless output) to print without
@@ -128,7 +135,21 @@ impl NewRequest {
             findings: None,
             awaiting_answer: false,
             latency_known: false,
+            channel: None,
+            relay: None,
         }
+    }
+
+    /// On a relay: posted to this channel.
+    pub fn on_channel(mut self, channel: Option<String>) -> Self {
+        self.channel = channel;
+        self
+    }
+
+    /// On a subscriber: a copy of this relay request.
+    pub fn relayed(mut self, relay: Option<RelayRef>) -> Self {
+        self.relay = relay;
+        self
     }
 
     /// Keep the response's recorded latency (see [`NewRequest::latency_known`]).
@@ -145,7 +166,8 @@ type Answer = Box<dyn FnOnce(Option<&str>) + Send>;
 
 enum Command {
     Insert(Box<NewRequest>, oneshot::Sender<Result<RequestId, String>>),
-    SetResponse(RequestId, CapturedResponse),
+    /// The final answer, and why it is not the one expected (if it is not).
+    SetResponse(RequestId, CapturedResponse, Option<String>),
     /// A pending answer that never went out, and why.
     SetNoAnswer(RequestId, String),
     /// Any other write, run inside the current batch's transaction; the
@@ -244,7 +266,21 @@ impl StoreWriter {
 
     /// Record the final answer of a request answered later (forwarding).
     pub async fn set_response(&self, id: RequestId, response: CapturedResponse) {
-        let _ = self.tx.send(Command::SetResponse(id, response)).await;
+        let _ = self.tx.send(Command::SetResponse(id, response, None)).await;
+    }
+
+    /// Record the final answer with why it was given instead of the one
+    /// awaited (a relay's own answer when no subscriber gave one in time).
+    pub async fn set_response_because(
+        &self,
+        id: RequestId,
+        response: CapturedResponse,
+        why: String,
+    ) {
+        let _ = self
+            .tx
+            .send(Command::SetResponse(id, response, Some(why)))
+            .await;
     }
 
     /// Record that the answer of a request stored pending never went out.
@@ -317,6 +353,7 @@ impl WriterCloser {
 struct Statements<'c> {
     insert: Statement<'c>,
     first_with_key: Statement<'c>,
+    cursor: Statement<'c>,
 }
 
 impl<'c> Statements<'c> {
@@ -325,10 +362,15 @@ impl<'c> Statements<'c> {
             insert: conn.prepare(
                 "INSERT INTO requests (received_at, remote_addr, method, target, http_version, headers, body,
                      body_size, outcome, resp_status, resp_headers, resp_body, latency_ms, provider, event_type, dup_key,
-                     findings, duplicate_of, resp_reason)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                     findings, duplicate_of, resp_reason, channel, relay_url, relay_channel, relay_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+                     ?20, ?21, ?22, ?23)",
             )?,
             first_with_key: conn.prepare(super::query::FIRST_WITH_KEY)?,
+            cursor: conn.prepare(
+                "INSERT INTO relay_cursors (url, channel, last_id) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (url, channel) DO UPDATE SET last_id = MAX(last_id, excluded.last_id)",
+            )?,
         })
     }
 }
@@ -524,8 +566,8 @@ fn write_batch(
                     kept.committed.push(committed(id, duplicate_of, *request));
                 }
             }
-            Command::SetResponse(id, response) => {
-                set_response(&tx, id, &response)?;
+            Command::SetResponse(id, response, why) => {
+                set_response(&tx, id, &response, why.as_deref())?;
                 notices.push(Notice::Updated(id));
                 if let Some(kept) = kept.as_deref_mut() {
                     kept.answered.push(Tapped::Answered(id, response));
@@ -570,6 +612,8 @@ fn committed(id: RequestId, duplicate_of: Option<RequestId>, r: NewRequest) -> C
             },
             duplicate_of,
             findings: r.findings,
+            channel: r.channel,
+            relay: r.relay,
         },
         awaiting_answer: r.awaiting_answer,
     }
@@ -631,25 +675,37 @@ fn insert(
         findings,
         duplicate_of,
         r.response_reason,
+        r.channel,
+        r.relay.as_ref().map(|o| o.url.as_str()),
+        r.relay.as_ref().map(|o| o.channel.as_str()),
+        r.relay.as_ref().map(|o| o.id),
     ])?;
-    Ok((conn.last_insert_rowid(), duplicate_of))
+    let id = conn.last_insert_rowid();
+    if let Some(relay) = &r.relay {
+        statements
+            .cursor
+            .execute(params![relay.url, relay.channel, relay.id])?;
+    }
+    Ok((id, duplicate_of))
 }
 
 fn set_response(
     tx: &Transaction<'_>,
     id: RequestId,
     resp: &CapturedResponse,
+    why: Option<&str>,
 ) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "UPDATE requests SET resp_status = ?1, resp_headers = ?2, resp_body = ?3, latency_ms = ?4,
-             resp_reason = NULL WHERE id = ?5",
+             resp_reason = ?6 WHERE id = ?5",
     )?
     .execute(params![
         resp.status,
         codec::encode_headers(&resp.headers),
         resp.body,
         resp.latency_ms,
-        id
+        id,
+        why
     ])?;
     Ok(())
 }
