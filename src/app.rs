@@ -17,6 +17,7 @@ macro_rules! outln {
 
 mod export;
 mod import;
+mod relay;
 mod replay;
 mod send_test;
 mod serve;
@@ -126,6 +127,7 @@ fn run_command(cli: Cli) -> Result<ExitCode, AppError> {
         Some(Command::Replay(args)) => replay::run(&cli.global, &args),
         Some(Command::SendTest(args)) => send_test::run(&cli.global, &args),
         Some(Command::Demo(args)) => send_test::demo(&cli.global, &args),
+        Some(Command::Relay(args)) => relay::run(&cli.global, &args),
     }
 }
 

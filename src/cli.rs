@@ -62,6 +62,9 @@ pub enum Command {
     SendTest(SendTestArgs),
     /// A listener plus a stream of realistic Pingara events posted to itself (demos, screenshots)
     Demo(DemoArgs),
+    /// A public relay: catch what senders post to /c/CHANNEL/..., keep it, and stream it to
+    /// every `hookcatch listen --from URL --token TOKEN` following the channel
+    Relay(RelayArgs),
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -164,6 +167,38 @@ pub struct ListenArgs {
     /// Accept self-signed certificates from an https forward target
     #[arg(long)]
     pub insecure: bool,
+    /// Also catch what a relay caught: subscribe to http(s)://HOST[:PORT]/c/CHANNEL and store
+    /// each of its requests here as sent (needs --token)
+    #[arg(long, value_name = "URL")]
+    pub from: Option<String>,
+    /// The relay's token: `relay` lets it read channels, `listen --from` reads with it
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct RelayArgs {
+    #[command(flatten)]
+    pub listen: ListenArgs,
+    /// While a subscriber follows the channel, keep the sender waiting up to SECS for the
+    /// first subscriber's answer; else (or then) the relay answers itself
+    #[arg(long, value_name = "SECS")]
+    pub hold: Option<f64>,
+    /// Keep at most N requests per channel (older ones are deleted)
+    #[arg(long, value_name = "N")]
+    pub keep: Option<u64>,
+    /// Delete requests older than N days
+    #[arg(long, value_name = "N")]
+    pub keep_days: Option<u64>,
+    /// At most N requests a second per channel (N/s or N/m); more get 429 with Retry-After
+    #[arg(long, value_name = "N/s")]
+    pub rate: Option<String>,
+    /// Serve HTTPS with this certificate chain (PEM), with --tls-key
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) for --tls-cert
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -91,6 +91,19 @@ pub struct FileConfig {
     pub insecure: Option<bool>,
     /// Compress Pingara's retry schedule for `--ladder` (0.01 = 100x faster).
     pub ladder_scale: Option<f64>,
+    /// `listen`: the relay channel to follow, http(s)://HOST[:PORT]/c/CHANNEL.
+    pub from: Option<String>,
+    /// `relay`: the token that reads every channel; `listen --from`: the one sent.
+    pub token: Option<String>,
+    /// `[relay]`: `[relay.tokens]` channel = "token" (reads that channel only).
+    pub relay: Option<RelayFile>,
+}
+
+/// The `[relay]` table of the config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelayFile {
+    pub tokens: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// One `[[rules]]` table of the config file.
@@ -161,6 +174,12 @@ pub struct Config {
     pub ladder_scale: f64,
     /// The config file that was read, if any.
     pub file: Option<PathBuf>,
+    /// `--from`: the relay channel `listen` follows.
+    pub from: Option<crate::relay::subscribe::Source>,
+    /// `--token`: the relay's token.
+    pub token: Option<String>,
+    /// `[relay.tokens]`: per-channel tokens of a relay.
+    pub relay_tokens: std::collections::BTreeMap<String, String>,
 }
 
 impl Config {
@@ -426,6 +445,42 @@ pub fn load_with_env(
     };
 
     let enforce_auth = layers.switch("enforce_auth", args.enforce_auth, file.enforce_auth)?;
+    let token = layers
+        .pick("token", args.token.clone(), file.token.clone(), "text")?
+        .filter(|t| !t.value.trim().is_empty());
+    let from = match layers.pick("from", args.from.clone(), file.from.clone(), "a URL")? {
+        Some(Sourced { value, origin }) if !value.trim().is_empty() => {
+            let source = crate::relay::subscribe::Source::parse(value.trim()).map_err(|why| {
+                origin
+                    .with_text(crate::secrets::mask_url(&value))
+                    .error(why)
+            })?;
+            if token.is_none() {
+                return Err(origin.error(
+                    "a relay is read with its token: add --token TOKEN (or HOOKCATCH_TOKEN, or token in the config file)",
+                ));
+            }
+            Some(source)
+        }
+        _ => None,
+    };
+    let mut relay_tokens = std::collections::BTreeMap::new();
+    for (channel, token) in file
+        .relay
+        .as_ref()
+        .and_then(|r| r.tokens.as_ref())
+        .into_iter()
+        .flatten()
+    {
+        if !crate::relay::valid_channel(channel) || token.trim().is_empty() {
+            return Err(layers
+                .file_origin(&format!("[relay.tokens] {channel}"), String::new())
+                .secret_error(
+                    "expected CHANNEL = \"TOKEN\" (CHANNEL: 1-64 of A-Z a-z 0-9 _ -, TOKEN not empty)",
+                ));
+        }
+        relay_tokens.insert(channel.clone(), token.clone());
+    }
     Ok(Config {
         addr: SocketAddr::new(ip, port),
         store: store_location(global, &file, ephemeral)?,
@@ -467,6 +522,9 @@ pub fn load_with_env(
         insecure: layers.switch("insecure", args.insecure, file.insecure)?,
         ladder_scale,
         file: file_path,
+        from,
+        token: token.map(|t| t.value),
+        relay_tokens,
     })
 }
 

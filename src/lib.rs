@@ -13,6 +13,7 @@ pub mod headless;
 pub mod inspect;
 pub mod model;
 pub mod pingara;
+pub mod relay;
 pub mod replay;
 pub mod secrets;
 pub mod store;

@@ -155,6 +155,27 @@ pub(super) async fn serve(
         forward,
     });
     let shutdown = CancellationToken::new();
+    let relay = config.from.clone().map(|source| {
+        let (status, rx) = tokio::sync::watch::channel("relay: connecting".to_string());
+        eprintln!(
+            "hookcatch: following {}/c/{}",
+            crate::text::sanitize(&crate::secrets::mask_url(&source.base)),
+            source.channel
+        );
+        let subscriber = crate::relay::subscribe::Subscriber {
+            source,
+            token: config.token.clone().unwrap_or_default(),
+            settings: settings.clone(),
+            writer: writer.clone(),
+            shutdown: shutdown.clone(),
+            cut: shutdown.clone(),
+            status,
+            log: headless,
+            options: send_options,
+        };
+        tokio::spawn(subscriber.run());
+        rx
+    });
     let server = tokio::spawn(listener.serve(settings, writer.clone(), shutdown.clone()));
     if let Some(demo) = demo {
         let own = crate::replay::own_url(local_addr);
@@ -191,6 +212,7 @@ pub(super) async fn serve(
             response_mode: mode.clone(),
             forward: config.forward.clone(),
             editing,
+            relay,
         };
         crate::tui::run(ctx).await
     };
@@ -213,7 +235,7 @@ const MOMENT: Duration = Duration::from_millis(500);
 /// one [`SHUTDOWN_GRACE`], cut short by a second signal), then let the store
 /// writer commit everything queued, then flush the output. Returns true if
 /// a second signal cut a wait short.
-async fn finish(
+pub(super) async fn finish(
     in_flight: Option<InFlight>,
     writer: StoreWriter,
     writer_thread: WriterThread,
@@ -301,7 +323,7 @@ enum Waited {
 
 /// How a stop goes: `force` is cancelled by the signal after the one that
 /// started it (or after the first, when `q` or a closed stdout started it).
-struct Stop {
+pub(super) struct Stop {
     force: CancellationToken,
     by_signal: Arc<AtomicBool>,
 }
@@ -348,7 +370,7 @@ impl Stop {
 /// start-up ([`Signals::register`]), so a signal that arrives right after
 /// "listening on" is not lost (or fatal). A SIGINT while `editing` (the
 /// TUI's `$EDITOR` has the terminal) is the editor's, not ours.
-struct Signals {
+pub(super) struct Signals {
     #[cfg(unix)]
     term: Option<tokio::signal::unix::Signal>,
     #[cfg(unix)]
@@ -357,7 +379,7 @@ struct Signals {
 }
 
 impl Signals {
-    fn register(editing: Arc<AtomicBool>) -> Signals {
+    pub(super) fn register(editing: Arc<AtomicBool>) -> Signals {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -373,7 +395,7 @@ impl Signals {
 
     /// The first signal cancels `shutdown`; the next one (or the first, if
     /// `shutdown` came another way) forces the stop.
-    fn watch(mut self, shutdown: CancellationToken) -> Stop {
+    pub(super) fn watch(mut self, shutdown: CancellationToken) -> Stop {
         let stop = Stop {
             force: CancellationToken::new(),
             by_signal: Arc::new(AtomicBool::new(false)),

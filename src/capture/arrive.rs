@@ -46,6 +46,9 @@ pub struct Arrival {
     pub relay: Option<RelayRef>,
     /// On a relay in hold mode with a subscriber connected.
     pub hold: Option<Awaiter>,
+    /// Recorded with an answer given at once: why it is the one given (a
+    /// relay in hold mode with no subscriber connected).
+    pub note: Option<String>,
 }
 
 impl Arrival {
@@ -59,6 +62,7 @@ impl Arrival {
             channel: None,
             relay: None,
             hold: None,
+            note: None,
         }
     }
 }
@@ -152,7 +156,7 @@ pub async fn store(
     } else if response.is_none() {
         Some(Dropped.to_string())
     } else {
-        None
+        arrival.note.take()
     };
     let new = NewRequest::from_captured(
         captured,

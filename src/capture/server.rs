@@ -157,6 +157,46 @@ impl Listener {
         B::Data: Send,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
+        self.serve_inner(settings, writer, shutdown, route, None)
+            .await
+    }
+
+    /// [`serve_with`](Self::serve_with) over TLS: each connection's
+    /// handshake must finish within the header timeout.
+    pub async fn serve_tls<R, F, B>(
+        self,
+        settings: Arc<CaptureSettings>,
+        writer: StoreWriter,
+        shutdown: CancellationToken,
+        route: R,
+        tls: tokio_rustls::TlsAcceptor,
+    ) -> InFlight
+    where
+        R: Fn(Request<Incoming>, Conn) -> F + Clone + Send + Sync + 'static,
+        F: std::future::Future<Output = Result<Response<B>, Dropped>> + Send + 'static,
+        B: hyper::body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        self.serve_inner(settings, writer, shutdown, route, Some(tls))
+            .await
+    }
+
+    async fn serve_inner<R, F, B>(
+        self,
+        settings: Arc<CaptureSettings>,
+        writer: StoreWriter,
+        shutdown: CancellationToken,
+        route: R,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> InFlight
+    where
+        R: Fn(Request<Incoming>, Conn) -> F + Clone + Send + Sync + 'static,
+        F: std::future::Future<Output = Result<Response<B>, Dropped>> + Send + 'static,
+        B: hyper::body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let mut builder = Builder::new(TokioExecutor::new());
         builder
             .http1()
@@ -219,17 +259,36 @@ impl Listener {
                     answer.await
                 }
             });
-            let io = TokioIo::new(Watched::new(stream, watch.clone()));
-            let conn = builder
-                .serve_connection_with_upgrades(io, service)
-                .into_owned();
+            let watched = Watched::new(stream, watch.clone());
             let silent = async move { watch.expired(timeouts.0, timeouts.1).await };
-            in_flight.tracker.spawn(connection(
-                conn,
-                silent,
-                shutdown.clone(),
-                in_flight.cut.clone(),
-            ));
+            let (shutdown, cut) = (shutdown.clone(), in_flight.cut.clone());
+            match &tls {
+                None => {
+                    let conn = builder
+                        .serve_connection_with_upgrades(TokioIo::new(watched), service)
+                        .into_owned();
+                    in_flight
+                        .tracker
+                        .spawn(connection(conn, silent, shutdown, cut));
+                }
+                Some(tls) => {
+                    let (tls, builder) = (tls.clone(), builder.clone());
+                    in_flight.tracker.spawn(async move {
+                        let handshake = tokio::time::timeout(timeouts.0, tls.accept(watched));
+                        let stream = tokio::select! {
+                            done = handshake => match done {
+                                Ok(Ok(stream)) => stream,
+                                _ => return,
+                            },
+                            () = cut.cancelled() => return,
+                        };
+                        let conn = builder
+                            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                            .into_owned();
+                        connection(conn, silent, shutdown, cut).await;
+                    });
+                }
+            }
         }
         drop(self.tcp);
         in_flight.tracker.close();

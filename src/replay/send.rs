@@ -98,6 +98,12 @@ impl Sender {
         self.options
     }
 
+    /// The client itself, for a caller that reads an answer as it streams
+    /// (a relay subscriber) instead of whole within the timeout.
+    pub fn client(&self) -> &Client<HttpsConnector<HttpConnector>, Full<Bytes>> {
+        &self.client
+    }
+
     /// Send and wait for the whole answer, within the timeout. Never fails:
     /// a failure is an [`Answer`] with `error` set.
     pub async fn send(&self, out: &Outgoing) -> Answer {

@@ -243,6 +243,20 @@ pub fn channel_after(
         .collect()
 }
 
+/// Ids of requests posted to `channel` above `after`, oldest first, at most `limit`.
+pub fn channel_ids_after(
+    conn: &Connection,
+    channel: &str,
+    after: RequestId,
+    limit: usize,
+) -> rusqlite::Result<Vec<RequestId>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM requests WHERE channel = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+    )?;
+    stmt.query_map(params![channel, after, limit as i64], |r| r.get(0))?
+        .collect()
+}
+
 /// How many requests posted to `channel` have ids above `after`.
 pub fn channel_count_after(
     conn: &Connection,

@@ -89,6 +89,8 @@ pub struct TuiContext {
     /// True while `$EDITOR` has the terminal: Ctrl-C then belongs to the
     /// editor, and the SIGINT the terminal also sends hookcatch is ignored.
     pub editing: Arc<AtomicBool>,
+    /// `listen --from`: the relay subscription's state, for the status bar.
+    pub relay: Option<tokio::sync::watch::Receiver<String>>,
 }
 
 /// At most one frame this often (~60 fps).
@@ -154,6 +156,7 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
             sends: &sends,
             shutdown: &ctx.shutdown,
             editing: &ctx.editing,
+            relay: ctx.relay.as_ref(),
         },
     )
     .await;
@@ -188,6 +191,7 @@ struct Outside<'a> {
     sends: &'a Sends,
     shutdown: &'a CancellationToken,
     editing: &'a AtomicBool,
+    relay: Option<&'a tokio::sync::watch::Receiver<String>>,
 }
 
 type Term = Terminal<CrosstermBackend<std::io::BufWriter<std::io::Stdout>>>;
@@ -220,6 +224,8 @@ async fn event_loop(
         }
         if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
             app.now = Utc::now();
+            // Read once a frame (the tick redraws at least every second).
+            app.relay = out.relay.map(|r| r.borrow().clone());
             app.prepare();
             edits.extend(dispatch(app, &ch, &out, terminal));
             terminal.draw(|frame| ui::render(frame, app))?;

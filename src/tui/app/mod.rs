@@ -81,6 +81,8 @@ pub struct App {
     pub mode: Mode,
     /// Where every captured request is forwarded (`--forward`), sanitized.
     pub forward: Option<String>,
+    /// `listen --from`: the relay subscription's state (`relay: connected`).
+    pub relay: Option<String>,
     /// Where `r`, `R` and `e` send, sanitized (for messages).
     pub replay_target: String,
     /// The retry ladder's time scale (`--ladder-scale`).
@@ -137,6 +139,7 @@ impl App {
             response_mode: Arc::new(ResponseMode::default()),
             mode: Mode::Normal,
             forward: None,
+            relay: None,
             replay_target: sanitize(listen_url).into_owned(),
             ladder_scale: 1.0,
             theme,

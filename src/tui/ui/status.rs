@@ -61,6 +61,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         spans.push(styled("forward → ", bar.patch(theme.dim())));
         spans.push(styled(clip(forward, 40), bar.patch(theme.accent())));
     }
+    if let Some(relay) = &app.relay {
+        let style = if relay == "relay: connected" {
+            bar
+        } else {
+            bar.patch(theme.warning())
+        };
+        spans.push(sep());
+        spans.push(styled(clip(&crate::text::sanitize(relay), 48), style));
+    }
     if let Some(ladder) = running_ladder(app) {
         spans.push(sep());
         spans.push(styled(ladder, bar.patch(theme.warning())));

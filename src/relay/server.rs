@@ -1,0 +1,337 @@
+//! The relay's routes on the listener's accept loop:
+//!
+//! - `/c/CHANNEL/...` (any method): captured exactly as `listen` captures,
+//!   stored with its channel, answered once stored (or, in hold mode, with
+//!   the first subscriber's answer);
+//! - `GET /_hookcatch/v1/c/CHANNEL/stream`: the channel's SSE stream;
+//! - `POST /_hookcatch/v1/c/CHANNEL/answer/ID`: a subscriber's answer;
+//! - anything else: 404 with a JSON error.
+//!
+//! Reading needs the token; a wrong or missing one gets the same 401
+//! whether or not anything was ever posted to the channel.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::channels::{Channels, Rate};
+use super::hold::{Holds, Taken};
+use super::readers::Readers;
+use super::stream::{self, StreamCtx};
+use super::wire::WireAnswer;
+use super::{API_PREFIX, valid_channel};
+use crate::capture::arrive::{self, Awaiter};
+use crate::capture::server::{Conn, Dropped, read_request};
+
+pub type Body = UnsyncBoxBody<Bytes, Infallible>;
+
+/// Bytes a subscriber's answer may take, beyond `--max-body` (base64 and JSON).
+const ANSWER_OVERHEAD: u64 = 64 * 1024;
+
+/// What every relay route shares.
+pub struct Relay {
+    /// Reads any channel.
+    pub token: String,
+    /// `[relay.tokens]`: channel = token, read that channel (as well as `token`).
+    pub channel_tokens: BTreeMap<String, String>,
+    pub channels: Arc<Channels>,
+    pub readers: Arc<Readers>,
+    pub holds: Option<Arc<Holds>>,
+    pub rate: Option<Rate>,
+    pub keepalive: Duration,
+}
+
+fn json_answer(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::from(value.to_string())).boxed_unsync());
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn not_found() -> Response<Body> {
+    json_answer(
+        StatusCode::NOT_FOUND,
+        &json!({
+            "error": "not found",
+            "hint": "post to /c/CHANNEL/ANY/PATH (CHANNEL: 1-64 of A-Z a-z 0-9 _ -)",
+        }),
+    )
+}
+
+fn unauthorized() -> Response<Body> {
+    let mut response = json_answer(
+        StatusCode::UNAUTHORIZED,
+        &json!({ "error": "unauthorized: send Authorization: Bearer TOKEN" }),
+    );
+    response.headers_mut().insert(
+        http::header::WWW_AUTHENTICATE,
+        http::HeaderValue::from_static("Bearer"),
+    );
+    response
+}
+
+/// Equal tokens, compared in time that depends on neither (digests of
+/// equal length, compared in constant time).
+fn same_token(given: &[u8], expected: &str) -> bool {
+    let a = Sha256::digest(given);
+    let b = Sha256::digest(expected.as_bytes());
+    bool::from(a.as_slice().ct_eq(b.as_slice()))
+}
+
+impl Relay {
+    /// The request carries a token that may read `channel`.
+    fn authorized(&self, req: &Request<Incoming>, channel: &str) -> bool {
+        let Some(given) = req
+            .headers()
+            .get(http::header::AUTHORIZATION)
+            .map(http::HeaderValue::as_bytes)
+            .and_then(|v| {
+                v.get(..7)
+                    .filter(|p| p.eq_ignore_ascii_case(b"bearer "))
+                    .map(|_| v[7..].trim_ascii())
+            })
+        else {
+            return false;
+        };
+        // Both compared whatever the first gives: the time says nothing of
+        // which token matched, or whether the channel has one of its own.
+        let global = same_token(given, &self.token);
+        let own = self
+            .channel_tokens
+            .get(channel)
+            .is_some_and(|t| same_token(given, t));
+        global | own
+    }
+}
+
+/// Route one request (see the module docs).
+pub async fn route(
+    relay: Arc<Relay>,
+    req: Request<Incoming>,
+    conn: Conn,
+) -> Result<Response<Body>, Dropped> {
+    let path = req.uri().path().to_string();
+    if let Some(rest) = path.strip_prefix(API_PREFIX) {
+        return Ok(api(&relay, req, conn, rest).await);
+    }
+    let Some(channel) = path
+        .strip_prefix("/c/")
+        .map(|rest| rest.split('/').next().unwrap_or(rest))
+        .filter(|c| valid_channel(c))
+        .map(str::to_string)
+    else {
+        return Ok(not_found());
+    };
+    if let Some(rate) = relay.rate
+        && let Err(wait) = relay.channels.admit(&channel, rate, Instant::now())
+    {
+        let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+        let mut response = json_answer(
+            StatusCode::TOO_MANY_REQUESTS,
+            &json!({ "error": "too many requests for this channel", "retry_after": secs }),
+        );
+        response
+            .headers_mut()
+            .insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+        return Ok(response);
+    }
+    capture(&relay, req, conn, channel).await
+}
+
+/// A post to a channel: the capture path, with the channel, and in hold
+/// mode the first subscriber's answer.
+async fn capture(
+    relay: &Arc<Relay>,
+    req: Request<Incoming>,
+    conn: Conn,
+    channel: String,
+) -> Result<Response<Body>, Dropped> {
+    let (captured, mut arrival) = read_request(req, conn.remote, &conn.settings).await;
+    arrival.channel = Some(channel.clone());
+    // Held only while someone follows the channel; else the relay answers
+    // at once (and says why in the record).
+    let holding = relay
+        .holds
+        .clone()
+        .filter(|_| relay.channels.streams(&channel) > 0);
+    let registered = Arc::new(std::sync::Mutex::new(None));
+    if let Some(holds) = &holding {
+        let (holds, channel, slot) = (holds.clone(), channel.clone(), registered.clone());
+        let awaiter: Awaiter = Box::new(move |id| {
+            Box::pin(async move {
+                let rx = slot
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take();
+                match rx {
+                    Some(rx) => holds.wait(&channel, id, rx).await,
+                    None => Err("relay's own answer: not held".to_string()),
+                }
+            })
+        });
+        arrival.hold = Some(awaiter);
+    } else if relay.holds.is_some() {
+        arrival.note = Some("relay's own answer: no subscriber connected".to_string());
+    }
+    let answering = arrive::store(
+        captured,
+        arrival,
+        &conn.settings,
+        &conn.writer,
+        conn.cut.clone(),
+    )
+    .await;
+    if let Some(id) = answering.id {
+        // Registered before the streams are woken, so an answer is never
+        // missed; then the streams read it from the store.
+        if let Some(holds) = &holding {
+            let rx = holds.register(&channel, id);
+            *registered
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(rx);
+        }
+        relay.channels.stored(&channel, id);
+    }
+    let response = answering.answer().await?;
+    Ok(response.map(BodyExt::boxed_unsync))
+}
+
+/// `/_hookcatch/v1/c/CHANNEL/stream` and `/_hookcatch/v1/c/CHANNEL/answer/ID`.
+async fn api(relay: &Arc<Relay>, req: Request<Incoming>, conn: Conn, rest: &str) -> Response<Body> {
+    let mut parts = rest.splitn(3, '/');
+    let (Some(channel), Some(action)) = (parts.next(), parts.next()) else {
+        return not_found();
+    };
+    let id = parts.next();
+    if !valid_channel(channel) {
+        return not_found();
+    }
+    match (req.method(), action, id) {
+        (&Method::GET, "stream", None) => {
+            if !relay.authorized(&req, channel) {
+                return unauthorized();
+            }
+            open_stream(relay, &req, conn, channel)
+        }
+        (&Method::POST, "answer", Some(id)) => {
+            if !relay.authorized(&req, channel) {
+                return unauthorized();
+            }
+            let Some(id) = id.parse().ok().filter(|id: &i64| *id > 0) else {
+                return not_found();
+            };
+            take_answer(relay, req, &conn, channel, id).await
+        }
+        _ => not_found(),
+    }
+}
+
+fn open_stream(
+    relay: &Arc<Relay>,
+    req: &Request<Incoming>,
+    conn: Conn,
+    channel: &str,
+) -> Response<Body> {
+    let from_header = req
+        .headers()
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty());
+    let from_query = req
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("after=")));
+    let after = match from_header.or(from_query).map(str::parse::<i64>) {
+        None => 0,
+        Some(Ok(id)) if id >= 0 => id,
+        Some(_) => {
+            return json_answer(
+                StatusCode::BAD_REQUEST,
+                &json!({ "error": "Last-Event-ID and ?after= take a request id (0 or more)" }),
+            );
+        }
+    };
+    let ctx = StreamCtx {
+        channel: channel.to_string(),
+        after,
+        readers: relay.readers.clone(),
+        following: relay.channels.follow(channel),
+        shutdown: conn.shutdown.clone(),
+        busy: conn.busy(),
+        hold: relay.holds.as_ref().map(|h| h.secs),
+        keepalive: relay.keepalive,
+    };
+    let mut response = Response::new(stream::body(ctx));
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-cache"),
+    );
+    // nginx buffers proxied answers unless told not to.
+    headers.insert("x-accel-buffering", http::HeaderValue::from_static("no"));
+    response
+}
+
+async fn take_answer(
+    relay: &Arc<Relay>,
+    req: Request<Incoming>,
+    conn: &Conn,
+    channel: &str,
+    id: i64,
+) -> Response<Body> {
+    let Some(holds) = &relay.holds else {
+        return json_answer(
+            StatusCode::NOT_FOUND,
+            &json!({ "error": "this relay does not hold answers (start it with --hold SECS)" }),
+        );
+    };
+    let limit = conn.settings.limits.max_body.saturating_mul(2) + ANSWER_OVERHEAD;
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let bytes = match Limited::new(req.into_body(), limit).collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(_) => {
+            return json_answer(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &json!({ "error": "answer too large or cut short" }),
+            );
+        }
+    };
+    let answer = serde_json::from_slice::<WireAnswer>(&bytes)
+        .map_err(|e| e.to_string())
+        .and_then(|a| a.into_response().map_err(|e| e.to_string()));
+    let answer = match answer {
+        Ok(answer) if (100..=999).contains(&answer.status) => answer,
+        Ok(_) => {
+            return json_answer(
+                StatusCode::BAD_REQUEST,
+                &json!({ "error": "status must be 100-999" }),
+            );
+        }
+        Err(why) => {
+            return json_answer(
+                StatusCode::BAD_REQUEST,
+                &json!({ "error": format!("not an answer: {why}") }),
+            );
+        }
+    };
+    let used = holds.answer(channel, id, answer) == Taken::Used;
+    json_answer(StatusCode::OK, &json!({ "used": used }))
+}

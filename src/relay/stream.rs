@@ -1,0 +1,148 @@
+//! `GET /_hookcatch/v1/c/CHANNEL/stream`: Server-Sent Events.
+//!
+//! A stream never holds requests for its reader. It keeps a cursor (the
+//! last id sent) and reads what follows from the store, one request at a
+//! time, only when hyper asks for the next frame: a reader that stops
+//! reading stops the reads, and costs the relay one request's bytes at
+//! most. Wake-ups (a request stored for the channel) only say "look
+//! again"; a missed one costs nothing, as the next look reads by id, and
+//! the keep-alive tick looks again too.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::Frame;
+use tokio_util::sync::CancellationToken;
+
+use super::channels::Following;
+use super::readers::Readers;
+use super::wire::WireRequest;
+use crate::capture::watch;
+use crate::model::RequestId;
+use crate::store::query;
+
+/// A comment line this often keeps proxies (and the subscriber's 45 s
+/// silence check) from closing an idle stream.
+pub const KEEPALIVE: Duration = Duration::from_secs(15);
+
+/// Ids fetched per look at the store (8 bytes each).
+const IDS_PER_LOOK: usize = 256;
+
+pub struct StreamCtx {
+    pub channel: String,
+    /// Send what follows this id (`Last-Event-ID` or `?after=ID`).
+    pub after: RequestId,
+    pub readers: Arc<Readers>,
+    pub following: Following,
+    pub shutdown: CancellationToken,
+    /// Keeps the connection from being closed as idle while streaming.
+    pub busy: watch::Busy,
+    /// The relay holds senders (`--hold`): pending requests are marked.
+    pub hold: Option<Duration>,
+    pub keepalive: Duration,
+}
+
+enum Step {
+    Hello,
+    Look,
+    Wait,
+}
+
+struct State {
+    ctx: StreamCtx,
+    cursor: RequestId,
+    ids: VecDeque<RequestId>,
+    out: Option<Bytes>,
+    step: Step,
+}
+
+/// The SSE body for one subscriber.
+pub fn body(ctx: StreamCtx) -> UnsyncBoxBody<Bytes, Infallible> {
+    let state = State {
+        cursor: ctx.after,
+        ctx,
+        ids: VecDeque::new(),
+        out: None,
+        step: Step::Hello,
+    };
+    let frames = futures::stream::unfold(state, |mut st| async move {
+        let frame = next(&mut st).await?;
+        Some((Ok::<_, Infallible>(Frame::data(frame)), st))
+    });
+    StreamBody::new(frames).boxed_unsync()
+}
+
+/// The next bytes to send; `None` ends the stream (shutdown, or the store
+/// failed: the subscriber reconnects and resumes by id).
+async fn next(st: &mut State) -> Option<Bytes> {
+    loop {
+        if let Some(out) = st.out.take() {
+            return Some(out);
+        }
+        match st.step {
+            Step::Hello => {
+                let (channel, after) = (st.ctx.channel.clone(), st.cursor);
+                let behind = st
+                    .ctx
+                    .readers
+                    .read(move |c| query::channel_count_after(c, &channel, after))
+                    .await
+                    .ok()?;
+                let hello = serde_json::json!({
+                    "behind": behind,
+                    "hold": st.ctx.hold.map(|h| h.as_secs_f64()),
+                });
+                st.out = Some(Bytes::from(format!("event: hello\ndata: {hello}\n\n")));
+                st.step = Step::Look;
+            }
+            Step::Look => {
+                if st.ids.is_empty() {
+                    let (channel, after) = (st.ctx.channel.clone(), st.cursor);
+                    let ids = st
+                        .ctx
+                        .readers
+                        .read(move |c| query::channel_ids_after(c, &channel, after, IDS_PER_LOOK))
+                        .await
+                        .ok()?;
+                    if ids.is_empty() {
+                        st.step = Step::Wait;
+                        continue;
+                    }
+                    st.ids.extend(ids);
+                }
+                let Some(id) = st.ids.pop_front() else {
+                    continue;
+                };
+                st.cursor = id;
+                let stored = st.ctx.readers.read(move |c| query::get(c, id)).await.ok()?;
+                // Deleted since (retention): nothing to send for it.
+                if let Some(stored) = stored {
+                    let hold = st.ctx.hold.is_some() && stored.request.is_pending();
+                    let event = WireRequest::from_stored(&stored, &st.ctx.channel, hold);
+                    let data = crate::text::json_string(&event);
+                    st.out = Some(Bytes::from(format!("id: {id}\ndata: {data}\n\n")));
+                }
+            }
+            Step::Wait => {
+                let keepalive = st.ctx.keepalive;
+                tokio::select! {
+                    biased;
+                    () = st.ctx.shutdown.cancelled() => return None,
+                    changed = st.ctx.following.wake.changed() => {
+                        changed.ok()?;
+                        st.step = Step::Look;
+                    }
+                    () = tokio::time::sleep(keepalive) => {
+                        st.out = Some(Bytes::from_static(b": keepalive\n\n"));
+                        st.step = Step::Look;
+                    }
+                }
+            }
+        }
+    }
+}

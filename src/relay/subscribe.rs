@@ -1,0 +1,431 @@
+//! `listen --from URL --token TOKEN`: follow a relay channel's stream and
+//! capture each request in this listener's store, through the same path a
+//! request arriving on the local port takes (judged with this listener's
+//! secrets, rules, mode and `--forward`).
+//!
+//! Requests are stored one after another, in the relay's order; each
+//! copy's transaction also moves the cursor (the last relay id stored for
+//! this relay and channel), so a restart resumes after it: nothing lost,
+//! nothing twice. Answers run beside the stream; a held request's answer is
+//! posted back to the relay.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use http::{Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use super::wire::{WireAnswer, WireRequest};
+use crate::capture::CaptureSettings;
+use crate::capture::arrive::{self, Arrival, answer_parts};
+use crate::model::{RelayRef, RequestId};
+use crate::replay::send::{SendOptions, Sender};
+use crate::store::{StoreWriter, query};
+
+/// The first wait before reconnecting; it doubles up to [`BACKOFF_MAX`].
+const BACKOFF_START: Duration = Duration::from_millis(100);
+const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// A stream that sends no byte this long is taken for dead (the relay
+/// sends a comment every 15 s).
+pub const SILENCE: Duration = Duration::from_secs(45);
+
+/// A relay channel: `http(s)://HOST[:PORT][/PREFIX]/c/CHANNEL`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// Everything before `/c/CHANNEL` (a reverse proxy may add a prefix).
+    pub base: String,
+    pub channel: String,
+}
+
+impl Source {
+    pub fn parse(url: &str) -> Result<Source, String> {
+        const SHAPE: &str =
+            "expected http(s)://HOST[:PORT]/c/CHANNEL (CHANNEL: 1-64 of A-Z a-z 0-9 _ -)";
+        let lower = url.to_ascii_lowercase();
+        let Some(after_scheme) = ["http://", "https://"]
+            .iter()
+            .find(|s| lower.starts_with(*s))
+            .map(|s| &url[s.len()..])
+        else {
+            return Err(SHAPE.into());
+        };
+        if url.contains(['?', '#']) || after_scheme.starts_with('/') {
+            return Err(SHAPE.into());
+        }
+        let trimmed = url.trim_end_matches('/');
+        let Some(at) = trimmed.rfind("/c/") else {
+            return Err(SHAPE.into());
+        };
+        let (base, channel) = (&trimmed[..at], &trimmed[at + 3..]);
+        // The host is before the first `/` after the scheme.
+        if base.len() < url.len() - after_scheme.len() + 1 || !super::valid_channel(channel) {
+            return Err(SHAPE.into());
+        }
+        Ok(Source {
+            base: base.to_string(),
+            channel: channel.to_string(),
+        })
+    }
+
+    fn stream_url(&self, after: RequestId) -> String {
+        format!(
+            "{}{}{}/stream?after={after}",
+            self.base,
+            super::API_PREFIX,
+            self.channel
+        )
+    }
+
+    fn answer_url(&self, id: RequestId) -> String {
+        format!(
+            "{}{}{}/answer/{id}",
+            self.base,
+            super::API_PREFIX,
+            self.channel
+        )
+    }
+}
+
+/// Everything a subscriber needs.
+pub struct Subscriber {
+    pub source: Source,
+    pub token: String,
+    pub settings: Arc<CaptureSettings>,
+    pub writer: StoreWriter,
+    pub shutdown: CancellationToken,
+    pub cut: CancellationToken,
+    /// `relay: connected` and the like, for the TUI's status bar.
+    pub status: watch::Sender<String>,
+    /// Also say each status on stderr (headless).
+    pub log: bool,
+    pub options: SendOptions,
+}
+
+/// Why a stream ended.
+type Why = String;
+
+impl Subscriber {
+    fn report(&self, line: String) {
+        if self.log {
+            eprintln!("hookcatch: {}", crate::text::sanitize(&line));
+        }
+        self.status.send_replace(line);
+    }
+
+    /// Follow the channel until shutdown, reconnecting with backoff.
+    pub async fn run(self) {
+        let sender = Sender::new(self.options);
+        let (base, channel) = (self.source.base.clone(), self.source.channel.clone());
+        let mut cursor = match self
+            .writer
+            .run(None, move |c| query::relay_cursor(c, &base, &channel))
+            .await
+        {
+            Ok(cursor) => cursor,
+            Err(e) => {
+                self.report(format!("relay: stopped (cannot read the cursor: {e})"));
+                return;
+            }
+        };
+        let mut backoff = BACKOFF_START;
+        loop {
+            let mut connected = false;
+            let why = tokio::select! {
+                () = self.shutdown.cancelled() => return,
+                why = self.session(&sender, &mut cursor, &mut connected) => why,
+            };
+            if self.shutdown.is_cancelled() {
+                return;
+            }
+            if connected {
+                backoff = BACKOFF_START;
+            }
+            self.report(format!(
+                "relay: reconnecting in {} s ({why})",
+                backoff.as_secs_f64()
+            ));
+            tokio::select! {
+                () = self.shutdown.cancelled() => return,
+                () = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(BACKOFF_MAX);
+        }
+    }
+
+    /// One connection to the stream: returns why it ended.
+    async fn session(&self, sender: &Sender, cursor: &mut RequestId, connected: &mut bool) -> Why {
+        let request = Request::get(self.source.stream_url(*cursor))
+            .header(
+                http::header::AUTHORIZATION,
+                format!("Bearer {}", self.token),
+            )
+            .header(http::header::ACCEPT, "text/event-stream")
+            .header("last-event-id", cursor.to_string())
+            .body(Full::new(Bytes::new()));
+        let request = match request {
+            Ok(r) => r,
+            Err(e) => return format!("bad request: {e}"),
+        };
+        let response = match tokio::time::timeout(SILENCE, sender.client().request(request)).await {
+            Err(_) => return format!("no answer for {} s", SILENCE.as_secs()),
+            Ok(Err(e)) => return connect_error(&e),
+            Ok(Ok(r)) => r,
+        };
+        match response.status() {
+            StatusCode::OK => {}
+            StatusCode::UNAUTHORIZED => return "401 unauthorized: check --token".into(),
+            StatusCode::NOT_FOUND => return "404: not a hookcatch relay channel".into(),
+            other => return format!("HTTP {}", other.as_u16()),
+        }
+        *connected = true;
+        self.report("relay: connected".into());
+        let mut body = response.into_body();
+        let mut events = Events::new(self.settings.limits.max_body);
+        let mut behind: u64 = 0;
+        loop {
+            let frame = match tokio::time::timeout(SILENCE, body.frame()).await {
+                Err(_) => return format!("no byte for {} s", SILENCE.as_secs()),
+                Ok(None) => return "the relay closed the stream".into(),
+                Ok(Some(Err(e))) => return format!("stream broke: {e}"),
+                Ok(Some(Ok(frame))) => frame,
+            };
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            if let Err(why) = events.push(&data) {
+                return why;
+            }
+            while let Some(event) = events.next() {
+                match event.kind.as_str() {
+                    "hello" => {
+                        behind = serde_json::from_str::<serde_json::Value>(&event.data)
+                            .ok()
+                            .and_then(|v| v.get("behind").and_then(serde_json::Value::as_u64))
+                            .unwrap_or(0);
+                        if behind > 0 {
+                            self.report(format!("relay: catching up, {behind} behind"));
+                        }
+                    }
+                    "message" => {
+                        let stored = match self.take(sender, &event.data, cursor).await {
+                            Ok(stored) => stored,
+                            Err(why) => return why,
+                        };
+                        if stored && behind > 0 {
+                            behind -= 1;
+                            if behind == 0 {
+                                self.report("relay: connected".into());
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Capture one relayed request (unless already stored); `Err` ends
+    /// the session (the store refused it: retried after reconnecting).
+    async fn take(&self, sender: &Sender, data: &str, cursor: &mut RequestId) -> Result<bool, Why> {
+        let wire: WireRequest = match serde_json::from_str(data) {
+            Ok(w) => w,
+            Err(e) => return Err(format!("unreadable event: {e}")),
+        };
+        let id = wire.id;
+        if id <= *cursor {
+            return Ok(false);
+        }
+        let hold = wire.hold;
+        let captured = wire.into_captured().map_err(|e| e.to_string())?;
+        let method = Method::from_bytes(captured.method.as_bytes()).unwrap_or(Method::POST);
+        let mut arrival = Arrival::new(Instant::now(), method, version(&captured.http_version));
+        arrival.relay = Some(RelayRef {
+            url: self.source.base.clone(),
+            channel: self.source.channel.clone(),
+            id,
+        });
+        let answering = arrive::store(
+            captured,
+            arrival,
+            &self.settings,
+            &self.writer,
+            self.cut.clone(),
+        )
+        .await;
+        if answering.id.is_none() {
+            return Err("this store refused the request".into());
+        }
+        *cursor = id;
+        let (sender, token, url) = (
+            sender.clone(),
+            self.token.clone(),
+            self.source.answer_url(id),
+        );
+        tokio::spawn(async move {
+            let Ok(response) = answering.answer().await else {
+                return; // drop mode: the relay answers itself when its hold ends
+            };
+            if hold {
+                post_answer(&sender, &token, url, response).await;
+            }
+        });
+        Ok(true)
+    }
+}
+
+/// Send the local answer to the relay that holds the sender.
+async fn post_answer(
+    sender: &Sender,
+    token: &str,
+    url: String,
+    response: http::Response<Full<Bytes>>,
+) {
+    let (parts, body) = response.into_parts();
+    let Ok(body) = body.collect().await.map(|b| b.to_bytes());
+    let response = http::Response::from_parts(parts, Full::new(Bytes::new()));
+    let answer = WireAnswer::from_response(&answer_parts(&response, &body));
+    let Ok(request) = Request::post(url)
+        .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(crate::text::json_string(&answer))))
+    else {
+        return;
+    };
+    let timeout = sender.options().timeout;
+    if let Ok(Ok(response)) = tokio::time::timeout(timeout, sender.client().request(request)).await
+    {
+        let _ = response.into_body().collect().await;
+    }
+}
+
+fn version(label: &str) -> http::Version {
+    match label {
+        "HTTP/1.0" => http::Version::HTTP_10,
+        "HTTP/2.0" => http::Version::HTTP_2,
+        _ => http::Version::HTTP_11,
+    }
+}
+
+fn connect_error(e: &hyper_util::client::legacy::Error) -> Why {
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    let mut last = e.to_string();
+    while let Some(s) = source {
+        last = s.to_string();
+        source = s.source();
+    }
+    last
+}
+
+/// One Server-Sent Event.
+#[derive(Debug, PartialEq)]
+pub struct Event {
+    /// `message` unless an `event:` line said otherwise.
+    pub kind: String,
+    pub data: String,
+}
+
+/// Splits the stream's bytes into events; holds at most one event's bytes.
+pub struct Events {
+    buf: BytesMut,
+    /// Bytes of `buf` already searched for the end of an event.
+    scanned: usize,
+    max: usize,
+}
+
+impl Events {
+    pub fn new(max_body: u64) -> Events {
+        // An event is the body in base64 plus headers and keys.
+        let max = usize::try_from(max_body.saturating_mul(2)).unwrap_or(usize::MAX) + 1024 * 1024;
+        Events {
+            buf: BytesMut::new(),
+            scanned: 0,
+            max,
+        }
+    }
+
+    pub fn push(&mut self, data: &[u8]) -> Result<(), Why> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() > self.max {
+            return Err("an event larger than --max-body allows".into());
+        }
+        Ok(())
+    }
+
+    /// The next complete event, if one is buffered.
+    pub fn next(&mut self) -> Option<Event> {
+        loop {
+            let from = self.scanned.saturating_sub(1);
+            let Some(end) = self.buf[from..].windows(2).position(|w| w == b"\n\n") else {
+                self.scanned = self.buf.len();
+                return None;
+            };
+            let block = self.buf.split_to(from + end + 2);
+            self.scanned = 0;
+            let text = String::from_utf8_lossy(&block);
+            let mut kind = "message".to_string();
+            let mut data: Option<String> = None;
+            for line in text.lines() {
+                let line = line.strip_suffix('\r').unwrap_or(line);
+                if line.starts_with(':') || line.is_empty() {
+                    continue;
+                }
+                let (field, value) = line.split_once(':').unwrap_or((line, ""));
+                let value = value.strip_prefix(' ').unwrap_or(value);
+                match field {
+                    "event" => kind = value.to_string(),
+                    "data" => match &mut data {
+                        Some(d) => {
+                            d.push('\n');
+                            d.push_str(value);
+                        }
+                        None => data = Some(value.to_string()),
+                    },
+                    _ => {}
+                }
+            }
+            if let Some(data) = data {
+                return Some(Event { kind, data });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_parse() {
+        let s = Source::parse("http://127.0.0.1:8080/c/team_1").unwrap();
+        assert_eq!(s.base, "http://127.0.0.1:8080");
+        assert_eq!(s.channel, "team_1");
+        let s = Source::parse("https://relay.example/hooks/c/a-b/").unwrap();
+        assert_eq!(s.base, "https://relay.example/hooks");
+        for bad in [
+            "ftp://x/c/a",
+            "http://x/c/",
+            "http://x/c/a?b",
+            "http://x/a",
+            "http:///c/a",
+            "http://x/c/a.b",
+        ] {
+            assert!(Source::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn events_split_across_chunks() {
+        let mut events = Events::new(1024);
+        events
+            .push(b"event: hello\ndata: {\"behind\":2}\n\n: keepalive\n\nid: 1\nda")
+            .unwrap();
+        assert_eq!(events.next().unwrap().kind, "hello");
+        assert!(events.next().is_none());
+        events.push(b"ta: {}\n\n").unwrap();
+        let e = events.next().unwrap();
+        assert_eq!((e.kind.as_str(), e.data.as_str()), ("message", "{}"));
+    }
+}
