@@ -314,9 +314,18 @@ impl Drop for Unsent {
 pub fn answer_parts(response: &Response<Full<Bytes>>, body: &[u8]) -> CapturedResponse {
     CapturedResponse {
         status: response.status().as_u16(),
+        // Framing belongs to each hop: the relay's hyper frames its own.
         headers: response
             .headers()
             .iter()
+            .filter(|(n, _)| {
+                ![
+                    http::header::CONTENT_LENGTH,
+                    http::header::TRANSFER_ENCODING,
+                    http::header::CONNECTION,
+                ]
+                .contains(n)
+            })
             .map(|(n, v)| HeaderField::new(n.as_str(), v.as_bytes()))
             .collect(),
         body: body.to_vec(),

@@ -1,0 +1,736 @@
+//! The relay and its subscribers as real processes on loopback: `hookcatch
+//! relay` on a port, `hookcatch listen --from URL --token TOKEN` following
+//! a channel, senders and stream readers over real sockets, real stores.
+
+mod common;
+#[path = "support/target.rs"]
+mod target;
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use common::*;
+use hmac::{KeyInit, Mac};
+use serde_json::Value;
+
+const TOKEN: &str = "relay-token-7f3a";
+const PINGARA_SECRET: &str = "pingara-shared-secret-42";
+const GITHUB_SECRET: &str = "gh-secret-0123";
+const STRIPE_SECRET: &str = "whsec_test_stripe_0123456789";
+const STANDARD_KEY: &[u8] = b"standard-webhooks-key-0123";
+
+/// A running `hookcatch relay`.
+struct Relay {
+    child: Child,
+    url: String,
+    store: PathBuf,
+    stderr: mpsc::Receiver<String>,
+}
+
+impl Relay {
+    fn start(dir: &Path, store: &Path, port: u16, args: &[&str]) -> Relay {
+        let mut cmd = command(dir);
+        cmd.args(["relay", "--port", &port.to_string(), "--store"])
+            .arg(store)
+            .args(["--token", TOKEN])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn relay");
+        let stderr = lines_of(child.stderr.take().expect("stderr"));
+        let deadline = Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        let url = loop {
+            match stderr.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) => {
+                    if let Some(rest) = line.split("relay listening on ").nth(1) {
+                        break rest.split_whitespace().next().expect("url").to_string();
+                    }
+                    seen.push(line);
+                }
+                Err(_) => panic!("relay did not start: {seen:?} {:?}", child.try_wait()),
+            }
+        };
+        Relay {
+            child,
+            url,
+            store: store.to_path_buf(),
+            stderr,
+        }
+    }
+
+    fn port(&self) -> u16 {
+        self.url.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    fn channel(&self, channel: &str) -> String {
+        format!("{}/c/{channel}", self.url)
+    }
+
+    fn kill9(mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+
+    fn rss_kb(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .expect("VmRSS")
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A subscriber following `channel` with every secret the senders sign with.
+fn subscriber(dir: &Path, name: &str, url: &str, args: &[&str]) -> Hookcatch {
+    let store = dir.join(format!("{name}.db"));
+    let mut all = vec!["--from", url, "--token", TOKEN];
+    all.extend_from_slice(args);
+    let standard = format!("whsec_{}", B64.encode(STANDARD_KEY));
+    let hc = Hookcatch::start_with(dir, &store, &all, |cmd| {
+        cmd.env("HOOKCATCH_SECRET", PINGARA_SECRET)
+            .env("HOOKCATCH_VERIFY_GITHUB", GITHUB_SECRET)
+            .env("HOOKCATCH_VERIFY_STRIPE", STRIPE_SECRET)
+            .env("HOOKCATCH_VERIFY_STANDARD_WEBHOOKS", standard);
+    });
+    hc.wait_stderr("relay: connected");
+    hc
+}
+
+fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+    for p in parts {
+        mac.update(p);
+    }
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// A request as a sender makes it: path, headers in order (duplicates
+/// too), body bytes.
+struct Signed {
+    path: &'static str,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// GitHub, Stripe, Standard Webhooks and Pingara, each signed over a body
+/// that is not UTF-8, each with a duplicated header.
+fn signed_requests() -> Vec<Signed> {
+    let body = |name: &str| {
+        let mut b = format!("{{\"sender\":\"{name}\",\"bin\":\"").into_bytes();
+        b.extend_from_slice(&[0xff, 0x00, 0x80, 0xfe, b'\r', b'\n']);
+        b.extend_from_slice(b"\"}");
+        b
+    };
+    let dup = |h: &mut Vec<(String, String)>| {
+        h.push(("x-dup".into(), "first".into()));
+        h.push(("x-dup".into(), "second".into()));
+    };
+    let now = chrono::Utc::now().timestamp().to_string();
+    let mut out = Vec::new();
+
+    let b = body("github");
+    let mut h = vec![
+        ("x-github-event".into(), "push".into()),
+        (
+            "x-github-delivery".into(),
+            "72d3162e-cc78-11e3-81ab-4c9367dc0958".into(),
+        ),
+        (
+            "x-hub-signature-256".into(),
+            format!(
+                "sha256={}",
+                hex::encode(hmac_sha256(GITHUB_SECRET.as_bytes(), &[&b]))
+            ),
+        ),
+    ];
+    dup(&mut h);
+    out.push(Signed {
+        path: "/github/hook?x=1&x=2",
+        headers: h,
+        body: b,
+    });
+
+    let b = body("stripe");
+    let sig = hex::encode(hmac_sha256(
+        STRIPE_SECRET.as_bytes(),
+        &[now.as_bytes(), b".", &b],
+    ));
+    let mut h = vec![("stripe-signature".into(), format!("t={now},v1={sig}"))];
+    dup(&mut h);
+    out.push(Signed {
+        path: "/stripe",
+        headers: h,
+        body: b,
+    });
+
+    let b = body("standard");
+    let id = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W";
+    let sig = B64.encode(hmac_sha256(
+        STANDARD_KEY,
+        &[id.as_bytes(), b".", now.as_bytes(), b".", &b],
+    ));
+    let mut h = vec![
+        ("webhook-id".into(), id.into()),
+        ("webhook-timestamp".into(), now.clone()),
+        ("webhook-signature".into(), format!("v1,{sig}")),
+    ];
+    dup(&mut h);
+    out.push(Signed {
+        path: "/standard",
+        headers: h,
+        body: b,
+    });
+
+    let b = body("pingara");
+    let mut h = vec![("x-pingara-secret".into(), PINGARA_SECRET.into())];
+    dup(&mut h);
+    out.push(Signed {
+        path: "/pingara-webhook",
+        headers: h,
+        body: b,
+    });
+    out
+}
+
+async fn send(url: &str, s: &Signed) -> reqwest::Response {
+    let mut req = client().post(format!("{url}{}", s.path));
+    for (n, v) in &s.headers {
+        req = req.header(n.as_str(), v.as_str());
+    }
+    req.body(s.body.clone())
+        .send()
+        .await
+        .expect("post to relay")
+}
+
+/// The body of a headless line or `--json` object, as bytes.
+fn body_bytes(line: &Value) -> Vec<u8> {
+    match (line["body"].as_str(), line["body_base64"].as_str()) {
+        (Some(text), _) => text.as_bytes().to_vec(),
+        (None, Some(b64)) => B64.decode(b64).unwrap(),
+        _ => panic!("no body in {line}"),
+    }
+}
+
+fn list_json_of(dir: &Path, store: &Path) -> Vec<Value> {
+    let out = cli_store(dir, store, &["list", "--json", "--limit", "100000"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_requests_arrive_byte_identical_at_two_subscribers_with_valid_verdicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(dir.path(), &dir.path().join("relay.db"), 0, &[]);
+    let from = relay.channel("team");
+    let alice = subscriber(dir.path(), "alice", &from, &[]);
+    let bob = subscriber(dir.path(), "bob", &from, &[]);
+    let requests = signed_requests();
+    for s in &requests {
+        let resp = send(&from, s).await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.text().await.unwrap(), r#"{"received": true}"#);
+    }
+    let relayed = list_json_of(dir.path(), &relay.store);
+    assert_eq!(relayed.len(), requests.len());
+    for hc in [&alice, &bob] {
+        for (i, s) in requests.iter().enumerate() {
+            let line = hc.next_json();
+            let (path, query) = s
+                .path
+                .split_once('?')
+                .map_or((s.path, None), |(p, q)| (p, Some(q)));
+            assert_eq!(line["path"], path);
+            assert_eq!(line["query"].as_str(), query);
+            assert_eq!(line["method"], "POST");
+            assert_eq!(body_bytes(&line), s.body, "body of {path}");
+            // Every header the relay caught, in its order, duplicates kept.
+            assert_eq!(line["headers"], relayed[i]["headers"], "{path}");
+            let dups: Vec<&Value> = line["headers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|h| h[0] == "x-dup")
+                .collect();
+            assert_eq!(dups.len(), 2);
+            assert_eq!(
+                (dups[0][1].as_str(), dups[1][1].as_str()),
+                (Some("first"), Some("second"))
+            );
+            assert_eq!(line["auth"]["verdict"], "valid", "{path}: {}", line["auth"]);
+            assert_eq!(line["auth"]["judged"], "at arrival");
+            assert_eq!(line["received_at"], relayed[i]["received_at"]);
+            assert_eq!(line["remote_addr"], relayed[i]["remote_addr"]);
+            assert_eq!(line["relay"]["url"], relay.url.as_str());
+            assert_eq!(line["relay"]["channel"], "team");
+            assert_eq!(line["relay"]["id"], relayed[i]["id"]);
+        }
+    }
+    // `show --json` says where it came from too.
+    let out = cli_store(dir.path(), &alice.store, &["show", "1", "--json"]);
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["relay"]["channel"], "team");
+    assert_eq!(shown["relay"]["id"], relayed[0]["id"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_subscriber_gets_exactly_what_it_missed_in_order_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(dir.path(), &dir.path().join("relay.db"), 0, &[]);
+    let from = relay.channel("ch");
+    let sub = subscriber(dir.path(), "sub", &from, &[]);
+    let c = client();
+    c.post(format!("{from}/first"))
+        .body("first")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(body_bytes(&sub.next_json()), b"first");
+    assert!(sub.stop().success());
+    for n in 0..50 {
+        let resp = c
+            .post(format!("{from}/n"))
+            .body(format!("missed {n}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+    }
+    let sub = subscriber(dir.path(), "sub", &from, &[]);
+    for n in 0..50 {
+        let line = sub.next_json();
+        assert_eq!(body_bytes(&line), format!("missed {n}").as_bytes());
+    }
+    c.post(format!("{from}/last"))
+        .body("last")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        body_bytes(&sub.next_json()),
+        b"last",
+        "nothing twice before it"
+    );
+    drop(sub);
+    let stored = list_json_of(dir.path(), &dir.path().join("sub.db"));
+    assert_eq!(stored.len(), 52);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_request_answered_2xx_reaches_the_subscriber_once_across_a_relay_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("relay.db");
+    let relay = Relay::start(dir.path(), &store, 0, &[]);
+    let port = relay.port();
+    let from = relay.channel("k");
+    let sub = subscriber(dir.path(), "sub", &from, &[]);
+    let (ok_tx, ok_rx) = std::sync::mpsc::channel::<String>();
+    let mut senders = Vec::new();
+    for client_no in 0..10 {
+        let (from, ok_tx) = (from.clone(), ok_tx.clone());
+        senders.push(tokio::spawn(async move {
+            let c = client();
+            for n in 0..50 {
+                let body = format!("c{client_no}-{n}");
+                // A refused or cut request is the sender's to retry; only
+                // a 2xx is a promise.
+                if let Ok(resp) = c.post(format!("{from}/p")).body(body.clone()).send().await
+                    && resp.status().is_success()
+                {
+                    ok_tx.send(body).unwrap();
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }));
+    }
+    drop(ok_tx);
+    // Kill it once some have been answered.
+    let mut answered = BTreeSet::new();
+    while answered.len() < 100 {
+        answered.insert(ok_rx.recv_timeout(WAIT).expect("answers before the kill"));
+    }
+    relay.kill9();
+    let _relay = Relay::start(dir.path(), &store, port, &[]);
+    for s in senders {
+        s.await.unwrap();
+    }
+    answered.extend(ok_rx.iter());
+    assert!(answered.len() > 100, "the restarted relay answered too");
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let deadline = Instant::now() + WAIT;
+    while !answered.iter().all(|b| seen.contains_key(b)) {
+        assert!(
+            Instant::now() < deadline,
+            "missing: {} of {}",
+            answered.iter().filter(|b| !seen.contains_key(*b)).count(),
+            answered.len()
+        );
+        if let Some(line) = sub.try_next_json(Duration::from_millis(500)) {
+            *seen
+                .entry(String::from_utf8(body_bytes(&line)).unwrap())
+                .or_default() += 1;
+        }
+    }
+    for line in sub.drain_lines(Duration::from_millis(500)) {
+        let line: Value = serde_json::from_str(&line).unwrap();
+        *seen
+            .entry(String::from_utf8(body_bytes(&line)).unwrap())
+            .or_default() += 1;
+    }
+    let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "stored twice: {twice:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hold_gives_the_sender_the_local_apps_answer_or_the_relays_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(
+        dir.path(),
+        &dir.path().join("relay.db"),
+        0,
+        &["--hold", "5"],
+    );
+    let from = relay.channel("h");
+    let mut app = target::Target::start(target::Behaviour::status(500)).await;
+    let sub = subscriber(dir.path(), "sub", &from, &["--forward", &app.url]);
+    let c = client();
+    let resp = c
+        .post(format!("{from}/orders?id=7"))
+        .body("order")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 500);
+    assert_eq!(resp.text().await.unwrap(), r#"{"target":"says 500"}"#);
+    let got = app.next().await;
+    assert_eq!(
+        (got.target.as_str(), got.body.as_slice()),
+        ("/orders?id=7", &b"order"[..])
+    );
+    assert!(sub.stop().success());
+
+    // Nobody follows the channel: the relay answers at once, and says why.
+    let started = Instant::now();
+    let resp = c
+        .post(format!("{from}/orders"))
+        .body("alone")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), r#"{"received": true}"#);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "within the hold time"
+    );
+    let stored = list_json_of(dir.path(), &relay.store);
+    assert_eq!(stored[0]["response"]["status"], 500);
+    assert_eq!(stored[1]["response"]["status"], 200);
+    let why = stored[1]["response_reason"].as_str().unwrap_or_default();
+    assert!(why.contains("no subscriber"), "{why}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_that_gives_no_answer_leaves_the_relays_own_after_the_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(
+        dir.path(),
+        &dir.path().join("relay.db"),
+        0,
+        &["--hold", "1", "--status", "202"],
+    );
+    let from = relay.channel("h");
+    // Drop mode: the local listener gives no answer at all.
+    let sub = subscriber(dir.path(), "sub", &from, &["--mode", "drop"]);
+    let resp = client()
+        .post(format!("{from}/x"))
+        .body("b")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 202);
+    sub.next_json();
+    let stored = list_json_of(dir.path(), &relay.store);
+    let why = stored[0]["response_reason"].as_str().unwrap_or_default();
+    assert!(why.contains("no subscriber answered within 1 s"), "{why}");
+}
+
+/// The raw answer to a request, head and body, read until the server closes
+/// or `limit` bytes came.
+fn raw(addr: &str, request: &str, limit: usize) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    // A stream never closes: what came within a second is its answer.
+    s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    while out.len() < limit {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_tokens_get_401_that_says_nothing_of_the_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hookcatch.toml"),
+        "[relay.tokens]\nmine = \"only-mine-token\"\n",
+    )
+    .unwrap();
+    let relay = Relay::start(dir.path(), &dir.path().join("relay.db"), 0, &[]);
+    let c = client();
+    c.post(format!("{}/x", relay.channel("used")))
+        .body("b")
+        .send()
+        .await
+        .unwrap();
+    let stream = |channel: &str| format!("{}/_hookcatch/v1/c/{channel}/stream", relay.url);
+    let mut answers = Vec::new();
+    for channel in ["used", "never-posted"] {
+        for auth in [
+            None,
+            Some("Bearer wrong"),
+            Some("Bearer relay-token-7f3"),
+            Some("Basic cmVsYXk="),
+        ] {
+            let mut req = c.get(stream(channel));
+            if let Some(auth) = auth {
+                req = req.header("authorization", auth);
+            }
+            let resp = req.send().await.unwrap();
+            assert_eq!(resp.status(), 401, "{channel} {auth:?}");
+            answers.push(resp.text().await.unwrap());
+        }
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
+    // A channel's own token reads that channel only.
+    let get = |channel: &str, token: &str| {
+        c.get(stream(channel))
+            .header("authorization", format!("Bearer {token}"))
+            .send()
+    };
+    let own = get("mine", "only-mine-token").await.unwrap();
+    assert_eq!(own.status(), 200);
+    drop(own);
+    assert_eq!(get("used", "only-mine-token").await.unwrap().status(), 401);
+    let answer = c
+        .post(format!("{}/_hookcatch/v1/c/used/answer/1", relay.url))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_channel_names_and_other_paths_get_a_json_404() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(dir.path(), &dir.path().join("relay.db"), 0, &[]);
+    let addr = relay.url.trim_start_matches("http://").to_string();
+    let long = "a".repeat(65);
+    let hostile = [
+        "/".to_string(),
+        "/c".into(),
+        "/c/".into(),
+        "/c//x".into(),
+        format!("/c/{long}"),
+        "/c/a.b".into(),
+        "/c/%2e%2e/x".into(),
+        "/c/a%2Fb".into(),
+        "/c/..%2f..%2fetc".into(),
+        "/c/caf%C3%A9".into(),
+        "/c/a;b".into(),
+        "/_hookcatch/v1/c/a/stream/extra".into(),
+        "/_hookcatch/v1/c/a.b/stream".into(),
+        "/_hookcatch/v1/c/a/nope".into(),
+        "/_hookcatch/v1/c/".into(),
+        "/webhook".into(),
+    ];
+    for path in &hostile {
+        let answer = raw(
+            &addr,
+            &format!(
+                "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi"
+            ),
+            1 << 16,
+        );
+        assert!(answer.starts_with("HTTP/1.1 404"), "{path}: {answer}");
+        let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+        let json: Value =
+            serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"));
+        assert!(json["error"].is_string(), "{path}");
+    }
+    let max = "Z_-9".repeat(16);
+    let ok = client()
+        .post(format!("{}/c/{max}/deep/path", relay.url))
+        .body("ok")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    // Nothing but the good one was stored.
+    assert_eq!(list_json_of(dir.path(), &relay.store).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_reader_that_never_reads_costs_the_relay_nothing_that_grows() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(dir.path(), &dir.path().join("relay.db"), 0, &[]);
+    let addr = relay.url.trim_start_matches("http://").to_string();
+    let from = relay.channel("big");
+    // Connects, asks for the stream, then never reads a byte.
+    let mut stuck = TcpStream::connect(&addr).unwrap();
+    write!(
+        stuck,
+        "GET /_hookcatch/v1/c/big/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\r\n"
+    )
+    .unwrap();
+    let sub = subscriber(dir.path(), "sub", &from, &[]);
+    let chunk = vec![b'x'; 512 * 1024];
+    let c = client();
+    c.post(format!("{from}/warm"))
+        .body(chunk.clone())
+        .send()
+        .await
+        .unwrap();
+    sub.next_json();
+    let before = relay.rss_kb();
+    // 64 MiB posted (85 MiB as base64 events) while the reader reads nothing.
+    for _ in 0..128 {
+        let resp = c
+            .post(format!("{from}/p"))
+            .body(chunk.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+    }
+    // A reader that reads still gets all of it.
+    for _ in 0..128 {
+        assert_eq!(sub.next_json()["body_size"], 512 * 1024);
+    }
+    let grown_mb = relay.rss_kb().saturating_sub(before) / 1024;
+    assert!(grown_mb < 40, "the relay grew by {grown_mb} MiB");
+    drop(stuck);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_idle_streams_and_requests_still_flow() {
+    hookcatch::capture::nofile::raise_open_files_limit();
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(dir.path(), &dir.path().join("relay.db"), 0, &[]);
+    let addr = relay.url.trim_start_matches("http://").to_string();
+    let mut idle = Vec::new();
+    for i in 0..1000 {
+        let mut s = TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "GET /_hookcatch/v1/c/idle{}/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\r\n",
+            i % 10
+        )
+        .unwrap();
+        idle.push(s);
+    }
+    // Each got its answer head and hello.
+    let mut readers: Vec<BufReader<TcpStream>> = idle.into_iter().map(BufReader::new).collect();
+    for r in &mut readers {
+        r.get_mut().set_read_timeout(Some(WAIT)).unwrap();
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap();
+        assert!(line.starts_with("HTTP/1.1 200"), "{line}");
+    }
+    let from = relay.channel("idle3");
+    let sub = subscriber(dir.path(), "sub", &from, &[]);
+    let resp = client()
+        .post(format!("{from}/x"))
+        .body("through")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(body_bytes(&sub.next_json()), b"through");
+    // And an idle stream of that channel got it too.
+    let r = &mut readers[3];
+    let mut line = String::new();
+    while !line.starts_with("data: {\"id\"") {
+        line.clear();
+        r.read_line(&mut line).unwrap();
+    }
+    let event: Value = serde_json::from_str(line.trim_start_matches("data: ")).unwrap();
+    assert_eq!(
+        B64.decode(event["body_base64"].as_str().unwrap()).unwrap(),
+        b"through"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_resumes_after_last_event_id_or_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(dir.path(), &dir.path().join("relay.db"), 0, &[]);
+    let from = relay.channel("r");
+    let c = client();
+    for n in 1..=3 {
+        c.post(format!("{from}/n"))
+            .body(format!("b{n}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    // Another channel's request is never in this one's stream.
+    c.post(format!("{}/n", relay.channel("other")))
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    let addr = relay.url.trim_start_matches("http://").to_string();
+    let ids = |head: &str| {
+        let answer = raw(
+            &addr,
+            &format!(
+                "GET /_hookcatch/v1/c/r/stream{head}\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\r\n"
+            ),
+            2048,
+        );
+        answer
+            .lines()
+            .filter_map(|l| l.strip_prefix("id: "))
+            .map(|id| id.parse::<i64>().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(" HTTP/1.1"), vec![1, 2, 3]);
+    assert_eq!(ids("?after=1 HTTP/1.1"), vec![2, 3]);
+    assert_eq!(ids(" HTTP/1.1\r\nLast-Event-ID: 2"), vec![3]);
+}
