@@ -31,7 +31,8 @@ struct Relay {
     child: Child,
     url: String,
     store: PathBuf,
-    stderr: mpsc::Receiver<String>,
+    /// Kept so the relay never writes to a closed pipe.
+    _stderr: mpsc::Receiver<String>,
 }
 
 impl Relay {
@@ -63,7 +64,7 @@ impl Relay {
             child,
             url,
             store: store.to_path_buf(),
-            stderr,
+            _stderr: stderr,
         }
     }
 

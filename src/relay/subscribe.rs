@@ -198,7 +198,7 @@ impl Subscriber {
             if let Err(why) = events.push(&data) {
                 return why;
             }
-            while let Some(event) = events.next() {
+            while let Some(event) = events.next_event() {
                 match event.kind.as_str() {
                     "hello" => {
                         behind = serde_json::from_str::<serde_json::Value>(&event.data)
@@ -355,7 +355,7 @@ impl Events {
     }
 
     /// The next complete event, if one is buffered.
-    pub fn next(&mut self) -> Option<Event> {
+    pub fn next_event(&mut self) -> Option<Event> {
         loop {
             let from = self.scanned.saturating_sub(1);
             let Some(end) = self.buf[from..].windows(2).position(|w| w == b"\n\n") else {
@@ -422,10 +422,10 @@ mod tests {
         events
             .push(b"event: hello\ndata: {\"behind\":2}\n\n: keepalive\n\nid: 1\nda")
             .unwrap();
-        assert_eq!(events.next().unwrap().kind, "hello");
-        assert!(events.next().is_none());
+        assert_eq!(events.next_event().unwrap().kind, "hello");
+        assert!(events.next_event().is_none());
         events.push(b"ta: {}\n\n").unwrap();
-        let e = events.next().unwrap();
+        let e = events.next_event().unwrap();
         assert_eq!((e.kind.as_str(), e.data.as_str()), ("message", "{}"));
     }
 }
