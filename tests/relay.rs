@@ -735,3 +735,219 @@ async fn the_stream_resumes_after_last_event_id_or_after() {
     assert_eq!(ids("?after=1 HTTP/1.1"), vec![2, 3]);
     assert_eq!(ids(" HTTP/1.1\r\nLast-Event-ID: 2"), vec![3]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_subscriber_reads_its_settings_from_the_environment_and_reconnects() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("relay.db");
+    let relay = Relay::start(dir.path(), &store, 0, &[]);
+    let port = relay.port();
+    let from = relay.channel("env");
+    let sub = Hookcatch::start_with(dir.path(), &dir.path().join("sub.db"), &[], |cmd| {
+        cmd.env("HOOKCATCH_FROM", &from)
+            .env("HOOKCATCH_TOKEN", TOKEN);
+    });
+    sub.wait_stderr("relay: connected");
+    relay.kill9();
+    let line = sub.wait_stderr("relay: reconnecting in 0.1 s (");
+    assert!(line.contains("hookcatch: relay: reconnecting"), "{line}");
+    sub.wait_stderr("relay: reconnecting in 0.2 s (");
+    // Back on the same port, with what was posted meanwhile... there was
+    // nothing; post once it is up again.
+    let _relay = Relay::start(dir.path(), &store, port, &[]);
+    sub.wait_stderr("relay: connected");
+    client()
+        .post(format!("{from}/again"))
+        .body("again")
+        .send()
+        .await
+        .unwrap();
+    let line = sub.next_json();
+    assert_eq!(body_bytes(&line), b"again");
+    assert_eq!(line["path"], "/again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_says_how_far_behind_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(dir.path(), &dir.path().join("relay.db"), 0, &[]);
+    let from = relay.channel("late");
+    for n in 0..3 {
+        client()
+            .post(format!("{from}/n"))
+            .body(format!("{n}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let sub = subscriber(dir.path(), "sub", &from, &[]);
+    sub.wait_stderr("relay: catching up, 3 behind");
+    for n in 0..3 {
+        assert_eq!(body_bytes(&sub.next_json()), format!("{n}").as_bytes());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_over_its_rate_gets_429_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(
+        dir.path(),
+        &dir.path().join("relay.db"),
+        0,
+        &["--rate", "3/m"],
+    );
+    let c = client();
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let resp = c
+            .post(format!("{}/x", relay.channel("busy")))
+            .body("b")
+            .send()
+            .await
+            .unwrap();
+        if resp.status() == 429 {
+            let retry: u64 = resp.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((1..=20).contains(&retry), "{retry}");
+        }
+        statuses.push(resp.status().as_u16());
+    }
+    assert_eq!(statuses, vec![200, 200, 200, 429, 429]);
+    // Another channel has its own budget.
+    let other = c
+        .post(format!("{}/x", relay.channel("calm")))
+        .body("b")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 200);
+    // What was refused was not stored.
+    assert_eq!(list_json_of(dir.path(), &relay.store).len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_n_keeps_the_newest_per_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("relay.db");
+    let relay = Relay::start(dir.path(), &store, 0, &[]);
+    let c = client();
+    for channel in ["a", "b"] {
+        for n in 0..5 {
+            c.post(format!("{}/x", relay.channel(channel)))
+                .body(format!("{channel}{n}"))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    drop(relay);
+    // Pruned when the relay starts (then every minute).
+    let relay = Relay::start(dir.path(), &store, 0, &["--keep", "2"]);
+    let deadline = Instant::now() + WAIT;
+    let mut kept;
+    loop {
+        kept = list_json_of(dir.path(), &relay.store)
+            .iter()
+            .map(|l| String::from_utf8(body_bytes(l)).unwrap())
+            .collect::<Vec<_>>();
+        if kept.len() == 4 || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(kept, vec!["a3", "a4", "b3", "b4"]);
+}
+
+/// DER as PEM (rcgen is built without its PEM writer here).
+fn pem(label: &str, der: &[u8]) -> String {
+    let b64 = B64.encode(der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_relay_serves_https_with_its_own_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, pem("CERTIFICATE", certified.cert.der())).unwrap();
+    std::fs::write(
+        &key,
+        pem("PRIVATE KEY", &certified.signing_key.serialize_der()),
+    )
+    .unwrap();
+    let relay = Relay::start(
+        dir.path(),
+        &dir.path().join("relay.db"),
+        0,
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(relay.url.starts_with("https://"), "{}", relay.url);
+    let from = relay.channel("tls");
+    // The subscriber accepts the self-signed certificate with --insecure.
+    let sub = subscriber(dir.path(), "sub", &from, &["--insecure"]);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let c = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .timeout(WAIT)
+        .build()
+        .unwrap();
+    let resp = c
+        .post(format!("{from}/secure"))
+        .body("over tls")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(body_bytes(&sub.next_json()), b"over tls");
+}
+
+#[test]
+fn relay_refuses_to_start_without_a_token_and_listen_from_without_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(dir.path(), &["relay", "--port", "0", "--ephemeral"]);
+    assert_usage_error(&out, "relay needs a token");
+    let out = cli(
+        dir.path(),
+        &[
+            "listen",
+            "--headless",
+            "--port",
+            "0",
+            "--ephemeral",
+            "--from",
+            "http://127.0.0.1:9/c/x",
+        ],
+    );
+    assert_usage_error(&out, "--token");
+    let out = cli(
+        dir.path(),
+        &[
+            "listen",
+            "--port",
+            "0",
+            "--ephemeral",
+            "--from",
+            "http://127.0.0.1:9/c/a.b",
+            "--token",
+            "t",
+        ],
+    );
+    assert_usage_error(&out, "--from");
+}

@@ -14,10 +14,12 @@ use tokio::sync::watch;
 
 use crate::model::RequestId;
 
-/// `--rate N/s`: a token bucket per channel, N tokens a second, N at most.
+/// `--rate N/s` (or `N/m`): a token bucket per channel, refilled at N per
+/// second (minute), holding N at most (a burst of N is fine).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rate {
     pub per_second: f64,
+    pub burst: f64,
 }
 
 impl Rate {
@@ -35,6 +37,7 @@ impl Rate {
         let n: f64 = n.trim().parse().ok()?;
         (n.is_finite() && n > 0.0).then_some(Rate {
             per_second: n / per,
+            burst: n.max(1.0),
         })
     }
 }
@@ -112,7 +115,7 @@ impl Channels {
             }
             let entry = map.entry(channel.to_string()).or_default();
             let last = entry.refilled.unwrap_or(now);
-            let burst = rate.per_second.max(1.0);
+            let burst = rate.burst;
             entry.tokens = if entry.refilled.is_none() {
                 burst
             } else {
@@ -134,7 +137,7 @@ impl Channels {
 /// Drop the entries of channels nobody follows whose budget is full again
 /// (they are as good as new).
 fn prune(map: &mut HashMap<String, Channel>, rate: Rate, now: Instant) {
-    let full_after = Duration::from_secs_f64(rate.per_second.max(1.0) / rate.per_second);
+    let full_after = Duration::from_secs_f64(rate.burst / rate.per_second);
     map.retain(|_, c| {
         c.streams > 0
             || c.refilled
@@ -181,7 +184,10 @@ mod tests {
     #[test]
     fn a_spent_budget_says_how_long_to_wait() {
         let channels = Channels::default();
-        let rate = Rate { per_second: 2.0 };
+        let rate = Rate {
+            per_second: 2.0,
+            burst: 2.0,
+        };
         let now = Instant::now();
         assert!(channels.admit("a", rate, now).is_ok());
         assert!(channels.admit("a", rate, now).is_ok());

@@ -4,6 +4,7 @@
 mod deliveries;
 mod fixtures;
 mod live;
+mod relay;
 mod snapshots;
 mod state;
 /// The same real target server the integration tests use.

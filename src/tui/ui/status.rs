@@ -68,7 +68,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             bar.patch(theme.warning())
         };
         spans.push(sep());
-        spans.push(styled(clip(&crate::text::sanitize(relay), 48), style));
+        spans.push(styled(clip(&crate::text::sanitize(relay), 64), style));
     }
     if let Some(ladder) = running_ladder(app) {
         spans.push(sep());
