@@ -4,7 +4,8 @@ local head = '{"event":"incident.created","timestamp":"2024-01-15T14:32:05.000Z"
 local tail = '"}'
 local pad = math.max(0, size - #head - #tail)
 wrk.method = "POST"
-wrk.path = "/pingara-webhook"
+-- PATH_PREFIX: e.g. /c/bench to post to a relay channel.
+wrk.path = (os.getenv("PATH_PREFIX") or "") .. "/pingara-webhook"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["X-Pingara-Secret"] = "bench-secret"
 if size < #head + #tail then
