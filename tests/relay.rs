@@ -454,6 +454,7 @@ async fn hold_gives_the_sender_the_local_apps_answer_or_the_relays_own() {
         "within the hold time"
     );
     let stored = list_json_of(dir.path(), &relay.store);
+    assert_eq!(stored[0]["channel"], "h");
     assert_eq!(stored[0]["response"]["status"], 500);
     assert_eq!(stored[1]["response"]["status"], 200);
     let why = stored[1]["response_reason"].as_str().unwrap_or_default();
@@ -950,4 +951,44 @@ fn relay_refuses_to_start_without_a_token_and_listen_from_without_one() {
         ],
     );
     assert_usage_error(&out, "--from");
+}
+
+#[test]
+fn the_relay_binds_loopback_unless_told_and_warns_when_told() {
+    let dir = tempfile::tempdir().unwrap();
+    for (bind, warns) in [(None, false), (Some("0.0.0.0"), true)] {
+        let mut cmd = command(dir.path());
+        cmd.args(["relay", "--port", "0", "--ephemeral", "--token", TOKEN]);
+        if let Some(bind) = bind {
+            cmd.args(["--bind", bind]);
+        }
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines = lines_of(child.stderr.take().unwrap());
+        let mut before = Vec::new();
+        let listening = loop {
+            let line = lines.recv_timeout(WAIT).expect("relay starts");
+            if line.contains("relay listening on ") {
+                break line;
+            }
+            before.push(line);
+        };
+        let _ = child.kill();
+        let _ = child.wait();
+        let expected = if warns {
+            "http://0.0.0.0:"
+        } else {
+            "http://127.0.0.1:"
+        };
+        assert!(listening.contains(expected), "{listening}");
+        assert_eq!(
+            before.iter().any(|l| l.contains("not loopback")),
+            warns,
+            "{before:?}"
+        );
+    }
 }

@@ -146,3 +146,63 @@ async fn next(st: &mut State) -> Option<Bytes> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::relay::channels::Channels;
+    use crate::store::Location;
+
+    /// An idle stream sends its hello, then a comment every keep-alive
+    /// period; a wake-up sends what was stored, by id.
+    #[tokio::test]
+    async fn an_idle_stream_keeps_alive_and_wakes_for_new_requests() {
+        let location = Location::ephemeral();
+        let (notices, _) = tokio::sync::broadcast::channel(16);
+        let (writer, thread) = crate::store::StoreWriter::spawn(&location, false, notices).unwrap();
+        let channels = Arc::new(Channels::default());
+        let watch = crate::capture::watch::ConnWatch::new();
+        let mut body = body(StreamCtx {
+            channel: "c".into(),
+            after: 0,
+            readers: Readers::new(location.clone()),
+            following: channels.follow("c"),
+            shutdown: CancellationToken::new(),
+            busy: crate::capture::watch::Busy::enter(&watch),
+            hold: None,
+            keepalive: Duration::from_millis(20),
+        });
+        let mut next = async || {
+            let frame = body.frame().await.unwrap().unwrap();
+            String::from_utf8(frame.into_data().unwrap().to_vec()).unwrap()
+        };
+        assert!(
+            next()
+                .await
+                .starts_with("event: hello\ndata: {\"behind\":0")
+        );
+        assert_eq!(next().await, ": keepalive\n\n");
+        assert_eq!(next().await, ": keepalive\n\n");
+        let req = crate::model::CapturedRequest::new("POST", "/c/c/x", vec![], b"hi".to_vec());
+        let new = crate::store::NewRequest::from_captured(
+            req,
+            std::time::Instant::now(),
+            Duration::ZERO,
+            None,
+            None,
+        )
+        .on_channel(Some("c".into()));
+        let id = writer.insert(new).await.unwrap();
+        channels.stored("c", id);
+        let mut event = next().await;
+        while event.starts_with(':') {
+            event = next().await;
+        }
+        assert!(event.starts_with(&format!("id: {id}\ndata: {{")), "{event}");
+        assert!(event.contains("\"path\":\"/x\""), "{event}");
+        drop(writer);
+        tokio::task::spawn_blocking(move || thread.join())
+            .await
+            .unwrap();
+    }
+}
