@@ -20,6 +20,7 @@ mod import;
 mod replay;
 mod send_test;
 mod serve;
+mod shell;
 
 use std::process::ExitCode;
 
@@ -126,6 +127,8 @@ fn run_command(cli: Cli) -> Result<ExitCode, AppError> {
         Some(Command::Replay(args)) => replay::run(&cli.global, &args),
         Some(Command::SendTest(args)) => send_test::run(&cli.global, &args),
         Some(Command::Demo(args)) => send_test::demo(&cli.global, &args),
+        Some(Command::Completions(args)) => shell::completions(&args),
+        Some(Command::Man) => shell::man(),
     }
 }
 

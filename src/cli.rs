@@ -62,6 +62,17 @@ pub enum Command {
     SendTest(SendTestArgs),
     /// A listener plus a stream of realistic Pingara events posted to itself (demos, screenshots)
     Demo(DemoArgs),
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), every subcommand included: `hookcatch man | man -l -`
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for (see README "Shell completions" for where each one looks)
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Clone, Default, Args)]

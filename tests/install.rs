@@ -1,0 +1,182 @@
+//! What an installed tool carries besides the binary: shell completions
+//! (sourced in a real bash), the man page (rendered by groff), and a crate
+//! package that ships only what an install needs.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::cli;
+
+/// Ask bash's completion function what it offers for `words` (the last one
+/// being completed), as bash does on TAB.
+fn bash_complete(script: &Path, words: &[&str]) -> Vec<String> {
+    let line = words.join(" ");
+    let cword = words.len() - 1;
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let program = format!(
+        "source '{}' || exit 3\n\
+         COMP_WORDS=({})\nCOMP_CWORD={cword}\nCOMP_LINE='{line}'\nCOMP_POINT=${{#COMP_LINE}}\n\
+         _hookcatch hookcatch '{}' '{}' || exit 4\n\
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        script.display(),
+        quoted.join(" "),
+        words[cword],
+        words[cword - 1],
+    );
+    let out = Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", &program])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run bash");
+    assert!(
+        out.status.success(),
+        "bash failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+#[test]
+fn bash_completion_completes_subcommands_and_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(dir.path(), &["completions", "bash"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let script = dir.path().join("hookcatch.bash");
+    std::fs::write(&script, &out.stdout).unwrap();
+
+    let offered = bash_complete(&script, &["hookcatch", "li"]);
+    assert!(offered.contains(&"list".to_string()), "{offered:?}");
+    assert!(offered.iter().all(|w| w.starts_with("li")), "{offered:?}");
+
+    let offered = bash_complete(&script, &["hookcatch", "listen", "--for"]);
+    assert!(offered.contains(&"--forward".to_string()), "{offered:?}");
+    assert!(offered.iter().all(|w| w.starts_with("--for")), "{offered:?}");
+}
+
+#[test]
+fn every_shell_gets_a_script() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = cli(dir.path(), &["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", String::from_utf8_lossy(&out.stderr));
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains("hookcatch") && script.contains("send-test"), "{shell}");
+    }
+    common::assert_usage_error(&cli(dir.path(), &["completions", "tcsh"]), "tcsh");
+}
+
+/// groff (what `man` uses) is needed to render; CI installs it (.ci/run).
+fn groff_available() -> bool {
+    let found = Command::new("groff").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "groff is missing in CI: .ci/run installs groff-base"
+        );
+        eprintln!("SKIPPED: groff is not installed, the man page is not rendered (apt-get install groff-base)");
+    }
+    found
+}
+
+#[test]
+fn the_man_page_renders_without_warnings_and_covers_every_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(dir.path(), &["man"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let page = dir.path().join("hookcatch.1");
+    std::fs::write(&page, &out.stdout).unwrap();
+    let roff = String::from_utf8_lossy(&out.stdout);
+    assert!(roff.contains("\n.TH hookcatch 1"), "{}", &roff[..roff.len().min(200)]);
+    if !groff_available() {
+        return;
+    }
+    let rendered = Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-rLL=100n"])
+        .arg(&page)
+        .env("LC_ALL", "C.UTF-8")
+        .output()
+        .expect("run groff");
+    let warnings = String::from_utf8_lossy(&rendered.stderr);
+    assert!(rendered.status.success() && warnings.trim().is_empty(), "groff: {warnings}");
+    // groff marks bold by overstriking; read the text without it.
+    let text = String::from_utf8_lossy(&rendered.stdout)
+        .chars()
+        .fold(String::new(), |mut s, c| {
+            if c == '\u{8}' {
+                s.pop();
+            } else {
+                s.push(c);
+            }
+            s
+        });
+    let help = cli(dir.path(), &["--help"]);
+    let help = String::from_utf8_lossy(&help.stdout);
+    let subcommands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .collect();
+    assert!(subcommands.len() >= 12, "{subcommands:?}");
+    for sub in subcommands {
+        let heading = format!("HOOKCATCH {}", sub.to_uppercase());
+        assert!(text.contains(&heading), "no section {heading} in the man page");
+    }
+    // A subcommand's own flags are documented, not only the listener's.
+    for flag in ["--filter", "--recheck", "--format", "--ladder-scale", "--interval"] {
+        assert!(text.contains(flag), "{flag} missing from the man page");
+    }
+}
+
+/// `cargo package --list`: the sources, themes and documents ship; tests,
+/// benchmarks, fixtures and snapshots do not.
+#[test]
+fn the_crate_package_ships_only_what_an_install_needs() {
+    let manifest_dir = env!("CARGO_MANIFEST_DIR");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["package", "--list", "--allow-dirty", "--offline"])
+        .current_dir(manifest_dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run cargo package --list");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let files: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    for must in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "README.md",
+        "CHANGELOG.md",
+        "LICENSE-MIT",
+        "LICENSE-APACHE",
+        "src/main.rs",
+        "src/lib.rs",
+        "themes/hookcatch-dark.tmTheme",
+        "themes/hookcatch-light.toml",
+    ] {
+        assert!(files.iter().any(|f| f == must), "{must} not shipped: {files:?}");
+    }
+    for file in &files {
+        let shipped_ok = !file.starts_with("tests/")
+            && !file.starts_with("bench/")
+            && !file.starts_with("fuzz/")
+            && !file.starts_with("examples/")
+            && !file.starts_with(".ci/")
+            && !file.starts_with("proptest-regressions/")
+            && !file.ends_with(".snap");
+        assert!(shipped_ok, "{file} should not ship");
+    }
+    // Every source file ships: the package must build on its own.
+    let sources = files.iter().filter(|f| f.starts_with("src/")).count();
+    assert!(sources > 100, "only {sources} source files");
+}
