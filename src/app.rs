@@ -181,7 +181,9 @@ fn open_existing_with_config(
     // and `show` give the same verdicts the listener does.
     let config = config::load(global, &ListenArgs::from_env())?;
     if !config.store.exists() {
-        return Err(AppError::Usage(format!(
+        // Nothing wrong with how hookcatch was called: there is nothing to
+        // read yet. A runtime failure (1), not a usage error (2).
+        return Err(AppError::Failed(anyhow::anyhow!(
             "no store at {}: nothing captured yet (run `hookcatch` first, or pass --store PATH)",
             config.store.describe()
         )));

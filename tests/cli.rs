@@ -180,17 +180,18 @@ fn mistakes_get_one_clear_line_and_exit_2() {
         ),
         "70000",
     );
-    assert_usage_error(
-        &cli(
-            dir.path(),
-            &[
-                "list",
-                "--store",
-                dir.path().join("missing.db").to_str().unwrap(),
-            ],
-        ),
-        "nothing captured yet",
+    // A store that does not exist is a runtime failure (1), not a usage error.
+    let missing = cli(
+        dir.path(),
+        &[
+            "list",
+            "--store",
+            dir.path().join("missing.db").to_str().unwrap(),
+        ],
     );
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert_eq!(missing.status.code(), Some(1), "{err}");
+    assert!(err.contains("no store at") && err.contains("nothing captured yet"), "{err}");
 
     // Port in use.
     let hc = Hookcatch::start(dir.path(), &[]);
