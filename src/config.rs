@@ -161,6 +161,10 @@ pub struct Config {
     pub ladder_scale: f64,
     /// The config file that was read, if any.
     pub file: Option<PathBuf>,
+    /// Which config file was read and why, or where hookcatch looked.
+    pub file_note: String,
+    /// Why the store is where it is (flag, file key, XDG, platform).
+    pub store_note: String,
 }
 
 impl Config {
@@ -189,21 +193,42 @@ impl Config {
 }
 
 /// Find and parse the config file: `--config`, else `./hookcatch.toml`, else
-/// the platform config directory's `hookcatch.toml`.
+/// the config directory's `hookcatch.toml` (see [`crate::dirs`]).
 pub fn read_file(explicit: Option<&Path>) -> Result<(FileConfig, Option<PathBuf>), ConfigError> {
-    let path = match explicit {
-        Some(p) => Some(p.to_path_buf()),
+    let (file, path, _) = read_file_noting(explicit)?;
+    Ok((file, path))
+}
+
+/// [`read_file`], and a note on which file was read and why (or where
+/// hookcatch looked), for `hookcatch config`.
+fn read_file_noting(
+    explicit: Option<&Path>,
+) -> Result<(FileConfig, Option<PathBuf>, String), ConfigError> {
+    let user = crate::dirs::config_dir().map(|d| {
+        let path = d.path.join("hookcatch.toml");
+        let why = format!("{} ({})", path.display(), d.source.describe());
+        (path, why)
+    });
+    let found = match explicit {
+        Some(p) => Some((
+            p.to_path_buf(),
+            format!("{} (from --config or HOOKCATCH_CONFIG)", p.display()),
+        )),
         None => [
-            Some(PathBuf::from("hookcatch.toml")),
-            directories::ProjectDirs::from("", "", "hookcatch")
-                .map(|d| d.config_dir().join("hookcatch.toml")),
+            Some((
+                PathBuf::from("hookcatch.toml"),
+                "hookcatch.toml (in the current directory)".to_string(),
+            )),
+            user.clone(),
         ]
         .into_iter()
         .flatten()
-        .find(|p| p.is_file()),
+        .find(|(p, _)| p.is_file()),
     };
-    let Some(path) = path else {
-        return Ok((FileConfig::default(), None));
+    let Some((path, note)) = found else {
+        let looked = user.map_or(String::new(), |(_, why)| format!(" and {why}"));
+        let note = format!("none (looked for ./hookcatch.toml{looked})");
+        return Ok((FileConfig::default(), None, note));
     };
     let text = std::fs::read_to_string(&path).map_err(|e| {
         bad(format!(
@@ -212,7 +237,7 @@ pub fn read_file(explicit: Option<&Path>) -> Result<(FileConfig, Option<PathBuf>
         ))
     })?;
     let file = toml::from_str(&text).map_err(|e| file_error(&path, &text, &e))?;
-    Ok((file, Some(path)))
+    Ok((file, Some(path), note))
 }
 
 /// A TOML mistake in one line: `path:LINE: the line: what is wrong`.
@@ -253,6 +278,22 @@ pub fn store_location(
         })
 }
 
+/// Why the store is where [`store_location`] puts it, for `hookcatch config`.
+fn store_note(global: &GlobalArgs, file: &FileConfig, ephemeral: bool) -> String {
+    if ephemeral {
+        "in memory (--ephemeral)".into()
+    } else if global.store.is_some() {
+        "from --store or HOOKCATCH_STORE".into()
+    } else if file.store.is_some() {
+        "from the config file's store key".into()
+    } else {
+        crate::dirs::data_dir().map_or_else(
+            || "no data directory".into(),
+            |d| format!("in the data directory, {}", d.source.describe()),
+        )
+    }
+}
+
 /// Merge flags over the environment over the file over defaults.
 pub fn load(global: &GlobalArgs, args: &ListenArgs) -> Result<Config, ConfigError> {
     load_with_env(global, args, &Env::from_process()?)
@@ -264,7 +305,7 @@ pub fn load_with_env(
     args: &ListenArgs,
     env: &Env,
 ) -> Result<Config, ConfigError> {
-    let (file, file_path) = read_file(global.config.as_deref())?;
+    let (file, file_path, file_note) = read_file_noting(global.config.as_deref())?;
     let layers = Layers {
         env,
         file_path: file_path.as_deref(),
@@ -429,6 +470,7 @@ pub fn load_with_env(
     Ok(Config {
         addr: SocketAddr::new(ip, port),
         store: store_location(global, &file, ephemeral)?,
+        store_note: store_note(global, &file, ephemeral),
         fsync: layers.switch("fsync", args.fsync, file.fsync)?,
         headless: layers.switch("headless", args.headless, file.headless)?,
         mask_secrets: layers.switch("mask_secrets", args.mask_secrets, file.mask_secrets)?,
@@ -467,6 +509,7 @@ pub fn load_with_env(
         insecure: layers.switch("insecure", args.insecure, file.insecure)?,
         ladder_scale,
         file: file_path,
+        file_note,
     })
 }
 

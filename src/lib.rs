@@ -7,6 +7,7 @@ pub mod app;
 pub mod capture;
 pub mod cli;
 pub mod config;
+pub mod dirs;
 pub mod export;
 pub mod filter;
 pub mod headless;

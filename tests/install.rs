@@ -180,3 +180,62 @@ fn the_crate_package_ships_only_what_an_install_needs() {
     let sources = files.iter().filter(|f| f.starts_with("src/")).count();
     assert!(sources > 100, "only {sources} source files");
 }
+
+/// `XDG_CONFIG_HOME` and `XDG_DATA_HOME` choose the config file and the
+/// store when set; `hookcatch config` says which file and store, and why.
+#[test]
+fn xdg_directories_are_honoured_and_config_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let config_home = dir.path().join("xdg-config");
+    let data_home = dir.path().join("xdg-data");
+    std::fs::create_dir_all(config_home.join("hookcatch")).unwrap();
+    let file = config_home.join("hookcatch").join("hookcatch.toml");
+    std::fs::write(&file, "port = 4321\n").unwrap();
+    let out = common::command(dir.path())
+        .env("XDG_CONFIG_HOME", &config_home)
+        .env("XDG_DATA_HOME", &data_home)
+        .arg("config")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(shown.contains("port = 4321"), "{shown}");
+    let store = data_home.join("hookcatch").join("hookcatch.db");
+    for line in [
+        format!("# config file: {} (from XDG_CONFIG_HOME)", file.display()),
+        format!("# store: {} (in the data directory, from XDG_DATA_HOME)", store.display()),
+    ] {
+        assert!(shown.lines().any(|l| l == line), "no line {line:?} in\n{shown}");
+    }
+
+    // The store really goes there: import without --store creates it.
+    let export = dir.path().join("one.ndjson");
+    std::fs::write(
+        &export,
+        r#"{"method":"POST","path":"/x","headers":[],"body":"{}","received_at":"2026-01-01T00:00:00.000Z"}"#,
+    )
+    .unwrap();
+    let out = common::command(dir.path())
+        .env("XDG_DATA_HOME", &data_home)
+        .arg("import")
+        .arg(&export)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(store.is_file(), "no store at {}", store.display());
+
+    // Relative XDG paths are invalid (the specification says to ignore
+    // them): the platform's directories are used, and said so.
+    let out = common::command(dir.path())
+        .env("XDG_CONFIG_HOME", "relative")
+        .env("XDG_DATA_HOME", "relative")
+        .arg("config")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("(in the data directory, the platform default)")
+            && shown.contains("(the platform default))"),
+        "{shown}"
+    );
+}

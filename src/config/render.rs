@@ -14,13 +14,13 @@ impl Config {
     /// The effective configuration as TOML, secrets masked: `hookcatch config`.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        match &self.file {
-            Some(p) => writeln!(out, "# config file: {}", p.display()),
-            None => writeln!(
-                out,
-                "# config file: none (looked for ./hookcatch.toml and the platform config dir)"
-            ),
-        }
+        writeln!(out, "# config file: {}", self.file_note).ok();
+        writeln!(
+            out,
+            "# store: {} ({})",
+            self.store.describe(),
+            self.store_note
+        )
         .ok();
         let opt_secret = |s: &Option<String>| if s.is_some() { SET } else { "(not set)" };
         let masking = Masking::new(&self.auth.secret_header, true);

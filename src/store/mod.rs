@@ -68,10 +68,9 @@ impl Location {
         ))
     }
 
-    /// The platform data directory's `hookcatch.db`.
+    /// The data directory's `hookcatch.db` (see [`crate::dirs`]).
     pub fn default_file() -> Option<PathBuf> {
-        directories::ProjectDirs::from("", "", "hookcatch")
-            .map(|d| d.data_dir().join("hookcatch.db"))
+        crate::dirs::data_dir().map(|d| d.path.join("hookcatch.db"))
     }
 
     pub fn describe(&self) -> String {
