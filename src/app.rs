@@ -21,6 +21,7 @@ mod replay;
 mod send_test;
 mod serve;
 mod shell;
+mod stats;
 
 use std::process::ExitCode;
 
@@ -127,6 +128,7 @@ fn run_command(cli: Cli) -> Result<ExitCode, AppError> {
         Some(Command::Replay(args)) => replay::run(&cli.global, &args),
         Some(Command::SendTest(args)) => send_test::run(&cli.global, &args),
         Some(Command::Demo(args)) => send_test::demo(&cli.global, &args),
+        Some(Command::Prune(args)) => stats::prune(&cli.global, &args),
         Some(Command::Completions(args)) => shell::completions(&args),
         Some(Command::Man) => shell::man(),
     }
@@ -179,7 +181,13 @@ fn open_existing_with_config(
 ) -> Result<(rusqlite::Connection, config::Config), AppError> {
     // Secrets come from the environment and config file here too, so `list`
     // and `show` give the same verdicts the listener does.
-    let config = config::load(global, &ListenArgs::from_env())?;
+    open_store_of(config::load(global, &ListenArgs::from_env())?)
+}
+
+/// Open the existing store `config` names (see [`open_existing_with_config`]).
+fn open_store_of(
+    config: config::Config,
+) -> Result<(rusqlite::Connection, config::Config), AppError> {
     if !config.store.exists() {
         // Nothing wrong with how hookcatch was called: there is nothing to
         // read yet. A runtime failure (1), not a usage error (2).

@@ -62,10 +62,27 @@ pub enum Command {
     SendTest(SendTestArgs),
     /// A listener plus a stream of realistic Pingara events posted to itself (demos, screenshots)
     Demo(DemoArgs),
+    /// Delete what the retention rules do not keep, once, and say how many
+    Prune(PruneArgs),
     /// Print a shell completion script: bash, zsh, fish, elvish or powershell
     Completions(CompletionsArgs),
     /// Print the man page (roff), every subcommand included: `hookcatch man | man -l -`
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Keep the newest N requests [default: `keep` from HOOKCATCH_KEEP or the config file]
+    #[arg(long, value_name = "N")]
+    pub keep: Option<u64>,
+    /// Keep requests received in the last D days [default: `keep_days` from
+    /// HOOKCATCH_KEEP_DAYS or the config file]
+    #[arg(long, value_name = "D")]
+    pub keep_days: Option<u64>,
+    /// Then rebuild the database file so the space freed goes back to the disk
+    /// (needs as much free space as the store; a listener beside it waits)
+    #[arg(long)]
+    pub vacuum: bool,
 }
 
 #[derive(Debug, Args)]
@@ -175,6 +192,13 @@ pub struct ListenArgs {
     /// Accept self-signed certificates from an https forward target
     #[arg(long)]
     pub insecure: bool,
+    /// Keep only the newest N requests: older ones are pruned in the background
+    /// while the listener runs (deliveries go with their requests)
+    #[arg(long, value_name = "N")]
+    pub keep: Option<u64>,
+    /// Keep only requests received in the last D days, pruned in the background
+    #[arg(long, value_name = "D")]
+    pub keep_days: Option<u64>,
 }
 
 #[derive(Debug, Args)]

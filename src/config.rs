@@ -16,6 +16,7 @@ use crate::inspect::auth::AuthConfig;
 use crate::replay::forward::ForwardMode;
 use crate::replay::send::DEFAULT_TIMEOUT;
 use crate::store::Location;
+use crate::store::retention::Retention;
 
 mod auth_layers;
 mod layers;
@@ -91,6 +92,10 @@ pub struct FileConfig {
     pub insecure: Option<bool>,
     /// Compress Pingara's retry schedule for `--ladder` (0.01 = 100x faster).
     pub ladder_scale: Option<f64>,
+    /// Retention: keep the newest N requests.
+    pub keep: Option<u64>,
+    /// Retention: keep the requests of the last D days.
+    pub keep_days: Option<u64>,
 }
 
 /// One `[[rules]]` table of the config file.
@@ -165,6 +170,8 @@ pub struct Config {
     pub file_note: String,
     /// Why the store is where it is (flag, file key, XDG, platform).
     pub store_note: String,
+    /// What the store keeps (`--keep`, `--keep-days`); pruned in the background.
+    pub retention: Retention,
 }
 
 impl Config {
@@ -467,6 +474,29 @@ pub fn load_with_env(
     };
 
     let enforce_auth = layers.switch("enforce_auth", args.enforce_auth, file.enforce_auth)?;
+    let at_least_one = |key: &str, flag: Option<u64>, file: Option<u64>, what: &str| match layers
+        .pick(key, flag, file, what)?
+    {
+        Some(Sourced { value: 0, origin }) => Err(origin.error(format!(
+            "must be at least 1 ({what}; to empty the store use `hookcatch delete --all`)"
+        ))),
+        other => Ok(other.map(|s| s.value)),
+    };
+    let retention = Retention {
+        keep: at_least_one(
+            "keep",
+            args.keep,
+            file.keep,
+            "a number of requests, e.g. 10000",
+        )?,
+        keep_days: at_least_one(
+            "keep_days",
+            args.keep_days,
+            file.keep_days,
+            "a number of days, e.g. 30",
+        )?,
+    };
+
     Ok(Config {
         addr: SocketAddr::new(ip, port),
         store: store_location(global, &file, ephemeral)?,
@@ -510,6 +540,7 @@ pub fn load_with_env(
         ladder_scale,
         file: file_path,
         file_note,
+        retention,
     })
 }
 

@@ -191,7 +191,10 @@ fn mistakes_get_one_clear_line_and_exit_2() {
     );
     let err = String::from_utf8_lossy(&missing.stderr);
     assert_eq!(missing.status.code(), Some(1), "{err}");
-    assert!(err.contains("no store at") && err.contains("nothing captured yet"), "{err}");
+    assert!(
+        err.contains("no store at") && err.contains("nothing captured yet"),
+        "{err}"
+    );
 
     // Port in use.
     let hc = Hookcatch::start(dir.path(), &[]);

@@ -45,7 +45,11 @@ fn bash_complete(script: &Path, words: &[&str]) -> Vec<String> {
 fn bash_completion_completes_subcommands_and_flags() {
     let dir = tempfile::tempdir().unwrap();
     let out = cli(dir.path(), &["completions", "bash"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let script = dir.path().join("hookcatch.bash");
     std::fs::write(&script, &out.stdout).unwrap();
 
@@ -55,7 +59,10 @@ fn bash_completion_completes_subcommands_and_flags() {
 
     let offered = bash_complete(&script, &["hookcatch", "listen", "--for"]);
     assert!(offered.contains(&"--forward".to_string()), "{offered:?}");
-    assert!(offered.iter().all(|w| w.starts_with("--for")), "{offered:?}");
+    assert!(
+        offered.iter().all(|w| w.starts_with("--for")),
+        "{offered:?}"
+    );
 }
 
 #[test]
@@ -63,22 +70,34 @@ fn every_shell_gets_a_script() {
     let dir = tempfile::tempdir().unwrap();
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let out = cli(dir.path(), &["completions", shell]);
-        assert!(out.status.success(), "{shell}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{shell}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let script = String::from_utf8_lossy(&out.stdout);
-        assert!(script.contains("hookcatch") && script.contains("send-test"), "{shell}");
+        assert!(
+            script.contains("hookcatch") && script.contains("send-test"),
+            "{shell}"
+        );
     }
     common::assert_usage_error(&cli(dir.path(), &["completions", "tcsh"]), "tcsh");
 }
 
 /// groff (what `man` uses) is needed to render; CI installs it (.ci/run).
 fn groff_available() -> bool {
-    let found = Command::new("groff").arg("--version").output().is_ok_and(|o| o.status.success());
+    let found = Command::new("groff")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !found {
         assert!(
             std::env::var_os("CI").is_none(),
             "groff is missing in CI: .ci/run installs groff-base"
         );
-        eprintln!("SKIPPED: groff is not installed, the man page is not rendered (apt-get install groff-base)");
+        eprintln!(
+            "SKIPPED: groff is not installed, the man page is not rendered (apt-get install groff-base)"
+        );
     }
     found
 }
@@ -87,11 +106,19 @@ fn groff_available() -> bool {
 fn the_man_page_renders_without_warnings_and_covers_every_subcommand() {
     let dir = tempfile::tempdir().unwrap();
     let out = cli(dir.path(), &["man"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let page = dir.path().join("hookcatch.1");
     std::fs::write(&page, &out.stdout).unwrap();
     let roff = String::from_utf8_lossy(&out.stdout);
-    assert!(roff.contains("\n.TH hookcatch 1"), "{}", &roff[..roff.len().min(200)]);
+    assert!(
+        roff.contains("\n.TH hookcatch 1"),
+        "{}",
+        &roff[..roff.len().min(200)]
+    );
     if !groff_available() {
         return;
     }
@@ -102,7 +129,10 @@ fn the_man_page_renders_without_warnings_and_covers_every_subcommand() {
         .output()
         .expect("run groff");
     let warnings = String::from_utf8_lossy(&rendered.stderr);
-    assert!(rendered.status.success() && warnings.trim().is_empty(), "groff: {warnings}");
+    assert!(
+        rendered.status.success() && warnings.trim().is_empty(),
+        "groff: {warnings}"
+    );
     // groff marks bold by overstriking; read the text without it.
     let text = String::from_utf8_lossy(&rendered.stdout)
         .chars()
@@ -127,10 +157,19 @@ fn the_man_page_renders_without_warnings_and_covers_every_subcommand() {
     assert!(subcommands.len() >= 12, "{subcommands:?}");
     for sub in subcommands {
         let heading = format!("HOOKCATCH {}", sub.to_uppercase());
-        assert!(text.contains(&heading), "no section {heading} in the man page");
+        assert!(
+            text.contains(&heading),
+            "no section {heading} in the man page"
+        );
     }
     // A subcommand's own flags are documented, not only the listener's.
-    for flag in ["--filter", "--recheck", "--format", "--ladder-scale", "--interval"] {
+    for flag in [
+        "--filter",
+        "--recheck",
+        "--format",
+        "--ladder-scale",
+        "--interval",
+    ] {
         assert!(text.contains(flag), "{flag} missing from the man page");
     }
 }
@@ -147,7 +186,11 @@ fn the_crate_package_ships_only_what_an_install_needs() {
         .stdin(Stdio::null())
         .output()
         .expect("run cargo package --list");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let files: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_string)
@@ -164,7 +207,10 @@ fn the_crate_package_ships_only_what_an_install_needs() {
         "themes/hookcatch-dark.tmTheme",
         "themes/hookcatch-light.toml",
     ] {
-        assert!(files.iter().any(|f| f == must), "{must} not shipped: {files:?}");
+        assert!(
+            files.iter().any(|f| f == must),
+            "{must} not shipped: {files:?}"
+        );
     }
     for file in &files {
         let shipped_ok = !file.starts_with("tests/")
@@ -198,14 +244,24 @@ fn xdg_directories_are_honoured_and_config_says_why() {
         .output()
         .unwrap();
     let shown = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(shown.contains("port = 4321"), "{shown}");
     let store = data_home.join("hookcatch").join("hookcatch.db");
     for line in [
         format!("# config file: {} (from XDG_CONFIG_HOME)", file.display()),
-        format!("# store: {} (in the data directory, from XDG_DATA_HOME)", store.display()),
+        format!(
+            "# store: {} (in the data directory, from XDG_DATA_HOME)",
+            store.display()
+        ),
     ] {
-        assert!(shown.lines().any(|l| l == line), "no line {line:?} in\n{shown}");
+        assert!(
+            shown.lines().any(|l| l == line),
+            "no line {line:?} in\n{shown}"
+        );
     }
 
     // The store really goes there: import without --store creates it.
@@ -221,7 +277,11 @@ fn xdg_directories_are_honoured_and_config_says_why() {
         .arg(&export)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(store.is_file(), "no store at {}", store.display());
 
     // Relative XDG paths are invalid (the specification says to ignore

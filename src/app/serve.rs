@@ -155,6 +155,20 @@ pub(super) async fn serve(
         forward,
     });
     let shutdown = CancellationToken::new();
+    if config.retention.is_active() {
+        eprintln!(
+            "hookcatch: retention: keeping {}; older requests are pruned in the background",
+            config.retention.describe()
+        );
+    }
+    // Holds a writer handle until the shutdown below; awaited before the
+    // writer is drained, so it never counts as a send awaiting its answer.
+    let pruner = crate::store::pruner::spawn(
+        config.store.clone(),
+        writer.clone(),
+        config.retention,
+        shutdown.clone(),
+    );
     let server = tokio::spawn(listener.serve(settings, writer.clone(), shutdown.clone()));
     if let Some(demo) = demo {
         let own = crate::replay::own_url(local_addr);
@@ -195,6 +209,7 @@ pub(super) async fn serve(
         crate::tui::run(ctx).await
     };
     shutdown.cancel();
+    let _ = pruner.await;
     let in_flight = server.await.ok();
     let forced = finish(in_flight, writer, writer_thread, printer, &stop).await;
     ui_result.map_err(AppError::Failed)?;

@@ -79,6 +79,16 @@ impl Config {
             format!("timeout = {}", self.timeout.as_secs_f64()),
             format!("insecure = {}", self.insecure),
             format!("ladder_scale = {}", self.ladder_scale),
+            self.retention
+                .keep
+                .map_or("keep = \"(not set: all)\"".into(), |n| {
+                    format!("keep = {n}")
+                }),
+            self.retention
+                .keep_days
+                .map_or("keep_days = \"(not set: all)\"".into(), |d| {
+                    format!("keep_days = {d}")
+                }),
         ];
         for line in more {
             writeln!(out, "{line}").ok();

@@ -6,8 +6,10 @@ mod checkpoint;
 pub mod codec;
 pub mod deliveries;
 pub mod lock;
+pub mod pruner;
 pub mod query;
 mod readonly;
+pub mod retention;
 pub mod schema;
 pub mod writer;
 
@@ -78,6 +80,18 @@ impl Location {
             Location::File(p) => p.display().to_string(),
             Location::Memory(_) => "ephemeral".into(),
         }
+    }
+
+    /// Bytes on disk: the database file plus its write-ahead log (`None`
+    /// in memory).
+    pub fn size_on_disk(&self) -> Option<u64> {
+        let Location::File(path) = self else {
+            return None;
+        };
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+        Some(size(path) + size(Path::new(&wal)))
     }
 
     pub fn exists(&self) -> bool {
