@@ -129,6 +129,7 @@ fn run_command(cli: Cli) -> Result<ExitCode, AppError> {
         Some(Command::SendTest(args)) => send_test::run(&cli.global, &args),
         Some(Command::Demo(args)) => send_test::demo(&cli.global, &args),
         Some(Command::Prune(args)) => stats::prune(&cli.global, &args),
+        Some(Command::Stats(args)) => stats::stats(&cli.global, &args),
         Some(Command::Completions(args)) => shell::completions(&args),
         Some(Command::Man) => shell::man(),
     }

@@ -64,6 +64,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Delete what the retention rules do not keep, once, and say how many
     Prune(PruneArgs),
+    /// What the store holds: requests, bytes, time span, counts by sender, event
+    /// type and auth verdict (as stored at arrival), size on disk
+    Stats(StatsArgs),
     /// Print a shell completion script: bash, zsh, fish, elvish or powershell
     Completions(CompletionsArgs),
     /// Print the man page (roff), every subcommand included: `hookcatch man | man -l -`
@@ -83,6 +86,13 @@ pub struct PruneArgs {
     /// (needs as much free space as the store; a listener beside it waits)
     #[arg(long)]
     pub vacuum: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// One JSON object instead of a table
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -137,6 +137,15 @@ fn prune_by_age_and_rules_from_the_config_file() {
         said.contains("pruned 3 requests (keeping newest 1, last 30 days); 1 left"),
         "{said}"
     );
+    // And the environment, between the two.
+    let out = common::command(dir.path())
+        .env("HOOKCATCH_KEEP", "7")
+        .args(["prune", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("(keeping newest 7, last 30 days)"), "{said}");
 }
 
 #[test]

@@ -5,11 +5,69 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::{AppError, open_store_of};
-use crate::cli::{GlobalArgs, ListenArgs, PruneArgs};
+use std::collections::BTreeMap;
+
+use super::{AppError, open_existing_with_config, open_store_of};
+use crate::cli::{GlobalArgs, ListenArgs, PruneArgs, StatsArgs};
 use crate::config;
-use crate::store::retention;
-use crate::text::human_size;
+use crate::store::{retention, stats::collect};
+use crate::text::{human_size, sanitize};
+
+/// `hookcatch stats [--json]`.
+pub(super) fn stats(global: &GlobalArgs, args: &StatsArgs) -> Result<ExitCode, AppError> {
+    let (conn, config) = open_existing_with_config(global)?;
+    let stats = collect(&conn).context("cannot read the store")?;
+    let size = config.store.size_on_disk();
+    if args.json {
+        let line = serde_json::json!({
+            "store": config.store.describe(),
+            "size_on_disk": size,
+            "requests": stats.requests,
+            "bytes": stats.bytes,
+            "oldest": stats.oldest,
+            "newest": stats.newest,
+            "by_sender": stats.by_sender,
+            "by_event": stats.by_event,
+            "by_verdict": stats.by_verdict,
+        });
+        outln!("{line}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let on_disk = size.map_or("in memory".into(), |s| format!("{} on disk", human_size(s)));
+    outln!(
+        "store       {} ({on_disk})",
+        sanitize(&config.store.describe())
+    );
+    outln!("requests    {}", stats.requests);
+    outln!("bytes       {} ({})", stats.bytes, human_size(stats.bytes));
+    outln!(
+        "oldest      {}",
+        stats.oldest.as_deref().map_or("-".into(), sanitize)
+    );
+    outln!(
+        "newest      {}",
+        stats.newest.as_deref().map_or("-".into(), sanitize)
+    );
+    outln!("by sender   {}", counts(&stats.by_sender));
+    outln!("by event    {}", counts(&stats.by_event));
+    outln!("by verdict  {}", counts(&stats.by_verdict));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `pingara 8, github 2`: largest first; names come from captured bodies,
+/// so they are made safe for the terminal.
+fn counts(map: &BTreeMap<String, u64>) -> String {
+    if map.is_empty() {
+        return "-".into();
+    }
+    let mut pairs: Vec<(&String, &u64)> = map.iter().collect();
+    pairs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    pairs
+        .iter()
+        .map(|(name, n)| format!("{} {n}", sanitize(name)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// `hookcatch prune [--keep N] [--keep-days D] [--vacuum]`.
 pub(super) fn prune(global: &GlobalArgs, args: &PruneArgs) -> Result<ExitCode, AppError> {

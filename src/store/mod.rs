@@ -11,6 +11,7 @@ pub mod query;
 mod readonly;
 pub mod retention;
 pub mod schema;
+pub mod stats;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
