@@ -55,10 +55,15 @@ fn bash_completion_completes_subcommands_and_flags() {
 
     let offered = bash_complete(&script, &["hookcatch", "li"]);
     assert!(offered.contains(&"list".to_string()), "{offered:?}");
+    assert!(offered.contains(&"listen".to_string()), "{offered:?}");
     assert!(offered.iter().all(|w| w.starts_with("li")), "{offered:?}");
 
     let offered = bash_complete(&script, &["hookcatch", "listen", "--for"]);
     assert!(offered.contains(&"--forward".to_string()), "{offered:?}");
+    assert!(
+        offered.contains(&"--forward-mode".to_string()),
+        "{offered:?}"
+    );
     assert!(
         offered.iter().all(|w| w.starts_with("--for")),
         "{offered:?}"
@@ -298,4 +303,85 @@ fn xdg_directories_are_honoured_and_config_says_why() {
             && shown.contains("(the platform default))"),
         "{shown}"
     );
+}
+
+/// `man -l -` (what the README suggests) reads the page too, when man is here.
+#[test]
+fn man_reads_the_page_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = cli(dir.path(), &["man"]).stdout;
+    let Ok(mut man) = Command::new("man")
+        .args(["-l", "-"])
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "100")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    else {
+        assert!(std::env::var_os("CI").is_none(), "man is missing in CI");
+        eprintln!("SKIPPED: man is not installed");
+        return;
+    };
+    use std::io::Write as _;
+    man.stdin.take().unwrap().write_all(&page).unwrap();
+    let out = man.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("HOOKCATCH PRUNE") && text.contains("--keep-days"),
+        "{text}"
+    );
+}
+
+/// The Rust version the README and `Cargo.toml` promise is the newest
+/// minimum among the locked dependencies: not lower (it would not build),
+/// not higher (it would turn users away for nothing).
+#[test]
+fn rust_version_is_the_locked_dependencies_minimum() {
+    let manifest_dir = env!("CARGO_MANIFEST_DIR");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .current_dir(manifest_dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run cargo metadata");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let version = |v: &str| -> Vec<u64> { v.split('.').map(|p| p.parse().unwrap()).collect() };
+    let packages = meta["packages"].as_array().unwrap();
+    let ours = packages.iter().find(|p| p["name"] == "hookcatch").unwrap();
+    let declared = ours["rust_version"].as_str().expect("rust-version is set");
+    let needed = packages
+        .iter()
+        .filter(|p| p["name"] != "hookcatch")
+        .filter_map(|p| p["rust_version"].as_str())
+        .max_by_key(|v| version(v))
+        .unwrap();
+    assert_eq!(
+        version(declared),
+        version(needed)[..version(declared).len()].to_vec(),
+        "declared {declared}, dependencies need {needed}"
+    );
+    let readme = std::fs::read_to_string(Path::new(manifest_dir).join("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("Rust {declared} or newer")),
+        "README names another Rust version"
+    );
+    for key in ["description", "license", "readme", "keywords", "categories"] {
+        assert!(
+            !ours[key].is_null() && ours[key] != serde_json::json!([]),
+            "Cargo.toml has no {key}"
+        );
+    }
+    assert_eq!(ours["license"], "MIT OR Apache-2.0");
 }
