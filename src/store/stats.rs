@@ -83,7 +83,15 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         super::super::schema::migrate(&mut conn).unwrap();
         assert_eq!(collect(&conn).unwrap(), Stats::default());
-        let rows: [(&str, Option<&str>, Option<&str>, Option<&str>, i64); 4] = [
+        // received_at, provider, event_type, findings, body_size
+        type Row<'a> = (
+            &'a str,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+            i64,
+        );
+        let rows: [Row<'_>; 4] = [
             (
                 "2026-01-02T00:00:00.000Z",
                 Some("pingara"),
