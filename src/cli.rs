@@ -29,10 +29,12 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct GlobalArgs {
-    /// SQLite store file [default: platform data dir, e.g. ~/.local/share/hookcatch/hookcatch.db]
+    /// SQLite store file [default: hookcatch.db in $XDG_DATA_HOME/hookcatch when set, else
+    /// the platform data dir, e.g. ~/.local/share/hookcatch/hookcatch.db]
     #[arg(long, global = true, value_name = "PATH", env = "HOOKCATCH_STORE")]
     pub store: Option<PathBuf>,
-    /// Read settings from this file instead of ./hookcatch.toml or the platform config dir
+    /// Read settings from this file instead of ./hookcatch.toml or hookcatch.toml in the config
+    /// dir ($XDG_CONFIG_HOME/hookcatch when set, else the platform's, e.g. ~/.config/hookcatch)
     #[arg(long, global = true, value_name = "PATH", env = "HOOKCATCH_CONFIG")]
     pub config: Option<PathBuf>,
 }
