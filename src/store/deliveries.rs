@@ -8,8 +8,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, Row, params, params_from_iter};
 
+use super::StoreEvent;
 use super::{StoreError, StoreWriter, codec};
-use crate::model::{HeaderField, Notice, RequestId};
+use crate::model::{HeaderField, RequestId};
 
 /// Why a request was sent again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -143,15 +144,21 @@ impl DeliveryMark {
     }
 }
 
-/// Store a delivery in the writer's next transaction; watchers get
-/// `Notice::Updated(request_id)` once it has committed. Returns its id once
+/// Store a delivery in the writer's next transaction; subscribers get
+/// [`StoreEvent::DeliveryAdded`] once it has committed. Returns its id once
 /// committed, so a read right after sees it.
 pub async fn insert(writer: &StoreWriter, delivery: Delivery) -> Result<i64, StoreError> {
     let request_id = delivery.request_id;
     writer
-        .run(Some(Notice::Updated(request_id)), move |conn| {
-            insert_in(conn, &delivery)
-        })
+        .run_then(
+            move |conn| insert_in(conn, &delivery),
+            move |delivery| {
+                Some(StoreEvent::DeliveryAdded {
+                    request: request_id,
+                    delivery: *delivery,
+                })
+            },
+        )
         .await
 }
 
