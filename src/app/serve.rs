@@ -160,14 +160,18 @@ pub(super) async fn serve(
         }
         Ok(())
     } else {
-        let mut replay = crate::replay::ReplayKit::from_config(&config, writer.clone());
-        // With --port 0 the configured address has no port yet: aim at the bound one.
-        replay.target = crate::replay::choose_target(
-            None,
-            config.forward.as_deref(),
-            config.replay_to.as_deref(),
-            local_addr,
-        );
+        let settings = crate::replay::ReplaySettings {
+            // With --port 0 the configured address has no port yet: aim at the bound one.
+            target: crate::replay::choose_target(
+                None,
+                config.forward.as_deref(),
+                config.replay_to.as_deref(),
+                local_addr,
+            ),
+            send: send_options,
+            ladder_scale: config.ladder_scale,
+        };
+        let replay = crate::replay::ReplayKit::new(settings, config.store.clone(), writer.clone());
         let ctx = crate::tui::TuiContext {
             listen_url: url,
             store: config.store.clone(),

@@ -75,18 +75,23 @@ pub struct ReplayKit {
     pub ladder_scale: f64,
 }
 
+/// What replay is configured with: where a replay goes by default, how long
+/// it waits, whether it trusts self-signed certificates, and the ladder's
+/// scale. Owned here; the wiring (`app/`) fills it from the configuration.
+#[derive(Clone, Debug)]
+pub struct ReplaySettings {
+    pub target: String,
+    pub send: SendOptions,
+    pub ladder_scale: f64,
+}
+
 impl ReplayKit {
-    /// From the merged configuration (timeout, `--insecure`, forward target,
-    /// `replay_to`, listener address, `ladder_scale`) and the running writer.
-    pub fn from_config(config: &crate::config::Config, writer: StoreWriter) -> ReplayKit {
-        let options = SendOptions {
-            timeout: config.timeout,
-            insecure: config.insecure,
-        };
+    /// A kit over the store at `location`, recording through `writer`.
+    pub fn new(settings: ReplaySettings, location: Location, writer: StoreWriter) -> ReplayKit {
         ReplayKit {
-            replayer: Replayer::new(config.store.clone(), writer, options),
-            target: config.replay_target(),
-            ladder_scale: config.ladder_scale,
+            replayer: Replayer::new(location, writer, settings.send),
+            target: settings.target,
+            ladder_scale: settings.ladder_scale,
         }
     }
 }
