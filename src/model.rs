@@ -6,7 +6,10 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod delivery;
 pub mod findings;
+
+pub use delivery::{Delivery, DeliveryError, DeliveryErrorKind, DeliveryKind};
 
 /// Monotonic id assigned by the store when a request is committed.
 pub type RequestId = i64;

@@ -33,9 +33,21 @@ pub enum ReplayError {
     #[error("cannot replay: {0}")]
     Build(#[from] BuildError),
     #[error("cannot read the store: {0}")]
-    Read(String),
+    Read(#[source] ReadError),
     #[error("cannot record the delivery: {0}")]
     Store(#[from] StoreError),
+}
+
+/// Why the request to replay could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Open(StoreError),
+    #[error(transparent)]
+    Query(rusqlite::Error),
+    /// The blocking read panicked or was cancelled.
+    #[error(transparent)]
+    Task(tokio::task::JoinError),
 }
 
 /// Where a replay goes when no `--to` is given: the forward target, else the
@@ -126,11 +138,11 @@ impl Replayer {
     pub async fn load(&self, id: RequestId) -> Result<CapturedRequest, ReplayError> {
         let location = self.location.clone();
         let read = tokio::task::spawn_blocking(move || {
-            let conn = location.open_reader().map_err(|e| e.to_string())?;
-            query::get(&conn, id).map_err(|e| e.to_string())
+            let conn = location.open_reader().map_err(ReadError::Open)?;
+            query::get(&conn, id).map_err(ReadError::Query)
         })
         .await
-        .map_err(|e| ReplayError::Read(e.to_string()))?;
+        .map_err(|e| ReplayError::Read(ReadError::Task(e)))?;
         match read.map_err(ReplayError::Read)? {
             Some(stored) => Ok(stored.request),
             None => Err(ReplayError::NotFound(id)),
