@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::capture::settings::{Limits, ResponseConfig, guess_content_type, parse_header};
 use crate::capture::{Mode, Rule};
 use crate::cli::{GlobalArgs, ListenArgs};
 use crate::inspect::auth::AuthConfig;
@@ -27,7 +28,6 @@ pub use layers::Env;
 use layers::{Layers, Sourced, boolish};
 use values::{SCALE_EXPECTED, TIMEOUT_EXPECTED, file_rule, read_body, scale_value, timeout_value};
 pub use values::{check_scale, parse_size, parse_timeout};
-pub(crate) use values::{guess_content_type, parse_header, refused_header, response_body};
 
 pub const DEFAULT_PORT: u16 = 9797;
 pub const DEFAULT_MAX_BODY: u64 = 10 * 1024 * 1024;
@@ -114,27 +114,6 @@ pub struct RuleFile {
     pub body: Option<String>,
     /// Milliseconds before answering.
     pub delay: Option<u64>,
-}
-
-/// The default answer hookcatch gives.
-#[derive(Clone, Debug)]
-pub struct ResponseConfig {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    pub delay: Duration,
-}
-
-#[derive(Clone, Debug)]
-pub struct Limits {
-    pub max_body: u64,
-    pub header_timeout: Duration,
-    /// An open connection with no request in flight is closed after this.
-    pub idle_timeout: Duration,
-    pub body_timeout: Duration,
-    pub max_headers: usize,
-    /// Bytes of request line plus headers hyper buffers at most.
-    pub max_header_bytes: usize,
 }
 
 #[derive(Clone, Debug)]

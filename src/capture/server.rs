@@ -31,8 +31,8 @@ use super::mode::ResponseMode;
 use super::nofile::AcceptPause;
 use super::respond::{Decision, Planned, plan};
 use super::rules::Rule;
+use super::settings::{Limits, ResponseConfig};
 use super::watch::{self, ConnWatch, Watched};
-use crate::config::{Limits, ResponseConfig};
 use crate::inspect::{self, AuthConfig};
 use crate::model::{CapturedRequest, HeaderField, Outcome, PENDING};
 use crate::replay::forward::Forwarder;
@@ -400,20 +400,13 @@ async fn handle(
     } else {
         None
     };
-    let new = NewRequest::from_captured(
-        captured,
-        started,
-        delay,
-        summary.event.as_ref(),
-        summary.duplicate_key.clone(),
-    )
-    // The verdict is decided here, once, with the listener's secrets, and
-    // stored: no reader judges this request again.
-    .with_findings(inspect::stored::to_stored(
-        &summary,
-        crate::model::findings::Judged::AtArrival,
-    ))
-    .awaiting_answer(awaiting_answer);
+    let new = NewRequest::from_captured(captured, started, delay, summary.keys())
+        // The verdict is decided here, once, with the listener's secrets, and
+        // stored: no reader judges this request again.
+        .with_findings(inspect::stored::to_stored(
+            &summary,
+            crate::model::findings::Judged::AtArrival,
+        ));
 
     let id = match writer.insert(new).await {
         Ok(id) => id,

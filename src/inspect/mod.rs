@@ -64,6 +64,17 @@ pub struct Summary {
     pub judged: Judged,
 }
 
+impl Summary {
+    /// The columns the store finds this request by.
+    pub fn keys(&self) -> crate::model::RequestKeys {
+        crate::model::RequestKeys {
+            provider: self.event.as_ref().map(|e| e.provider.as_str().to_string()),
+            event_type: self.event.as_ref().map(|e| e.kind.clone()),
+            dup_key: self.duplicate_key.clone(),
+        }
+    }
+}
+
 /// The event's field list for the Event tab ([`event::Event::fields`]) is
 /// left empty; [`inspect`] fills it.
 pub fn summarize(req: &CapturedRequest, auth_config: &AuthConfig, now: DateTime<Utc>) -> Summary {

@@ -5,6 +5,7 @@
 mod checkpoint;
 pub mod codec;
 pub mod deliveries;
+pub mod events;
 pub mod lock;
 pub mod pruner;
 pub mod query;
@@ -21,8 +22,9 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 pub use deliveries::{Delivery, DeliveryError, DeliveryErrorKind, DeliveryKind, DeliveryMark};
+pub use events::{StoreEvent, Subscription};
 pub use query::{RequestSummary, StoredRequest};
-pub use writer::{NewRequest, StoreWriter};
+pub use writer::{NewRequest, StoreWriter, WriteFailed};
 
 /// Bytes the WAL file is cut back to once it has been checkpointed: above
 /// the ~32 MB at which it is normally rewound, so a rewind under load does
@@ -44,6 +46,9 @@ pub enum StoreError {
     Schema(#[from] schema::SchemaError),
     #[error("store write failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A write's batch did not commit (shared by everyone in it).
+    #[error("store write failed: {0}")]
+    Write(#[from] writer::WriteFailed),
     #[error(
         "the store {path} is corrupted (SQLite: {why}); move it aside with its -wal and -shm files, or pass --store PATH"
     )]

@@ -8,12 +8,11 @@
 use std::time::Duration;
 
 use rusqlite::Connection;
-use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
+use super::events::{Received, StoreEvent};
 use super::retention::{self, Retention};
-use super::{Location, StoreWriter, query};
-use crate::model::Notice;
+use super::{Location, StoreWriter};
 
 /// At most one pruning pass this often under steady capture: the store
 /// overshoots `--keep` by one interval's captures at most, briefly.
@@ -43,7 +42,7 @@ async fn run(
     rules: Retention,
     shutdown: CancellationToken,
 ) {
-    let mut notices = writer.notices().subscribe();
+    let mut events = writer.subscribe();
     let Ok(mut conn) = tokio::task::spawn_blocking(move || location.open_reader())
         .await
         .unwrap_or(Err(super::StoreError::WriterGone))
@@ -66,10 +65,12 @@ async fn run(
         // Wait for the next commit (or for time to age requests out).
         let woken = async {
             loop {
-                match notices.recv().await {
-                    Ok(Notice::Captured { .. }) | Err(RecvError::Lagged(_)) => return true,
-                    Ok(_) => {}
-                    Err(RecvError::Closed) => return false,
+                match events.recv().await {
+                    Some(Received::Event(StoreEvent::Captured(_)) | Received::Lagged) => {
+                        return true;
+                    }
+                    Some(Received::Event(_)) => {}
+                    None => return false,
                 }
             }
         };
@@ -111,9 +112,7 @@ async fn pass(
             Ok(ids) if !ids.is_empty() => ids,
             _ => return Some(conn),
         };
-        let deleted = writer
-            .run(Some(Notice::Deleted), move |tx| query::delete(tx, &ids))
-            .await;
+        let deleted = writer.delete(ids).await;
         match deleted {
             Ok(n) if n > 0 => {}
             // Gone already, or the store failed: try again after the next commit.

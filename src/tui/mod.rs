@@ -53,7 +53,7 @@ use futures::StreamExt as _;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use self::app::App;
@@ -64,9 +64,10 @@ use self::theme::Theme;
 use crate::capture::ResponseMode;
 use crate::export::curl;
 use crate::inspect::AuthConfig;
-use crate::model::{Notice, RequestId};
+use crate::model::RequestId;
 use crate::replay::ReplayKit;
-use crate::store::{Location, StoreWriter, query};
+use crate::store::events::{Received, Subscription};
+use crate::store::{Location, StoreWriter};
 
 pub use self::theme::theme_list;
 
@@ -75,7 +76,7 @@ pub struct TuiContext {
     pub listen_url: String,
     pub store: Location,
     pub writer: StoreWriter,
-    pub notices: broadcast::Receiver<Notice>,
+    pub events: Subscription,
     pub auth: AuthConfig,
     pub theme: Option<String>,
     /// Cancelled on SIGTERM; the TUI also returns when the user quits.
@@ -145,7 +146,7 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
             inbox_tx,
             inbox,
             load_tx,
-            notices: ctx.notices,
+            events: ctx.events,
         },
         Outside {
             writer: &ctx.writer,
@@ -176,7 +177,7 @@ struct Channels {
     inbox_tx: mpsc::UnboundedSender<Msg>,
     inbox: mpsc::UnboundedReceiver<Msg>,
     load_tx: std::sync::mpsc::Sender<loader::LoadCmd>,
-    notices: broadcast::Receiver<Notice>,
+    events: Subscription,
 }
 
 /// What the loop hands work to.
@@ -243,10 +244,10 @@ async fn event_loop(
                 Some(Err(e)) => return Err(e).context("cannot read the terminal"),
                 None => return Ok(()),
             },
-            notice = ch.notices.recv(), if notices_open => match notice {
-                Ok(notice) => app.handle(Msg::Notice(notice)),
-                Err(broadcast::error::RecvError::Lagged(_)) => app.handle(Msg::NoticesLagged),
-                Err(broadcast::error::RecvError::Closed) => notices_open = false,
+            received = ch.events.recv(), if notices_open => match received {
+                Some(Received::Event(event)) => app.handle(Msg::Notice(event)),
+                Some(Received::Lagged) => app.handle(Msg::NoticesLagged),
+                None => notices_open = false,
             },
             Some(msg) = ch.inbox.recv() => app.handle(msg),
             _ = tick.tick() => app.now = Utc::now(),
@@ -261,12 +262,10 @@ async fn event_loop(
                 any = true;
             }
             loop {
-                match ch.notices.try_recv() {
-                    Ok(notice) => app.handle(Msg::Notice(notice)),
-                    Err(broadcast::error::TryRecvError::Lagged(_)) => {
-                        app.handle(Msg::NoticesLagged)
-                    }
-                    Err(_) => break,
+                match ch.events.try_recv() {
+                    Ok(Some(Received::Event(event))) => app.handle(Msg::Notice(event)),
+                    Ok(Some(Received::Lagged)) => app.handle(Msg::NoticesLagged),
+                    Ok(None) | Err(_) => break,
                 }
                 any = true;
             }
@@ -377,10 +376,7 @@ fn dispatch(
                 let tx = ch.inbox_tx.clone();
                 let writer = writer.clone();
                 tokio::spawn(async move {
-                    let result = writer
-                        .run(Some(Notice::Deleted), move |conn| query::delete(conn, &ids))
-                        .await
-                        .map_err(|e| e.to_string());
+                    let result = writer.delete(ids).await.map_err(|e| e.to_string());
                     let _ = tx.send(Msg::Deleted(result));
                 });
             }

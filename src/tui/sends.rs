@@ -4,7 +4,7 @@
 //! spawned; an edit awaits the editor (the interface is suspended meanwhile,
 //! through [`Suspend`]) and then spawns the send.
 //!
-//! Every attempt is stored by the replayer; its `Notice::Updated` makes the
+//! Every attempt is stored by the replayer; its `StoreEvent::DeliveryAdded` makes the
 //! app read the request's deliveries again, so the inbox messages here only
 //! say how it went.
 
