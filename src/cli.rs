@@ -126,9 +126,7 @@ pub struct ListenArgs {
     /// Expected Basic credentials, 'user:pass'
     #[arg(long, value_name = "USER:PASS")]
     pub basic: Option<String>,
-    /// Verify a sender's HMAC signature: PROVIDER=SECRET, providers github, stripe,
-    /// standard-webhooks, slack, shopify, gitlab (repeatable; env HOOKCATCH_VERIFY_GITHUB=...)
-    #[arg(long, value_name = "PROVIDER=SECRET")]
+    #[arg(long, value_name = "PROVIDER=SECRET", help = verify_help())]
     pub verify: Vec<String>,
     /// Colour theme for the TUI (see `hookcatch themes`) [default: hookcatch-dark]
     #[arg(long, value_name = "NAME")]
@@ -498,4 +496,13 @@ mod tests {
             "invalid value 'x' for '--port <N>': invalid digit found in string (hookcatch --help)"
         );
     }
+}
+
+/// `--verify`'s help: the provider names are the provider enum's.
+fn verify_help() -> String {
+    format!(
+        "Verify a sender's HMAC signature: PROVIDER=SECRET, providers {} \
+         (repeatable; env HOOKCATCH_VERIFY_GITHUB=...)",
+        crate::inspect::Provider::verified_names()
+    )
 }

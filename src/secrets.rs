@@ -16,7 +16,7 @@
 
 use std::borrow::Cow;
 
-use crate::inspect::auth::SignatureProvider;
+use crate::inspect::auth::Provider;
 use crate::model::{CapturedRequest, HeaderField};
 use crate::store::Delivery;
 
@@ -61,9 +61,10 @@ pub fn is_secret_header(name: &str, configured: &str) -> bool {
     name.eq_ignore_ascii_case(configured)
         || SECRET_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h))
         || API_KEY_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h))
-        || SignatureProvider::ALL
+        || Provider::VERIFIED
             .iter()
-            .any(|p| name.eq_ignore_ascii_case(p.signature_header()))
+            .filter_map(|p| p.signature_header())
+            .any(|h| name.eq_ignore_ascii_case(h))
 }
 
 /// A secret header's value as shown masked: `Authorization` and
