@@ -332,9 +332,7 @@ pub struct SendArgs {
 
 #[derive(Debug, Args)]
 pub struct SendTestArgs {
-    /// Event type: incident.created, incident.resolved, incident.updated, monitor.degraded,
-    /// monitor.recovered, ssl.expiring, monitor.paused, monitor.resumed
-    #[arg(required_unless_present = "list")]
+    #[arg(required_unless_present = "list", help = event_help())]
     pub event: Option<String>,
     /// Your receiver's URL, used as given [default: hookcatch's own listener, /pingara-webhook]
     #[arg(long, value_name = "URL")]
@@ -505,4 +503,9 @@ fn verify_help() -> String {
          (repeatable; env HOOKCATCH_VERIFY_GITHUB=...)",
         crate::inspect::Provider::verified_names()
     )
+}
+
+/// `send-test EVENT`'s help: the names are the table of Pingara events'.
+fn event_help() -> String {
+    format!("Event type: {}", crate::pingara::events::NAMES.join(", "))
 }

@@ -55,7 +55,11 @@ fn cli_with_secrets(dir: &std::path::Path, hc: &Hookcatch, args: &[&str]) -> std
 
 /// `show ID --json` with the test's secrets configured.
 fn show_judged(dir: &std::path::Path, hc: &Hookcatch, id: i64) -> Value {
-    json_output(&cli_with_secrets(dir, hc, &["show", &id.to_string(), "--json"]))
+    json_output(&cli_with_secrets(
+        dir,
+        hc,
+        &["show", &id.to_string(), "--json"],
+    ))
 }
 
 #[tokio::test]

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 
 use super::support::{HeaderText, authorization_parts, has_header, header_text};
 use super::{
-    AuthConfig, AuthVerdict, Provider, Verdict, basic, bearer, github, gitlab, mask,
-    shared_secret, shopify, slack, standard_webhooks, stripe,
+    AuthConfig, AuthVerdict, Provider, Verdict, basic, bearer, github, gitlab, mask, shared_secret,
+    shopify, slack, standard_webhooks, stripe,
 };
 use crate::model::CapturedRequest;
 
@@ -157,11 +157,7 @@ fn sender_headers(provider: Provider) -> &'static [&'static str] {
 
 fn unconfigured_provider(provider: Provider, req: &CapturedRequest) -> AuthVerdict {
     let mut diagnosis = vec![
-        format!(
-            "read {}: {}",
-            header(provider),
-            presented_by(provider, req)
-        ),
+        format!("read {}: {}", header(provider), presented_by(provider, req)),
         format!(
             "hookcatch has no {} secret, so it cannot check this; add --verify {}=SECRET",
             provider.label(),
@@ -288,10 +284,7 @@ fn missing(req: &CapturedRequest, cfg: &AuthConfig) -> AuthVerdict {
 /// Only when no provider's signature is carried at all: GitLab's signed mode,
 /// for one, carries `X-Gitlab-Event` and a Standard Webhooks signature but no token.
 fn sender_hints(req: &CapturedRequest) -> Vec<String> {
-    if Provider::VERIFIED
-        .into_iter()
-        .any(|p| carried_by(p, req))
-    {
+    if Provider::VERIFIED.into_iter().any(|p| carried_by(p, req)) {
         return Vec::new();
     }
     Provider::VERIFIED

@@ -53,10 +53,7 @@ fn the_scheme_comes_from_headers_never_from_the_secrets_shape() {
     let both = AuthConfig {
         verify: vec![
             (Provider::Stripe, STANDARD_VECTOR_SECRET.into()),
-            (
-                Provider::StandardWebhooks,
-                STANDARD_VECTOR_SECRET.into(),
-            ),
+            (Provider::StandardWebhooks, STANDARD_VECTOR_SECRET.into()),
         ],
         ..AuthConfig::default()
     };
@@ -182,8 +179,7 @@ fn missing_lists_everything_configured() {
     for provider in Provider::VERIFIED {
         cfg.verify.push((provider, "secret".into()));
     }
-    cfg.verify
-        .push((Provider::Github, "second".into()));
+    cfg.verify.push((Provider::Github, "second".into()));
     let verdict = at(&request(&[], b""), &cfg);
     assert_eq!(verdict.verdict, Verdict::Missing);
     assert_eq!(
@@ -213,10 +209,7 @@ fn gitlab_signed_mode_without_a_standard_webhooks_secret_says_how_to_configure_i
         ],
         br#"{"event":"incident.created","id":"inc_789"}"#,
     );
-    let verdict = at(
-        &req,
-        &configured(Provider::Gitlab, "gitlab-token-123"),
-    );
+    let verdict = at(&req, &configured(Provider::Gitlab, "gitlab-token-123"));
     assert_eq!(
         (verdict.scheme.as_str(), verdict.verdict),
         ("standard-webhooks", Verdict::Unconfigured)

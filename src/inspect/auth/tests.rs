@@ -75,10 +75,7 @@ fn providers_parse_and_print_by_name() {
     for provider in Provider::VERIFIED {
         assert_eq!(provider.as_str().parse::<Provider>(), Ok(provider));
     }
-    assert_eq!(
-        "Standard_Webhooks".parse(),
-        Ok(Provider::StandardWebhooks)
-    );
+    assert_eq!("Standard_Webhooks".parse(), Ok(Provider::StandardWebhooks));
     assert_eq!("svix".parse(), Ok(Provider::StandardWebhooks));
     let error = "bitbucket"
         .parse::<Provider>()

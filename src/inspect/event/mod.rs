@@ -18,8 +18,6 @@ mod generic;
 mod github;
 mod gitlab;
 mod pingara;
-/// Pingara's eight event types, in the guide's order.
-pub use pingara::EVENTS as PINGARA_EVENTS;
 mod request;
 mod shape;
 mod shopify;
