@@ -17,8 +17,8 @@ use crate::model::Notice;
 use crate::replay::ladder::{LadderEvent, LadderOutcome, Step};
 use crate::store::DeliveryKind;
 use crate::tui::app::{Focus, Tab};
-use crate::tui::delivery::Change;
-use crate::tui::event::{EditEnd, Msg, SendCmd, Sent};
+use crate::tui::delivery_data::Change;
+use crate::tui::inbox::{EditEnd, Msg, SendCmd, Sent};
 
 fn message(h: &crate::tui::testkit::Harness) -> String {
     h.app
