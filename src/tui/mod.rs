@@ -7,7 +7,7 @@
 //! per frame interval, so a burst of ten thousand captures costs a few frames.
 //! Store reads run on the loader thread, highlighting in `spawn_blocking`,
 //! deletes through the store writer, replays and retry ladders as tasks
-//! ([`sends`]); the loop itself never does IO beyond drawing. The one pause:
+//! ([`send_tasks`]); the loop itself never does IO beyond drawing. The one pause:
 //! `e` hands the terminal to `$EDITOR` and awaits it (the listener keeps
 //! capturing meanwhile).
 //!
