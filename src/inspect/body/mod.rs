@@ -30,7 +30,7 @@ use std::fmt::Write as _;
 use crate::model::{CapturedRequest, Outcome};
 
 use classify::{by_media_type, hex_content, sniff};
-pub use json::{JsonError, pretty_json};
+pub use json::{JsonError, Token, TokensError, pretty_json, tokens};
 use media::MediaType;
 
 /// Decompression stops after this many bytes of output.
