@@ -465,6 +465,20 @@ fn command_path(argv: &[String]) -> String {
     }
 }
 
+/// `--verify`'s help: the provider names are the provider enum's.
+fn verify_help() -> String {
+    format!(
+        "Verify a sender's HMAC signature: PROVIDER=SECRET, providers {} \
+         (repeatable; env HOOKCATCH_VERIFY_GITHUB=...)",
+        crate::inspect::Provider::verified_names()
+    )
+}
+
+/// `send-test EVENT`'s help: the names are the table of Pingara events'.
+fn event_help() -> String {
+    format!("Event type: {}", crate::pingara::events::NAMES.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::usage_line;
@@ -494,18 +508,4 @@ mod tests {
             "invalid value 'x' for '--port <N>': invalid digit found in string (hookcatch --help)"
         );
     }
-}
-
-/// `--verify`'s help: the provider names are the provider enum's.
-fn verify_help() -> String {
-    format!(
-        "Verify a sender's HMAC signature: PROVIDER=SECRET, providers {} \
-         (repeatable; env HOOKCATCH_VERIFY_GITHUB=...)",
-        crate::inspect::Provider::verified_names()
-    )
-}
-
-/// `send-test EVENT`'s help: the names are the table of Pingara events'.
-fn event_help() -> String {
-    format!("Event type: {}", crate::pingara::events::NAMES.join(", "))
 }
