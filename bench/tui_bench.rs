@@ -19,8 +19,8 @@ use crossterm::event::KeyCode;
 use hookcatch::inspect::{self, AuthConfig};
 use hookcatch::model::{CapturedRequest, CapturedResponse, HeaderField};
 use hookcatch::store::{Location, NewRequest, StoreWriter};
-use hookcatch::tui::event::{Cmd, Msg};
 use hookcatch::tui::highlight;
+use hookcatch::tui::inbox::{Cmd, Msg};
 use hookcatch::tui::testkit::Harness;
 use hookcatch::tui::theme::Theme;
 

@@ -166,9 +166,7 @@ pub struct ListenArgs {
     /// Expected Basic credentials, 'user:pass'
     #[arg(long, value_name = "USER:PASS")]
     pub basic: Option<String>,
-    /// Verify a sender's HMAC signature: PROVIDER=SECRET, providers github, stripe,
-    /// standard-webhooks, slack, shopify, gitlab (repeatable; env HOOKCATCH_VERIFY_GITHUB=...)
-    #[arg(long, value_name = "PROVIDER=SECRET")]
+    #[arg(long, value_name = "PROVIDER=SECRET", help = verify_help())]
     pub verify: Vec<String>,
     /// Colour theme for the TUI (see `hookcatch themes`) [default: hookcatch-dark]
     #[arg(long, value_name = "NAME")]
@@ -381,9 +379,7 @@ pub struct SendArgs {
 
 #[derive(Debug, Args)]
 pub struct SendTestArgs {
-    /// Event type: incident.created, incident.resolved, incident.updated, monitor.degraded,
-    /// monitor.recovered, ssl.expiring, monitor.paused, monitor.resumed
-    #[arg(required_unless_present = "list")]
+    #[arg(required_unless_present = "list", help = event_help())]
     pub event: Option<String>,
     /// Your receiver's URL, used as given [default: hookcatch's own listener, /pingara-webhook]
     #[arg(long, value_name = "URL")]
@@ -514,6 +510,20 @@ fn command_path(argv: &[String]) -> String {
         Some(sub) => format!("hookcatch {sub}"),
         None => "hookcatch".to_string(),
     }
+}
+
+/// `--verify`'s help: the provider names are the provider enum's.
+fn verify_help() -> String {
+    format!(
+        "Verify a sender's HMAC signature: PROVIDER=SECRET, providers {} \
+         (repeatable; env HOOKCATCH_VERIFY_GITHUB=...)",
+        crate::inspect::Provider::verified_names()
+    )
+}
+
+/// `send-test EVENT`'s help: the names are the table of Pingara events'.
+fn event_help() -> String {
+    format!("Event type: {}", crate::pingara::events::NAMES.join(", "))
 }
 
 #[cfg(test)]

@@ -9,10 +9,6 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// A store with three requests in it, made by the real listener.
 fn populated(dir: &std::path::Path) -> std::path::PathBuf {
     let hc = Hookcatch::start(dir, &[]);

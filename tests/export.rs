@@ -9,10 +9,6 @@ use std::process::{Command, Stdio};
 use base64::Engine as _;
 use common::*;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// What the listener stored, by request: method, target and body bytes.
 fn sent(line: &serde_json::Value) -> (String, String, Vec<u8>) {
     let target = match line["query"].as_str() {

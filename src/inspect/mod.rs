@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod body;
 pub mod event;
+pub mod provider;
 pub mod stored;
 
 use chrono::{DateTime, Utc};
@@ -15,7 +16,8 @@ use crate::model::findings::Judged;
 
 pub use auth::{AuthConfig, AuthVerdict, Verdict};
 pub use body::BodyView;
-pub use event::{Event, Provider};
+pub use event::Event;
+pub use provider::Provider;
 
 /// Everything inspection says about one request.
 #[derive(Clone, Debug)]

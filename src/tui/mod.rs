@@ -7,7 +7,7 @@
 //! per frame interval, so a burst of ten thousand captures costs a few frames.
 //! Store reads run on the loader thread, highlighting in `spawn_blocking`,
 //! deletes through the store writer, replays and retry ladders as tasks
-//! ([`sends`]); the loop itself never does IO beyond drawing. The one pause:
+//! ([`send_tasks`]); the loop itself never does IO beyond drawing. The one pause:
 //! `e` hands the terminal to `$EDITOR` and awaits it (the listener keeps
 //! capturing meanwhile).
 //!
@@ -16,19 +16,18 @@
 
 pub mod app;
 pub mod data;
-pub mod delivery;
-pub mod detail;
+pub mod delivery_data;
 pub mod editor;
-pub mod event;
-pub mod export;
+pub mod export_task;
 pub mod highlight;
 pub mod history;
+pub mod inbox;
 pub mod input;
 pub mod jsontree;
 pub mod keys;
 pub mod listing;
 pub mod loader;
-pub mod sends;
+pub mod send_tasks;
 #[doc(hidden)]
 pub mod testkit;
 pub mod theme;
@@ -57,9 +56,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use self::app::App;
-use self::event::{Cmd, Msg, SendCmd};
+use self::inbox::{Cmd, Msg, SendCmd};
 use self::loader::Loader;
-use self::sends::{Sends, Suspend};
+use self::send_tasks::{Sends, Suspend};
 use self::theme::Theme;
 use crate::capture::ResponseMode;
 use crate::export::curl;
@@ -389,7 +388,7 @@ fn dispatch(
                         .open_reader()
                         .map_err(|e| format!("cannot read the store: {e}"))
                         .and_then(|conn| {
-                            export::write(&conn, &ids, &path, format, &auth, &base_url)
+                            export_task::write(&conn, &ids, &path, format, &auth, &base_url)
                         });
                     let _ = tx.send(Msg::Exported(result));
                 });

@@ -18,10 +18,10 @@ use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 
 use super::app::App;
-use super::event::{Cmd, Msg, SendCmd};
 use super::highlight;
+use super::inbox::{Cmd, Msg, SendCmd};
 use super::loader::Loader;
-use super::sends::{NoTerminal, Sends};
+use super::send_tasks::{NoTerminal, Sends};
 use super::theme::Theme;
 use super::ui;
 use crate::inspect::AuthConfig;
@@ -218,7 +218,7 @@ impl Harness {
             }
             Cmd::Copy(text) => self.copied.push(text),
             Cmd::Export { ids, path, format } => {
-                let result = super::export::write(
+                let result = super::export_task::write(
                     self.loader.connection(),
                     &ids,
                     &path,

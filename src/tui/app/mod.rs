@@ -7,7 +7,8 @@
 //! Rendering (`ui`) is a pure function of `&App`.
 
 mod actions;
-mod deliveries;
+mod deliveries_tab;
+pub mod detail_state;
 mod rate;
 mod sends;
 
@@ -22,9 +23,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::Event as TermEvent;
 use ratatui::layout::Rect;
 
-use super::detail::DetailState;
-pub use super::detail::Tab;
-use super::event::{Cmd, Msg, SendCmd};
+use super::inbox::{Cmd, Msg, SendCmd};
 use super::input::{History, LineInput};
 use super::keys::{self, Action, Context};
 use super::listing::{Listing, merge_sorted};
@@ -36,6 +35,8 @@ use crate::filter::FilterError;
 use crate::model::RequestId;
 use crate::store::StoreEvent;
 use crate::text::sanitize;
+use detail_state::DetailState;
+pub use detail_state::Tab;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {

@@ -16,8 +16,8 @@ use crate::capture::{Mode, ResponseMode};
 use crate::replay::ladder::{LadderEvent, LadderOutcome, Step};
 use crate::store::{DeliveryKind, StoreEvent};
 use crate::tui::app::{Focus, Tab};
-use crate::tui::delivery::Change;
-use crate::tui::event::{EditEnd, Msg, SendCmd, Sent};
+use crate::tui::delivery_data::Change;
+use crate::tui::inbox::{EditEnd, Msg, SendCmd, Sent};
 
 fn message(h: &crate::tui::testkit::Harness) -> String {
     h.app

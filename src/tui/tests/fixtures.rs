@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeDelta, Utc};
 use tempfile::TempDir;
 
-use crate::inspect::auth::SignatureProvider;
+use crate::inspect::auth::Provider;
 use crate::inspect::{self, AuthConfig};
 use crate::model::findings::Judged;
 use crate::model::{CapturedRequest, CapturedResponse, HeaderField, Outcome};
@@ -37,7 +37,7 @@ pub fn now() -> DateTime<Utc> {
 pub fn auth() -> AuthConfig {
     AuthConfig {
         secret: Some(SECRET.into()),
-        verify: vec![(SignatureProvider::Github, "gh-webhook-secret".into())],
+        verify: vec![(Provider::Github, "gh-webhook-secret".into())],
         ..AuthConfig::default()
     }
 }

@@ -6,7 +6,7 @@ use super::fixtures::{self, harness, mixed, store};
 use crate::inspect::Verdict;
 use crate::store::StoreEvent;
 use crate::tui::app::{Focus, Overlay, PromptKind, Tab};
-use crate::tui::event::Cmd;
+use crate::tui::inbox::Cmd;
 use crate::tui::keys::Action;
 use crate::tui::loader::LoadCmd;
 
@@ -71,7 +71,7 @@ fn a_burst_of_notices_costs_one_read() {
     let mut h = harness(&location, 160, 48);
     for id in 6..10_006 {
         h.app
-            .handle(crate::tui::event::Msg::Notice(fixtures::captured(id)));
+            .handle(crate::tui::inbox::Msg::Notice(fixtures::captured(id)));
     }
     let reads: Vec<_> = h
         .app

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::editor::{self, EditFile};
-use super::event::{EditEnd, Msg, SendCmd, Sent};
+use super::inbox::{EditEnd, Msg, SendCmd, Sent};
 use crate::model::{CapturedRequest, RequestId};
 use crate::replay::{Edits, ReplayError, ReplayKit, Target};
 use crate::store::{Delivery, DeliveryKind};
