@@ -345,8 +345,19 @@ fn man_reads_the_page_from_stdin() {
 fn rust_version_is_the_locked_dependencies_minimum() {
     let manifest_dir = env!("CARGO_MANIFEST_DIR");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // Only the packages this machine builds: a fresh cache has no sources
+    // for other platforms' dependencies, and --offline cannot fetch them.
+    let rustc = Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .expect("run rustc -vV");
+    let host = String::from_utf8_lossy(&rustc.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+        .expect("rustc names its host");
     let out = Command::new(cargo)
         .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .args(["--filter-platform", &host])
         .current_dir(manifest_dir)
         .stdin(Stdio::null())
         .output()
