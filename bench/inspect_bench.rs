@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use chrono::Utc;
-use hookcatch::inspect::auth::SignatureProvider;
+use hookcatch::inspect::auth::Provider;
 use hookcatch::inspect::{self, AuthConfig};
 use hookcatch::model::{CapturedRequest, HeaderField};
 
@@ -55,7 +55,7 @@ fn cases() -> Vec<Case> {
     let github_body = br#"{"ref":"refs/heads/main","repository":{"full_name":"octo/hooks"},"commits":[{"id":"a1"},{"id":"b2"}]}"#;
     let github_sig = "sha256=a95e224c7e6d9c847e7ba7c34923f89eb7cc716df163c0272a9e2c5b04c5c384";
     let github_auth = AuthConfig {
-        verify: vec![(SignatureProvider::Github, "gh-secret-0123".into())],
+        verify: vec![(Provider::Github, "gh-secret-0123".into())],
         ..AuthConfig::default()
     };
 

@@ -19,8 +19,8 @@ use crossterm::event::KeyCode;
 use hookcatch::inspect::{self, AuthConfig};
 use hookcatch::model::{CapturedRequest, CapturedResponse, HeaderField};
 use hookcatch::store::{Location, NewRequest, StoreWriter};
-use hookcatch::tui::event::{Cmd, Msg};
 use hookcatch::tui::highlight;
+use hookcatch::tui::inbox::{Cmd, Msg};
 use hookcatch::tui::testkit::Harness;
 use hookcatch::tui::theme::Theme;
 
@@ -153,8 +153,7 @@ fn generate(path: &Path, count: usize) {
         .build()
         .expect("runtime");
     let location = Location::File(path.to_path_buf());
-    let (notices, _rx) = tokio::sync::broadcast::channel(16);
-    let (writer, thread) = StoreWriter::spawn(&location, false, notices).expect("store");
+    let (writer, thread) = StoreWriter::spawn(&location, false).expect("store");
     runtime.block_on(async {
         let start = now() - TimeDelta::seconds(count as i64);
         for chunk in (0..count).collect::<Vec<_>>().chunks(4096) {
@@ -172,13 +171,8 @@ fn generate(path: &Path, count: usize) {
                     body: b"{}".to_vec(),
                     latency_ms: 0.4,
                 });
-                let new = NewRequest::from_captured(
-                    req,
-                    Instant::now(),
-                    Duration::ZERO,
-                    summary.event.as_ref(),
-                    summary.duplicate_key,
-                );
+                let new =
+                    NewRequest::from_captured(req, Instant::now(), Duration::ZERO, summary.keys());
                 let writer = writer.clone();
                 async move { writer.insert(new).await.expect("insert") }
             });

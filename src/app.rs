@@ -15,26 +15,27 @@ macro_rules! outln {
     ($($arg:tt)*) => {{ $crate::app::emit(format_args!($($arg)*)); $crate::app::emit(format_args!("\n")); }};
 }
 
+mod delete;
 mod export;
 mod import;
+mod list;
 mod relay;
 mod replay;
 mod send_test;
 mod serve;
+mod shell;
+mod show;
+mod stats;
 
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::cli::{Cli, Command, DeleteArgs, GlobalArgs, ListArgs, ListenArgs, ShowArgs};
+use crate::cli::{Cli, Command, GlobalArgs, ListenArgs};
 use crate::config::{self, ConfigError};
-use crate::export::json::{request_json_with_deliveries, request_line};
-use crate::export::text::{deliveries_text, request_text};
-use crate::inspect::{self, AuthConfig};
+use crate::inspect::AuthConfig;
 use crate::model::RequestId;
-use crate::secrets::Masking;
-use crate::store::{Location, StoreError, deliveries, query};
-use crate::text::{human_size, sanitize};
+use crate::store::{Location, StoreError};
 
 /// Write command output to stdout; a closed pipe ends the process with 0.
 pub fn emit(args: std::fmt::Arguments<'_>) {
@@ -111,9 +112,9 @@ fn run_command(cli: Cli) -> Result<ExitCode, AppError> {
     match cli.command {
         None => listen(&cli.global, &cli.listen),
         Some(Command::Listen(args)) => listen(&cli.global, &args),
-        Some(Command::List(args)) => list(&cli.global, &args),
-        Some(Command::Show(args)) => show(&cli.global, &args),
-        Some(Command::Delete(args)) => delete(&cli.global, &args),
+        Some(Command::List(args)) => list::list(&cli.global, &args),
+        Some(Command::Show(args)) => show::show(&cli.global, &args),
+        Some(Command::Delete(args)) => delete::delete(&cli.global, &args),
         Some(Command::Export(args)) => export::run(&cli.global, &args),
         Some(Command::Import(args)) => import::run(&cli.global, &args),
         Some(Command::Themes) => {
@@ -127,6 +128,10 @@ fn run_command(cli: Cli) -> Result<ExitCode, AppError> {
         Some(Command::Replay(args)) => replay::run(&cli.global, &args),
         Some(Command::SendTest(args)) => send_test::run(&cli.global, &args),
         Some(Command::Demo(args)) => send_test::demo(&cli.global, &args),
+        Some(Command::Prune(args)) => stats::prune(&cli.global, &args),
+        Some(Command::Stats(args)) => stats::stats(&cli.global, &args),
+        Some(Command::Completions(args)) => shell::completions(&args),
+        Some(Command::Man) => shell::man(),
         Some(Command::Relay(args)) => relay::run(&cli.global, &args),
     }
 }
@@ -178,9 +183,17 @@ fn open_existing_with_config(
 ) -> Result<(rusqlite::Connection, config::Config), AppError> {
     // Secrets come from the environment and config file here too, so `list`
     // and `show` give the same verdicts the listener does.
-    let config = config::load(global, &ListenArgs::from_env())?;
+    open_store_of(config::load(global, &ListenArgs::from_env())?)
+}
+
+/// Open the existing store `config` names (see [`open_existing_with_config`]).
+fn open_store_of(
+    config: config::Config,
+) -> Result<(rusqlite::Connection, config::Config), AppError> {
     if !config.store.exists() {
-        return Err(AppError::Usage(format!(
+        // Nothing wrong with how hookcatch was called: there is nothing to
+        // read yet. A runtime failure (1), not a usage error (2).
+        return Err(AppError::Failed(anyhow::anyhow!(
             "no store at {}: nothing captured yet (run `hookcatch` first, or pass --store PATH)",
             config.store.describe()
         )));
@@ -211,259 +224,4 @@ fn parse_id(text: &str) -> Result<RequestId, AppError> {
                 "{text:?} is not a request id (ids are positive numbers, see `hookcatch list`)"
             ))
         })
-}
-
-fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
-    let filter = parse_filter(args.filter.as_deref())?;
-    let (conn, auth, _) = open_existing(global)?;
-    let limit = args.limit.unwrap_or(50);
-    // Following starts after the newest request at this moment; read first,
-    // so one committed while the listing is read is printed once, by follow.
-    let mut last = query::max_id(&conn).context("cannot read the store")?;
-    let mut rows = match &filter {
-        None => recent_whole(&conn, &auth, limit)?,
-        Some(filter) => matching(&conn, filter, &auth, limit)?,
-    };
-    if args.follow {
-        rows.retain(|(s, _)| s.request.id <= last);
-    }
-    let masking = Masking::new(&auth.secret_header, args.secrets.masks(args.json));
-    mask_rows(&mut rows, &masking);
-    if !args.json {
-        out!(
-            "{:>6}  {:<19}  {:<7} {:<32} {:>6} {:>9}  {:<28} {}\n",
-            "ID",
-            "TIME (UTC)",
-            "METHOD",
-            "PATH",
-            "STATUS",
-            "SIZE",
-            "EVENT",
-            "AUTH"
-        );
-    }
-    out!("{}", list_rows(&conn, &rows, args.json)?);
-    if !args.follow {
-        return Ok(ExitCode::SUCCESS);
-    }
-    loop {
-        std::thread::sleep(FOLLOW_POLL);
-        let ids = query::ids_after(&conn, last).context("cannot read the store")?;
-        // A burst is printed a chunk at a time: bodies are not all held at once.
-        for chunk in ids.chunks(FOLLOW_CHUNK) {
-            let mut rows = Vec::with_capacity(chunk.len());
-            for &id in chunk {
-                last = id;
-                let Some(stored) = query::get(&conn, id).context("cannot read the store")? else {
-                    continue; // deleted since
-                };
-                let req = &stored.request;
-                let wanted = filter.as_ref().is_none_or(|f| {
-                    crate::filter::scan::matches(
-                        f,
-                        req,
-                        stored.duplicate_of,
-                        stored.findings.as_ref(),
-                        &auth,
-                        chrono::Utc::now(),
-                    )
-                });
-                if wanted {
-                    let inspection = judged(&stored, &auth);
-                    rows.push((stored, inspection));
-                }
-            }
-            mask_rows(&mut rows, &masking);
-            out!("{}", list_rows(&conn, &rows, args.json)?);
-        }
-    }
-}
-
-/// Mask the rows about to be printed; after inspection, which needs the
-/// exact values.
-fn mask_rows(rows: &mut [Inspected], masking: &Masking) {
-    for (stored, _) in rows {
-        masking.request(&mut stored.request);
-    }
-}
-
-/// How often `list --follow` looks for new requests. A WAL reader sees a
-/// commit on its next query; a tenth of a second is "at once" to a person
-/// and nothing to the listener.
-const FOLLOW_POLL: std::time::Duration = std::time::Duration::from_millis(100);
-const FOLLOW_CHUNK: usize = 64;
-
-/// The table rows (or JSON lines) of `list`.
-fn list_rows(
-    conn: &rusqlite::Connection,
-    rows: &[Inspected],
-    json: bool,
-) -> Result<String, AppError> {
-    let mut out = String::new();
-    let ids: Vec<RequestId> = rows.iter().map(|(s, _)| s.request.id).collect();
-    let marks = deliveries::marks(conn, &ids).context("cannot read the store")?;
-    for (stored, inspection) in rows {
-        if json {
-            out.push_str(&crate::text::json_string(&request_line(stored, inspection)));
-            out.push('\n');
-            continue;
-        }
-        let req = &stored.request;
-        let event = inspection.event.as_ref().map_or_else(
-            || "-".to_string(),
-            |e| format!("{}/{}", e.provider.as_str(), e.kind),
-        );
-        let mut dup = stored
-            .duplicate_of
-            .map_or(String::new(), |d| format!(" dup of #{d}"));
-        if let Some(mark) = marks.get(&req.id) {
-            dup.push_str(&format!(
-                " sent {}x, last {}",
-                mark.count,
-                mark.last_label()
-            ));
-        }
-        out.push_str(&format!(
-            "{:>6}  {:<19}  {:<7} {:<32} {:>6} {:>9}  {:<28} {}{}\n",
-            req.id,
-            req.received_at.format("%Y-%m-%d %H:%M:%S"),
-            sanitize(&req.method),
-            clip(&sanitize(req.path()), 32),
-            match &req.response {
-                Some(r) => r.status.to_string(),
-                None if req.is_pending() => crate::model::PENDING.to_string(),
-                None => "-".to_string(),
-            },
-            human_size(req.body_size),
-            clip(&sanitize(&event), 28),
-            verdict_label(inspection),
-            dup,
-        ));
-    }
-    Ok(out)
-}
-
-type Inspected = (crate::store::StoredRequest, inspect::Inspection);
-
-/// A stored request with the findings decided at arrival; `auth` (the
-/// reading process's secrets) judges only a request stored without them.
-fn judged(stored: &crate::store::StoredRequest, auth: &AuthConfig) -> inspect::Inspection {
-    inspect::stored::inspection(&stored.request, stored.findings.as_ref(), auth)
-}
-
-/// The AUTH column: the verdict, and when it was not reached at arrival, that.
-fn verdict_label(inspection: &inspect::Inspection) -> String {
-    let verdict = inspection.auth.verdict.as_str();
-    match inspection.judged.caveat() {
-        Some(caveat) => format!("{verdict} ({caveat})"),
-        None => verdict.to_string(),
-    }
-}
-
-/// The newest `limit` requests, oldest first, inspected.
-fn recent_whole(
-    conn: &rusqlite::Connection,
-    auth: &AuthConfig,
-    limit: usize,
-) -> Result<Vec<Inspected>, AppError> {
-    let summaries = query::recent(conn, limit).context("cannot read the store")?;
-    let mut rows = Vec::with_capacity(summaries.len());
-    for summary in summaries {
-        if let Some(stored) = query::get(conn, summary.id).context("cannot read the store")? {
-            let inspection = judged(&stored, auth);
-            rows.push((stored, inspection));
-        }
-    }
-    Ok(rows)
-}
-
-/// The newest `limit` requests of the whole store that match `filter`, with
-/// exactly the semantics of the TUI's `/` (one scan for both).
-fn matching(
-    conn: &rusqlite::Connection,
-    filter: &crate::filter::Filter,
-    auth: &AuthConfig,
-    limit: usize,
-) -> Result<Vec<Inspected>, AppError> {
-    let ids = crate::filter::scan::matching_ids(conn, filter, auth, chrono::Utc::now())
-        .context("cannot read the store")?;
-    let mut rows = Vec::with_capacity(limit.min(ids.len()));
-    for id in &ids[ids.len().saturating_sub(limit)..] {
-        if let Some(stored) = query::get(conn, *id).context("cannot read the store")? {
-            let inspection = judged(&stored, auth);
-            rows.push((stored, inspection));
-        }
-    }
-    Ok(rows)
-}
-
-fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut clipped: String = text.chars().take(width.saturating_sub(1)).collect();
-    clipped.push('…');
-    clipped
-}
-
-fn show(global: &GlobalArgs, args: &ShowArgs) -> Result<ExitCode, AppError> {
-    let id = parse_id(&args.id)?;
-    let (conn, auth, location) = open_existing(global)?;
-    let Some(mut stored) = query::get(&conn, id).context("cannot read the store")? else {
-        eprintln!("hookcatch: no request #{id} in {}", location.describe());
-        return Ok(ExitCode::from(1));
-    };
-    let inspection = judged(&stored, &auth);
-    // Asked for only: the stored verdict is the answer, this is a second opinion.
-    let recheck = args
-        .recheck
-        .then(|| inspect::stored::recheck(&stored.request, &auth));
-    // Judged above on the exact values; masked from here on for printing.
-    let masking = Masking::new(&auth.secret_header, args.secrets.masks(args.json));
-    masking.request(&mut stored.request);
-    let mut sent = deliveries::list_for(&conn, id).context("cannot read the store")?;
-    for delivery in &mut sent {
-        masking.delivery(delivery);
-    }
-    if args.json {
-        outln!(
-            "{}",
-            request_json_with_deliveries(&stored, &inspection, &sent, recheck.as_ref())
-        );
-    } else {
-        out!("{}", request_text(&stored, &inspection, recheck.as_ref()));
-        out!("{}", deliveries_text(&sent));
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn delete(global: &GlobalArgs, args: &DeleteArgs) -> Result<ExitCode, AppError> {
-    let mut ids = args
-        .ids
-        .iter()
-        .map(|s| parse_id(s))
-        .collect::<Result<Vec<_>, _>>()?;
-    // `delete 3 3` names one request, not two.
-    ids.sort_unstable();
-    ids.dedup();
-    let (conn, _, _) = open_existing(global)?;
-    let deleted = if args.all {
-        query::delete_all(&conn)
-    } else {
-        query::delete(&conn, &ids)
-    }
-    .context("cannot delete from the store")?;
-    eprintln!(
-        "hookcatch: deleted {deleted} request{}",
-        if deleted == 1 { "" } else { "s" }
-    );
-    if !args.all && deleted < ids.len() {
-        // Like `show` and `export`: a missing id is a failure scripts can see.
-        eprintln!(
-            "hookcatch: {} of the ids given did not exist",
-            ids.len() - deleted
-        );
-        return Ok(ExitCode::from(1));
-    }
-    Ok(ExitCode::SUCCESS)
 }

@@ -29,10 +29,12 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct GlobalArgs {
-    /// SQLite store file [default: platform data dir, e.g. ~/.local/share/hookcatch/hookcatch.db]
+    /// SQLite store file [default: hookcatch.db in $XDG_DATA_HOME/hookcatch when set, else
+    /// the platform data dir, e.g. ~/.local/share/hookcatch/hookcatch.db]
     #[arg(long, global = true, value_name = "PATH", env = "HOOKCATCH_STORE")]
     pub store: Option<PathBuf>,
-    /// Read settings from this file instead of ./hookcatch.toml or the platform config dir
+    /// Read settings from this file instead of ./hookcatch.toml or hookcatch.toml in the config
+    /// dir ($XDG_CONFIG_HOME/hookcatch when set, else the platform's, e.g. ~/.config/hookcatch)
     #[arg(long, global = true, value_name = "PATH", env = "HOOKCATCH_CONFIG")]
     pub config: Option<PathBuf>,
 }
@@ -65,6 +67,44 @@ pub enum Command {
     /// A public relay: catch what senders post to /c/CHANNEL/..., keep it, and stream it to
     /// every `hookcatch listen --from URL --token TOKEN` following the channel
     Relay(RelayArgs),
+    /// Delete what the retention rules do not keep, once, and say how many
+    Prune(PruneArgs),
+    /// What the store holds: requests, bytes, time span, counts by sender, event
+    /// type and auth verdict (as stored at arrival), size on disk
+    Stats(StatsArgs),
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), every subcommand included: `hookcatch man | man -l -`
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Keep the newest N requests [default: `keep` from HOOKCATCH_KEEP or the config file]
+    #[arg(long, value_name = "N")]
+    pub keep: Option<u64>,
+    /// Keep requests received in the last D days [default: `keep_days` from
+    /// HOOKCATCH_KEEP_DAYS or the config file]
+    #[arg(long, value_name = "D")]
+    pub keep_days: Option<u64>,
+    /// Then rebuild the database file so the space freed goes back to the disk
+    /// (needs as much free space as the store; a listener beside it waits)
+    #[arg(long)]
+    pub vacuum: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// One JSON object instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for (see README "Shell completions" for where each one looks)
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -129,9 +169,7 @@ pub struct ListenArgs {
     /// Expected Basic credentials, 'user:pass'
     #[arg(long, value_name = "USER:PASS")]
     pub basic: Option<String>,
-    /// Verify a sender's HMAC signature: PROVIDER=SECRET, providers github, stripe,
-    /// standard-webhooks, slack, shopify, gitlab (repeatable; env HOOKCATCH_VERIFY_GITHUB=...)
-    #[arg(long, value_name = "PROVIDER=SECRET")]
+    #[arg(long, value_name = "PROVIDER=SECRET", help = verify_help())]
     pub verify: Vec<String>,
     /// Colour theme for the TUI (see `hookcatch themes`) [default: hookcatch-dark]
     #[arg(long, value_name = "NAME")]
@@ -174,6 +212,13 @@ pub struct ListenArgs {
     /// The relay's token: `relay` lets it read channels, `listen --from` reads with it
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
+    /// Keep only the newest N requests: older ones are pruned in the background
+    /// while the listener runs (deliveries go with their requests)
+    #[arg(long, value_name = "N")]
+    pub keep: Option<u64>,
+    /// Keep only requests received in the last D days, pruned in the background
+    #[arg(long, value_name = "D")]
+    pub keep_days: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -184,12 +229,6 @@ pub struct RelayArgs {
     /// first subscriber's answer; else (or then) the relay answers itself
     #[arg(long, value_name = "SECS")]
     pub hold: Option<f64>,
-    /// Keep at most N requests per channel (older ones are deleted)
-    #[arg(long, value_name = "N")]
-    pub keep: Option<u64>,
-    /// Delete requests older than N days
-    #[arg(long, value_name = "N")]
-    pub keep_days: Option<u64>,
     /// At most N requests a second per channel (N/s or N/m); more get 429 with Retry-After
     #[arg(long, value_name = "N/s")]
     pub rate: Option<String>,
@@ -369,9 +408,7 @@ pub struct SendArgs {
 
 #[derive(Debug, Args)]
 pub struct SendTestArgs {
-    /// Event type: incident.created, incident.resolved, incident.updated, monitor.degraded,
-    /// monitor.recovered, ssl.expiring, monitor.paused, monitor.resumed
-    #[arg(required_unless_present = "list")]
+    #[arg(required_unless_present = "list", help = event_help())]
     pub event: Option<String>,
     /// Your receiver's URL, used as given [default: hookcatch's own listener, /pingara-webhook]
     #[arg(long, value_name = "URL")]
@@ -502,6 +539,20 @@ fn command_path(argv: &[String]) -> String {
         Some(sub) => format!("hookcatch {sub}"),
         None => "hookcatch".to_string(),
     }
+}
+
+/// `--verify`'s help: the provider names are the provider enum's.
+fn verify_help() -> String {
+    format!(
+        "Verify a sender's HMAC signature: PROVIDER=SECRET, providers {} \
+         (repeatable; env HOOKCATCH_VERIFY_GITHUB=...)",
+        crate::inspect::Provider::verified_names()
+    )
+}
+
+/// `send-test EVENT`'s help: the names are the table of Pingara events'.
+fn event_help() -> String {
+    format!("Event type: {}", crate::pingara::events::NAMES.join(", "))
 }
 
 #[cfg(test)]

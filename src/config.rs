@@ -10,12 +10,14 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::capture::settings::{Limits, ResponseConfig, guess_content_type, parse_header};
 use crate::capture::{Mode, Rule};
 use crate::cli::{GlobalArgs, ListenArgs};
 use crate::inspect::auth::AuthConfig;
 use crate::replay::forward::ForwardMode;
 use crate::replay::send::DEFAULT_TIMEOUT;
 use crate::store::Location;
+use crate::store::retention::Retention;
 
 mod auth_layers;
 mod layers;
@@ -26,7 +28,6 @@ pub use layers::Env;
 use layers::{Layers, Sourced, boolish};
 use values::{SCALE_EXPECTED, TIMEOUT_EXPECTED, file_rule, read_body, scale_value, timeout_value};
 pub use values::{check_scale, parse_size, parse_timeout};
-pub(crate) use values::{guess_content_type, parse_header, refused_header, response_body};
 
 pub const DEFAULT_PORT: u16 = 9797;
 pub const DEFAULT_MAX_BODY: u64 = 10 * 1024 * 1024;
@@ -97,6 +98,10 @@ pub struct FileConfig {
     pub token: Option<String>,
     /// `[relay]`: `[relay.tokens]` channel = "token" (reads that channel only).
     pub relay: Option<RelayFile>,
+    /// Retention: keep the newest N requests.
+    pub keep: Option<u64>,
+    /// Retention: keep the requests of the last D days.
+    pub keep_days: Option<u64>,
 }
 
 /// The `[relay]` table of the config file.
@@ -122,27 +127,6 @@ pub struct RuleFile {
     pub body: Option<String>,
     /// Milliseconds before answering.
     pub delay: Option<u64>,
-}
-
-/// The default answer hookcatch gives.
-#[derive(Clone, Debug)]
-pub struct ResponseConfig {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    pub delay: Duration,
-}
-
-#[derive(Clone, Debug)]
-pub struct Limits {
-    pub max_body: u64,
-    pub header_timeout: Duration,
-    /// An open connection with no request in flight is closed after this.
-    pub idle_timeout: Duration,
-    pub body_timeout: Duration,
-    pub max_headers: usize,
-    /// Bytes of request line plus headers hyper buffers at most.
-    pub max_header_bytes: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -180,6 +164,12 @@ pub struct Config {
     pub token: Option<String>,
     /// `[relay.tokens]`: per-channel tokens of a relay.
     pub relay_tokens: std::collections::BTreeMap<String, String>,
+    /// Which config file was read and why, or where hookcatch looked.
+    pub file_note: String,
+    /// Why the store is where it is (flag, file key, XDG, platform).
+    pub store_note: String,
+    /// What the store keeps (`--keep`, `--keep-days`); pruned in the background.
+    pub retention: Retention,
 }
 
 impl Config {
@@ -208,21 +198,42 @@ impl Config {
 }
 
 /// Find and parse the config file: `--config`, else `./hookcatch.toml`, else
-/// the platform config directory's `hookcatch.toml`.
+/// the config directory's `hookcatch.toml` (see [`crate::dirs`]).
 pub fn read_file(explicit: Option<&Path>) -> Result<(FileConfig, Option<PathBuf>), ConfigError> {
-    let path = match explicit {
-        Some(p) => Some(p.to_path_buf()),
+    let (file, path, _) = read_file_noting(explicit)?;
+    Ok((file, path))
+}
+
+/// [`read_file`], and a note on which file was read and why (or where
+/// hookcatch looked), for `hookcatch config`.
+fn read_file_noting(
+    explicit: Option<&Path>,
+) -> Result<(FileConfig, Option<PathBuf>, String), ConfigError> {
+    let user = crate::dirs::config_dir().map(|d| {
+        let path = d.path.join("hookcatch.toml");
+        let why = format!("{} ({})", path.display(), d.source.describe());
+        (path, why)
+    });
+    let found = match explicit {
+        Some(p) => Some((
+            p.to_path_buf(),
+            format!("{} (from --config or HOOKCATCH_CONFIG)", p.display()),
+        )),
         None => [
-            Some(PathBuf::from("hookcatch.toml")),
-            directories::ProjectDirs::from("", "", "hookcatch")
-                .map(|d| d.config_dir().join("hookcatch.toml")),
+            Some((
+                PathBuf::from("hookcatch.toml"),
+                "hookcatch.toml (in the current directory)".to_string(),
+            )),
+            user.clone(),
         ]
         .into_iter()
         .flatten()
-        .find(|p| p.is_file()),
+        .find(|(p, _)| p.is_file()),
     };
-    let Some(path) = path else {
-        return Ok((FileConfig::default(), None));
+    let Some((path, note)) = found else {
+        let looked = user.map_or(String::new(), |(_, why)| format!(" and {why}"));
+        let note = format!("none (looked for ./hookcatch.toml{looked})");
+        return Ok((FileConfig::default(), None, note));
     };
     let text = std::fs::read_to_string(&path).map_err(|e| {
         bad(format!(
@@ -231,7 +242,7 @@ pub fn read_file(explicit: Option<&Path>) -> Result<(FileConfig, Option<PathBuf>
         ))
     })?;
     let file = toml::from_str(&text).map_err(|e| file_error(&path, &text, &e))?;
-    Ok((file, Some(path)))
+    Ok((file, Some(path), note))
 }
 
 /// A TOML mistake in one line: `path:LINE: the line: what is wrong`.
@@ -272,6 +283,22 @@ pub fn store_location(
         })
 }
 
+/// Why the store is where [`store_location`] puts it, for `hookcatch config`.
+fn store_note(global: &GlobalArgs, file: &FileConfig, ephemeral: bool) -> String {
+    if ephemeral {
+        "in memory (--ephemeral)".into()
+    } else if global.store.is_some() {
+        "from --store or HOOKCATCH_STORE".into()
+    } else if file.store.is_some() {
+        "from the config file's store key".into()
+    } else {
+        crate::dirs::data_dir().map_or_else(
+            || "no data directory".into(),
+            |d| format!("in the data directory, {}", d.source.describe()),
+        )
+    }
+}
+
 /// Merge flags over the environment over the file over defaults.
 pub fn load(global: &GlobalArgs, args: &ListenArgs) -> Result<Config, ConfigError> {
     load_with_env(global, args, &Env::from_process()?)
@@ -283,7 +310,7 @@ pub fn load_with_env(
     args: &ListenArgs,
     env: &Env,
 ) -> Result<Config, ConfigError> {
-    let (file, file_path) = read_file(global.config.as_deref())?;
+    let (file, file_path, file_note) = read_file_noting(global.config.as_deref())?;
     let layers = Layers {
         env,
         file_path: file_path.as_deref(),
@@ -481,9 +508,33 @@ pub fn load_with_env(
         }
         relay_tokens.insert(channel.clone(), token.clone());
     }
+    let at_least_one = |key: &str, flag: Option<u64>, file: Option<u64>, what: &str| match layers
+        .pick(key, flag, file, what)?
+    {
+        Some(Sourced { value: 0, origin }) => Err(origin.error(format!(
+            "must be at least 1 ({what}; to empty the store use `hookcatch delete --all`)"
+        ))),
+        other => Ok(other.map(|s| s.value)),
+    };
+    let retention = Retention {
+        keep: at_least_one(
+            "keep",
+            args.keep,
+            file.keep,
+            "a number of requests, e.g. 10000",
+        )?,
+        keep_days: at_least_one(
+            "keep_days",
+            args.keep_days,
+            file.keep_days,
+            "a number of days, e.g. 30",
+        )?,
+    };
+
     Ok(Config {
         addr: SocketAddr::new(ip, port),
         store: store_location(global, &file, ephemeral)?,
+        store_note: store_note(global, &file, ephemeral),
         fsync: layers.switch("fsync", args.fsync, file.fsync)?,
         headless: layers.switch("headless", args.headless, file.headless)?,
         mask_secrets: layers.switch("mask_secrets", args.mask_secrets, file.mask_secrets)?,
@@ -525,6 +576,8 @@ pub fn load_with_env(
         from,
         token: token.map(|t| t.value),
         relay_tokens,
+        file_note,
+        retention,
     })
 }
 

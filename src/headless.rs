@@ -1,13 +1,14 @@
 //! Headless mode: one JSON object per captured request on stdout, each line
 //! written as soon as it is committed, never held back for more (lines that
-//! are already waiting go out together in one write). The store writer hands
-//! each commit's requests (with what inspection found at capture time) to
-//! this printer through a bounded tap, so nothing is read back or inspected
-//! twice. In `--forward` proxy mode a line waits for the app's answer, so its
+//! are already waiting go out together in one write). The printer is one
+//! subscriber of the store's committed events ([`crate::store::events`]):
+//! each commit's requests arrive as stored, with the findings decided at
+//! arrival, so nothing is read back or inspected twice. In `--forward` proxy
+//! mode a line waits for the app's answer (its `Answered` event), so its
 //! `response` is what the sender got; lines after it wait behind it.
 //!
-//! The writer never waits for the printer: when the tap is full it skips,
-//! and the printer, seeing a gap in the ids, reads the missing requests from
+//! The writer never waits for the printer: when it falls behind, it is told
+//! it lagged (or sees a gap in the ids) and reads the missing requests from
 //! the store. So output is exactly what was stored, in id order, and a slow
 //! stdout never slows the listener.
 //!
@@ -20,50 +21,36 @@
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::io::Write;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use tokio::sync::broadcast::{self, error::RecvError};
 use tokio_util::sync::CancellationToken;
 
 use crate::export::json::request_line;
 use crate::inspect::{self, AuthConfig, Findings};
-use crate::model::{Notice, RequestId};
+use crate::model::{CapturedResponse, RequestId};
 use crate::secrets::Masking;
-use crate::store::writer::{Committed, Tapped};
-use crate::store::{Location, StoredRequest, query};
-
-/// How many commits (each up to a batch of requests) may wait for stdout
-/// before the printer switches to catching up from the store.
-const TAP_CAPACITY: usize = 256;
+use crate::store::events::{Answer, Received, StoreEvent, Subscription, TimedOut, catch_up};
+use crate::store::{Location, StoreWriter, StoredRequest, query};
 
 pub struct Printer {
     output: JoinHandle<()>,
     /// Cancelled when the output thread ends, however it ends.
     printed: CancellationToken,
     messages: tokio::task::JoinHandle<()>,
-    /// Tells the store messages to finish once the writer has stopped.
-    writer_done: CancellationToken,
 }
 
 impl Printer {
     /// Wait until everything committed has been printed (or stdout has
     /// gone) and every store message said. Call after the store writer has
-    /// stopped (it owns the tap; its end closes the channel). Dropping this
-    /// future leaves nothing behind for the runtime to wait on (a stdout
-    /// nobody reads can block the output thread for good).
+    /// stopped (its end ends the event stream). Dropping this future leaves
+    /// nothing behind for the runtime to wait on (a stdout nobody reads can
+    /// block the output thread for good).
     pub async fn finish(self) {
         self.printed.cancelled().await;
         let _ = self.output.join();
-        self.writer_done.cancel();
         let _ = self.messages.await;
     }
-}
-
-/// The tap to give the store writer, and the receiving end for [`spawn`].
-pub fn tap() -> (SyncSender<Tapped>, Receiver<Tapped>) {
-    sync_channel(TAP_CAPACITY)
 }
 
 /// Start printing (inside the runtime). Reads the starting point before the
@@ -75,11 +62,15 @@ pub fn spawn(
     location: Location,
     auth: AuthConfig,
     masking: Masking,
-    tap: Receiver<Tapped>,
-    notices: broadcast::Receiver<Notice>,
+    writer: &StoreWriter,
     answer_wait: Duration,
     stdout_gone: CancellationToken,
 ) -> std::io::Result<Printer> {
+    // Subscribed before the starting point is read: nothing committed in
+    // between is missed (nor printed twice: ids at or below it are skipped).
+    let events = writer.subscribe();
+    let trouble = writer.subscribe();
+    let runtime = tokio::runtime::Handle::current();
     let conn = location
         .open_reader()
         .map_err(|e| std::io::Error::other(format!("cannot read the store for output: {e}")))?;
@@ -102,17 +93,15 @@ pub fn spawn(
                 held_bytes: 0,
                 answer_wait,
             };
-            if out.run(tap).is_err() {
+            if out.run(events, &runtime).is_err() {
                 stdout_gone.cancel();
             }
         })?;
-    let writer_done = CancellationToken::new();
-    let messages = tokio::spawn(report_store_trouble(notices, writer_done.clone()));
+    let messages = tokio::spawn(report_store_trouble(trouble));
     Ok(Printer {
         output,
         printed,
         messages,
-        writer_done,
     })
 }
 
@@ -147,26 +136,19 @@ pub async fn stdout_closed() {
     std::future::pending::<()>().await;
 }
 
-/// Store failures and recoveries go to stderr, as they happen, until the
-/// channel closes or, once `writer_done`, nothing more is waiting (a
-/// forward cut short by shutdown may still hold a sender).
-async fn report_store_trouble(
-    mut notices: broadcast::Receiver<Notice>,
-    writer_done: CancellationToken,
-) {
-    loop {
-        let notice = tokio::select! {
-            biased;
-            notice = notices.recv() => notice,
-            () = writer_done.cancelled() => return,
-        };
-        match notice {
-            Ok(Notice::StoreFailed(why)) => {
+/// Store failures and recoveries go to stderr, as they happen (on their own
+/// task: a stdout nobody reads must not hold them back), until the writer
+/// has stopped and the stream ends.
+async fn report_store_trouble(mut events: Subscription) {
+    while let Some(received) = events.recv().await {
+        match received {
+            Received::Event(StoreEvent::WriteFailed(why)) => {
                 eprintln!("hookcatch: store write failed: {why}; answering 503 until it recovers")
             }
-            Ok(Notice::StoreRecovered) => eprintln!("hookcatch: store writes succeed again"),
-            Ok(_) | Err(RecvError::Lagged(_)) => {}
-            Err(RecvError::Closed) => return,
+            Received::Event(StoreEvent::WriteRecovered) => {
+                eprintln!("hookcatch: store writes succeed again")
+            }
+            Received::Event(_) | Received::Lagged => {}
         }
     }
 }
@@ -211,36 +193,38 @@ const MAX_HELD: usize = 4096;
 const MAX_HELD_BYTES: usize = 64 * 1024 * 1024;
 
 impl<W: Write> LinePrinter<W> {
-    fn run(&mut self, tap: Receiver<Tapped>) -> Result<(), StdoutGone> {
+    /// Print until the stream ends (the writer stopped) or stdout goes.
+    /// `runtime` drives the wait for the next event from this thread.
+    fn run(
+        &mut self,
+        mut events: Subscription,
+        runtime: &tokio::runtime::Handle,
+    ) -> Result<(), StdoutGone> {
         loop {
-            let received = match self.answer_deadline() {
-                None => tap.recv().map_err(|_| RecvTimeoutError::Disconnected),
-                Some(deadline) => {
-                    tap.recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                }
-            };
-            let first = match received {
-                Ok(item) => item,
-                Err(RecvTimeoutError::Timeout) => {
+            let wait = self
+                .answer_deadline()
+                .map(|deadline| deadline.saturating_duration_since(Instant::now()));
+            let first = match events.blocking_recv(runtime, wait) {
+                Ok(Some(received)) => received,
+                Ok(None) => break,
+                Err(TimedOut) => {
                     self.stop_waiting_for_first();
                     self.release()?;
                     self.write_pending()?;
                     continue;
                 }
-                Err(RecvTimeoutError::Disconnected) => break,
             };
             // Everything already waiting goes out in one write; nothing
             // waits for more to arrive.
             let mut next = Some(first);
-            while let Some(item) = next {
-                self.handle(item)?;
-                next = tap.try_recv().ok();
+            while let Some(received) = next {
+                self.handle(received)?;
+                next = events.try_recv().ok().flatten();
             }
-            self.catch_up_skipped()?;
             self.write_pending()?;
         }
         // The writer has stopped, so the store is final: what still waits
-        // for an answer is printed as stored, then whatever the tap skipped.
+        // for an answer is printed as stored, then whatever was missed.
         while !self.held.is_empty() {
             self.stop_waiting_for_first();
             self.release()?;
@@ -249,21 +233,30 @@ impl<W: Write> LinePrinter<W> {
         self.write_pending()
     }
 
-    fn handle(&mut self, item: Tapped) -> Result<(), StdoutGone> {
-        match item {
-            Tapped::Committed(batch) => {
-                for committed in batch {
-                    self.take(committed)?;
+    fn handle(&mut self, received: Received) -> Result<(), StdoutGone> {
+        match received {
+            Received::Event(StoreEvent::Captured(batch)) => {
+                for stored in batch.iter() {
+                    self.take(stored)?;
                     if self.pending.len() >= WRITE_AT {
                         self.write_pending()?;
                     }
                 }
             }
-            Tapped::Answered(id, response) => {
-                self.answered(id, Some(response), None)?;
+            Received::Event(StoreEvent::Answered(id, answer)) => {
+                let (response, reason) = match &*answer {
+                    Answer::Sent(response) => (Some(response.clone()), None),
+                    Answer::NotSent(reason) => (None, Some(reason.clone())),
+                };
+                self.answered(id, response, reason)?;
             }
-            Tapped::Unanswered(id, reason) => {
-                self.answered(id, None, Some(reason))?;
+            Received::Event(_) => {}
+            // Missed events: the requests are in the store, and so are the
+            // answers held lines were waiting for.
+            Received::Lagged => {
+                self.refresh_held();
+                self.release()?;
+                self.catch_up(None)?;
             }
         }
         Ok(())
@@ -273,7 +266,7 @@ impl<W: Write> LinePrinter<W> {
     fn answered(
         &mut self,
         id: RequestId,
-        response: Option<crate::model::CapturedResponse>,
+        response: Option<CapturedResponse>,
         reason: Option<String>,
     ) -> Result<(), StdoutGone> {
         if let Some(held) = self.held.iter_mut().find(|h| h.stored.request.id == id) {
@@ -284,17 +277,36 @@ impl<W: Write> LinePrinter<W> {
         self.release()
     }
 
-    /// Take one committed request, after any the tap skipped.
-    fn take(&mut self, item: Committed) -> Result<(), StdoutGone> {
-        let id = item.stored.request.id;
+    /// Answers that came while events were missed: read from the store.
+    fn refresh_held(&mut self) {
+        for held in self.held.iter_mut().filter(|h| h.awaiting_since.is_some()) {
+            if let Ok(Some(stored)) = query::get(&self.conn, held.stored.request.id)
+                && !stored.request.is_pending()
+            {
+                held.stored.request.response = stored.request.response;
+                held.stored.request.response_reason = stored.request.response_reason;
+                held.awaiting_since = None;
+            }
+        }
+    }
+
+    /// Take one committed request, after any that were missed.
+    fn take(&mut self, stored: &StoredRequest) -> Result<(), StdoutGone> {
+        let id = stored.request.id;
         if id <= self.last {
             return Ok(()); // printed already while catching up
         }
         if id > self.last + 1 {
             self.catch_up(Some(id - 1))?;
         }
-        let findings = self.inspect(&item.stored);
-        self.accept(item.stored, findings, item.awaiting_answer)?;
+        let findings = self.inspect(stored);
+        // A pending answer is still to come: the line waits for it.
+        if self.held.is_empty() && !stored.request.is_pending() {
+            self.queue(stored, &findings)?;
+        } else {
+            let awaiting = stored.request.is_pending();
+            self.accept(stored.clone(), findings, awaiting)?;
+        }
         self.last = id;
         Ok(())
     }
@@ -346,8 +358,9 @@ impl<W: Write> LinePrinter<W> {
         Some(since + self.answer_wait)
     }
 
-    /// The first held request's answer did not come through the tap (a full
-    /// tap, or a sender that went away mid-proxy): take what the store has.
+    /// The first held request's answer did not come as an event (missed
+    /// while lagging, or a sender that went away mid-proxy): take what the
+    /// store has.
     fn stop_waiting_for_first(&mut self) {
         let Some(first) = self.held.front_mut() else {
             return;
@@ -359,26 +372,10 @@ impl<W: Write> LinePrinter<W> {
         first.awaiting_since = None;
     }
 
-    /// The tap is empty: if the writer skipped commits while it was full,
-    /// and nothing came after them, nothing in the tap would ever lead to
-    /// them; read them from the store now rather than on the next request.
-    /// (A commit that fills the tap is stored before its hand-over is
-    /// tried, so one the reader misses here finds the tap empty and wakes it.)
-    fn catch_up_skipped(&mut self) -> Result<(), StdoutGone> {
-        match query::max_id(&self.conn) {
-            Ok(newest) if newest > self.last => self.catch_up(None),
-            Ok(_) => Ok(()),
-            Err(e) => {
-                eprintln!("hookcatch: cannot read the store: {e}");
-                Ok(())
-            }
-        }
-    }
-
     /// Print stored requests after `last`, up to `until` (or all).
     fn catch_up(&mut self, until: Option<RequestId>) -> Result<(), StdoutGone> {
         loop {
-            let batch = match query::after(&self.conn, self.last, 256) {
+            let batch = match catch_up(&self.conn, self.last, 256) {
                 Ok(batch) => batch,
                 Err(e) => {
                     eprintln!("hookcatch: cannot read the store: {e}");
@@ -453,33 +450,35 @@ mod tests {
     use crate::model::{CapturedRequest, CapturedResponse};
     use crate::store::{NewRequest, StoreWriter};
 
-    /// Five requests through a real writer, returning what its tap handed
-    /// over. Those in `awaiting` are marked as waiting for a proxied answer;
+    /// Five requests through a real writer, returning the events it
+    /// published. Those in `awaiting` are stored pending a proxied answer;
     /// `stored_answer` is then recorded for the first of them.
     fn store_with_five(
         dir: &std::path::Path,
         awaiting: &[RequestId],
         stored_answer: Option<u16>,
-    ) -> (Location, Vec<Tapped>) {
+    ) -> (Location, Vec<StoreEvent>) {
         let location = Location::File(dir.join("t.db"));
-        let (tap, taken) = tap();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        let (notices, _) = broadcast::channel(16);
-        let (writer, thread) =
-            StoreWriter::spawn_tapped(&location, false, notices, Some(tap)).unwrap();
+        let runtime = runtime();
+        let (writer, thread) = StoreWriter::spawn(&location, false).unwrap();
+        let mut events = writer.subscribe();
         runtime.block_on(async {
             for i in 1..=5 {
-                let req = CapturedRequest::new(
+                let mut req = CapturedRequest::new(
                     "POST",
                     &format!("/n{i}"),
                     vec![],
                     format!("{i}").into_bytes(),
                 );
-                let new =
-                    NewRequest::from_captured(req, Instant::now(), Duration::ZERO, None, None)
-                        .awaiting_answer(awaiting.contains(&i));
+                if awaiting.contains(&i) {
+                    req.response_reason = Some(crate::model::PENDING.into());
+                }
+                let new = NewRequest::from_captured(
+                    req,
+                    Instant::now(),
+                    Duration::ZERO,
+                    crate::model::RequestKeys::default(),
+                );
                 writer.insert(new).await.unwrap();
             }
             if let (Some(status), Some(id)) = (stored_answer, awaiting.first()) {
@@ -488,7 +487,25 @@ mod tests {
         });
         drop(writer);
         thread.join();
-        (location, taken.into_iter().collect())
+        let mut published = Vec::new();
+        while let Ok(Some(Received::Event(event))) = events.try_recv() {
+            published.push(event);
+        }
+        (location, published)
+    }
+
+    /// The printer waits for events through a runtime's timer.
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_time()
+            .build()
+            .unwrap()
+    }
+
+    /// A stream fed by hand, as if some events were missed.
+    fn stream() -> (tokio::sync::broadcast::Sender<StoreEvent>, Subscription) {
+        Subscription::detached(64)
     }
 
     fn response(status: u16) -> CapturedResponse {
@@ -522,8 +539,7 @@ mod tests {
         use crate::model::findings::Judged;
         let dir = tempfile::tempdir().unwrap();
         let location = Location::File(dir.path().join("t.db"));
-        let (notices, _) = broadcast::channel(16);
-        let (writer, thread) = StoreWriter::spawn(&location, false, notices).unwrap();
+        let (writer, thread) = StoreWriter::spawn(&location, false).unwrap();
         let req = CapturedRequest::new(
             "POST",
             "/hook",
@@ -535,8 +551,13 @@ mod tests {
             ..AuthConfig::default()
         };
         let at_arrival = inspect::summarize(&req, &listener, req.received_at);
-        let new = NewRequest::from_captured(req, Instant::now(), Duration::ZERO, None, None)
-            .with_findings(inspect::stored::to_stored(&at_arrival, Judged::AtArrival));
+        let new = NewRequest::from_captured(
+            req,
+            Instant::now(),
+            Duration::ZERO,
+            crate::model::RequestKeys::default(),
+        )
+        .with_findings(inspect::stored::to_stored(&at_arrival, Judged::AtArrival));
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
@@ -565,12 +586,12 @@ mod tests {
             .collect()
     }
 
-    fn committed(tapped: Vec<Tapped>) -> Vec<Committed> {
-        tapped
+    fn committed(events: Vec<StoreEvent>) -> Vec<StoredRequest> {
+        events
             .into_iter()
-            .flat_map(|t| match t {
-                Tapped::Committed(batch) => batch,
-                Tapped::Answered(..) | Tapped::Unanswered(..) => vec![],
+            .flat_map(|e| match e {
+                StoreEvent::Captured(batch) => batch.to_vec(),
+                _ => vec![],
             })
             .collect()
     }
@@ -578,19 +599,24 @@ mod tests {
     #[test]
     fn gaps_in_the_tap_are_filled_from_the_store_in_order() {
         let dir = tempfile::tempdir().unwrap();
-        let (location, tapped) = store_with_five(dir.path(), &[], None);
-        let committed = committed(tapped);
+        let (location, published) = store_with_five(dir.path(), &[], None);
+        let committed = committed(published);
         assert_eq!(committed.len(), 5);
-        let (tx, rx) = std::sync::mpsc::channel();
+        let (tx, rx) = stream();
         for c in committed {
-            // The tap "was full" for 2, 3 and 5.
-            if [1, 4].contains(&c.stored.request.id) {
-                tx.send(Tapped::Committed(vec![c])).unwrap();
+            // The events for 2, 3 and 5 "were missed".
+            if [1, 4].contains(&c.request.id) {
+                tx.send(StoreEvent::Captured(vec![c].into())).unwrap();
             }
         }
         drop(tx);
         let mut out = Vec::new();
-        assert!(printer(&location, &mut out, WAIT).run(rx).is_ok());
+        let runtime = runtime();
+        assert!(
+            printer(&location, &mut out, WAIT)
+                .run(rx, runtime.handle())
+                .is_ok()
+        );
         let ids: Vec<i64> = lines(&out).into_iter().map(|(id, _)| id).collect();
         assert_eq!(ids, [1, 2, 3, 4, 5]);
     }
@@ -602,11 +628,11 @@ mod tests {
     #[test]
     fn a_proxied_line_waits_for_its_answer_with_later_lines_behind_it() {
         let dir = tempfile::tempdir().unwrap();
-        let (location, tapped) = store_with_five(dir.path(), &[2], None);
+        let (location, published) = store_with_five(dir.path(), &[2], None);
         let out = Shared::default();
         let mut p = printer(&location, out.clone(), WAIT);
-        for item in tapped {
-            p.handle(item).unwrap();
+        for event in published {
+            p.handle(Received::Event(event)).unwrap();
         }
         p.write_pending().unwrap();
         assert_eq!(
@@ -614,7 +640,9 @@ mod tests {
             [(1, None)],
             "2 waits, 3 to 5 wait behind it"
         );
-        p.handle(Tapped::Answered(2, response(201))).unwrap();
+        let answer = std::sync::Arc::new(Answer::Sent(response(201)));
+        p.handle(Received::Event(StoreEvent::Answered(2, answer)))
+            .unwrap();
         p.write_pending().unwrap();
         assert_eq!(
             lines(&out.0.lock().unwrap()),
@@ -666,18 +694,20 @@ mod tests {
         }
     }
 
-    /// An answer the tap never delivers (full tap, sender gone mid-proxy)
+    /// An answer that never comes as an event (missed, sender gone mid-proxy)
     /// holds nothing for long: after the wait the store's version is printed.
     #[test]
     fn a_missing_answer_is_read_from_the_store_after_the_wait() {
         let dir = tempfile::tempdir().unwrap();
-        let (location, tapped) = store_with_five(dir.path(), &[1], Some(418));
-        let committed = committed(tapped);
-        let (tx, rx) = std::sync::mpsc::channel();
-        tx.send(Tapped::Committed(committed)).unwrap();
+        let (location, published) = store_with_five(dir.path(), &[1], Some(418));
+        let committed = committed(published);
+        let (tx, rx) = stream();
+        tx.send(StoreEvent::Captured(committed.into())).unwrap();
         let out = Shared::default();
         let mut p = printer(&location, out.clone(), Duration::from_millis(50));
-        let printing = std::thread::spawn(move || p.run(rx).is_ok());
+        let runtime = runtime();
+        let handle = runtime.handle().clone();
+        let printing = std::thread::spawn(move || p.run(rx, &handle).is_ok());
         // The tap stays open: only the wait can release the lines.
         let deadline = Instant::now() + Duration::from_secs(10);
         while lines(&out.0.lock().unwrap()).len() < 5 {

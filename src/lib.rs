@@ -1,12 +1,38 @@
 //! hookcatch: catch webhooks on your own machine.
 //!
-//! Data flows one way: `capture` (the listener) -> `store` (SQLite) ->
-//! `inspect` (pure) -> the TUI or headless output.
+//! # Module map
+//!
+//! Data flows one way (ARCHITECTURE.md draws it):
+//!
+//! ```text
+//! socket -> capture -> store (commit) -> one stream of committed events
+//!                                          -> tui | headless | relay stream
+//! ```
+//!
+//! | part | what it does | never imports |
+//! |------|--------------|---------------|
+//! | [`model`] | the shared nouns: `CapturedRequest`, `HeaderField`, findings | any other part |
+//! | [`capture`] | the hyper listener: limits, modes, response rules; answers only after commit | `tui` |
+//! | [`store`] | SQLite: schema, one writer (group commit), queries, deliveries | `tui`, `inspect` |
+//! | [`inspect`] | pure: body decoding, auth verdicts, webhook events, the [`inspect::Provider`] enum | `tui`, `store`, `capture` |
+//! | [`pingara`] | Pingara's event table (`pingara::events`), sample events, `send-test` | |
+//! | [`replay`] | build (pure), send, retry ladder, forward, answer diff | `tui` |
+//! | [`export`] | JSON, human text, HAR, curl; import | |
+//! | [`filter`] | the filter language (`/`, `list --filter`) | |
+//! | [`secrets`] | the one masking policy: secret headers, URL passwords, query tokens | |
+//! | [`text`] | the one sanitizer for untrusted text, and the one size format | |
+//! | [`headless`] | one JSON line per committed request on stdout | |
+//! | [`tui`] | the terminal UI: `inbox` (messages), `app/` (state), `ui/` (drawing), run loop | |
+//! | [`cli`], [`config`] | flags, environment and file, merged; only wiring imports `config` | |
+//! | [`app`] | wiring: one file per subcommand | |
+//!
+//! `tests/architecture.rs` fails when an import in the right column appears.
 
 pub mod app;
 pub mod capture;
 pub mod cli;
 pub mod config;
+pub mod dirs;
 pub mod export;
 pub mod filter;
 pub mod headless;

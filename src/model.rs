@@ -6,7 +6,10 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod delivery;
 pub mod findings;
+
+pub use delivery::{Delivery, DeliveryError, DeliveryErrorKind, DeliveryKind};
 
 /// Monotonic id assigned by the store when a request is committed.
 pub type RequestId = i64;
@@ -160,20 +163,13 @@ impl CapturedRequest {
     }
 }
 
-/// What the store tells everyone who watches it, after the fact.
-/// Small on purpose: watchers read what they need from the store.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Notice {
-    /// Requests were committed: `count` of them, the newest with id `last`.
-    /// One notice per commit, not per request: under load a commit holds
-    /// dozens, and every notice wakes each watcher.
-    Captured { last: RequestId, count: u32 },
-    /// A stored request changed (its response or deliveries).
-    Updated(RequestId),
-    /// Requests were deleted.
-    Deleted,
-    /// The store could not be written; requests are answered 503 meanwhile.
-    StoreFailed(String),
-    /// Writes succeed again after a failure.
-    StoreRecovered,
+/// The columns a request is found by (`list --provider`, `--event`, and
+/// the duplicate lookup), read from its body at capture; none depends on a
+/// secret. Inspection fills them, the store keeps them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestKeys {
+    pub provider: Option<String>,
+    pub event_type: Option<String>,
+    /// The idempotency key: an earlier request with the same one makes this a duplicate.
+    pub dup_key: Option<String>,
 }

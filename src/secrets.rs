@@ -16,7 +16,7 @@
 
 use std::borrow::Cow;
 
-use crate::inspect::auth::SignatureProvider;
+use crate::inspect::auth::Provider;
 use crate::model::{CapturedRequest, HeaderField};
 use crate::store::Delivery;
 
@@ -61,9 +61,10 @@ pub fn is_secret_header(name: &str, configured: &str) -> bool {
     name.eq_ignore_ascii_case(configured)
         || SECRET_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h))
         || API_KEY_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h))
-        || SignatureProvider::ALL
+        || Provider::VERIFIED
             .iter()
-            .any(|p| name.eq_ignore_ascii_case(p.signature_header()))
+            .filter_map(|p| p.signature_header())
+            .any(|h| name.eq_ignore_ascii_case(h))
 }
 
 /// A secret header's value as shown masked: `Authorization` and
@@ -189,29 +190,7 @@ fn mask_query(query: &str) -> Cow<'_, str> {
 
 /// `%5F` and the like decoded, for matching names only.
 fn percent_decoded(text: &str) -> Cow<'_, str> {
-    if !text.contains('%') {
-        return Cow::Borrowed(text);
-    }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+    percent_encoding::percent_decode_str(text).decode_utf8_lossy()
 }
 
 /// A short hint of a secret for verdict diagnoses, where telling two keys

@@ -208,19 +208,43 @@ mod tests {
     }
 }
 
-/// `512 B`, `1.2 KiB`, `3.4 MiB`.
+/// `512 B`, `1.2 KiB`, `10.0 MiB`: one decimal always, so a column of sizes
+/// lines up.
 pub fn human_size(bytes: u64) -> String {
+    match scaled(bytes) {
+        None => format!("{bytes} B"),
+        Some((value, unit)) => format!("{value:.1} {unit}"),
+    }
+}
+
+/// `312 B`, `1.2 KiB`, `64 MiB`: as prose reads it (notes, problems), a whole
+/// number without its `.0`.
+pub fn human_size_prose(bytes: impl TryInto<u64>) -> String {
+    let bytes = bytes.try_into().unwrap_or(u64::MAX);
+    match scaled(bytes) {
+        None => format!("{bytes} B"),
+        Some((value, unit)) => {
+            let text = format!("{value:.1}");
+            let text = text.strip_suffix(".0").unwrap_or(&text);
+            format!("{text} {unit}")
+        }
+    }
+}
+
+/// The size in the largest binary unit it reaches; `None` under 1 KiB.
+fn scaled(bytes: u64) -> Option<(f64, &'static str)> {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if bytes < 1024 {
-        return format!("{bytes} B");
+        return None;
     }
+    #[allow(clippy::cast_precision_loss)] // display only
     let mut value = bytes as f64 / 1024.0;
     let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
         value /= 1024.0;
         unit += 1;
     }
-    format!("{value:.1} {}", UNITS[unit])
+    Some((value, UNITS[unit]))
 }
 
 #[cfg(test)]
@@ -230,5 +254,7 @@ mod size_tests {
         assert_eq!(super::human_size(0), "0 B");
         assert_eq!(super::human_size(1536), "1.5 KiB");
         assert_eq!(super::human_size(10 << 20), "10.0 MiB");
+        assert_eq!(super::human_size_prose(10u64 << 20), "10 MiB");
+        assert_eq!(super::human_size_prose(1536usize), "1.5 KiB");
     }
 }

@@ -9,10 +9,6 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// A store with three requests in it, made by the real listener.
 fn populated(dir: &std::path::Path) -> std::path::PathBuf {
     let hc = Hookcatch::start(dir, &[]);
@@ -180,16 +176,20 @@ fn mistakes_get_one_clear_line_and_exit_2() {
         ),
         "70000",
     );
-    assert_usage_error(
-        &cli(
-            dir.path(),
-            &[
-                "list",
-                "--store",
-                dir.path().join("missing.db").to_str().unwrap(),
-            ],
-        ),
-        "nothing captured yet",
+    // A store that does not exist is a runtime failure (1), not a usage error.
+    let missing = cli(
+        dir.path(),
+        &[
+            "list",
+            "--store",
+            dir.path().join("missing.db").to_str().unwrap(),
+        ],
+    );
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert_eq!(missing.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("no store at") && err.contains("nothing captured yet"),
+        "{err}"
     );
 
     // Port in use.

@@ -60,10 +60,6 @@ fn config_file(dir: &Path, text: &str) -> String {
     path.to_str().unwrap().to_string()
 }
 
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn a_bad_value_names_the_flag_the_variable_or_the_file_key_it_came_from() {
     let dir = tempfile::tempdir().unwrap();

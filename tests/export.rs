@@ -9,10 +9,6 @@ use std::process::{Command, Stdio};
 use base64::Engine as _;
 use common::*;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// What the listener stored, by request: method, target and body bytes.
 fn sent(line: &serde_json::Value) -> (String, String, Vec<u8>) {
     let target = match line["query"].as_str() {
@@ -224,10 +220,10 @@ fn export_picks_ids_or_a_filter_and_says_what_is_wrong() {
         ),
         "cannot write",
     );
-    assert_usage_error(
-        &cli_store(dir.path(), &dir.path().join("missing.db"), &["export"]),
-        "no store",
-    );
+    // Nothing to export is a runtime failure (1), like `list` of a missing store.
+    let missing = cli_store(dir.path(), &dir.path().join("missing.db"), &["export"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no store"));
 }
 
 /// export -> import into another store -> export again: the same requests,

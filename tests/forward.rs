@@ -12,16 +12,6 @@ use common::*;
 use serde_json::Value;
 use target::{Behaviour, Target, closed_port_url};
 
-fn show(dir: &std::path::Path, store: &std::path::Path, id: &str) -> Value {
-    let out = cli_store(dir, store, &["show", id, "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 /// `show --json` until `done` holds, bounded.
 fn show_until(
     dir: &std::path::Path,
@@ -31,7 +21,7 @@ fn show_until(
 ) -> Value {
     let deadline = Instant::now() + WAIT;
     loop {
-        let shown = show(dir, store, id);
+        let shown = show_json(dir, store, id);
         if done(&shown) {
             return shown;
         }
@@ -79,7 +69,7 @@ async fn proxy_mode_passes_the_apps_answer_through() {
     );
     let shown = tokio::task::spawn_blocking({
         let (dir, store) = (dir.path().to_path_buf(), hc.store.clone());
-        move || show(&dir, &store, "1")
+        move || show_json(&dir, &store, "1")
     })
     .await
     .unwrap();
@@ -152,7 +142,7 @@ async fn app_down_is_502_and_slow_is_504_recorded_either_way() {
     let body: Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
     assert_eq!(body["error"], "the app could not be reached");
     assert_eq!(hc.next_json()["response"]["status"], 502);
-    let shown = show(dir.path(), &hc.store, "1");
+    let shown = show_json(dir.path(), &hc.store, "1");
     assert_eq!(shown["response"]["status"], 502);
     assert_eq!(shown["deliveries"][0]["error"]["kind"], "refused");
     assert_eq!(hc.stop().code(), Some(0));
@@ -176,7 +166,7 @@ async fn app_down_is_502_and_slow_is_504_recorded_either_way() {
     let body: Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
     assert_eq!(body["error"], "the app did not answer within 0.4 s");
     assert_eq!(hc.next_json()["response"]["status"], 504);
-    let shown = show(dir.path(), &hc.store, "1");
+    let shown = show_json(dir.path(), &hc.store, "1");
     assert_eq!(shown["response"]["status"], 504);
     assert_eq!(shown["deliveries"][0]["error"]["kind"], "timeout");
     assert_eq!(hc.stop().code(), Some(0));

@@ -53,10 +53,13 @@ fn cli_with_secrets(dir: &std::path::Path, hc: &Hookcatch, args: &[&str]) -> std
         .unwrap()
 }
 
-fn show_json(dir: &std::path::Path, hc: &Hookcatch, id: i64) -> Value {
-    let out = cli_with_secrets(dir, hc, &["show", &id.to_string(), "--json"]);
-    assert!(out.status.success());
-    serde_json::from_slice(&out.stdout).unwrap()
+/// `show ID --json` with the test's secrets configured.
+fn show_judged(dir: &std::path::Path, hc: &Hookcatch, id: i64) -> Value {
+    json_output(&cli_with_secrets(
+        dir,
+        hc,
+        &["show", &id.to_string(), "--json"],
+    ))
 }
 
 #[tokio::test]
@@ -86,7 +89,7 @@ async fn pingara_event_with_valid_secret_and_its_retry() {
     );
     assert_eq!(line["event"]["problems"], serde_json::json!([]));
     assert_eq!(line["duplicate_of"], Value::Null);
-    assert_eq!(show_json(dir.path(), &hc, 1)["event"], line["event"]);
+    assert_eq!(show_judged(dir.path(), &hc, 1)["event"], line["event"]);
 
     // Pingara retries the same event: same incident id and event type.
     assert_eq!(
@@ -95,7 +98,7 @@ async fn pingara_event_with_valid_secret_and_its_retry() {
     );
     let retry = hc.next_json();
     assert_eq!(retry["duplicate_of"], 1);
-    assert_eq!(show_json(dir.path(), &hc, 2)["duplicate_of"], 1);
+    assert_eq!(show_judged(dir.path(), &hc, 2)["duplicate_of"], 1);
 
     // A different event of the same incident is not a duplicate.
     let resolved = GUIDE_INCIDENT_CREATED.replace("incident.created", "incident.resolved");
@@ -204,7 +207,7 @@ async fn stripe_signature_checked_against_arrival_time() {
         assert_eq!(line["event"]["type"], "payment_intent.succeeded");
     }
     // Judged as it arrived: reading it back later gives the same verdict.
-    assert_eq!(show_json(dir.path(), &hc, 1)["auth"]["verdict"], "valid");
+    assert_eq!(show_judged(dir.path(), &hc, 1)["auth"]["verdict"], "valid");
 }
 
 #[tokio::test]

@@ -7,7 +7,6 @@ mod common;
 mod target;
 
 use std::process::{Output, Stdio};
-use std::time::{Duration, Instant};
 
 use common::*;
 use hmac::{Hmac, KeyInit, Mac};
@@ -32,14 +31,9 @@ async fn run(dir: &std::path::Path, store: &std::path::Path, args: &[&str]) -> O
     .unwrap()
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-async fn show_json(dir: &std::path::Path, store: &std::path::Path, id: &str) -> Value {
-    let out = run(dir, store, &["show", id, "--json"]).await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+/// `show ID --json`, off the runtime's thread (the target answers on it).
+async fn show_async(dir: &std::path::Path, store: &std::path::Path, id: &str) -> Value {
+    json_output(&run(dir, store, &["show", id, "--json"]).await)
 }
 
 /// A store holding one request, captured from raw bytes by the real listener.
@@ -142,7 +136,7 @@ async fn replay_is_byte_identical_and_signatures_still_verify() {
     );
     assert!(stdout.contains("\"target\": \"says 200\""), "{stdout}");
 
-    let shown = show_json(dir.path(), &hc.store, "1").await;
+    let shown = show_async(dir.path(), &hc.store, "1").await;
     let deliveries = shown["deliveries"].as_array().unwrap();
     assert_eq!(deliveries.len(), 1);
     let d = &deliveries[0];
@@ -198,7 +192,7 @@ async fn exit_codes_and_deliveries_oldest_first() {
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 
-    let shown = show_json(dir.path(), &store, "1").await;
+    let shown = show_async(dir.path(), &store, "1").await;
     let d = shown["deliveries"].as_array().unwrap();
     let statuses: Vec<&Value> = d.iter().map(|d| &d["status"]).collect();
     assert_eq!(
@@ -294,17 +288,6 @@ fn replay_to_its_own_listener_is_marked_a_retry() {
     assert_eq!(hc.stop().code(), Some(0));
 }
 
-fn wait_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(Instant::now() < deadline, "replay did not finish in time");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ladder_reaches_success_once_the_target_answers_2xx() {
     let dir = tempfile::tempdir().unwrap();
@@ -351,7 +334,7 @@ async fn ladder_reaches_success_once_the_target_answers_2xx() {
         status.1
     );
 
-    let shown = show_json(dir.path(), &store, "1").await;
+    let shown = show_async(dir.path(), &store, "1").await;
     let d = shown["deliveries"].as_array().unwrap();
     assert!(d.len() >= 2 && d.len() <= 3, "{d:?}");
     assert!(d.iter().all(|d| d["kind"] == "ladder"));

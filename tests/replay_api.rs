@@ -7,28 +7,28 @@ mod target;
 
 use std::time::{Duration, Instant};
 
-use hookcatch::model::{CapturedRequest, HeaderField, Notice};
+use hookcatch::model::{CapturedRequest, HeaderField};
 use hookcatch::replay::diff::{self, DiffLine};
 use hookcatch::replay::{Edits, LadderEvent, LadderOutcome, Replayer, SendOptions};
+use hookcatch::store::events::Received;
 use hookcatch::store::{
-    DeliveryErrorKind, DeliveryKind, Location, NewRequest, StoreWriter, deliveries,
+    DeliveryErrorKind, DeliveryKind, Location, NewRequest, StoreEvent, StoreWriter, Subscription,
+    deliveries,
 };
 use target::{Behaviour, Target, WAIT, closed_port_url};
-use tokio::sync::broadcast;
 
 struct Fixture {
     _dir: tempfile::TempDir,
     location: Location,
     writer: StoreWriter,
-    notices: broadcast::Receiver<Notice>,
+    events: Subscription,
     id: i64,
 }
 
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let location = Location::File(dir.path().join("api.db"));
-    let (tx, notices) = broadcast::channel(64);
-    let (writer, _thread) = StoreWriter::spawn(&location, false, tx).unwrap();
+    let (writer, _thread) = StoreWriter::spawn(&location, false).unwrap();
     let req = CapturedRequest::new(
         "POST",
         "/hook?a=1",
@@ -43,16 +43,16 @@ async fn fixture() -> Fixture {
             req,
             Instant::now(),
             Duration::ZERO,
-            None,
-            None,
+            hookcatch::model::RequestKeys::default(),
         ))
         .await
         .unwrap();
+    let events = writer.subscribe();
     Fixture {
         _dir: dir,
         location,
         writer,
-        notices,
+        events,
         id,
     }
 }
@@ -62,7 +62,7 @@ async fn replay_once_records_a_delivery_and_notifies() {
     let mut f = fixture().await;
     let mut target = Target::start(Behaviour::status(500)).await;
     let replayer = Replayer::new(f.location.clone(), f.writer.clone(), SendOptions::default());
-    while f.notices.try_recv().is_ok() {}
+    while let Ok(Some(_)) = f.events.try_recv() {}
 
     let failed = replayer.replay_once(f.id, &target.url).await.unwrap();
     assert!(failed.id > 0);
@@ -73,11 +73,17 @@ async fn replay_once_records_a_delivery_and_notifies() {
     let got = target.next().await;
     assert_eq!(got.target, "/hook?a=1");
     assert_eq!(got.all("x-bytes"), [b"a\xffz".as_slice()]);
-    let notice = tokio::time::timeout(WAIT, f.notices.recv())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(notice, Notice::Updated(f.id));
+    let event = tokio::time::timeout(WAIT, f.events.recv()).await.unwrap();
+    let Some(Received::Event(event)) = event else {
+        panic!("{event:?}");
+    };
+    assert_eq!(
+        event,
+        StoreEvent::DeliveryAdded {
+            request: f.id,
+            delivery: failed.id
+        }
+    );
 
     target.set(Behaviour {
         body: r#"{"ok":true}"#.into(),

@@ -53,7 +53,7 @@ fn capture(dir: &Path) -> (Hookcatch, String) {
     let out = run(dir, &hc, &["replay", "1", "--to", &to]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     hc.next_json();
-    (hc, stdout_of(&out))
+    (hc, stdout(&out))
 }
 
 fn run(dir: &Path, hc: &Hookcatch, args: &[&str]) -> std::process::Output {
@@ -66,18 +66,14 @@ fn run(dir: &Path, hc: &Hookcatch, args: &[&str]) -> std::process::Output {
     cmd.output().expect("run hookcatch")
 }
 
-fn stdout_of(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 fn stderr_of(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    text(&out.stderr)
 }
 
 fn ok(dir: &Path, hc: &Hookcatch, args: &[&str]) -> String {
     let out = run(dir, hc, args);
     assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
-    stdout_of(&out)
+    stdout(&out)
 }
 
 fn assert_no_secret(text: &str) {
@@ -234,7 +230,7 @@ fn config_never_shows_a_character_or_the_length_of_a_secret() {
         ],
     );
     assert!(out.status.success(), "{}", stderr_of(&out));
-    let text = stdout_of(&out);
+    let text = stdout(&out);
     for secret in ["Zq9", "Yw8", "Xv7", "Wu6", "Vt5", "Ts4", "Sr3"] {
         assert!(!text.contains(secret), "{secret}: {text}");
     }
@@ -320,7 +316,7 @@ fn send_test_prints_its_target_masked() {
         ],
     );
     assert!(out.status.success(), "{}", stderr_of(&out));
-    let text = stdout_of(&out);
+    let text = stdout(&out);
     assert!(
         text.starts_with("POST http://example.invalid/in?token=••••&x=1\n"),
         "{text}"

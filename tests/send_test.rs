@@ -25,10 +25,7 @@ const EVENTS: [&str; 8] = [
 ];
 
 fn out_text(out: &std::process::Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    (stdout(out), text(&out.stderr))
 }
 
 #[test]

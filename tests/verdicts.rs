@@ -46,12 +46,8 @@ fn read(dir: &Path, store: &Path, secret: Option<&str>, args: &[&str]) -> Output
     out
 }
 
-fn text(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("utf8")
-}
-
 fn json_lines(out: &Output) -> Vec<Value> {
-    text(out)
+    stdout(out)
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
         .collect()
@@ -76,7 +72,7 @@ fn assert_every_reader_says(
     judged: &str,
 ) {
     let who = format!("reader with secret {secret:?}");
-    let table = text(&read(dir, store, secret, &["list"]));
+    let table = stdout(&read(dir, store, secret, &["list"]));
     let row = list_row(&table, 1);
     assert!(
         row.split_whitespace().any(|w| w == verdict),
@@ -87,7 +83,7 @@ fn assert_every_reader_says(
     assert_eq!(listed[0]["auth"]["verdict"], verdict, "{who}: list --json");
     assert_eq!(listed[0]["auth"]["judged"], judged, "{who}: list --json");
 
-    let shown = text(&read(dir, store, secret, &["show", "1"]));
+    let shown = stdout(&read(dir, store, secret, &["show", "1"]));
     assert!(
         shown.contains(&format!("auth: pingara-secret {verdict} (")),
         "{who}: show\n{shown}"
@@ -98,7 +94,7 @@ fn assert_every_reader_says(
         "{who}: show diagnosis\n{shown}"
     );
     let shown: Value =
-        serde_json::from_str(&text(&read(dir, store, secret, &["show", "1", "--json"]))).unwrap();
+        serde_json::from_str(&stdout(&read(dir, store, secret, &["show", "1", "--json"]))).unwrap();
     assert_eq!(shown["auth"]["verdict"], verdict, "{who}: show --json");
     assert_eq!(shown["auth"]["judged"], judged, "{who}: show --json");
     assert!(shown.get("recheck").is_none(), "only with --recheck");
@@ -107,7 +103,7 @@ fn assert_every_reader_says(
     assert_eq!(exported[0]["auth"]["verdict"], verdict, "{who}: export");
     assert_eq!(exported[0]["auth"]["judged"], judged, "{who}: export");
 
-    let har: Value = serde_json::from_str(&text(&read(
+    let har: Value = serde_json::from_str(&stdout(&read(
         dir,
         store,
         secret,
@@ -182,7 +178,7 @@ async fn show_recheck_prints_a_second_verdict_beside_the_stored_one() {
     hc.stop();
 
     let rotated = Some("rotated");
-    let shown = text(&read(
+    let shown = stdout(&read(
         dir.path(),
         &store,
         rotated,
@@ -196,7 +192,7 @@ async fn show_recheck_prints_a_second_verdict_beside_the_stored_one() {
         shown.contains("\nrecheck (current secrets): pingara-secret invalid ("),
         "labelled recheck:\n{shown}"
     );
-    let json: Value = serde_json::from_str(&text(&read(
+    let json: Value = serde_json::from_str(&stdout(&read(
         dir.path(),
         &store,
         rotated,
@@ -207,7 +203,7 @@ async fn show_recheck_prints_a_second_verdict_beside_the_stored_one() {
     assert_eq!(json["recheck"]["verdict"], "invalid");
     assert_eq!(json["recheck"]["secrets"], "current");
     // A recheck is never stored.
-    let again: Value = serde_json::from_str(&text(&read(
+    let again: Value = serde_json::from_str(&stdout(&read(
         dir.path(),
         &store,
         rotated,
@@ -304,13 +300,13 @@ fn a_request_stored_before_verdicts_were_kept_is_judged_on_read_and_says_so() {
     let store = dir.path().join("old.db");
     v2_store(&store, 2);
     let secret = Some("s3cret");
-    let table = text(&read(dir.path(), &store, secret, &["list"]));
+    let table = stdout(&read(dir.path(), &store, secret, &["list"]));
     let row = list_row(&table, 1);
     assert!(
         row.contains("valid (judged now, not at arrival)"),
         "{table}"
     );
-    let shown = text(&read(dir.path(), &store, secret, &["show", "1"]));
+    let shown = stdout(&read(dir.path(), &store, secret, &["show", "1"]));
     assert!(
         shown.contains("auth (judged now, not at arrival): pingara-secret valid ("),
         "{shown}"
@@ -346,7 +342,7 @@ async fn a_retry_stays_marked_after_the_first_copy_is_deleted() {
         [(2.into(), 1.into()), (3.into(), 1.into())],
         "{listed:?}"
     );
-    let shown = text(&read(dir.path(), &store, None, &["show", "3"]));
+    let shown = stdout(&read(dir.path(), &store, None, &["show", "3"]));
     assert!(shown.contains("duplicate of #1"), "{shown}");
     hc.stop();
 }
@@ -410,7 +406,7 @@ async fn import_keeps_the_verdict_an_export_carries() {
     let line = &json_lines(&read(dir.path(), &third, None, &["list", "--json"]))[0];
     assert_eq!(line["auth"]["verdict"], "valid", "{line}");
     assert_eq!(line["auth"]["judged"], "at import", "{line}");
-    let shown = text(&read(dir.path(), &third, None, &["show", "1"]));
+    let shown = stdout(&read(dir.path(), &third, None, &["show", "1"]));
     assert!(
         shown.contains("auth (judged at import, not at arrival): pingara-secret valid"),
         "{shown}"

@@ -54,8 +54,7 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<ExitCode, AppError>
         });
     }
 
-    let (notices, _) = tokio::sync::broadcast::channel(16);
-    let (writer, thread) = StoreWriter::spawn(&config.store, config.fsync, notices)
+    let (writer, thread) = StoreWriter::spawn(&config.store, config.fsync)
         .map_err(|e| store_usage_error(&config.store, e))?;
     let count = requests.len();
     let ids = runtime()?.block_on(async {
@@ -78,15 +77,10 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<ExitCode, AppError>
                     // of its arrival time, with this process's secrets.
                     None => inspect::stored::to_stored(&summary, Judged::AtImport),
                 };
-                let new = NewRequest::from_captured(
-                    req,
-                    Instant::now(),
-                    Duration::ZERO,
-                    summary.event.as_ref(),
-                    summary.duplicate_key.clone(),
-                )
-                .with_findings(findings)
-                .with_known_latency();
+                let new =
+                    NewRequest::from_captured(req, Instant::now(), Duration::ZERO, summary.keys())
+                        .with_findings(findings)
+                        .with_known_latency();
                 writer.insert(new)
             });
             for id in futures::future::join_all(inserts).await {

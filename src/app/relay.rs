@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use super::serve::{Signals, finish};
@@ -17,7 +16,6 @@ use crate::config::{self, Config};
 use crate::relay::channels::{Channels, Rate};
 use crate::relay::hold::Holds;
 use crate::relay::readers::Readers;
-use crate::relay::retention::{self, Keep};
 use crate::relay::server::{Relay, route};
 use crate::store::StoreWriter;
 
@@ -35,7 +33,6 @@ struct RelaySettings {
     token: String,
     hold: Option<Duration>,
     rate: Option<Rate>,
-    keep: Keep,
 }
 
 fn relay_settings(config: &Config, args: &RelayArgs) -> Result<RelaySettings, AppError> {
@@ -70,18 +67,7 @@ fn relay_settings(config: &Config, args: &RelayArgs) -> Result<RelaySettings, Ap
             usage("--rate: expected requests per second or minute, e.g. 20/s or 600/m")
         })?),
     };
-    if args.keep == Some(0) || args.keep_days == Some(0) {
-        return Err(usage("--keep and --keep-days take 1 or more"));
-    }
-    Ok(RelaySettings {
-        token,
-        hold,
-        rate,
-        keep: Keep {
-            per_channel: args.keep,
-            days: args.keep_days,
-        },
-    })
+    Ok(RelaySettings { token, hold, rate })
 }
 
 async fn serve(
@@ -110,13 +96,9 @@ async fn serve(
     let listener = Listener::bind(config.addr)
         .await
         .map_err(|e| AppError::Usage(e.to_string()))?;
-    let (notices, _) = broadcast::channel(1024);
-    let (writer, writer_thread) = StoreWriter::spawn(&config.store, config.fsync, notices)
+    let (writer, writer_thread) = StoreWriter::spawn(&config.store, config.fsync)
         .map_err(|e| store_usage_error(&config.store, e))?;
-    if let Err(e) = writer
-        .run(None, crate::store::writer::settle_stale_pending)
-        .await
-    {
+    if let Err(e) = writer.run(crate::store::writer::settle_stale_pending).await {
         eprintln!("hookcatch: warning: cannot settle pending answers: {e}");
     }
     if !config.addr.ip().is_loopback() {
@@ -157,7 +139,18 @@ async fn serve(
         keepalive: crate::relay::stream::KEEPALIVE,
     });
     let shutdown = CancellationToken::new();
-    tokio::spawn(retention::run(writer.clone(), relay.keep, shutdown.clone()));
+    if config.retention.is_active() {
+        eprintln!(
+            "hookcatch: retention: keeping {}; older requests are pruned in the background",
+            config.retention.describe()
+        );
+    }
+    let pruner = crate::store::pruner::spawn(
+        config.store.clone(),
+        writer.clone(),
+        config.retention,
+        shutdown.clone(),
+    );
     let routes = move |req, conn| route(shared.clone(), req, conn);
     let server = match tls {
         Some(tls) => tokio::spawn(listener.serve_tls(
@@ -175,6 +168,8 @@ async fn serve(
     shutdown.cancelled().await;
     eprintln!("hookcatch: stopping");
     let in_flight = server.await.ok();
+    // The pruner holds a writer handle: gone before the writer drains.
+    let _ = pruner.await;
     let forced = finish(in_flight, writer, writer_thread, None, &stop).await;
     Ok(if forced {
         ExitCode::from(130)

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::{AppError, parse_id, runtime, store_usage_error};
@@ -37,9 +37,8 @@ pub(super) fn run(global: &GlobalArgs, args: &ReplayArgs) -> Result<ExitCode, Ap
     }
     let location = config.store.clone();
     runtime()?.block_on(async move {
-        let (notices, _) = broadcast::channel(1024);
-        let (writer, thread) = StoreWriter::spawn(&location, false, notices)
-            .map_err(|e| store_usage_error(&location, e))?;
+        let (writer, thread) =
+            StoreWriter::spawn(&location, false).map_err(|e| store_usage_error(&location, e))?;
         let result = replay(
             &location,
             writer,

@@ -15,7 +15,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use super::{AppError, send_test, store_usage_error};
@@ -68,21 +67,13 @@ pub(super) async fn serve(
     let listener = Listener::bind(config.addr)
         .await
         .map_err(|e| AppError::Usage(e.to_string()))?;
-    let (notices, printer_rx) = broadcast::channel(65_536);
-    let (tap, committed) = crate::headless::tap();
-    let (writer, writer_thread) = StoreWriter::spawn_tapped(
-        &config.store,
-        config.fsync,
-        notices,
-        headless.then_some(tap),
-    )
-    .map_err(|e| store_usage_error(&config.store, e))?;
+    let (writer, writer_thread) = StoreWriter::spawn(&config.store, config.fsync)
+        .map_err(|e| store_usage_error(&config.store, e))?;
+    // Subscribed before anything is captured: the TUI sees every commit.
+    let tui_events = (!headless).then(|| writer.subscribe());
     // Answers a listener stopped without (killed, or cut at shutdown
     // after its writer went) are not pending any more.
-    if let Err(e) = writer
-        .run(None, crate::store::writer::settle_stale_pending)
-        .await
-    {
+    if let Err(e) = writer.run(crate::store::writer::settle_stale_pending).await {
         eprintln!("hookcatch: warning: cannot settle pending answers: {e}");
     }
     if !config.addr.ip().is_loopback() {
@@ -105,8 +96,7 @@ pub(super) async fn serve(
                 config.store.clone(),
                 config.auth.clone(),
                 crate::secrets::Masking::new(&config.auth.secret_header, config.mask_secrets),
-                committed,
-                printer_rx,
+                &writer,
                 // By then the forwarder has recorded the app's answer or its
                 // 504, and a delayed answer (slow mode, --delay, a rule's
                 // delay) has gone out or been recorded as not sent.
@@ -116,7 +106,6 @@ pub(super) async fn serve(
             .context("cannot start the output thread")?,
         )
     } else {
-        drop(printer_rx);
         None
     };
 
@@ -176,6 +165,20 @@ pub(super) async fn serve(
         tokio::spawn(subscriber.run());
         rx
     });
+    if config.retention.is_active() {
+        eprintln!(
+            "hookcatch: retention: keeping {}; older requests are pruned in the background",
+            config.retention.describe()
+        );
+    }
+    // Holds a writer handle until the shutdown below; awaited before the
+    // writer is drained, so it never counts as a send awaiting its answer.
+    let pruner = crate::store::pruner::spawn(
+        config.store.clone(),
+        writer.clone(),
+        config.retention,
+        shutdown.clone(),
+    );
     let server = tokio::spawn(listener.serve(settings, writer.clone(), shutdown.clone()));
     if let Some(demo) = demo {
         let own = crate::replay::own_url(local_addr);
@@ -192,19 +195,23 @@ pub(super) async fn serve(
         }
         Ok(())
     } else {
-        let mut replay = crate::replay::ReplayKit::from_config(&config, writer.clone());
-        // With --port 0 the configured address has no port yet: aim at the bound one.
-        replay.target = crate::replay::choose_target(
-            None,
-            config.forward.as_deref(),
-            config.replay_to.as_deref(),
-            local_addr,
-        );
+        let settings = crate::replay::ReplaySettings {
+            // With --port 0 the configured address has no port yet: aim at the bound one.
+            target: crate::replay::choose_target(
+                None,
+                config.forward.as_deref(),
+                config.replay_to.as_deref(),
+                local_addr,
+            ),
+            send: send_options,
+            ladder_scale: config.ladder_scale,
+        };
+        let replay = crate::replay::ReplayKit::new(settings, config.store.clone(), writer.clone());
         let ctx = crate::tui::TuiContext {
             listen_url: url,
             store: config.store.clone(),
             writer: writer.clone(),
-            notices: writer.notices().subscribe(),
+            events: tui_events.unwrap_or_else(|| writer.subscribe()),
             auth: config.auth.clone(),
             theme: config.theme.clone(),
             shutdown: shutdown.clone(),
@@ -217,6 +224,7 @@ pub(super) async fn serve(
         crate::tui::run(ctx).await
     };
     shutdown.cancel();
+    let _ = pruner.await;
     let in_flight = server.await.ok();
     let forced = finish(in_flight, writer, writer_thread, printer, &stop).await;
     ui_result.map_err(AppError::Failed)?;

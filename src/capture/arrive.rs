@@ -158,22 +158,15 @@ pub async fn store(
     } else {
         arrival.note.take()
     };
-    let new = NewRequest::from_captured(
-        captured,
-        started,
-        delay,
-        summary.event.as_ref(),
-        summary.duplicate_key.clone(),
-    )
-    // The verdict is decided here, once, with the listener's secrets, and
-    // stored: no reader judges this request again.
-    .with_findings(inspect::stored::to_stored(
-        &summary,
-        crate::model::findings::Judged::AtArrival,
-    ))
-    .awaiting_answer(awaiting_answer)
-    .on_channel(arrival.channel.take())
-    .relayed(arrival.relay.take());
+    let new = NewRequest::from_captured(captured, started, delay, summary.keys())
+        // The verdict is decided here, once, with the listener's secrets, and
+        // stored: no reader judges this request again.
+        .with_findings(inspect::stored::to_stored(
+            &summary,
+            crate::model::findings::Judged::AtArrival,
+        ))
+        .on_channel(arrival.channel.take())
+        .relayed(arrival.relay.take());
 
     let id = match writer.insert(new).await {
         Ok(id) => id,

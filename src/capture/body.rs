@@ -6,7 +6,7 @@ use std::time::Instant;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 
-use crate::config::Limits;
+use super::settings::Limits;
 use crate::model::Outcome;
 
 /// Read the whole body within the size limit and the body deadline. The

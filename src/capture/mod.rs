@@ -8,6 +8,7 @@ pub mod nofile;
 pub mod respond;
 pub mod rules;
 pub mod server;
+pub mod settings;
 pub mod watch;
 
 pub use mode::{Mode, ResponseMode};

@@ -19,7 +19,7 @@ use serde_json::json;
 use super::mode::{Mode, RETRY_AFTER_SECS, SLOW_DELAY};
 use super::rules;
 use super::server::CaptureSettings;
-use crate::config::ResponseConfig;
+use super::settings::ResponseConfig;
 use crate::inspect::Verdict;
 use crate::model::{CapturedRequest, CapturedResponse, HeaderField, Outcome};
 use crate::replay::build::origin_form;

@@ -83,7 +83,7 @@ impl Rule {
         // The headers that frame the body or manage the connection are hookcatch's.
         if let Some(why) = headers
             .iter()
-            .find_map(|(name, _)| crate::config::refused_header(name))
+            .find_map(|(name, _)| super::settings::refused_header(name))
         {
             return Err(why);
         }
@@ -93,7 +93,7 @@ impl Rule {
                 .iter()
                 .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
         {
-            let guessed = crate::config::guess_content_type(&body);
+            let guessed = super::settings::guess_content_type(&body);
             headers.insert(0, ("content-type".into(), guessed.into()));
         }
         Ok(Rule {
@@ -128,7 +128,7 @@ impl Rule {
         let (mut headers, mut body, mut delay) = (Vec::new(), Vec::new(), Duration::ZERO);
         while !rest.is_empty() {
             if let Some(text) = rest.strip_prefix("body=") {
-                body = crate::config::response_body(text).map_err(|e| err(e.0))?;
+                body = super::settings::response_body(text).map_err(err)?;
                 break;
             }
             let word = rest.split_whitespace().next().unwrap_or("");
@@ -140,7 +140,7 @@ impl Rule {
                 delay = Duration::from_millis(ms);
             } else if let Some(h) = word.strip_prefix("header=") {
                 headers.push(
-                    crate::config::parse_header(h)
+                    super::settings::parse_header(h)
                         .map_err(|why| err(format!("header={h}: {why}")))?,
                 );
             } else {

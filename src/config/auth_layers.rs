@@ -7,7 +7,7 @@ use std::str::FromStr;
 use super::layers::{Layers, Origin};
 use super::{ConfigError, FileConfig, bad};
 use crate::cli::ListenArgs;
-use crate::inspect::auth::{AuthConfig, SignatureProvider};
+use crate::inspect::auth::{AuthConfig, Provider};
 use crate::secrets::MASK;
 
 pub(super) fn auth_config(
@@ -42,23 +42,23 @@ fn verify_secrets(
     args: &ListenArgs,
     file: &FileConfig,
     layers: &Layers<'_>,
-) -> Result<Vec<(SignatureProvider, String)>, ConfigError> {
-    let mut chosen: Vec<(SignatureProvider, String)> = Vec::new();
+) -> Result<Vec<(Provider, String)>, ConfigError> {
+    let mut chosen: Vec<(Provider, String)> = Vec::new();
     for spec in &args.verify {
         let origin = Origin::flag("--verify", MASK);
         let (name, secret) = spec
             .split_once('=')
             .ok_or_else(|| origin.error("expected PROVIDER=SECRET (e.g. github=mysecret)"))?;
         let origin = Origin::flag("--verify", format!("{name}={MASK}"));
-        let provider = SignatureProvider::from_str(name.trim()).map_err(|e| origin.error(e))?;
+        let provider = Provider::from_str(name.trim()).map_err(|e| origin.error(e))?;
         choose(&mut chosen, provider, secret, &origin, true)?;
     }
     for (var, name, secret) in layers.env.with_prefix("HOOKCATCH_VERIFY_") {
-        let provider = SignatureProvider::from_str(name).map_err(|_| {
+        let provider = Provider::from_str(name).map_err(|_| {
             bad(format!(
                 "{var}: unknown signature provider {:?}; use one of {}",
                 name.to_ascii_lowercase(),
-                SignatureProvider::ALL
+                Provider::VERIFIED
                     .map(|p| format!(
                         "HOOKCATCH_VERIFY_{}",
                         p.as_str().to_ascii_uppercase().replace('-', "_")
@@ -70,7 +70,7 @@ fn verify_secrets(
     }
     for (name, secret) in file.verify.iter().flatten() {
         let origin = layers.file_origin(&format!("[verify] {name}"), String::new());
-        let provider = SignatureProvider::from_str(name).map_err(|e| origin.secret_error(e))?;
+        let provider = Provider::from_str(name).map_err(|e| origin.secret_error(e))?;
         choose(&mut chosen, provider, secret, &origin, false)?;
     }
     Ok(chosen)
@@ -79,8 +79,8 @@ fn verify_secrets(
 /// Keep `secret` for `provider`: over an earlier one when `replace` (a later
 /// flag), else only when the provider has none yet (a lower layer).
 fn choose(
-    chosen: &mut Vec<(SignatureProvider, String)>,
-    provider: SignatureProvider,
+    chosen: &mut Vec<(Provider, String)>,
+    provider: Provider,
     secret: &str,
     origin: &Origin,
     replace: bool,

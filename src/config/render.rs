@@ -14,13 +14,13 @@ impl Config {
     /// The effective configuration as TOML, secrets masked: `hookcatch config`.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        match &self.file {
-            Some(p) => writeln!(out, "# config file: {}", p.display()),
-            None => writeln!(
-                out,
-                "# config file: none (looked for ./hookcatch.toml and the platform config dir)"
-            ),
-        }
+        writeln!(out, "# config file: {}", self.file_note).ok();
+        writeln!(
+            out,
+            "# store: {} ({})",
+            self.store.describe(),
+            self.store_note
+        )
         .ok();
         let opt_secret = |s: &Option<String>| if s.is_some() { SET } else { "(not set)" };
         let masking = Masking::new(&self.auth.secret_header, true);
@@ -79,6 +79,16 @@ impl Config {
             format!("timeout = {}", self.timeout.as_secs_f64()),
             format!("insecure = {}", self.insecure),
             format!("ladder_scale = {}", self.ladder_scale),
+            self.retention
+                .keep
+                .map_or("keep = \"(not set: all)\"".into(), |n| {
+                    format!("keep = {n}")
+                }),
+            self.retention
+                .keep_days
+                .map_or("keep_days = \"(not set: all)\"".into(), |d| {
+                    format!("keep_days = {d}")
+                }),
         ];
         for line in more {
             writeln!(out, "{line}").ok();

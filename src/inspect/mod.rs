@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod body;
 pub mod event;
+pub mod provider;
 pub mod stored;
 
 use chrono::{DateTime, Utc};
@@ -15,7 +16,8 @@ use crate::model::findings::Judged;
 
 pub use auth::{AuthConfig, AuthVerdict, Verdict};
 pub use body::BodyView;
-pub use event::{Event, Provider};
+pub use event::Event;
+pub use provider::Provider;
 
 /// Everything inspection says about one request.
 #[derive(Clone, Debug)]
@@ -62,6 +64,17 @@ pub struct Summary {
     /// When the verdict was reached: [`Judged::AtArrival`] for a fresh
     /// inspection (the listener's); readers get it from [`stored`].
     pub judged: Judged,
+}
+
+impl Summary {
+    /// The columns the store finds this request by.
+    pub fn keys(&self) -> crate::model::RequestKeys {
+        crate::model::RequestKeys {
+            provider: self.event.as_ref().map(|e| e.provider.as_str().to_string()),
+            event_type: self.event.as_ref().map(|e| e.kind.clone()),
+            dup_key: self.duplicate_key.clone(),
+        }
+    }
 }
 
 /// The event's field list for the Event tab ([`event::Event::fields`]) is

@@ -13,29 +13,20 @@
 //! - `monitor.paused`, `monitor.resumed`: monitor and organization, no incident.
 //!
 //! The guide documents no example for the last five; these shapes are the
-//! ones hookcatch's own Pingara inspector accepts with zero problems.
+//! ones hookcatch's own Pingara inspector accepts with zero problems. Each
+//! event's builder is named in its row of `events::EVENTS`.
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 
 use super::payload::{Incident, Metrics, MetricsField, Monitor, Organization, Payload, Ssl};
 
-/// The eight event types of the guide, in its order: the inspector's list,
-/// so what is generated and what is checked can never drift apart.
-pub use crate::inspect::event::PINGARA_EVENTS as EVENTS;
+/// The eight event types of the guide, in its order: the names of the one
+/// table of events (`events`), which the inspector checks against too.
+pub use super::events::NAMES as EVENTS;
 
 /// What each event type means (the guide's "Trigger" column).
 pub fn trigger(event: &str) -> &'static str {
-    match event {
-        "incident.created" => "new incident detected (2 consecutive failures)",
-        "incident.resolved" => "incident resolved (2 consecutive successes)",
-        "incident.updated" => "incident status changed (manual update)",
-        "monitor.degraded" => "performance below the Apdex threshold",
-        "monitor.recovered" => "performance returned to normal",
-        "ssl.expiring" => "SSL certificate approaching expiry",
-        "monitor.paused" => "monitor was paused",
-        "monitor.resumed" => "monitor was resumed",
-        _ => "",
-    }
+    super::events::spec(event).map_or("", |e| e.trigger)
 }
 
 const MONITORS: [(&str, &str); 5] = [
@@ -116,17 +107,11 @@ pub fn generate_for(
     now: DateTime<Utc>,
     rng: &mut fastrand::Rng,
 ) -> Option<Payload> {
-    let monitor = |status: Option<&str>, region: bool| Monitor {
-        id: s.monitor_id.clone(),
-        name: s.name.clone(),
-        url: s.url.clone(),
-        status: status.map(str::to_string),
-        region: region.then(|| s.region.clone()),
-    };
+    let spec = super::events::spec(event)?;
     let mut payload = Payload {
         event: event.to_string(),
         timestamp: ts(now),
-        monitor: monitor(None, false),
+        monitor: s.monitor(None, false),
         incident: None,
         ssl: None,
         organization: Some(Organization {
@@ -134,92 +119,157 @@ pub fn generate_for(
             name: s.org_name.clone(),
         }),
     };
-    let open_incident = |status: &str| Incident {
-        id: Some(s.incident_id.clone()),
-        status: Some(status.into()),
-        started_at: Some(ts(s.started_at)),
-        resolved_at: Some(None),
-        ..Incident::default()
-    };
-    match event {
-        "incident.created" => {
-            let mut regions = vec![s.region.clone()];
-            let other = REGIONS[rng.usize(..REGIONS.len())];
-            if other != s.region {
-                regions.push(other.into());
-            }
-            let (error_type, message, metrics) = failure(rng);
-            payload.monitor = monitor(Some("down"), true);
-            payload.incident = Some(Incident {
-                error_type: Some(error_type.into()),
-                error_message: Some(message.into()),
-                affected_regions: Some(regions),
-                metrics: Some(MetricsField::One(metrics)),
-                ..open_incident("investigating")
-            });
-        }
-        "incident.resolved" => {
-            // The guide's example: no region, no organization.
-            let resolved = now.max(s.started_at);
-            payload.monitor = monitor(Some("up"), false);
-            payload.organization = None;
-            payload.incident = Some(Incident {
-                resolved_at: Some(Some(ts(resolved))),
-                duration: Some((resolved - s.started_at).num_seconds()),
-                ..open_incident("resolved")
-            });
-        }
-        "incident.updated" => {
-            let (status, notes) = [
-                ("identified", "Upstream DNS provider outage, failing over"),
-                ("monitoring", "Fix deployed, watching error rates"),
-                (
-                    "investigating",
-                    "Escalated to the on-call database engineer",
-                ),
-            ][rng.usize(..3)];
-            payload.monitor = monitor(Some("down"), true);
-            payload.incident = Some(Incident {
-                notes: Some(notes.into()),
-                ..open_incident(status)
-            });
-        }
-        "monitor.degraded" => {
-            payload.monitor = monitor(Some("degraded"), true);
-            payload.incident = Some(Incident {
-                metrics: Some(MetricsField::One(metrics(rng, 900..2500, Some(200)))),
-                ..Incident::default()
-            });
-        }
-        "monitor.recovered" => {
-            payload.monitor = monitor(Some("up"), true);
-            payload.incident = Some(Incident {
-                metrics: Some(MetricsField::Pair {
-                    previous: metrics(rng, 900..2500, Some(200)),
-                    current: metrics(rng, 40..200, Some(200)),
-                }),
-                ..Incident::default()
-            });
-        }
-        "ssl.expiring" => {
-            // The guide's example: monitor without status, no organization.
-            let days = [30, 14, 7, 3, 1][rng.usize(..5)];
-            let expires = (now + Duration::days(days))
-                .date_naive()
-                .and_hms_opt(23, 59, 59)
-                .map_or(now, |t| t.and_utc());
-            payload.organization = None;
-            payload.ssl = Some(Ssl {
-                days_until_expiry: days,
-                expires_at: ts(expires),
-                issuer: ISSUERS[rng.usize(..ISSUERS.len())].into(),
-            });
-        }
-        "monitor.paused" => payload.monitor = monitor(Some("paused"), true),
-        "monitor.resumed" => payload.monitor = monitor(Some("up"), true),
-        _ => return None,
-    }
+    (spec.sample)(&mut payload, s, now, rng);
     Some(payload)
+}
+
+impl Subject {
+    fn monitor(&self, status: Option<&str>, region: bool) -> Monitor {
+        Monitor {
+            id: self.monitor_id.clone(),
+            name: self.name.clone(),
+            url: self.url.clone(),
+            status: status.map(str::to_string),
+            region: region.then(|| self.region.clone()),
+        }
+    }
+
+    fn open_incident(&self, status: &str) -> Incident {
+        Incident {
+            id: Some(self.incident_id.clone()),
+            status: Some(status.into()),
+            started_at: Some(ts(self.started_at)),
+            resolved_at: Some(None),
+            ..Incident::default()
+        }
+    }
+}
+
+pub(super) fn incident_created(
+    p: &mut Payload,
+    s: &Subject,
+    _: DateTime<Utc>,
+    rng: &mut fastrand::Rng,
+) {
+    let mut regions = vec![s.region.clone()];
+    let other = REGIONS[rng.usize(..REGIONS.len())];
+    if other != s.region {
+        regions.push(other.into());
+    }
+    let (error_type, message, metrics) = failure(rng);
+    p.monitor = s.monitor(Some("down"), true);
+    p.incident = Some(Incident {
+        error_type: Some(error_type.into()),
+        error_message: Some(message.into()),
+        affected_regions: Some(regions),
+        metrics: Some(MetricsField::One(metrics)),
+        ..s.open_incident("investigating")
+    });
+}
+
+pub(super) fn incident_resolved(
+    p: &mut Payload,
+    s: &Subject,
+    now: DateTime<Utc>,
+    _: &mut fastrand::Rng,
+) {
+    // The guide's example: no region, no organization.
+    let resolved = now.max(s.started_at);
+    p.monitor = s.monitor(Some("up"), false);
+    p.organization = None;
+    p.incident = Some(Incident {
+        resolved_at: Some(Some(ts(resolved))),
+        duration: Some((resolved - s.started_at).num_seconds()),
+        ..s.open_incident("resolved")
+    });
+}
+
+pub(super) fn incident_updated(
+    p: &mut Payload,
+    s: &Subject,
+    _: DateTime<Utc>,
+    rng: &mut fastrand::Rng,
+) {
+    let (status, notes) = [
+        ("identified", "Upstream DNS provider outage, failing over"),
+        ("monitoring", "Fix deployed, watching error rates"),
+        (
+            "investigating",
+            "Escalated to the on-call database engineer",
+        ),
+    ][rng.usize(..3)];
+    p.monitor = s.monitor(Some("down"), true);
+    p.incident = Some(Incident {
+        notes: Some(notes.into()),
+        ..s.open_incident(status)
+    });
+}
+
+pub(super) fn monitor_degraded(
+    p: &mut Payload,
+    s: &Subject,
+    _: DateTime<Utc>,
+    rng: &mut fastrand::Rng,
+) {
+    p.monitor = s.monitor(Some("degraded"), true);
+    p.incident = Some(Incident {
+        metrics: Some(MetricsField::One(metrics(rng, 900..2500, Some(200)))),
+        ..Incident::default()
+    });
+}
+
+pub(super) fn monitor_recovered(
+    p: &mut Payload,
+    s: &Subject,
+    _: DateTime<Utc>,
+    rng: &mut fastrand::Rng,
+) {
+    p.monitor = s.monitor(Some("up"), true);
+    p.incident = Some(Incident {
+        metrics: Some(MetricsField::Pair {
+            previous: metrics(rng, 900..2500, Some(200)),
+            current: metrics(rng, 40..200, Some(200)),
+        }),
+        ..Incident::default()
+    });
+}
+
+pub(super) fn ssl_expiring(
+    p: &mut Payload,
+    _: &Subject,
+    now: DateTime<Utc>,
+    rng: &mut fastrand::Rng,
+) {
+    // The guide's example: monitor without status, no organization.
+    let days = [30, 14, 7, 3, 1][rng.usize(..5)];
+    let expires = (now + Duration::days(days))
+        .date_naive()
+        .and_hms_opt(23, 59, 59)
+        .map_or(now, |t| t.and_utc());
+    p.organization = None;
+    p.ssl = Some(Ssl {
+        days_until_expiry: days,
+        expires_at: ts(expires),
+        issuer: ISSUERS[rng.usize(..ISSUERS.len())].into(),
+    });
+}
+
+pub(super) fn monitor_paused(
+    p: &mut Payload,
+    s: &Subject,
+    _: DateTime<Utc>,
+    _: &mut fastrand::Rng,
+) {
+    p.monitor = s.monitor(Some("paused"), true);
+}
+
+pub(super) fn monitor_resumed(
+    p: &mut Payload,
+    s: &Subject,
+    _: DateTime<Utc>,
+    _: &mut fastrand::Rng,
+) {
+    p.monitor = s.monitor(Some("up"), true);
 }
 
 /// An error type, its message and matching metrics, as a failing check has.

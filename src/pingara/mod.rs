@@ -2,6 +2,7 @@
 //! events for `send-test` and the demo stream, and how send-test sends them.
 //! (Checking what Pingara sends is `inspect::event`'s job.)
 
+pub mod events;
 pub mod generate;
 pub mod payload;
 pub mod send_test;

@@ -13,7 +13,7 @@ use base64::Engine as _;
 use crate::inspect::auth::PINGARA_SECRET_HEADER;
 use crate::model::{CapturedRequest, HeaderField};
 use crate::replay::build::{self, BuildError, Outgoing, Target};
-use crate::secrets::MASK;
+use crate::secrets::{MASK, mask_header_value};
 
 /// The path the guide's examples receive on, used for hookcatch's own listener.
 pub const DEFAULT_PATH: &str = "/pingara-webhook";
@@ -93,18 +93,20 @@ impl Auth {
         }
     }
 
-    /// For printing: the header with its secret masked (`secrets`' mask; the
-    /// user name of Basic credentials is no secret and tells which account).
+    /// For printing: the header with its secret masked by `secrets`' one
+    /// policy. The user name of Basic credentials is no secret and tells
+    /// which account, so it is shown beside the masked value.
     pub fn masked(&self) -> Option<String> {
-        match self {
-            Auth::None => None,
-            Auth::Secret { header, .. } => Some(format!("{header}: {MASK}")),
-            Auth::Bearer(_) => Some(format!("Authorization: Bearer {MASK}")),
+        let header = self.header()?;
+        let masked = mask_header_value(&header.name, &header.value_str());
+        Some(match self {
+            Auth::Secret { header, .. } => format!("{header}: {masked}"),
             Auth::Basic(pair) => {
                 let user = pair.split_once(':').map_or(pair.as_str(), |(user, _)| user);
-                Some(format!("Authorization: Basic ({user}:{MASK})"))
+                format!("Authorization: Basic ({user}:{MASK})")
             }
-        }
+            _ => format!("Authorization: {masked}"),
+        })
     }
 }
 

@@ -10,7 +10,6 @@
 pub mod channels;
 pub mod hold;
 pub mod readers;
-pub mod retention;
 pub mod server;
 pub mod stream;
 pub mod subscribe;

@@ -158,8 +158,7 @@ mod tests {
     #[tokio::test]
     async fn an_idle_stream_keeps_alive_and_wakes_for_new_requests() {
         let location = Location::ephemeral();
-        let (notices, _) = tokio::sync::broadcast::channel(16);
-        let (writer, thread) = crate::store::StoreWriter::spawn(&location, false, notices).unwrap();
+        let (writer, thread) = crate::store::StoreWriter::spawn(&location, false).unwrap();
         let channels = Arc::new(Channels::default());
         let watch = crate::capture::watch::ConnWatch::new();
         let mut body = body(StreamCtx {
@@ -188,8 +187,7 @@ mod tests {
             req,
             std::time::Instant::now(),
             Duration::ZERO,
-            None,
-            None,
+            crate::model::RequestKeys::default(),
         )
         .on_channel(Some("c".into()));
         let id = writer.insert(new).await.unwrap();

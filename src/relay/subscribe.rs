@@ -121,7 +121,7 @@ impl Subscriber {
         let (base, channel) = (self.source.base.clone(), self.source.channel.clone());
         let mut cursor = match self
             .writer
-            .run(None, move |c| query::relay_cursor(c, &base, &channel))
+            .run(move |c| query::relay_cursor(c, &base, &channel))
             .await
         {
             Ok(cursor) => cursor,

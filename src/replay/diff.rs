@@ -2,17 +2,23 @@
 //! (added, removed, changed) and a line diff of the decoded bodies, so "it
 //! failed, I fixed my handler, it passes" shows at a glance. Pure.
 //!
-//! The body diff is an LCS over lines after the common head and tail are cut;
-//! a middle larger than [`MAX_LCS_LINES`] a side is shown as all removed then
-//! all added rather than spending quadratic time on it. Strings are as
-//! decoded: sanitize them before display (`text::sanitize`).
+//! The body diff is `similar`'s Myers diff over lines (common head and tail
+//! cut first), with a deadline: past it, the rest of a very different pair of
+//! bodies is shown as removed then added rather than spending more time on
+//! it. Strings are as decoded: sanitize them before display
+//! (`text::sanitize`).
+
+use std::time::Duration;
+
+use similar::{Algorithm, ChangeTag, TextDiff};
 
 use crate::inspect::body::{BodyView, decode_bytes};
 use crate::model::HeaderField;
 use crate::store::Delivery;
 
-/// Lines a side the LCS handles (1000 x 1000 cells at most).
-pub const MAX_LCS_LINES: usize = 1000;
+/// How long the line diff may search for the smallest edit before settling
+/// for a coarser one (it runs on the UI's data path).
+const DIFF_DEADLINE: Duration = Duration::from_millis(200);
 /// Body lines considered at most; beyond, the diff says it was cut.
 pub const MAX_BODY_LINES: usize = 20_000;
 
@@ -141,62 +147,22 @@ pub fn diff_lines(old: &str, new: &str) -> (Vec<DiffLine>, bool) {
     let b: Vec<&str> = new.lines().take(MAX_BODY_LINES).collect();
     let cut =
         old.lines().nth(MAX_BODY_LINES).is_some() || new.lines().nth(MAX_BODY_LINES).is_some();
-    let head = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let tail = a[head..]
-        .iter()
-        .rev()
-        .zip(b[head..].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let (mid_a, mid_b) = (&a[head..a.len() - tail], &b[head..b.len() - tail]);
-    let mut out: Vec<DiffLine> = a[..head]
-        .iter()
-        .map(|l| DiffLine::Same((*l).into()))
+    let diff = TextDiff::configure()
+        .algorithm(Algorithm::Myers)
+        .timeout(DIFF_DEADLINE)
+        .diff_slices(&a, &b);
+    let out = diff
+        .iter_all_changes()
+        .map(|change| {
+            let line = (*change.value()).to_string();
+            match change.tag() {
+                ChangeTag::Equal => DiffLine::Same(line),
+                ChangeTag::Delete => DiffLine::Removed(line),
+                ChangeTag::Insert => DiffLine::Added(line),
+            }
+        })
         .collect();
-    if mid_a.len() <= MAX_LCS_LINES && mid_b.len() <= MAX_LCS_LINES {
-        lcs(mid_a, mid_b, &mut out);
-    } else {
-        out.extend(mid_a.iter().map(|l| DiffLine::Removed((*l).into())));
-        out.extend(mid_b.iter().map(|l| DiffLine::Added((*l).into())));
-    }
-    out.extend(
-        a[a.len() - tail..]
-            .iter()
-            .map(|l| DiffLine::Same((*l).into())),
-    );
     (out, cut)
-}
-
-fn lcs(a: &[&str], b: &[&str], out: &mut Vec<DiffLine>) {
-    let (n, m) = (a.len(), b.len());
-    // table[i][j]: LCS length of a[i..] and b[j..].
-    let mut table = vec![0u32; (n + 1) * (m + 1)];
-    let at = |i: usize, j: usize| i * (m + 1) + j;
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            table[at(i, j)] = if a[i] == b[j] {
-                table[at(i + 1, j + 1)] + 1
-            } else {
-                table[at(i + 1, j)].max(table[at(i, j + 1)])
-            };
-        }
-    }
-    let (mut i, mut j) = (0, 0);
-    while i < n && j < m {
-        if a[i] == b[j] {
-            out.push(DiffLine::Same(a[i].into()));
-            i += 1;
-            j += 1;
-        } else if table[at(i + 1, j)] >= table[at(i, j + 1)] {
-            out.push(DiffLine::Removed(a[i].into()));
-            i += 1;
-        } else {
-            out.push(DiffLine::Added(b[j].into()));
-            j += 1;
-        }
-    }
-    out.extend(a[i..].iter().map(|l| DiffLine::Removed((*l).into())));
-    out.extend(b[j..].iter().map(|l| DiffLine::Added((*l).into())));
 }
 
 #[cfg(test)]

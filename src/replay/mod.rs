@@ -33,9 +33,21 @@ pub enum ReplayError {
     #[error("cannot replay: {0}")]
     Build(#[from] BuildError),
     #[error("cannot read the store: {0}")]
-    Read(String),
+    Read(#[source] ReadError),
     #[error("cannot record the delivery: {0}")]
     Store(#[from] StoreError),
+}
+
+/// Why the request to replay could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Open(StoreError),
+    #[error(transparent)]
+    Query(rusqlite::Error),
+    /// The blocking read panicked or was cancelled.
+    #[error(transparent)]
+    Task(tokio::task::JoinError),
 }
 
 /// Where a replay goes when no `--to` is given: the forward target, else the
@@ -75,18 +87,23 @@ pub struct ReplayKit {
     pub ladder_scale: f64,
 }
 
+/// What replay is configured with: where a replay goes by default, how long
+/// it waits, whether it trusts self-signed certificates, and the ladder's
+/// scale. Owned here; the wiring (`app/`) fills it from the configuration.
+#[derive(Clone, Debug)]
+pub struct ReplaySettings {
+    pub target: String,
+    pub send: SendOptions,
+    pub ladder_scale: f64,
+}
+
 impl ReplayKit {
-    /// From the merged configuration (timeout, `--insecure`, forward target,
-    /// `replay_to`, listener address, `ladder_scale`) and the running writer.
-    pub fn from_config(config: &crate::config::Config, writer: StoreWriter) -> ReplayKit {
-        let options = SendOptions {
-            timeout: config.timeout,
-            insecure: config.insecure,
-        };
+    /// A kit over the store at `location`, recording through `writer`.
+    pub fn new(settings: ReplaySettings, location: Location, writer: StoreWriter) -> ReplayKit {
         ReplayKit {
-            replayer: Replayer::new(config.store.clone(), writer, options),
-            target: config.replay_target(),
-            ladder_scale: config.ladder_scale,
+            replayer: Replayer::new(location, writer, settings.send),
+            target: settings.target,
+            ladder_scale: settings.ladder_scale,
         }
     }
 }
@@ -121,11 +138,11 @@ impl Replayer {
     pub async fn load(&self, id: RequestId) -> Result<CapturedRequest, ReplayError> {
         let location = self.location.clone();
         let read = tokio::task::spawn_blocking(move || {
-            let conn = location.open_reader().map_err(|e| e.to_string())?;
-            query::get(&conn, id).map_err(|e| e.to_string())
+            let conn = location.open_reader().map_err(ReadError::Open)?;
+            query::get(&conn, id).map_err(ReadError::Query)
         })
         .await
-        .map_err(|e| ReplayError::Read(e.to_string()))?;
+        .map_err(|e| ReplayError::Read(ReadError::Task(e)))?;
         match read.map_err(ReplayError::Read)? {
             Some(stored) => Ok(stored.request),
             None => Err(ReplayError::NotFound(id)),

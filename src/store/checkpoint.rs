@@ -157,8 +157,6 @@ fn background_pass(conn: &Connection, database: Option<&std::fs::File>, shared: 
 mod tests {
     use std::time::Instant;
 
-    use tokio::sync::broadcast;
-
     use crate::model::CapturedRequest;
     use crate::store::{Location, NewRequest, StoreWriter};
 
@@ -169,8 +167,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.db");
         let location = Location::File(path.clone());
-        let (notices, _) = broadcast::channel(16);
-        let (writer, thread) = StoreWriter::spawn(&location, false, notices).unwrap();
+        let (writer, thread) = StoreWriter::spawn(&location, false).unwrap();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -192,8 +189,7 @@ mod tests {
                             req,
                             Instant::now(),
                             std::time::Duration::ZERO,
-                            None,
-                            None,
+                            crate::model::RequestKeys::default(),
                         );
                         writer.insert(new).await.unwrap();
                     }));

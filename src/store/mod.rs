@@ -5,10 +5,14 @@
 mod checkpoint;
 pub mod codec;
 pub mod deliveries;
+pub mod events;
 pub mod lock;
+pub mod pruner;
 pub mod query;
 mod readonly;
+pub mod retention;
 pub mod schema;
+pub mod stats;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -18,8 +22,9 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 pub use deliveries::{Delivery, DeliveryError, DeliveryErrorKind, DeliveryKind, DeliveryMark};
+pub use events::{StoreEvent, Subscription};
 pub use query::{RequestSummary, StoredRequest};
-pub use writer::{NewRequest, StoreWriter};
+pub use writer::{NewRequest, StoreWriter, WriteFailed};
 
 /// Bytes the WAL file is cut back to once it has been checkpointed: above
 /// the ~32 MB at which it is normally rewound, so a rewind under load does
@@ -41,6 +46,9 @@ pub enum StoreError {
     Schema(#[from] schema::SchemaError),
     #[error("store write failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A write's batch did not commit (shared by everyone in it).
+    #[error("store write failed: {0}")]
+    Write(#[from] writer::WriteFailed),
     #[error(
         "the store {path} is corrupted (SQLite: {why}); move it aside with its -wal and -shm files, or pass --store PATH"
     )]
@@ -68,10 +76,9 @@ impl Location {
         ))
     }
 
-    /// The platform data directory's `hookcatch.db`.
+    /// The data directory's `hookcatch.db` (see [`crate::dirs`]).
     pub fn default_file() -> Option<PathBuf> {
-        directories::ProjectDirs::from("", "", "hookcatch")
-            .map(|d| d.data_dir().join("hookcatch.db"))
+        crate::dirs::data_dir().map(|d| d.path.join("hookcatch.db"))
     }
 
     pub fn describe(&self) -> String {
@@ -79,6 +86,18 @@ impl Location {
             Location::File(p) => p.display().to_string(),
             Location::Memory(_) => "ephemeral".into(),
         }
+    }
+
+    /// Bytes on disk: the database file plus its write-ahead log (`None`
+    /// in memory).
+    pub fn size_on_disk(&self) -> Option<u64> {
+        let Location::File(path) = self else {
+            return None;
+        };
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+        Some(size(path) + size(Path::new(&wal)))
     }
 
     pub fn exists(&self) -> bool {

@@ -6,18 +6,18 @@
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use std::sync::Arc;
+
+use chrono::SecondsFormat;
 use rusqlite::{Connection, Statement, Transaction, params};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::StoredRequest;
 use super::checkpoint::Checkpointer;
+use super::events::{self, Answer, StoreEvent, Subscribe, Subscription};
 use super::{Location, StoreError, codec};
-use crate::inspect::Event;
 use crate::model::findings::StoredFindings;
-use crate::model::{
-    CapturedRequest, CapturedResponse, HeaderField, Notice, Outcome, RelayRef, RequestId,
-};
+use crate::model::{CapturedRequest, CapturedResponse, RelayRef, RequestId, RequestKeys};
 
 /// How many queued commands one transaction takes at most.
 const MAX_BATCH: usize = 1024;
@@ -30,35 +30,22 @@ const MAX_BATCH: usize = 1024;
 const LINGER: Duration = Duration::from_micros(250);
 const QUEUE: usize = 8192;
 
-/// A request ready to be stored, as the listener saw it.
+/// A request ready to be stored, as the listener saw it, with what was
+/// decided about it at arrival.
 #[derive(Debug)]
 pub struct NewRequest {
-    pub received_at: DateTime<Utc>,
-    pub remote_addr: String,
-    pub method: String,
-    pub target: String,
-    pub http_version: String,
-    pub headers: Vec<HeaderField>,
-    pub body: Vec<u8>,
-    pub body_size: u64,
-    pub outcome: Outcome,
-    /// The planned answer; its latency is set at write time as
-    /// (now - `started`) + `planned_delay`.
-    pub response: Option<CapturedResponse>,
-    /// Why there is no response yet, or none ([`CapturedRequest::response_reason`]).
-    pub response_reason: Option<String>,
+    /// The request as captured (its id is given by the insert). A planned
+    /// answer's latency is set at write time as (now - `started`) +
+    /// `planned_delay`, unless `latency_known`.
+    pub request: CapturedRequest,
     pub started: Instant,
     pub planned_delay: Duration,
-    pub provider: Option<String>,
-    pub event_type: Option<String>,
-    pub dup_key: Option<String>,
+    /// The columns it is found by (provider, event type, idempotency key).
+    pub keys: RequestKeys,
     /// What inspection decided at arrival: stored with the request, so no
     /// reader judges it again with other secrets. `None` stores NULL (readers
     /// then judge on read, as for rows from before findings were kept).
     pub findings: Option<StoredFindings>,
-    /// The answer comes later (`--forward` proxy mode): a tap should wait
-    /// for [`Tapped::Answered`] before printing it.
-    pub awaiting_answer: bool,
     /// The answer's latency is already known (an imported request): kept as
     /// it is instead of measured at write time.
     pub latency_known: bool,
@@ -69,75 +56,30 @@ pub struct NewRequest {
     pub relay: Option<RelayRef>,
 }
 
-/// A request as committed, for a tap (headless output) to print without
-/// reading it back: the stored form, findings included.
-#[derive(Debug)]
-pub struct Committed {
-    pub stored: StoredRequest,
-    /// See [`NewRequest::awaiting_answer`].
-    pub awaiting_answer: bool,
-}
-
-/// What the writer hands a tap after each commit.
-#[derive(Debug)]
-pub enum Tapped {
-    /// The requests the commit inserted, in id order.
-    Committed(Vec<Committed>),
-    /// The final answer of a request stored earlier without one.
-    Answered(RequestId, CapturedResponse),
-    /// A request stored pending whose answer never went out, and why.
-    Unanswered(RequestId, String),
-}
-
-/// Where the writer hands committed requests, one batch per commit (one
-/// wake-up of the reader, not one per request); when it is full the batch is
-/// skipped and the reader catches up from the store (ids are sequential).
-pub type Tap = std::sync::mpsc::SyncSender<Tapped>;
-
 impl NewRequest {
-    /// Store what inspection decided at arrival with the request.
-    pub fn with_findings(mut self, findings: StoredFindings) -> Self {
-        self.findings = Some(findings);
-        self
-    }
-
-    /// Mark a request whose answer is recorded later ([`NewRequest::awaiting_answer`]).
-    pub fn awaiting_answer(mut self, awaiting: bool) -> Self {
-        self.awaiting_answer = awaiting;
-        self
-    }
-
     /// Wrap a captured request (response already planned) for storing.
     pub fn from_captured(
-        captured: CapturedRequest,
+        request: CapturedRequest,
         started: Instant,
         planned_delay: Duration,
-        event: Option<&Event>,
-        dup_key: Option<String>,
+        keys: RequestKeys,
     ) -> Self {
         NewRequest {
-            received_at: captured.received_at,
-            remote_addr: captured.remote_addr,
-            method: captured.method,
-            target: captured.target,
-            http_version: captured.http_version,
-            headers: captured.headers,
-            body: captured.body,
-            body_size: captured.body_size,
-            outcome: captured.outcome,
-            response: captured.response,
-            response_reason: captured.response_reason,
+            request,
             started,
             planned_delay,
-            provider: event.map(|e| e.provider.as_str().to_string()),
-            event_type: event.map(|e| e.kind.clone()),
-            dup_key,
+            keys,
             findings: None,
-            awaiting_answer: false,
             latency_known: false,
             channel: None,
             relay: None,
         }
+    }
+
+    /// Store what inspection decided at arrival with the request.
+    pub fn with_findings(mut self, findings: StoredFindings) -> Self {
+        self.findings = Some(findings);
+        self
     }
 
     /// On a relay: posted to this channel.
@@ -159,20 +101,31 @@ impl NewRequest {
     }
 }
 
+/// Why a write did not commit, shared by everyone in the batch.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum WriteFailed {
+    #[error("{0}")]
+    Commit(Arc<rusqlite::Error>),
+    /// The store opened but its statements could not be prepared: every
+    /// write is refused.
+    #[error("cannot prepare the store's statements: {0}")]
+    Unprepared(Arc<rusqlite::Error>),
+}
+
 /// A write run inside the batch's transaction. It returns how to answer its
 /// caller, called only once the outcome of COMMIT is known.
-type Job = Box<dyn FnOnce(&Transaction<'_>) -> Answer + Send>;
-type Answer = Box<dyn FnOnce(Option<&str>) + Send>;
+/// Its event (if any) goes out once the batch has committed.
+type Job = Box<dyn FnOnce(&Transaction<'_>) -> (Reply, Option<StoreEvent>) + Send>;
+type Reply = Box<dyn FnOnce(Option<&WriteFailed>) + Send>;
 
 enum Command {
-    Insert(Box<NewRequest>, oneshot::Sender<Result<RequestId, String>>),
+    Insert(Box<NewRequest>, InsertReply),
     /// The final answer, and why it is not the one expected (if it is not).
     SetResponse(RequestId, CapturedResponse, Option<String>),
     /// A pending answer that never went out, and why.
     SetNoAnswer(RequestId, String),
-    /// Any other write, run inside the current batch's transaction; the
-    /// notice goes out after it commits.
-    Run(Job, Option<Notice>),
+    /// Any other write, run inside the current batch's transaction.
+    Run(Job),
     /// Take nothing more: what is queued commits, then the thread ends.
     Close,
 }
@@ -181,7 +134,9 @@ enum Command {
 #[derive(Clone)]
 pub struct StoreWriter {
     tx: mpsc::Sender<Command>,
-    notices: broadcast::Sender<Notice>,
+    /// Only the writer thread holds the stream's sender, so its end ends
+    /// every subscription, however many handles still live.
+    events: Subscribe,
 }
 
 pub struct WriterThread(JoinHandle<()>);
@@ -194,22 +149,12 @@ impl WriterThread {
 }
 
 impl StoreWriter {
-    /// Open the store for writing and start the writer thread.
+    /// Open the store for writing and start the writer thread. Subscribe
+    /// before anything is written to see every event
+    /// ([`subscribe`](Self::subscribe)).
     pub fn spawn(
         location: &Location,
         fsync: bool,
-        notices: broadcast::Sender<Notice>,
-    ) -> Result<(StoreWriter, WriterThread), StoreError> {
-        Self::spawn_tapped(location, fsync, notices, None)
-    }
-
-    /// Like [`spawn`](Self::spawn), and every committed request is also
-    /// offered to `tap` (never waiting for it).
-    pub fn spawn_tapped(
-        location: &Location,
-        fsync: bool,
-        notices: broadcast::Sender<Notice>,
-        tap: Option<Tap>,
     ) -> Result<(StoreWriter, WriterThread), StoreError> {
         let mut conn = location.open_writer(fsync)?;
         let checkpoints = match location {
@@ -220,11 +165,12 @@ impl StoreWriter {
             c.install_rewind(&mut conn)?;
         }
         let (tx, rx) = mpsc::channel(QUEUE);
-        let thread_notices = notices.clone();
+        let (events, _) = broadcast::channel(events::CAPACITY);
+        let subscribe = Subscribe::new(&events);
         let handle = std::thread::Builder::new()
             .name("hookcatch-store".into())
             .spawn(move || {
-                run(conn, rx, thread_notices, checkpoints.as_ref(), tap);
+                run(conn, rx, &events, checkpoints.as_ref());
                 if let Some(c) = checkpoints {
                     c.finish();
                 }
@@ -233,11 +179,19 @@ impl StoreWriter {
                 path: location.describe(),
                 source,
             })?;
-        Ok((StoreWriter { tx, notices }, WriterThread(handle)))
+        Ok((
+            StoreWriter {
+                tx,
+                events: subscribe,
+            },
+            WriterThread(handle),
+        ))
     }
 
-    pub fn notices(&self) -> broadcast::Sender<Notice> {
-        self.notices.clone()
+    /// Everything committed from now on ([`events`](super::events)). The
+    /// stream ends when the writer thread does.
+    pub fn subscribe(&self) -> Subscription {
+        self.events.subscribe()
     }
 
     /// A handle that can end the writer while others still hold a
@@ -256,10 +210,7 @@ impl StoreWriter {
             .map_err(|_| StoreError::WriterGone)?;
         match answer.await {
             Ok(Ok(id)) => Ok(id),
-            Ok(Err(message)) => Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
-                Some(message),
-            ))),
+            Ok(Err(failed)) => Err(StoreError::Write(failed)),
             Err(_) => Err(StoreError::WriterGone),
         }
     }
@@ -294,36 +245,55 @@ impl StoreWriter {
         let _ = self.tx.try_send(Command::SetNoAnswer(id, reason));
     }
 
-    /// Run any write in the writer's next transaction and get its result.
-    /// `notice` is sent to watchers once it has committed.
-    pub async fn run<T, F>(&self, notice: Option<Notice>, f: F) -> Result<T, StoreError>
+    /// Delete these requests (and their deliveries); subscribers get
+    /// [`StoreEvent::Deleted`] once it has committed. Returns how many existed.
+    pub async fn delete(&self, ids: Vec<RequestId>) -> Result<usize, StoreError> {
+        let deleted: Arc<[RequestId]> = ids.into();
+        let event = StoreEvent::Deleted(deleted.clone());
+        self.run_then(
+            move |conn| super::query::delete(conn, &deleted),
+            |_| Some(event),
+        )
+        .await
+    }
+
+    /// Run any write in the writer's next transaction and get its result,
+    /// once it has committed.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
+        self.run_then(f, |_| None).await
+    }
+
+    /// [`run`](Self::run), and `event` (made from the write's result) goes
+    /// to subscribers once it has committed.
+    pub async fn run_then<T, F, E>(&self, f: F, event: E) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+        E: FnOnce(&T) -> Option<StoreEvent> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |tx: &Transaction<'_>| {
             let result = f(tx);
+            let event = result.as_ref().ok().and_then(event);
             // Answer after COMMIT: a failed commit turns success into its error.
-            Box::new(move |commit_error: Option<&str>| {
-                let result = match (result, commit_error) {
-                    (Ok(_), Some(why)) => Err(rusqlite::Error::SqliteFailure(
-                        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
-                        Some(why.to_string()),
-                    )),
-                    (result, _) => result,
+            let reply = Box::new(move |failed: Option<&WriteFailed>| {
+                let result = match (result, failed) {
+                    (Ok(_), Some(failed)) => Err(StoreError::Write(failed.clone())),
+                    (result, _) => result.map_err(StoreError::from),
                 };
                 let _ = reply.send(result);
-            }) as Answer
+            }) as Reply;
+            (reply, event)
         });
         self.tx
-            .send(Command::Run(job, notice))
+            .send(Command::Run(job))
             .await
             .map_err(|_| StoreError::WriterGone)?;
-        answer
-            .await
-            .map_err(|_| StoreError::WriterGone)?
-            .map_err(StoreError::from)
+        answer.await.map_err(|_| StoreError::WriterGone)?
     }
 }
 
@@ -378,18 +348,22 @@ impl<'c> Statements<'c> {
 fn run(
     conn: Connection,
     mut rx: mpsc::Receiver<Command>,
-    notices: broadcast::Sender<Notice>,
+    events: &broadcast::Sender<StoreEvent>,
     checkpoints: Option<&Checkpointer>,
-    tap: Option<Tap>,
 ) {
+    // Sent to subscribers after COMMIT; a send with none subscribed is
+    // dropped, and nobody subscribed is never waited for.
+    let publish = |event: StoreEvent| {
+        let _ = events.send(event);
+    };
     let mut statements = match Statements::prepare(&conn) {
         Ok(statements) => statements,
         Err(e) => {
             // The schema was just migrated on this connection, so this is a
             // broken store: every write is refused with the reason.
-            let message = format!("cannot prepare the store's statements: {e}");
-            let _ = notices.send(Notice::StoreFailed(message.clone()));
-            refuse_all(rx, &message);
+            let failed = WriteFailed::Unprepared(Arc::new(e));
+            publish(StoreEvent::WriteFailed(failed.to_string()));
+            refuse_all(rx, &failed);
             return;
         }
     };
@@ -408,52 +382,40 @@ fn run(
             continue;
         }
         let mut waiting = Waiting::default();
-        let mut kept = tap.as_ref().map(|_| Kept::default());
-        match commit_batch(
-            &conn,
-            &mut statements,
-            batch.drain(..),
-            &mut waiting,
-            kept.as_mut(),
-        ) {
-            Ok(done) => {
+        match commit_batch(&conn, &mut statements, batch.drain(..), &mut waiting) {
+            Ok(()) => {
                 if let Some(c) = checkpoints {
                     c.poke();
                 }
                 if failing {
                     failing = false;
-                    let _ = notices.send(Notice::StoreRecovered);
+                    publish(StoreEvent::WriteRecovered);
                 }
-                let captured = waiting.inserts.last().map(|(last, _)| Notice::Captured {
-                    last: *last,
-                    count: waiting.inserts.len() as u32,
-                });
+                // Events before answers: whoever subscribes once a write
+                // has returned never sees that write's event.
+                if !waiting.captured.is_empty() {
+                    publish(StoreEvent::Captured(waiting.captured.into()));
+                }
+                for event in waiting.events {
+                    publish(event);
+                }
                 for (id, reply) in waiting.inserts {
                     let _ = reply.send(Ok(id));
                 }
-                if let Some(captured) = captured {
-                    let _ = notices.send(captured);
-                }
-                for answer in waiting.jobs {
-                    answer(None);
-                }
-                for notice in done {
-                    let _ = notices.send(notice);
-                }
-                if let (Some(tap), Some(kept)) = (&tap, kept) {
-                    kept.hand_to(tap);
+                for reply in waiting.jobs {
+                    reply(None);
                 }
             }
             Err(e) => {
                 failing = true;
-                let message = e.to_string();
+                let failed = WriteFailed::Commit(Arc::new(e));
                 for (_, reply) in waiting.inserts {
-                    let _ = reply.send(Err(message.clone()));
+                    let _ = reply.send(Err(failed.clone()));
                 }
-                for answer in waiting.jobs {
-                    answer(Some(&message));
+                for reply in waiting.jobs {
+                    reply(Some(&failed));
                 }
-                let _ = notices.send(Notice::StoreFailed(message));
+                publish(StoreEvent::WriteFailed(failed.to_string()));
             }
         }
     }
@@ -479,11 +441,11 @@ fn admit(rx: &mut mpsc::Receiver<Command>, batch: &mut Vec<Command>, cmd: Comman
 }
 
 /// Answer every command with `why` until all senders are gone.
-fn refuse_all(mut rx: mpsc::Receiver<Command>, why: &str) {
+fn refuse_all(mut rx: mpsc::Receiver<Command>, why: &WriteFailed) {
     while let Some(cmd) = rx.blocking_recv() {
         match cmd {
             Command::Insert(_, reply) => {
-                let _ = reply.send(Err(why.to_string()));
+                let _ = reply.send(Err(why.clone()));
             }
             Command::Close => rx.close(),
             // A job dropped unrun tells its caller the writer gave up.
@@ -492,34 +454,18 @@ fn refuse_all(mut rx: mpsc::Receiver<Command>, why: &str) {
     }
 }
 
-type Reply = oneshot::Sender<Result<RequestId, String>>;
+type InsertReply = oneshot::Sender<Result<RequestId, WriteFailed>>;
 
-/// What a commit hands to the tap once it has succeeded.
-#[derive(Default)]
-struct Kept {
-    committed: Vec<Committed>,
-    /// [`Tapped::Answered`] and [`Tapped::Unanswered`], in commit order.
-    answered: Vec<Tapped>,
-}
-
-impl Kept {
-    /// Never waits on output: what a full tap misses, the reader catches up
-    /// from the store.
-    fn hand_to(self, tap: &Tap) {
-        if !self.committed.is_empty() {
-            let _ = tap.try_send(Tapped::Committed(self.committed));
-        }
-        for answered in self.answered {
-            let _ = tap.try_send(answered);
-        }
-    }
-}
-
-/// Everyone in a batch waiting to hear how COMMIT went.
+/// Everyone in a batch waiting to hear how COMMIT went, and what the
+/// subscribers are told once it has.
 #[derive(Default)]
 struct Waiting {
-    inserts: Vec<(RequestId, Reply)>,
-    jobs: Vec<Answer>,
+    inserts: Vec<(RequestId, InsertReply)>,
+    jobs: Vec<Reply>,
+    /// The requests inserted, as stored: one [`StoreEvent::Captured`].
+    captured: Vec<StoredRequest>,
+    /// Answers and jobs' events, in commit order, after `captured`.
+    events: Vec<StoreEvent>,
 }
 
 /// Write the batch in one transaction. Every caller ends up in `waiting`, so
@@ -529,10 +475,9 @@ fn commit_batch(
     statements: &mut Statements<'_>,
     batch: impl Iterator<Item = Command>,
     waiting: &mut Waiting,
-    kept: Option<&mut Kept>,
-) -> rusqlite::Result<Vec<Notice>> {
+) -> rusqlite::Result<()> {
     let mut batch = batch.peekable();
-    let result = write_batch(conn, statements, &mut batch, waiting, kept);
+    let result = write_batch(conn, statements, &mut batch, waiting);
     // Commands never reached after an error: inserts get the error; a job
     // that never ran is dropped, and its caller hears that the writer gave up.
     for cmd in batch {
@@ -548,12 +493,10 @@ fn write_batch(
     statements: &mut Statements<'_>,
     batch: &mut impl Iterator<Item = Command>,
     waiting: &mut Waiting,
-    mut kept: Option<&mut Kept>,
-) -> rusqlite::Result<Vec<Notice>> {
+) -> rusqlite::Result<()> {
     // Rolled back when dropped uncommitted, like `transaction()`; unchecked
     // only because the statements above borrow the connection too.
     let tx = conn.unchecked_transaction()?;
-    let mut notices = Vec::new();
     for cmd in batch.by_ref() {
         match cmd {
             Command::Insert(mut request, reply) => {
@@ -562,60 +505,40 @@ fn write_batch(
                     .inserts
                     .push((inserted.as_ref().map_or(0, |(id, _)| *id), reply));
                 let (id, duplicate_of) = inserted?;
-                if let Some(kept) = kept.as_deref_mut() {
-                    kept.committed.push(committed(id, duplicate_of, *request));
-                }
+                waiting.captured.push(stored(id, duplicate_of, *request));
             }
             Command::SetResponse(id, response, why) => {
                 set_response(&tx, id, &response, why.as_deref())?;
-                notices.push(Notice::Updated(id));
-                if let Some(kept) = kept.as_deref_mut() {
-                    kept.answered.push(Tapped::Answered(id, response));
-                }
+                let answer = Arc::new(Answer::Sent(response));
+                waiting.events.push(StoreEvent::Answered(id, answer));
             }
             Command::SetNoAnswer(id, reason) => {
                 set_no_answer(&tx, id, &reason)?;
-                notices.push(Notice::Updated(id));
-                if let Some(kept) = kept.as_deref_mut() {
-                    kept.answered.push(Tapped::Unanswered(id, reason));
-                }
+                let answer = Arc::new(Answer::NotSent(reason));
+                waiting.events.push(StoreEvent::Answered(id, answer));
             }
-            Command::Run(job, notice) => {
-                waiting.jobs.push(job(&tx));
-                notices.extend(notice);
+            Command::Run(job) => {
+                let (reply, event) = job(&tx);
+                waiting.jobs.push(reply);
+                waiting.events.extend(event);
             }
             // Taken out by `admit` before a batch forms.
             Command::Close => {}
         }
     }
-    tx.commit()?;
-    Ok(notices)
+    tx.commit()
 }
 
 /// The stored form of a request just inserted, as a reader would get it.
-fn committed(id: RequestId, duplicate_of: Option<RequestId>, r: NewRequest) -> Committed {
-    Committed {
-        stored: StoredRequest {
-            request: CapturedRequest {
-                id,
-                received_at: r.received_at,
-                remote_addr: r.remote_addr,
-                method: r.method,
-                target: r.target,
-                http_version: r.http_version,
-                headers: r.headers,
-                body: r.body,
-                body_size: r.body_size,
-                outcome: r.outcome,
-                response: r.response,
-                response_reason: r.response_reason,
-            },
-            duplicate_of,
-            findings: r.findings,
-            channel: r.channel,
-            relay: r.relay,
-        },
-        awaiting_answer: r.awaiting_answer,
+fn stored(id: RequestId, duplicate_of: Option<RequestId>, r: NewRequest) -> StoredRequest {
+    let mut request = r.request;
+    request.id = id;
+    StoredRequest {
+        request,
+        duplicate_of,
+        findings: r.findings,
+        channel: r.channel,
+        relay: r.relay,
     }
 }
 
@@ -625,9 +548,16 @@ fn committed(id: RequestId, duplicate_of: Option<RequestId>, r: NewRequest) -> C
 fn insert(
     conn: &Connection,
     statements: &mut Statements<'_>,
-    r: &mut NewRequest,
+    new: &mut NewRequest,
 ) -> rusqlite::Result<(RequestId, Option<RequestId>)> {
-    let duplicate_of: Option<RequestId> = match &r.dup_key {
+    let findings = new.findings.as_ref().map(StoredFindings::to_json);
+    let (keys, timing) = (
+        &new.keys,
+        (new.started, new.planned_delay, new.latency_known),
+    );
+    let (channel, relay) = (&new.channel, &new.relay);
+    let r = &mut new.request;
+    let duplicate_of: Option<RequestId> = match &keys.dup_key {
         // Every stored id is below the one this insert gets.
         Some(key) => statements
             .first_with_key
@@ -638,9 +568,9 @@ fn insert(
         serde_json::to_string(&r.outcome).unwrap_or_else(|_| r#"{"kind":"complete"}"#.into());
     // The answer goes out right after this commit (plus the planned delay); a
     // WAL commit takes microseconds, so this is the latency the sender sees.
-    let latency_ms = match (&r.response, r.latency_known) {
+    let latency_ms = match (&r.response, timing.2) {
         (Some(resp), true) => resp.latency_ms,
-        _ => (r.started.elapsed() + r.planned_delay).as_secs_f64() * 1000.0,
+        _ => (timing.0.elapsed() + timing.1).as_secs_f64() * 1000.0,
     };
     if let Some(resp) = r.response.as_mut() {
         resp.latency_ms = latency_ms;
@@ -654,7 +584,6 @@ fn insert(
         ),
         None => (None, None, None, None),
     };
-    let findings = r.findings.as_ref().map(StoredFindings::to_json);
     statements.insert.execute(params![
         r.received_at.to_rfc3339_opts(SecondsFormat::Millis, true),
         r.remote_addr,
@@ -669,19 +598,19 @@ fn insert(
         headers,
         body,
         latency,
-        r.provider,
-        r.event_type,
-        r.dup_key,
+        keys.provider,
+        keys.event_type,
+        keys.dup_key,
         findings,
         duplicate_of,
         r.response_reason,
-        r.channel,
-        r.relay.as_ref().map(|o| o.url.as_str()),
-        r.relay.as_ref().map(|o| o.channel.as_str()),
-        r.relay.as_ref().map(|o| o.id),
+        channel,
+        relay.as_ref().map(|o| o.url.as_str()),
+        relay.as_ref().map(|o| o.channel.as_str()),
+        relay.as_ref().map(|o| o.id),
     ])?;
     let id = conn.last_insert_rowid();
-    if let Some(relay) = &r.relay {
+    if let Some(relay) = relay {
         statements
             .cursor
             .execute(params![relay.url, relay.channel, relay.id])?;
@@ -739,18 +668,22 @@ mod tests {
     fn run_answers_after_commit() {
         let dir = tempfile::tempdir().unwrap();
         let location = Location::File(dir.path().join("w.db"));
-        let (notices, _) = broadcast::channel(16);
-        let (writer, thread) = StoreWriter::spawn(&location, false, notices).unwrap();
+        let (writer, thread) = StoreWriter::spawn(&location, false).unwrap();
         let reader = location.open_reader().unwrap();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
         for i in 1..=20 {
             let req = CapturedRequest::new("POST", "/x", vec![], b"b".to_vec());
-            let new = NewRequest::from_captured(req, Instant::now(), Duration::ZERO, None, None);
+            let new = NewRequest::from_captured(
+                req,
+                Instant::now(),
+                Duration::ZERO,
+                RequestKeys::default(),
+            );
             let id = runtime.block_on(writer.insert(new)).unwrap();
             let deleted = runtime
-                .block_on(writer.run(None, move |conn| super::super::query::delete(conn, &[id])))
+                .block_on(writer.run(move |conn| super::super::query::delete(conn, &[id])))
                 .unwrap();
             assert_eq!(deleted, 1);
             assert_eq!(super::super::query::count(&reader).unwrap(), 0, "round {i}");
@@ -766,14 +699,13 @@ mod tests {
     fn a_closer_ends_the_writer_while_handles_live() {
         let dir = tempfile::tempdir().unwrap();
         let location = Location::File(dir.path().join("w.db"));
-        let (notices, _) = broadcast::channel(16);
-        let (writer, thread) = StoreWriter::spawn(&location, false, notices).unwrap();
+        let (writer, thread) = StoreWriter::spawn(&location, false).unwrap();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
         let new = || {
             let req = CapturedRequest::new("POST", "/x", vec![], b"b".to_vec());
-            NewRequest::from_captured(req, Instant::now(), Duration::ZERO, None, None)
+            NewRequest::from_captured(req, Instant::now(), Duration::ZERO, RequestKeys::default())
         };
         runtime.block_on(writer.insert(new())).unwrap();
         let lingering = writer.clone();
@@ -788,5 +720,89 @@ mod tests {
         ));
         let reader = location.open_reader().unwrap();
         assert_eq!(super::super::query::count(&reader).unwrap(), 1);
+    }
+
+    /// One event per commit, after it, carrying the stored form: the
+    /// findings decided at arrival, the duplicate found at insert; then the
+    /// answer, the delivery and the delete; the stream ends with the writer
+    /// thread even while a handle lives.
+    #[test]
+    fn committed_events_carry_the_stored_form_in_commit_order() {
+        use crate::model::findings::{Judged, StoredAuth};
+        use events::Received;
+        let dir = tempfile::tempdir().unwrap();
+        let location = Location::File(dir.path().join("w.db"));
+        let (writer, thread) = StoreWriter::spawn(&location, false).unwrap();
+        let mut events = writer.subscribe();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let findings = StoredFindings {
+            judged: Judged::AtArrival,
+            auth: StoredAuth {
+                scheme: "none".into(),
+                verdict: "unconfigured".into(),
+                detail: String::new(),
+                diagnosis: vec![],
+                presented: None,
+                signed: false,
+            },
+            event: None,
+        };
+        let keyed = |key: &str| {
+            let mut req = CapturedRequest::new("POST", "/x", vec![], b"b".to_vec());
+            req.response_reason = Some(crate::model::PENDING.into());
+            let keys = RequestKeys {
+                dup_key: Some(key.into()),
+                ..RequestKeys::default()
+            };
+            NewRequest::from_captured(req, Instant::now(), Duration::ZERO, keys)
+                .with_findings(findings.clone())
+        };
+        let first = runtime.block_on(writer.insert(keyed("k"))).unwrap();
+        let second = runtime.block_on(writer.insert(keyed("k"))).unwrap();
+        let response = CapturedResponse {
+            status: 201,
+            headers: vec![],
+            body: b"ok".to_vec(),
+            latency_ms: 1.0,
+        };
+        runtime.block_on(writer.set_response(first, response.clone()));
+        runtime.block_on(writer.set_no_answer(second, "gone".into()));
+        let deleted = runtime.block_on(writer.delete(vec![second])).unwrap();
+        assert_eq!(deleted, 1);
+        let lingering = writer.clone();
+        let closer = writer.closer();
+        drop(writer);
+        runtime.block_on(closer.close());
+        thread.join();
+
+        let mut got = Vec::new();
+        while let Some(received) = runtime.block_on(events.recv()) {
+            match received {
+                Received::Event(event) => got.push(event),
+                Received::Lagged => panic!("16 events cannot lag"),
+            }
+        }
+        let StoreEvent::Captured(batch) = &got[0] else {
+            panic!("{got:?}");
+        };
+        assert_eq!(batch[0].request.id, first);
+        assert_eq!(batch[0].findings.as_ref(), Some(&findings));
+        assert_eq!(batch[0].duplicate_of, None);
+        let StoreEvent::Captured(batch) = &got[1] else {
+            panic!("{got:?}");
+        };
+        assert_eq!(batch[0].duplicate_of, Some(first), "decided at insert");
+        assert_eq!(
+            got[2..],
+            [
+                StoreEvent::Answered(first, Arc::new(Answer::Sent(response))),
+                StoreEvent::Answered(second, Arc::new(Answer::NotSent("gone".into()))),
+                StoreEvent::Deleted(vec![second].into()),
+            ]
+        );
+        drop(lingering);
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::delivery::DeliveryLine;
+use super::delivery_data::DeliveryLine;
 use super::highlight::{MAX_HIGHLIGHT_BYTES, Syntax};
 use super::jsontree::JsonTree;
 use crate::inspect::body::{BodyContent, BodyView, TextSyntax, decode_bytes};

@@ -15,7 +15,7 @@ const SEARCH: &str = "search ";
 
 /// Where the history lives; `None` when the platform has no data directory.
 pub fn default_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "hookcatch").map(|d| d.data_dir().join(FILE))
+    crate::dirs::data_dir().map(|d| d.path.join(FILE))
 }
 
 /// The filter and search histories saved at `path` (empty when there are none).

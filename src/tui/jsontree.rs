@@ -1,14 +1,16 @@
 //! A collapsible tree of a JSON document, for the Body tab's tree view.
 //!
-//! Built from the text (not from `serde_json::Value`, whose map would sort the
-//! keys): key order, duplicate keys and number text stay as sent. The scanner
-//! is iterative, so nesting depth cannot overflow the stack. Strings are
-//! decoded (a `\u001b` becomes a real ESC) and then sanitized: every string in
-//! the tree is safe to display.
+//! Built from the tokens of the one JSON scanner (`inspect::body::tokens`),
+//! not from `serde_json::Value`, whose map would sort the keys: key order,
+//! duplicate keys and number text stay as sent, and the grammar is checked in
+//! one place. The scanner is iterative, so nesting depth cannot overflow the
+//! stack. Strings are decoded (a `\u001b` becomes a real ESC) and then
+//! sanitized: every string in the tree is safe to display.
 //!
 //! [`JsonTree`] is immutable and shared; [`TreeView`] is the UI state (which
 //! nodes are folded, where the cursor is).
 
+use crate::inspect::body::{Token, TokensError, tokens};
 use crate::text::sanitize;
 
 /// Trees stop growing here; the view says the document was too large.
@@ -56,15 +58,16 @@ pub struct JsonTree {
 }
 
 impl JsonTree {
-    /// Parse a JSON document. Errors name the byte offset.
+    /// Build the tree of a JSON document. Errors say where the text stops
+    /// being JSON.
     pub fn parse(text: &str) -> Result<JsonTree, String> {
-        Parser {
-            bytes: text.as_bytes(),
-            text,
-            pos: 0,
-            nodes: Vec::new(),
-        }
-        .run()
+        let tokens = tokens(text, MAX_NODES).map_err(|e| match e {
+            TokensError::TooMany(_) => {
+                format!("more than {MAX_NODES} values: too large for the tree view")
+            }
+            TokensError::Json(e) => e.to_string(),
+        })?;
+        Ok(build(&tokens))
     }
 
     pub fn len(&self) -> usize {
@@ -76,178 +79,88 @@ impl JsonTree {
     }
 }
 
-struct Parser<'a> {
-    bytes: &'a [u8],
-    text: &'a str,
-    pos: usize,
-    nodes: Vec<Node>,
-}
-
+/// An open container while building: its node and its children so far.
 struct Open {
     node: usize,
     object: bool,
     count: u32,
 }
 
-impl Parser<'_> {
-    fn run(mut self) -> Result<JsonTree, String> {
-        let mut stack: Vec<Open> = Vec::new();
-        let mut pending_key: Option<String> = None;
-        loop {
-            self.skip_ws();
-            // In an object, a member starts with its key.
-            if let Some(top) = stack.last()
-                && top.object
-                && pending_key.is_none()
-                && self.peek() != Some(b'}')
-            {
-                if self.peek() != Some(b'"') {
-                    return Err(self.error("expected a key"));
-                }
-                pending_key = Some(self.string()?);
-                self.skip_ws();
-                if self.peek() != Some(b':') {
-                    return Err(self.error("expected ':'"));
-                }
-                self.pos += 1;
-                self.skip_ws();
+/// The nodes of a token stream the scanner has checked (balanced, keys only
+/// in objects).
+fn build(tokens: &[Token<'_>]) -> JsonTree {
+    let mut nodes: Vec<Node> = Vec::with_capacity(tokens.len());
+    let mut stack: Vec<Open> = Vec::new();
+    let mut pending_key: Option<String> = None;
+    for token in tokens {
+        let (kind, value) = match *token {
+            Token::Key(raw) => {
+                pending_key = Some(string(raw));
+                continue;
             }
-            match self.peek() {
-                Some(b'}' | b']') => {
-                    let Some(open) = stack.pop() else {
-                        return Err(self.error("unbalanced bracket"));
-                    };
-                    self.pos += 1;
-                    let end = self.nodes.len() as u32;
-                    let node = &mut self.nodes[open.node];
+            Token::Close => {
+                if let Some(open) = stack.pop() {
+                    let end = nodes.len() as u32;
+                    let node = &mut nodes[open.node];
                     node.children = open.count;
                     node.end = end;
                 }
-                Some(_) => {
-                    if self.nodes.len() >= MAX_NODES {
-                        return Err(format!(
-                            "more than {MAX_NODES} values: too large for the tree view"
-                        ));
-                    }
-                    let (parent, depth, index) = match stack.last_mut() {
-                        Some(top) => {
-                            let index = (!top.object).then_some(top.count);
-                            top.count += 1;
-                            (
-                                top.node as u32,
-                                u16::try_from(stack.len()).unwrap_or(u16::MAX),
-                                index,
-                            )
-                        }
-                        None => (0, 0, None),
-                    };
-                    let key = pending_key.take();
-                    let me = self.nodes.len();
-                    let (kind, value) = self.value_start()?;
-                    let container = matches!(kind, NodeKind::Object | NodeKind::Array);
-                    self.nodes.push(Node {
-                        depth,
-                        parent,
-                        key,
-                        index,
-                        kind,
-                        value,
-                        children: 0,
-                        end: me as u32 + 1,
-                    });
-                    if container {
-                        stack.push(Open {
-                            node: me,
-                            object: kind == NodeKind::Object,
-                            count: 0,
-                        });
-                        continue;
-                    }
-                }
-                None => return Err(self.error("unexpected end")),
+                continue;
             }
-            // After a value: a comma, a closing bracket, or the end.
-            self.skip_ws();
-            if stack.is_empty() {
-                return if self.pos == self.bytes.len() {
-                    Ok(JsonTree { nodes: self.nodes })
-                } else {
-                    Err(self.error("trailing text"))
-                };
+            Token::Open { object: true } => (NodeKind::Object, String::new()),
+            Token::Open { object: false } => (NodeKind::Array, String::new()),
+            Token::Scalar(raw) => scalar(raw),
+        };
+        let (parent, depth, index) = match stack.last_mut() {
+            Some(top) => {
+                let index = (!top.object).then_some(top.count);
+                top.count += 1;
+                (
+                    top.node as u32,
+                    u16::try_from(stack.len()).unwrap_or(u16::MAX),
+                    index,
+                )
             }
-            if self.peek() == Some(b',') {
-                self.pos += 1;
-            }
+            None => (0, 0, None),
+        };
+        let me = nodes.len();
+        nodes.push(Node {
+            depth,
+            parent,
+            key: pending_key.take(),
+            index,
+            kind,
+            value,
+            children: 0,
+            end: me as u32 + 1,
+        });
+        if let Token::Open { object } = *token {
+            stack.push(Open {
+                node: me,
+                object,
+                count: 0,
+            });
         }
     }
+    JsonTree { nodes }
+}
 
-    fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.pos).copied()
+/// A scalar token's kind and its text for display.
+fn scalar(raw: &str) -> (NodeKind, String) {
+    match raw.as_bytes().first() {
+        Some(b'"') => (NodeKind::String, string(raw)),
+        Some(b't' | b'f') => (NodeKind::Bool, raw.to_string()),
+        Some(b'n') => (NodeKind::Null, raw.to_string()),
+        _ => (NodeKind::Number, clip(&sanitize(raw))),
     }
+}
 
-    fn skip_ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\n' | b'\r' | b'\t')) {
-            self.pos += 1;
-        }
-    }
-
-    fn error(&self, what: &str) -> String {
-        format!("{what} at byte {}", self.pos)
-    }
-
-    /// Read a value's start: a scalar whole, or a container's opening bracket.
-    fn value_start(&mut self) -> Result<(NodeKind, String), String> {
-        match self.peek() {
-            Some(b'{') => {
-                self.pos += 1;
-                Ok((NodeKind::Object, String::new()))
-            }
-            Some(b'[') => {
-                self.pos += 1;
-                Ok((NodeKind::Array, String::new()))
-            }
-            Some(b'"') => Ok((NodeKind::String, self.string()?)),
-            Some(_) => {
-                let start = self.pos;
-                while self.peek().is_some_and(|b| {
-                    !matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t')
-                }) {
-                    self.pos += 1;
-                }
-                let word = self.text.get(start..self.pos).unwrap_or_default();
-                let kind = match word {
-                    "true" | "false" => NodeKind::Bool,
-                    "null" => NodeKind::Null,
-                    w if w.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => {
-                        NodeKind::Number
-                    }
-                    _ => return Err(self.error("unexpected token")),
-                };
-                Ok((kind, clip(&sanitize(word))))
-            }
-            None => Err(self.error("unexpected end")),
-        }
-    }
-
-    /// A string token, decoded and sanitized.
-    fn string(&mut self) -> Result<String, String> {
-        let start = self.pos;
-        self.pos += 1;
-        loop {
-            match self.peek() {
-                Some(b'"') => break,
-                Some(b'\\') => self.pos += 2,
-                Some(_) => self.pos += 1,
-                None => return Err(self.error("unterminated string")),
-            }
-        }
-        self.pos += 1;
-        let raw = self.text.get(start..self.pos).unwrap_or("\"\"");
-        // serde_json decodes the escapes; a lone surrogate falls back to the text as sent.
-        let decoded = serde_json::from_str::<String>(raw)
-            .unwrap_or_else(|_| raw.get(1..raw.len() - 1).unwrap_or_default().to_string());
-        Ok(clip(&sanitize(&decoded)))
-    }
+/// A string token (quotes and escapes as sent), decoded and sanitized.
+fn string(raw: &str) -> String {
+    // serde_json decodes the escapes; a lone surrogate falls back to the text as sent.
+    let decoded = serde_json::from_str::<String>(raw)
+        .unwrap_or_else(|_| raw.get(1..raw.len() - 1).unwrap_or_default().to_string());
+    clip(&sanitize(&decoded))
 }
 
 fn clip(s: &str) -> String {
@@ -412,6 +325,19 @@ mod tests {
         for bad in ["{", "[1,", r#"{"a" 1}"#, "[1] x", "{1:2}", "nul"] {
             assert!(JsonTree::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    /// The tree takes the scanner's grammar, so what the Body tab calls
+    /// invalid JSON the tree does not draw as valid.
+    #[test]
+    fn the_tree_and_the_body_agree_on_the_grammar() {
+        for bad in ["[01]", "[1.2.3]", "[-]", "[1,]", r#"{"a":1,}"#, "[\"\t\"]"] {
+            assert!(JsonTree::parse(bad).is_err(), "{bad}");
+            assert!(crate::inspect::body::pretty_json(bad).is_err(), "{bad}");
+        }
+        let tree = JsonTree::parse(r#"{"n":1.0e400,"a":[true,null,"\u0041"]}"#).unwrap();
+        let values: Vec<&str> = tree.nodes.iter().map(|n| n.value.as_str()).collect();
+        assert_eq!(values, ["", "1.0e400", "", "true", "null", "A"]);
     }
 
     #[test]

@@ -182,6 +182,12 @@ impl Listing {
         self.pending.remove(&id);
     }
 
+    /// Forget every cached row (changes were missed): read again when shown.
+    pub fn invalidate_all(&mut self) {
+        self.rows.clear();
+        self.pending.clear();
+    }
+
     /// Keep the row cache to a few windows around the visible one.
     pub fn prune(&mut self, height: usize) {
         let keep = 4 * height.max(16);

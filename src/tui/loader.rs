@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::data::{Detail, Row};
-use super::delivery::{DeliveryLine, DiffDoc, ResponseDoc};
+use super::delivery_data::{DeliveryLine, DiffDoc, ResponseDoc};
 use crate::filter::Filter;
 use crate::filter::scan::{self, Scan, Step};
 use crate::inspect::AuthConfig;

@@ -7,7 +7,7 @@
 //! per frame interval, so a burst of ten thousand captures costs a few frames.
 //! Store reads run on the loader thread, highlighting in `spawn_blocking`,
 //! deletes through the store writer, replays and retry ladders as tasks
-//! ([`sends`]); the loop itself never does IO beyond drawing. The one pause:
+//! ([`send_tasks`]); the loop itself never does IO beyond drawing. The one pause:
 //! `e` hands the terminal to `$EDITOR` and awaits it (the listener keeps
 //! capturing meanwhile).
 //!
@@ -16,19 +16,18 @@
 
 pub mod app;
 pub mod data;
-pub mod delivery;
-pub mod detail;
+pub mod delivery_data;
 pub mod editor;
-pub mod event;
-pub mod export;
+pub mod export_task;
 pub mod highlight;
 pub mod history;
+pub mod inbox;
 pub mod input;
 pub mod jsontree;
 pub mod keys;
 pub mod listing;
 pub mod loader;
-pub mod sends;
+pub mod send_tasks;
 #[doc(hidden)]
 pub mod testkit;
 pub mod theme;
@@ -53,20 +52,21 @@ use futures::StreamExt as _;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use self::app::App;
-use self::event::{Cmd, Msg, SendCmd};
+use self::inbox::{Cmd, Msg, SendCmd};
 use self::loader::Loader;
-use self::sends::{Sends, Suspend};
+use self::send_tasks::{Sends, Suspend};
 use self::theme::Theme;
 use crate::capture::ResponseMode;
 use crate::export::curl;
 use crate::inspect::AuthConfig;
-use crate::model::{Notice, RequestId};
+use crate::model::RequestId;
 use crate::replay::ReplayKit;
-use crate::store::{Location, StoreWriter, query};
+use crate::store::events::{Received, Subscription};
+use crate::store::{Location, StoreWriter};
 
 pub use self::theme::theme_list;
 
@@ -75,7 +75,7 @@ pub struct TuiContext {
     pub listen_url: String,
     pub store: Location,
     pub writer: StoreWriter,
-    pub notices: broadcast::Receiver<Notice>,
+    pub events: Subscription,
     pub auth: AuthConfig,
     pub theme: Option<String>,
     /// Cancelled on SIGTERM; the TUI also returns when the user quits.
@@ -147,7 +147,7 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
             inbox_tx,
             inbox,
             load_tx,
-            notices: ctx.notices,
+            events: ctx.events,
         },
         Outside {
             writer: &ctx.writer,
@@ -179,7 +179,7 @@ struct Channels {
     inbox_tx: mpsc::UnboundedSender<Msg>,
     inbox: mpsc::UnboundedReceiver<Msg>,
     load_tx: std::sync::mpsc::Sender<loader::LoadCmd>,
-    notices: broadcast::Receiver<Notice>,
+    events: Subscription,
 }
 
 /// What the loop hands work to.
@@ -249,10 +249,10 @@ async fn event_loop(
                 Some(Err(e)) => return Err(e).context("cannot read the terminal"),
                 None => return Ok(()),
             },
-            notice = ch.notices.recv(), if notices_open => match notice {
-                Ok(notice) => app.handle(Msg::Notice(notice)),
-                Err(broadcast::error::RecvError::Lagged(_)) => app.handle(Msg::NoticesLagged),
-                Err(broadcast::error::RecvError::Closed) => notices_open = false,
+            received = ch.events.recv(), if notices_open => match received {
+                Some(Received::Event(event)) => app.handle(Msg::Notice(event)),
+                Some(Received::Lagged) => app.handle(Msg::NoticesLagged),
+                None => notices_open = false,
             },
             Some(msg) = ch.inbox.recv() => app.handle(msg),
             _ = tick.tick() => app.now = Utc::now(),
@@ -267,12 +267,10 @@ async fn event_loop(
                 any = true;
             }
             loop {
-                match ch.notices.try_recv() {
-                    Ok(notice) => app.handle(Msg::Notice(notice)),
-                    Err(broadcast::error::TryRecvError::Lagged(_)) => {
-                        app.handle(Msg::NoticesLagged)
-                    }
-                    Err(_) => break,
+                match ch.events.try_recv() {
+                    Ok(Some(Received::Event(event))) => app.handle(Msg::Notice(event)),
+                    Ok(Some(Received::Lagged)) => app.handle(Msg::NoticesLagged),
+                    Ok(None) | Err(_) => break,
                 }
                 any = true;
             }
@@ -383,10 +381,7 @@ fn dispatch(
                 let tx = ch.inbox_tx.clone();
                 let writer = writer.clone();
                 tokio::spawn(async move {
-                    let result = writer
-                        .run(Some(Notice::Deleted), move |conn| query::delete(conn, &ids))
-                        .await
-                        .map_err(|e| e.to_string());
+                    let result = writer.delete(ids).await.map_err(|e| e.to_string());
                     let _ = tx.send(Msg::Deleted(result));
                 });
             }
@@ -399,7 +394,7 @@ fn dispatch(
                         .open_reader()
                         .map_err(|e| format!("cannot read the store: {e}"))
                         .and_then(|conn| {
-                            export::write(&conn, &ids, &path, format, &auth, &base_url)
+                            export_task::write(&conn, &ids, &path, format, &auth, &base_url)
                         });
                     let _ = tx.send(Msg::Exported(result));
                 });

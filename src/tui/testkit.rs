@@ -2,7 +2,7 @@
 //! called synchronously, highlight jobs run in place. Sends (`r`, `R`, `e`)
 //! are kept in [`Harness::sent`], or run for real on a runtime once
 //! [`Harness::attach`] gave the harness a replay kit; their results and the
-//! store's notices then arrive through an inbox that [`Harness::pump`]
+//! store's events then arrive through an inbox that [`Harness::pump`]
 //! drains and [`Harness::wait_for`] waits on (with a deadline). Used by the
 //! TUI's tests and the benchmark; not part of the stable API.
 
@@ -15,19 +15,19 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 
 use super::app::App;
-use super::event::{Cmd, Msg, SendCmd};
 use super::highlight;
+use super::inbox::{Cmd, Msg, SendCmd};
 use super::loader::Loader;
-use super::sends::{NoTerminal, Sends};
+use super::send_tasks::{NoTerminal, Sends};
 use super::theme::Theme;
 use super::ui;
 use crate::inspect::AuthConfig;
-use crate::model::Notice;
 use crate::replay::ReplayKit;
-use crate::store::{Location, query};
+use crate::store::events::{Received, Subscription};
+use crate::store::{Location, StoreEvent, query};
 
 pub struct Harness {
     pub app: App,
@@ -40,12 +40,12 @@ pub struct Harness {
     live: Option<Live>,
 }
 
-/// Sends run for real: the runtime, the starter, the inbox, the store's notices.
+/// Sends run for real: the runtime, the starter, the inbox, the store's events.
 struct Live {
     runtime: tokio::runtime::Handle,
     sends: Sends,
     inbox: mpsc::UnboundedReceiver<Msg>,
-    notices: broadcast::Receiver<Notice>,
+    events: Subscription,
 }
 
 impl Harness {
@@ -79,13 +79,13 @@ impl Harness {
     }
 
     /// Run sends for real with `kit` on `runtime`, editing with `editor`
-    /// (a command), and watch the store's `notices` as the run loop does.
+    /// (a command), and watch the store's `events` as the run loop does.
     pub fn attach(
         &mut self,
         kit: ReplayKit,
         runtime: tokio::runtime::Handle,
         editor: &str,
-        notices: broadcast::Receiver<Notice>,
+        events: Subscription,
     ) {
         let (tx, inbox) = mpsc::unbounded_channel();
         self.app.set_replay(&kit.target, kit.ladder_scale, None);
@@ -98,7 +98,7 @@ impl Harness {
                 temp_dir: std::env::temp_dir(),
             },
             inbox,
-            notices,
+            events,
         });
     }
 
@@ -112,10 +112,10 @@ impl Harness {
             msgs.push(msg);
         }
         loop {
-            match live.notices.try_recv() {
-                Ok(notice) => msgs.push(Msg::Notice(notice)),
-                Err(broadcast::error::TryRecvError::Lagged(_)) => msgs.push(Msg::NoticesLagged),
-                Err(_) => break,
+            match live.events.try_recv() {
+                Ok(Some(Received::Event(event))) => msgs.push(Msg::Notice(event)),
+                Ok(Some(Received::Lagged)) => msgs.push(Msg::NoticesLagged),
+                Ok(None) | Err(_) => break,
             }
         }
         let any = !msgs.is_empty();
@@ -151,15 +151,15 @@ impl Harness {
                 panic!("waiting for {what} needs attach()");
             };
             // Block until something arrives (or the deadline), then pump again.
-            let (inbox, notices) = (&mut live.inbox, &mut live.notices);
+            let (inbox, events) = (&mut live.inbox, &mut live.events);
             let got = live.runtime.block_on(async {
                 tokio::time::timeout(deadline - now, async {
                     tokio::select! {
                         Some(msg) = inbox.recv() => Some(msg),
-                        notice = notices.recv() => match notice {
-                            Ok(notice) => Some(Msg::Notice(notice)),
-                            Err(broadcast::error::RecvError::Lagged(_)) => Some(Msg::NoticesLagged),
-                            Err(broadcast::error::RecvError::Closed) => None,
+                        received = events.recv() => match received {
+                            Some(Received::Event(event)) => Some(Msg::Notice(event)),
+                            Some(Received::Lagged) => Some(Msg::NoticesLagged),
+                            None => None,
                         },
                     }
                 })
@@ -213,11 +213,12 @@ impl Harness {
                 let result =
                     query::delete(self.loader.connection(), &ids).map_err(|e| e.to_string());
                 self.app.handle(Msg::Deleted(result));
-                self.app.handle(Msg::Notice(Notice::Deleted));
+                self.app
+                    .handle(Msg::Notice(StoreEvent::Deleted(ids.into())));
             }
             Cmd::Copy(text) => self.copied.push(text),
             Cmd::Export { ids, path, format } => {
-                let result = super::export::write(
+                let result = super::export_task::write(
                     self.loader.connection(),
                     &ids,
                     &path,
@@ -254,7 +255,7 @@ impl Harness {
         }
     }
 
-    pub fn notice(&mut self, notice: Notice) {
+    pub fn notice(&mut self, notice: StoreEvent) {
         self.app.handle(Msg::Notice(notice));
         self.pump();
     }

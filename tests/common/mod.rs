@@ -146,13 +146,13 @@ impl Hookcatch {
     /// SIGTERM and wait for a clean exit.
     pub fn stop(mut self) -> ExitStatus {
         signal(self.child.id(), "-TERM");
-        wait_child(&mut self.child)
+        wait_exit(&mut self.child)
     }
 
     /// SIGKILL: no chance to clean up.
     pub fn kill9(mut self) {
         signal(self.child.id(), "-KILL");
-        wait_child(&mut self.child);
+        wait_exit(&mut self.child);
     }
 }
 
@@ -172,13 +172,14 @@ fn signal(pid: u32, sig: &str) {
     assert!(status.success());
 }
 
-fn wait_child(child: &mut Child) -> ExitStatus {
+/// Wait for a child to exit, bounded by [`WAIT`].
+pub fn wait_exit(child: &mut Child) -> ExitStatus {
     let deadline = Instant::now() + WAIT;
     loop {
         if let Some(status) = child.try_wait().expect("wait") {
             return status;
         }
-        assert!(Instant::now() < deadline, "hookcatch did not exit");
+        assert!(Instant::now() < deadline, "hookcatch did not exit in time");
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -223,6 +224,28 @@ pub fn cli_store(dir: &Path, store: &Path, args: &[&str]) -> Output {
         .arg(store)
         .stdin(Stdio::null());
     cmd.output().expect("run hookcatch")
+}
+
+/// Bytes as text, invalid UTF-8 replaced: for stderr and bodies in messages.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A command's standard output as text. hookcatch sanitizes what it prints,
+/// so its standard output is always UTF-8.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
+}
+
+/// A command that printed one JSON document: it succeeded, and the document.
+pub fn json_output(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("one JSON document on stdout")
+}
+
+/// `show ID --json` against `store`.
+pub fn show_json(dir: &Path, store: &Path, id: &str) -> serde_json::Value {
+    json_output(&cli_store(dir, store, &["show", id, "--json"]))
 }
 
 /// `list --json` as values.

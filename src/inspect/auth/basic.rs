@@ -27,27 +27,11 @@ pub(super) fn mask_credentials(credentials: &[u8]) -> String {
     }
 }
 
-/// `%XX` sequences decoded; anything else kept. Credentials in a URL are
-/// percent-encoded and some clients forget to decode them before base64.
+/// `%XX` sequences decoded; anything else kept (`+` too: user info is no
+/// form). Credentials in a URL are percent-encoded and some clients forget to
+/// decode them before base64.
 fn percent_decode(input: &[u8]) -> Vec<u8> {
-    let mut output = Vec::with_capacity(input.len());
-    let mut rest = input;
-    while let Some((&byte, tail)) = rest.split_first() {
-        let hex_pair = tail
-            .get(..2)
-            .and_then(|pair| std::str::from_utf8(pair).ok());
-        match hex_pair.and_then(|pair| u8::from_str_radix(pair, 16).ok()) {
-            Some(decoded) if byte == b'%' => {
-                output.push(decoded);
-                rest = &tail[2..];
-            }
-            _ => {
-                output.push(byte);
-                rest = tail;
-            }
-        }
-    }
-    output
+    crate::inspect::body::form::percent_decode_with(input, false)
 }
 
 fn user_of(credentials: &[u8]) -> Option<String> {

@@ -113,7 +113,7 @@ pub(super) fn verify(req: &CapturedRequest, secrets: &[&str], now: DateTime<Utc>
 #[cfg(test)]
 mod tests {
     use super::super::tests::{at, configured, request};
-    use super::super::{SignatureProvider, Verdict};
+    use super::super::{Provider, Verdict};
 
     // Expected values computed outside this code:
     // python3 -c 'import hmac,hashlib; print(hmac.new(KEY, BODY, hashlib.sha256).hexdigest())'
@@ -124,7 +124,7 @@ mod tests {
         "sha256=a6ceb2f3b78bd23f10266ea389867a7e7a1effc79a9f85aea3d5463fb35eab3d";
 
     fn github(secret: &str) -> super::super::AuthConfig {
-        configured(SignatureProvider::Github, secret)
+        configured(Provider::Github, secret)
     }
 
     #[test]
@@ -150,7 +150,7 @@ mod tests {
     fn any_of_several_secrets_may_match() {
         let req = request(&[("x-hub-signature-256", SIGNATURE)], BODY);
         let mut cfg = github("an-older-secret");
-        cfg.verify.push((SignatureProvider::Github, SECRET.into()));
+        cfg.verify.push((Provider::Github, SECRET.into()));
         assert_eq!(at(&req, &cfg).verdict, Verdict::Valid);
     }
 

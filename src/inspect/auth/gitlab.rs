@@ -66,7 +66,7 @@ pub(super) fn verify(req: &CapturedRequest, secrets: &[&str]) -> AuthVerdict {
 #[cfg(test)]
 mod tests {
     use super::super::tests::{at, configured, request};
-    use super::super::{SignatureProvider, Verdict};
+    use super::super::{Provider, Verdict};
 
     const TOKEN: &str = "glpat-style-token-0123";
 
@@ -76,7 +76,7 @@ mod tests {
             &[("x-gitlab-event", "Push Hook"), ("x-gitlab-token", TOKEN)],
             b"{}",
         );
-        let verdict = at(&req, &configured(SignatureProvider::Gitlab, TOKEN));
+        let verdict = at(&req, &configured(Provider::Gitlab, TOKEN));
         assert_eq!(
             (verdict.scheme.as_str(), verdict.verdict),
             ("gitlab-token", Verdict::Valid)
@@ -95,7 +95,7 @@ mod tests {
     #[test]
     fn wrong_token_is_invalid_and_masked() {
         let req = request(&[("x-gitlab-token", "glpat-other-token-9999")], b"{}");
-        let verdict = at(&req, &configured(SignatureProvider::Gitlab, TOKEN));
+        let verdict = at(&req, &configured(Provider::Gitlab, TOKEN));
         assert_eq!(verdict.verdict, Verdict::Invalid);
         assert!(!format!("{verdict:?}").contains("other-token-9999"));
         assert!(
@@ -109,7 +109,7 @@ mod tests {
     #[test]
     fn token_with_a_trailing_space_is_explained() {
         let req = request(&[("x-gitlab-token", &format!("{TOKEN} "))], b"{}");
-        let verdict = at(&req, &configured(SignatureProvider::Gitlab, TOKEN));
+        let verdict = at(&req, &configured(Provider::Gitlab, TOKEN));
         assert_eq!(verdict.verdict, Verdict::Invalid);
         assert!(
             verdict
@@ -122,7 +122,7 @@ mod tests {
     #[test]
     fn missing_token_is_missing_and_names_gitlab() {
         let req = request(&[("x-gitlab-event", "Push Hook")], b"{}");
-        let verdict = at(&req, &configured(SignatureProvider::Gitlab, TOKEN));
+        let verdict = at(&req, &configured(Provider::Gitlab, TOKEN));
         assert_eq!(
             (verdict.verdict, verdict.detail.as_str()),
             (Verdict::Missing, "expected X-Gitlab-Token")

@@ -34,7 +34,8 @@ use chrono::{DateTime, Utc};
 
 use crate::model::CapturedRequest;
 
-pub use provider::{SignatureProvider, UnknownProvider, VerifyFlagError, parse_verify_flag};
+pub use crate::inspect::provider::{Provider, UnknownProvider};
+pub use provider::{VerifyFlagError, parse_verify_flag};
 
 /// The header Pingara's guide tells users to send their shared secret in.
 pub const PINGARA_SECRET_HEADER: &str = "X-Pingara-Secret";
@@ -52,7 +53,7 @@ pub struct AuthConfig {
     pub basic: Option<String>,
     /// `--verify PROVIDER=SECRET`, repeatable; several secrets for one
     /// provider are all tried (key rotation, several endpoints).
-    pub verify: Vec<(SignatureProvider, String)>,
+    pub verify: Vec<(Provider, String)>,
 }
 
 impl Default for AuthConfig {
@@ -77,7 +78,7 @@ impl AuthConfig {
     }
 
     /// Every secret configured for one provider, in the order given.
-    pub fn secrets_for(&self, provider: SignatureProvider) -> Vec<&str> {
+    pub fn secrets_for(&self, provider: Provider) -> Vec<&str> {
         self.verify
             .iter()
             .filter(|(p, _)| *p == provider)
@@ -104,7 +105,7 @@ impl AuthConfig {
         for (provider, secret) in &self.verify {
             lines.push(format!(
                 "{} ({}): {}",
-                provider.signature_header(),
+                provider.signature_header().unwrap_or_default(),
                 provider,
                 mask(secret)
             ));

@@ -1,117 +1,35 @@
-//! The senders hookcatch verifies by name, as `--verify PROVIDER=SECRET`
-//! spells them.
-
-use std::fmt;
-use std::str::FromStr;
+//! What each verified sender's scheme reads: its header and the scheme name
+//! its verdicts carry. The names of the senders are `inspect::provider`'s.
 
 use super::{github, gitlab, mask, shopify, slack, standard_webhooks, stripe};
+use crate::inspect::provider::{Provider, UnknownProvider};
 
-/// Senders whose signature (or token) scheme hookcatch verifies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SignatureProvider {
-    Github,
-    Stripe,
-    StandardWebhooks,
-    Slack,
-    Shopify,
-    Gitlab,
-}
-
-impl SignatureProvider {
-    pub const ALL: [SignatureProvider; 6] = [
-        SignatureProvider::Github,
-        SignatureProvider::Stripe,
-        SignatureProvider::StandardWebhooks,
-        SignatureProvider::Slack,
-        SignatureProvider::Shopify,
-        SignatureProvider::Gitlab,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SignatureProvider::Github => "github",
-            SignatureProvider::Stripe => "stripe",
-            SignatureProvider::StandardWebhooks => "standard-webhooks",
-            SignatureProvider::Slack => "slack",
-            SignatureProvider::Shopify => "shopify",
-            SignatureProvider::Gitlab => "gitlab",
-        }
-    }
-
+impl Provider {
     /// The `scheme` a verdict for this provider carries.
     pub fn scheme(self) -> &'static str {
         match self {
-            SignatureProvider::Gitlab => gitlab::SCHEME,
+            Provider::Gitlab => gitlab::SCHEME,
             other => other.as_str(),
         }
     }
 
-    /// The header that carries the signature (or token), as people write it.
-    pub fn signature_header(self) -> &'static str {
+    /// The header that carries the signature (or token), as people write it;
+    /// `None` for senders without a `--verify` scheme.
+    pub fn signature_header(self) -> Option<&'static str> {
         match self {
-            SignatureProvider::Github => github::HEADER,
-            SignatureProvider::Stripe => stripe::HEADER,
-            SignatureProvider::StandardWebhooks => standard_webhooks::HEADER,
-            SignatureProvider::Slack => slack::HEADER,
-            SignatureProvider::Shopify => shopify::HEADER,
-            SignatureProvider::Gitlab => gitlab::HEADER,
+            Provider::Github => Some(github::HEADER),
+            Provider::Stripe => Some(stripe::HEADER),
+            Provider::StandardWebhooks => Some(standard_webhooks::HEADER),
+            Provider::Slack => Some(slack::HEADER),
+            Provider::Shopify => Some(shopify::HEADER),
+            Provider::Gitlab => Some(gitlab::HEADER),
+            Provider::Pingara | Provider::Generic => None,
         }
     }
 
     /// True when the scheme signs the body (integrity), false for a token.
     pub fn is_signed(self) -> bool {
-        self != SignatureProvider::Gitlab
-    }
-
-    /// The sender's name as its documentation writes it.
-    pub fn sender_name(self) -> &'static str {
-        match self {
-            SignatureProvider::Github => "GitHub",
-            SignatureProvider::Stripe => "Stripe",
-            SignatureProvider::StandardWebhooks => "Standard Webhooks",
-            SignatureProvider::Slack => "Slack",
-            SignatureProvider::Shopify => "Shopify",
-            SignatureProvider::Gitlab => "GitLab",
-        }
-    }
-}
-
-impl fmt::Display for SignatureProvider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-fn provider_names() -> String {
-    SignatureProvider::ALL
-        .map(SignatureProvider::as_str)
-        .join(", ")
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown signature provider {given:?}; valid providers: {}",
-    provider_names()
-)]
-pub struct UnknownProvider {
-    pub given: String,
-}
-
-impl FromStr for SignatureProvider {
-    type Err = UnknownProvider;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let wanted = s.trim().to_ascii_lowercase().replace('_', "-");
-        // Svix is the origin of Standard Webhooks and signs the same way.
-        if wanted == "svix" || wanted == "standardwebhooks" {
-            return Ok(SignatureProvider::StandardWebhooks);
-        }
-        SignatureProvider::ALL
-            .into_iter()
-            .find(|p| p.as_str() == wanted)
-            .ok_or_else(|| UnknownProvider {
-                given: s.to_owned(),
-            })
+        self != Provider::Gitlab
     }
 }
 
@@ -122,16 +40,16 @@ pub enum VerifyFlagError {
     #[error(transparent)]
     UnknownProvider(#[from] UnknownProvider),
     #[error("the secret for {0} is empty")]
-    EmptySecret(SignatureProvider),
+    EmptySecret(Provider),
 }
 
 /// Parse one `--verify PROVIDER=SECRET` value. Only the first `=` splits, so
 /// base64 padding in a secret survives.
-pub fn parse_verify_flag(value: &str) -> Result<(SignatureProvider, String), VerifyFlagError> {
+pub fn parse_verify_flag(value: &str) -> Result<(Provider, String), VerifyFlagError> {
     let (provider, secret) = value
         .split_once('=')
         .ok_or_else(|| VerifyFlagError::NoEquals(mask(value)))?;
-    let provider: SignatureProvider = provider.parse()?;
+    let provider: Provider = provider.parse()?;
     if secret.is_empty() {
         return Err(VerifyFlagError::EmptySecret(provider));
     }

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 
 use super::support::{HeaderText, authorization_parts, has_header, header_text};
 use super::{
-    AuthConfig, AuthVerdict, SignatureProvider, Verdict, basic, bearer, github, gitlab, mask,
-    shared_secret, shopify, slack, standard_webhooks, stripe,
+    AuthConfig, AuthVerdict, Provider, Verdict, basic, bearer, github, gitlab, mask, shared_secret,
+    shopify, slack, standard_webhooks, stripe,
 };
 use crate::model::CapturedRequest;
 
@@ -18,7 +18,7 @@ use crate::model::CapturedRequest;
 use crate::secrets::API_KEY_HEADERS as OTHER_SECRET_HEADERS;
 
 pub(super) fn verify(req: &CapturedRequest, cfg: &AuthConfig, now: DateTime<Utc>) -> AuthVerdict {
-    let carried: Vec<SignatureProvider> = SignatureProvider::ALL
+    let carried: Vec<Provider> = Provider::VERIFIED
         .into_iter()
         .filter(|p| carried_by(*p, req))
         .collect();
@@ -51,7 +51,7 @@ pub(super) fn verify(req: &CapturedRequest, cfg: &AuthConfig, now: DateTime<Utc>
         for provider in unconfigured {
             chosen.diagnosis.push(format!(
                 "also carries {} ({} has no secret configured)",
-                provider.signature_header(),
+                header(provider),
                 provider
             ));
         }
@@ -90,70 +90,81 @@ pub(super) fn verify(req: &CapturedRequest, cfg: &AuthConfig, now: DateTime<Utc>
     missing(req, cfg)
 }
 
-fn carried_by(provider: SignatureProvider, req: &CapturedRequest) -> bool {
+/// The signature header of a verified provider (all this file deals with).
+fn header(provider: Provider) -> &'static str {
+    provider.signature_header().unwrap_or_default()
+}
+
+fn carried_by(provider: Provider, req: &CapturedRequest) -> bool {
     match provider {
-        SignatureProvider::Github => github::carried_by(req),
-        SignatureProvider::Stripe => stripe::carried_by(req),
-        SignatureProvider::StandardWebhooks => standard_webhooks::carried_by(req),
-        SignatureProvider::Slack => slack::carried_by(req),
-        SignatureProvider::Shopify => shopify::carried_by(req),
-        SignatureProvider::Gitlab => gitlab::carried_by(req),
+        Provider::Github => github::carried_by(req),
+        Provider::Stripe => stripe::carried_by(req),
+        Provider::StandardWebhooks => standard_webhooks::carried_by(req),
+        Provider::Slack => slack::carried_by(req),
+        Provider::Shopify => shopify::carried_by(req),
+        Provider::Gitlab => gitlab::carried_by(req),
+        Provider::Pingara | Provider::Generic => false,
     }
 }
 
 fn verify_provider(
-    provider: SignatureProvider,
+    provider: Provider,
     req: &CapturedRequest,
     secrets: &[&str],
     now: DateTime<Utc>,
 ) -> AuthVerdict {
     match provider {
-        SignatureProvider::Github => github::verify(req, secrets, now),
-        SignatureProvider::Stripe => stripe::verify(req, secrets, now),
-        SignatureProvider::StandardWebhooks => standard_webhooks::verify(req, secrets, now),
-        SignatureProvider::Slack => slack::verify(req, secrets, now),
-        SignatureProvider::Shopify => shopify::verify(req, secrets, now),
-        SignatureProvider::Gitlab => gitlab::verify(req, secrets),
+        Provider::Github => github::verify(req, secrets, now),
+        Provider::Stripe => stripe::verify(req, secrets, now),
+        Provider::StandardWebhooks => standard_webhooks::verify(req, secrets, now),
+        Provider::Slack => slack::verify(req, secrets, now),
+        Provider::Shopify => shopify::verify(req, secrets, now),
+        Provider::Gitlab => gitlab::verify(req, secrets),
+        // `--verify` never names these; a hand-built config that does gets
+        // told so instead of a verdict.
+        Provider::Pingara | Provider::Generic => AuthVerdict::unsigned(
+            provider.as_str(),
+            Verdict::Unconfigured,
+            format!("{} has no signature scheme to verify", provider.label()),
+        ),
     }
 }
 
-fn presented_by(provider: SignatureProvider, req: &CapturedRequest) -> String {
+fn presented_by(provider: Provider, req: &CapturedRequest) -> String {
     match provider {
-        SignatureProvider::Github => github::presented(req),
-        SignatureProvider::Stripe => stripe::presented(req),
-        SignatureProvider::StandardWebhooks => standard_webhooks::presented(req),
-        SignatureProvider::Slack => slack::presented(req),
-        SignatureProvider::Shopify => shopify::presented(req),
-        SignatureProvider::Gitlab => gitlab::presented(req),
+        Provider::Github => github::presented(req),
+        Provider::Stripe => stripe::presented(req),
+        Provider::StandardWebhooks => standard_webhooks::presented(req),
+        Provider::Slack => slack::presented(req),
+        Provider::Shopify => shopify::presented(req),
+        Provider::Gitlab => gitlab::presented(req),
+        Provider::Pingara | Provider::Generic => String::new(),
     }
 }
 
 /// Headers that name the sender even when its signature is absent.
-fn sender_headers(provider: SignatureProvider) -> &'static [&'static str] {
+fn sender_headers(provider: Provider) -> &'static [&'static str] {
     match provider {
-        SignatureProvider::Github => github::SENDER_HEADERS,
-        SignatureProvider::Stripe => &[],
-        SignatureProvider::StandardWebhooks => standard_webhooks::SENDER_HEADERS,
-        SignatureProvider::Slack => slack::SENDER_HEADERS,
-        SignatureProvider::Shopify => shopify::SENDER_HEADERS,
-        SignatureProvider::Gitlab => gitlab::SENDER_HEADERS,
+        Provider::Github => github::SENDER_HEADERS,
+        Provider::Stripe => &[],
+        Provider::StandardWebhooks => standard_webhooks::SENDER_HEADERS,
+        Provider::Slack => slack::SENDER_HEADERS,
+        Provider::Shopify => shopify::SENDER_HEADERS,
+        Provider::Gitlab => gitlab::SENDER_HEADERS,
+        Provider::Pingara | Provider::Generic => &[],
     }
 }
 
-fn unconfigured_provider(provider: SignatureProvider, req: &CapturedRequest) -> AuthVerdict {
+fn unconfigured_provider(provider: Provider, req: &CapturedRequest) -> AuthVerdict {
     let mut diagnosis = vec![
-        format!(
-            "read {}: {}",
-            provider.signature_header(),
-            presented_by(provider, req)
-        ),
+        format!("read {}: {}", header(provider), presented_by(provider, req)),
         format!(
             "hookcatch has no {} secret, so it cannot check this; add --verify {}=SECRET",
-            provider.sender_name(),
+            provider.label(),
             provider
         ),
     ];
-    if provider == SignatureProvider::StandardWebhooks && has_header(req, "x-gitlab-event") {
+    if provider == Provider::StandardWebhooks && has_header(req, "x-gitlab-event") {
         diagnosis.push(
             "GitLab signs with Standard Webhooks when the webhook has a signing token: \
              --verify standard-webhooks=<signing token>"
@@ -167,14 +178,14 @@ fn unconfigured_provider(provider: SignatureProvider, req: &CapturedRequest) -> 
             Verdict::Unconfigured,
             format!(
                 "{} presented; no {} secret configured",
-                provider.signature_header(),
+                header(provider),
                 provider
             ),
         )
     }
     .with_presented(format!(
         "{}: {}",
-        provider.signature_header(),
+        header(provider),
         presented_by(provider, req)
     ))
     .with_diagnosis(diagnosis)
@@ -236,9 +247,9 @@ fn expected(cfg: &AuthConfig) -> Vec<String> {
     if cfg.basic.is_some() {
         expected.push("Authorization: Basic".into());
     }
-    for provider in SignatureProvider::ALL {
+    for provider in Provider::VERIFIED {
         if !cfg.secrets_for(provider).is_empty() {
-            expected.push(provider.signature_header().into());
+            expected.push(header(provider).into());
         }
     }
     expected
@@ -273,20 +284,17 @@ fn missing(req: &CapturedRequest, cfg: &AuthConfig) -> AuthVerdict {
 /// Only when no provider's signature is carried at all: GitLab's signed mode,
 /// for one, carries `X-Gitlab-Event` and a Standard Webhooks signature but no token.
 fn sender_hints(req: &CapturedRequest) -> Vec<String> {
-    if SignatureProvider::ALL
-        .into_iter()
-        .any(|p| carried_by(p, req))
-    {
+    if Provider::VERIFIED.into_iter().any(|p| carried_by(p, req)) {
         return Vec::new();
     }
-    SignatureProvider::ALL
+    Provider::VERIFIED
         .into_iter()
         .filter_map(|p| {
             let seen = sender_headers(p).iter().find(|name| has_header(req, name))?;
             Some(format!(
                 "the request carries {seen} ({}) but no {}: the sender has no secret set on its side",
-                p.sender_name(),
-                p.signature_header()
+                p.label(),
+                header(p)
             ))
         })
         .collect()

@@ -2,7 +2,7 @@
 //! presented without a secret is shown masked.
 
 use super::super::tests::{STANDARD_VECTOR_SECRET, at, at_time, configured, request};
-use super::super::{AuthConfig, SignatureProvider, Verdict};
+use super::super::{AuthConfig, Provider, Verdict};
 use crate::model::CapturedRequest;
 
 fn standard_vector_request() -> CapturedRequest {
@@ -38,7 +38,7 @@ fn nothing_configured_and_nothing_presented_is_none() {
 fn the_scheme_comes_from_headers_never_from_the_secrets_shape() {
     // A whsec_ secret configured for Stripe does not make a Standard
     // Webhooks request a Stripe one, and the reverse.
-    let as_stripe = configured(SignatureProvider::Stripe, STANDARD_VECTOR_SECRET);
+    let as_stripe = configured(Provider::Stripe, STANDARD_VECTOR_SECRET);
     let verdict = at_time(&standard_vector_request(), &as_stripe, 1_614_265_330);
     assert_eq!(
         (verdict.scheme.as_str(), verdict.verdict),
@@ -52,11 +52,8 @@ fn the_scheme_comes_from_headers_never_from_the_secrets_shape() {
 
     let both = AuthConfig {
         verify: vec![
-            (SignatureProvider::Stripe, STANDARD_VECTOR_SECRET.into()),
-            (
-                SignatureProvider::StandardWebhooks,
-                STANDARD_VECTOR_SECRET.into(),
-            ),
+            (Provider::Stripe, STANDARD_VECTOR_SECRET.into()),
+            (Provider::StandardWebhooks, STANDARD_VECTOR_SECRET.into()),
         ],
         ..AuthConfig::default()
     };
@@ -179,11 +176,10 @@ fn missing_lists_everything_configured() {
         basic: Some("u:p".into()),
         ..AuthConfig::default()
     };
-    for provider in SignatureProvider::ALL {
+    for provider in Provider::VERIFIED {
         cfg.verify.push((provider, "secret".into()));
     }
-    cfg.verify
-        .push((SignatureProvider::Github, "second".into()));
+    cfg.verify.push((Provider::Github, "second".into()));
     let verdict = at(&request(&[], b""), &cfg);
     assert_eq!(verdict.verdict, Verdict::Missing);
     assert_eq!(
@@ -213,10 +209,7 @@ fn gitlab_signed_mode_without_a_standard_webhooks_secret_says_how_to_configure_i
         ],
         br#"{"event":"incident.created","id":"inc_789"}"#,
     );
-    let verdict = at(
-        &req,
-        &configured(SignatureProvider::Gitlab, "gitlab-token-123"),
-    );
+    let verdict = at(&req, &configured(Provider::Gitlab, "gitlab-token-123"));
     assert_eq!(
         (verdict.scheme.as_str(), verdict.verdict),
         ("standard-webhooks", Verdict::Unconfigured)

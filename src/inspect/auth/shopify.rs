@@ -66,7 +66,7 @@ pub(super) fn verify(req: &CapturedRequest, secrets: &[&str], now: DateTime<Utc>
 #[cfg(test)]
 mod tests {
     use super::super::tests::{at, configured, request};
-    use super::super::{AuthVerdict, SignatureProvider, Verdict};
+    use super::super::{AuthVerdict, Provider, Verdict};
 
     // Computed outside this code with
     // python3 -c 'import hmac,hashlib,base64; print(base64.b64encode(hmac.new(
@@ -78,7 +78,7 @@ mod tests {
     fn check(secret: &str, signature: &str, body: &[u8]) -> AuthVerdict {
         at(
             &request(&[("x-shopify-hmac-sha256", signature)], body),
-            &configured(SignatureProvider::Shopify, secret),
+            &configured(Provider::Shopify, secret),
         )
     }
 
@@ -130,7 +130,7 @@ mod tests {
     #[test]
     fn missing_header_is_missing() {
         let req = request(&[("x-shopify-topic", "orders/create")], BODY);
-        let verdict = at(&req, &configured(SignatureProvider::Shopify, SECRET));
+        let verdict = at(&req, &configured(Provider::Shopify, SECRET));
         assert_eq!(
             (verdict.verdict, verdict.detail.as_str()),
             (Verdict::Missing, "expected X-Shopify-Hmac-Sha256")

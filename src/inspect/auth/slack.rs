@@ -117,7 +117,7 @@ pub(super) fn verify(req: &CapturedRequest, secrets: &[&str], now: DateTime<Utc>
 #[cfg(test)]
 mod tests {
     use super::super::tests::{at, at_time, configured, request};
-    use super::super::{AuthConfig, AuthVerdict, SignatureProvider, Verdict};
+    use super::super::{AuthConfig, AuthVerdict, Provider, Verdict};
 
     // Expected values computed outside this code with
     // python3 -c 'import hmac,hashlib; print(hmac.new(b"slack-signing-secret-42",
@@ -130,7 +130,7 @@ mod tests {
         "v0=4da53543bd619fd584d074eda0f19fdb4e4fc474098a11e342f354a7764019b5";
 
     fn slack() -> AuthConfig {
-        configured(SignatureProvider::Slack, SECRET)
+        configured(Provider::Slack, SECRET)
     }
 
     fn check(timestamp: &str, signature: &str, body: &[u8]) -> AuthVerdict {
@@ -158,7 +158,7 @@ mod tests {
             ],
             body,
         );
-        let cfg = configured(SignatureProvider::Slack, "8f742231b10e8888abcd99yyyzzz85a5");
+        let cfg = configured(Provider::Slack, "8f742231b10e8888abcd99yyyzzz85a5");
         let verdict = at_time(&req, &cfg, 1_531_420_618);
         assert_eq!(
             (verdict.scheme.as_str(), verdict.verdict),
@@ -182,7 +182,7 @@ mod tests {
                 ],
                 BODY,
             ),
-            &configured(SignatureProvider::Slack, "another-slack-secret"),
+            &configured(Provider::Slack, "another-slack-secret"),
         );
         assert_eq!(wrong.verdict, Verdict::Invalid);
         assert!(

@@ -7,7 +7,7 @@
 //!   print(base64.b64encode(hmac.new(k, b"msg_2abc.<t>." + BODY, hashlib.sha256).digest()))'.
 
 use super::super::tests::{at, at_time, configured, request};
-use super::super::{AuthConfig, AuthVerdict, SignatureProvider, Verdict};
+use super::super::{AuthConfig, AuthVerdict, Provider, Verdict};
 
 const SPEC_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const SPEC_ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";
@@ -25,7 +25,7 @@ const AT_1700000400: &str = "v1,zV95oYS9QWQCRO+HhnlTC2XYjzYxp5zpmiL14Q9MbHw=";
 const UNDECODED_KEY: &str = "v1,p74+Zuak7BFaW7DmMWDcjJN+p2TLu7wcIL4ISsIhUs8=";
 
 fn standard(secret: &str) -> AuthConfig {
-    configured(SignatureProvider::StandardWebhooks, secret)
+    configured(Provider::StandardWebhooks, secret)
 }
 
 fn spec_request(signature: &str) -> crate::model::CapturedRequest {

@@ -1,6 +1,6 @@
 //! Stripe tests; expected signatures were computed outside this code.
 use super::super::tests::{at, configured, request};
-use super::super::{AuthConfig, SignatureProvider, Verdict};
+use super::super::{AuthConfig, Provider, Verdict};
 
 // Expected values computed outside this code with
 // python3 -c 'import hmac,hashlib; print(hmac.new(b"whsec_stripe_test_0123456789abcdef",
@@ -15,7 +15,7 @@ const PREFIX_DROPPED: &str = "286c13869b8f10bad39ba67e97c0197a0d855e8b5410dbf77e
 const WRONG: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 fn stripe() -> AuthConfig {
-    configured(SignatureProvider::Stripe, SECRET)
+    configured(Provider::Stripe, SECRET)
 }
 
 fn check(header: &str, body: &[u8]) -> super::super::AuthVerdict {
@@ -54,7 +54,7 @@ fn any_of_several_v1_matches_and_v0_is_ignored() {
 
 #[test]
 fn wrong_secret_is_invalid_and_shows_received_and_computed() {
-    let cfg = configured(SignatureProvider::Stripe, "whsec_some_other_secret_0000");
+    let cfg = configured(Provider::Stripe, "whsec_some_other_secret_0000");
     let verdict = at(
         &request(
             &[(

@@ -34,43 +34,24 @@ pub(crate) fn parse(
     (fields, total, replaced)
 }
 
-/// Percent-decode with `+` as a space. A `%` not followed by two hex digits is
-/// kept as it is.
+/// Percent-decode with `+` as a space (forms, query strings). A `%` not
+/// followed by two hex digits is kept as it is.
 pub(crate) fn percent_decode(raw: &[u8]) -> Vec<u8> {
     percent_decode_with(raw, true)
 }
 
-/// Percent-decode; `+` is a space only in forms (not in RFC 5987 `filename*`).
+/// Percent-decode; `+` is a space only in forms (not in RFC 5987 `filename*`,
+/// nor in URL user info). The decoding itself is the `percent-encoding`
+/// crate's; `+` is swapped first, so an encoded `%2B` stays a plus.
 pub(crate) fn percent_decode_with(raw: &[u8], plus_is_space: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'+' if plus_is_space => out.push(b' '),
-            b'%' => match (
-                raw.get(i + 1).and_then(hex_val),
-                raw.get(i + 2).and_then(hex_val),
-            ) {
-                (Some(hi), Some(lo)) => {
-                    out.push(hi << 4 | lo);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
+    if plus_is_space && raw.contains(&b'+') {
+        let spaced: Vec<u8> = raw
+            .iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect();
+        return percent_encoding::percent_decode(&spaced).collect();
     }
-    out
-}
-
-fn hex_val(b: &u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
+    percent_encoding::percent_decode(raw).collect()
 }
 
 #[cfg(test)]

@@ -27,6 +27,36 @@ pub fn pretty_json(raw: &str) -> Result<String, JsonError> {
     format(raw).map(|p| p.text)
 }
 
+/// One token of a JSON document as the scanner read it, borrowing the text:
+/// string tokens keep their quotes and escapes, numbers their digits as sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Token<'a> {
+    /// `{` (`object`) or `[`.
+    Open { object: bool },
+    /// The `}` or `]` of the innermost open container.
+    Close,
+    /// An object member's name, raw (`"a\u0062"`).
+    Key(&'a str),
+    /// A string, number, `true`, `false` or `null`, raw.
+    Scalar(&'a str),
+}
+
+/// Why a document gives no tokens.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum TokensError {
+    #[error(transparent)]
+    Json(#[from] JsonError),
+    #[error("more than {0} values")]
+    TooMany(usize),
+}
+
+/// The document's tokens, in order, read by the same scanner that indents it
+/// (one grammar for display and for the TUI's tree). At most `max_values`
+/// values (containers and scalars).
+pub fn tokens(raw: &str, max_values: usize) -> Result<Vec<Token<'_>>, TokensError> {
+    Scanner::tokens(raw, max_values).run_tokens()
+}
+
 /// A formatted document; `indented` is false when the budget ran out.
 pub(crate) struct Pretty {
     pub text: String,

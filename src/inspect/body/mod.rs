@@ -30,7 +30,7 @@ use std::fmt::Write as _;
 use crate::model::{CapturedRequest, Outcome};
 
 use classify::{by_media_type, hex_content, sniff};
-pub use json::{JsonError, pretty_json};
+pub use json::{JsonError, Token, TokensError, pretty_json, tokens};
 use media::MediaType;
 
 /// Decompression stops after this many bytes of output.
@@ -269,23 +269,8 @@ fn decode_with(
     }
 }
 
-/// `312 B`, `1.2 KiB`, `64 MiB`.
-pub(crate) fn human_size(n: usize) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
-    #[allow(clippy::cast_precision_loss)] // display only
-    let mut value = n as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    let text = format!("{value:.1}");
-    let text = text.strip_suffix(".0").unwrap_or(&text);
-    format!("{text} {}", UNITS[unit])
-}
+/// `312 B`, `1.2 KiB`, `64 MiB` (the one size format is `text`'s).
+pub(crate) use crate::text::human_size_prose as human_size;
 
 /// At most `max` characters of `s`, with "…" when cut. For echoing sender
 /// input (charset labels, encodings) into notes.

@@ -3,7 +3,7 @@
 //! Iterative with an explicit stack, so nesting depth costs heap, not stack.
 //! Once the output would pass its budget it stops writing and only checks.
 
-use super::json::{JsonError, Pretty, char_column};
+use super::json::{JsonError, Pretty, Token, TokensError, char_column};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Container {
@@ -40,6 +40,9 @@ pub(super) struct Scanner<'a> {
     budget: usize,
     writing: bool,
     stack: Vec<Container>,
+    /// When reading tokens: the tokens so far and how many values may come.
+    tokens: Option<(Vec<Token<'a>>, usize)>,
+    too_many: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -52,16 +55,60 @@ impl<'a> Scanner<'a> {
             budget,
             writing: true,
             stack: Vec::new(),
+            tokens: None,
+            too_many: false,
+        }
+    }
+
+    /// A scanner that writes nothing and records the tokens instead.
+    pub(super) fn tokens(src: &'a str, max_values: usize) -> Self {
+        let mut scanner = Scanner::new(src, 0);
+        scanner.writing = false;
+        scanner.tokens = Some((Vec::new(), max_values));
+        scanner
+    }
+
+    pub(super) fn run_tokens(mut self) -> Result<Vec<Token<'a>>, TokensError> {
+        let max = self.tokens.as_ref().map_or(0, |(_, max)| *max);
+        let mut slot = None;
+        self.run_with(&mut slot)?;
+        if self.too_many {
+            return Err(TokensError::TooMany(max));
+        }
+        Ok(slot.unwrap_or_default())
+    }
+
+    fn token(&mut self, token: Token<'a>) {
+        let Some((tokens, max)) = &mut self.tokens else {
+            return;
+        };
+        if matches!(token, Token::Open { .. } | Token::Scalar(_)) {
+            if *max == 0 {
+                self.too_many = true;
+                return;
+            }
+            *max -= 1;
+        }
+        if !self.too_many {
+            tokens.push(token);
         }
     }
 
     pub(super) fn run(mut self) -> Result<Pretty, JsonError> {
+        self.run_with(&mut None)?;
+        Ok(self.finish())
+    }
+
+    /// Check the whole text, writing and recording as set up; the recorded
+    /// tokens end in `tokens`.
+    fn run_with(&mut self, tokens: &mut Option<Vec<Token<'a>>>) -> Result<(), JsonError> {
         let mut expect = Expect::Value;
         loop {
             self.skip_ws();
             let Some(&c) = self.b.get(self.pos) else {
                 return if expect == Expect::End {
-                    Ok(self.finish())
+                    *tokens = self.tokens.take().map(|(t, _)| t);
+                    Ok(())
                 } else {
                     Err(self.eof_error(expect))
                 };
@@ -85,7 +132,8 @@ impl<'a> Scanner<'a> {
                     if expect == Expect::FirstKey {
                         self.newline();
                     }
-                    self.string()?;
+                    let key = self.string()?;
+                    self.token(Token::Key(key));
                     Expect::Colon
                 }
                 Expect::Colon => {
@@ -126,6 +174,7 @@ impl<'a> Scanner<'a> {
     /// Consume the closing bracket of the innermost container.
     fn close(&mut self) -> Expect {
         self.pos += 1;
+        self.token(Token::Close);
         match self.stack.pop() {
             Some(Container::Object) => self.emit("}"),
             _ => self.emit("]"),
@@ -145,6 +194,7 @@ impl<'a> Scanner<'a> {
         match c {
             b'{' | b'[' => {
                 self.pos += 1;
+                self.token(Token::Open { object: c == b'{' });
                 if c == b'{' {
                     self.stack.push(Container::Object);
                     self.emit("{");
@@ -155,8 +205,16 @@ impl<'a> Scanner<'a> {
                     Ok(Expect::FirstElement)
                 }
             }
-            b'"' => self.string().map(|()| self.after_value()),
-            b'-' | b'0'..=b'9' => self.number().map(|()| self.after_value()),
+            b'"' => {
+                let raw = self.string()?;
+                self.token(Token::Scalar(raw));
+                Ok(self.after_value())
+            }
+            b'-' | b'0'..=b'9' => {
+                let raw = self.number()?;
+                self.token(Token::Scalar(raw));
+                Ok(self.after_value())
+            }
             b't' => self.literal("true"),
             b'f' => self.literal("false"),
             b'n' => self.literal("null"),
@@ -169,6 +227,7 @@ impl<'a> Scanner<'a> {
         if rest.starts_with(word.as_bytes()) {
             self.pos += word.len();
             self.emit(word);
+            self.token(Token::Scalar(word));
             return Ok(self.after_value());
         }
         let same = rest
@@ -184,7 +243,8 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn string(&mut self) -> Result<(), JsonError> {
+    /// A string token, checked; its raw text (quotes included) comes back.
+    fn string(&mut self) -> Result<&'a str, JsonError> {
         let start = self.pos;
         self.pos += 1;
         loop {
@@ -223,10 +283,11 @@ impl<'a> Scanner<'a> {
         self.pos += 1;
         let src = self.src;
         self.emit(&src[start..self.pos]);
-        Ok(())
+        Ok(&src[start..self.pos])
     }
 
-    fn number(&mut self) -> Result<(), JsonError> {
+    /// A number token, checked; its raw text comes back.
+    fn number(&mut self) -> Result<&'a str, JsonError> {
         let start = self.pos;
         if self.b[self.pos] == b'-' {
             self.pos += 1;
@@ -255,7 +316,7 @@ impl<'a> Scanner<'a> {
         }
         let src = self.src;
         self.emit(&src[start..self.pos]);
-        Ok(())
+        Ok(&src[start..self.pos])
     }
 
     fn digits(&mut self) {

@@ -18,8 +18,6 @@ mod generic;
 mod github;
 mod gitlab;
 mod pingara;
-/// Pingara's eight event types, in the guide's order.
-pub use pingara::EVENTS as PINGARA_EVENTS;
 mod request;
 mod shape;
 mod shopify;
@@ -38,68 +36,8 @@ pub(crate) use request::{Body, Ctx};
 
 use crate::model::CapturedRequest;
 
-/// Who sent the webhook.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Provider {
-    Pingara,
-    Github,
-    Stripe,
-    StandardWebhooks,
-    Slack,
-    Shopify,
-    Gitlab,
-    Generic,
-}
-
-impl Provider {
-    pub const ALL: [Provider; 8] = [
-        Provider::Pingara,
-        Provider::Github,
-        Provider::Stripe,
-        Provider::StandardWebhooks,
-        Provider::Slack,
-        Provider::Shopify,
-        Provider::Gitlab,
-        Provider::Generic,
-    ];
-
-    /// Stable machine name, the same as the serde form.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Provider::Pingara => "pingara",
-            Provider::Github => "github",
-            Provider::Stripe => "stripe",
-            Provider::StandardWebhooks => "standard-webhooks",
-            Provider::Slack => "slack",
-            Provider::Shopify => "shopify",
-            Provider::Gitlab => "gitlab",
-            Provider::Generic => "generic",
-        }
-    }
-
-    /// Name for people: "GitHub", "Standard Webhooks".
-    #[must_use]
-    pub fn label(self) -> &'static str {
-        match self {
-            Provider::Pingara => "Pingara",
-            Provider::Github => "GitHub",
-            Provider::Stripe => "Stripe",
-            Provider::StandardWebhooks => "Standard Webhooks",
-            Provider::Slack => "Slack",
-            Provider::Shopify => "Shopify",
-            Provider::Gitlab => "GitLab",
-            Provider::Generic => "generic sender",
-        }
-    }
-}
-
-impl std::fmt::Display for Provider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// Who sent the webhook: the one provider enum, shared with `auth`.
+pub use crate::inspect::provider::Provider;
 
 /// A decoded webhook event. Every string in it is clipped and sanitized
 /// (`text::sanitize`), so it is safe to print as is.

@@ -1,38 +1,15 @@
-//! Pingara, checked against its webhook guide (seed/pingara-webhook-integration.txt).
+//! Pingara, checked against its webhook guide. What each event type must
+//! carry, and what its summary says, is its row in the one table of Pingara
+//! events (`crate::pingara::events`); this file applies the rows.
 //!
 //! Every event carries `event`, `timestamp` and `monitor{id,name,url}`
-//! (`status`, `region` optional), with `organization` optional. Per event:
-//!
-//! | event               | incident                                       | other          |
-//! |---------------------|------------------------------------------------|----------------|
-//! | incident.created    | id, status, startedAt; resolvedAt null         |                |
-//! | incident.resolved   | id, status, startedAt, resolvedAt, duration    |                |
-//! | incident.updated    | id, status (notes when sent)                   |                |
-//! | monitor.degraded    | optional (performance metrics)                 |                |
-//! | monitor.recovered   | optional (previous and current metrics)        |                |
-//! | ssl.expiring        | optional                                       | ssl{daysUntilExpiry, expiresAt, issuer} |
-//! | monitor.paused      | none: one sent is a problem                    |                |
-//! | monitor.resumed     | none: one sent is a problem                    |                |
-//!
-//! The guide gives no example for updated, degraded and recovered, so nothing
-//! undocumented is required there; whatever is sent is type-checked.
+//! (`status`, `region` optional), with `organization` optional.
 
 use serde_json::{Map, Value};
 
 use super::shape::{self, Path, Shape, Want, clip, text_at};
 use super::{Ctx, Event, Provider};
-
-/// The eight event types the guide lists, in its order.
-pub const EVENTS: [&str; 8] = [
-    "incident.created",
-    "incident.resolved",
-    "incident.updated",
-    "monitor.degraded",
-    "monitor.recovered",
-    "ssl.expiring",
-    "monitor.paused",
-    "monitor.resumed",
-];
+use crate::pingara::events::{self, EventSpec, IncidentRule, NAMES, ResolvedAt, SummaryRule};
 
 /// The guide's own authentication header.
 pub(crate) fn by_header(ctx: &Ctx<'_>) -> bool {
@@ -86,59 +63,50 @@ pub(crate) fn decode(ctx: &Ctx<'_>) -> Event {
         s.opt(org, "organization.id", Want::Str);
         s.opt(org, "organization.name", Want::Str);
     }
-    match event {
-        Some(e) if EVENTS.contains(&e) => check_event(&mut s, obj, e),
-        Some(e) => {
-            s.push(format!(
-                "unknown event type \"{}\": Pingara sends {}",
-                clip(e, 60),
-                EVENTS.join(", ")
-            ));
-            check_event(&mut s, obj, "");
-        }
-        None => check_event(&mut s, obj, ""),
+    let spec = event.and_then(events::spec);
+    if let (Some(e), None) = (event, spec) {
+        s.push(format!(
+            "unknown event type \"{}\": Pingara sends {}",
+            clip(e, 60),
+            NAMES.join(", ")
+        ));
     }
+    check_event(&mut s, obj, spec);
     ev.problems = s.into_problems();
-    ev.summary = summarise(root, &ev.kind);
+    ev.summary = summarise(root, &ev.kind, spec);
     ctx.collect_fields(root, FIELDS, &mut ev.fields);
     ev
 }
 
-/// Event-specific checks; `event` is "" when unknown (everything lenient).
-fn check_event(s: &mut Shape, obj: &Map<String, Value>, event: &str) {
-    let paused = matches!(event, "monitor.paused" | "monitor.resumed");
-    let required: &[&str] = match event {
-        "incident.created" => &["id", "status", "startedAt"],
-        "incident.resolved" => &["id", "status", "startedAt", "resolvedAt", "duration"],
-        "incident.updated" => &["id", "status"],
-        _ => &[],
-    };
-    let incident_needed = event.starts_with("incident.");
-    if paused {
-        if obj.get("incident").is_some_and(|v| !v.is_null()) {
-            s.push(format!(
-                "unexpected field `incident` on {event}: the guide sends no incident data"
-            ));
+/// Event-specific checks by the event's row; `None` when the event is
+/// unknown (everything lenient).
+fn check_event(s: &mut Shape, obj: &Map<String, Value>, spec: Option<&EventSpec>) {
+    let rule = spec.map_or(&IncidentRule::Optional, |e| &e.incident);
+    match rule {
+        IncidentRule::Absent => {
+            if obj.get("incident").is_some_and(|v| !v.is_null()) {
+                let name = spec.map_or("", |e| e.name);
+                s.push(format!(
+                    "unexpected field `incident` on {name}: the guide sends no incident data"
+                ));
+            }
         }
-    } else if let Some(inc) = s
-        .check(
-            obj,
-            "incident",
-            Want::Obj,
-            incident_needed,
-            !incident_needed,
-        )
-        .and_then(Value::as_object)
-    {
-        check_incident(s, inc, event, required);
+        IncidentRule::Required { .. } | IncidentRule::Optional => {
+            let needed = matches!(rule, IncidentRule::Required { .. });
+            if let Some(inc) = s
+                .check(obj, "incident", Want::Obj, needed, !needed)
+                .and_then(Value::as_object)
+            {
+                check_incident(s, inc, rule);
+            }
+        }
     }
-    let need_ssl = event == "ssl.expiring";
+    let need_ssl = spec.is_some_and(|e| e.ssl);
     let ssl = s.check(obj, "ssl", Want::Obj, need_ssl, !need_ssl);
     if let Some(ssl) = ssl.and_then(Value::as_object) {
-        let need = event == "ssl.expiring";
-        s.check(ssl, "ssl.daysUntilExpiry", Want::Num, need, false);
-        s.check(ssl, "ssl.expiresAt", Want::Time, need, false);
-        s.check(ssl, "ssl.issuer", Want::Str, need, false);
+        s.check(ssl, "ssl.daysUntilExpiry", Want::Num, need_ssl, false);
+        s.check(ssl, "ssl.expiresAt", Want::Time, need_ssl, false);
+        s.check(ssl, "ssl.issuer", Want::Str, need_ssl, false);
     }
     // Degraded and recovered events may carry metrics at the top level.
     if let Some(m) = s.opt(obj, "metrics", Want::Obj).and_then(Value::as_object) {
@@ -146,7 +114,14 @@ fn check_event(s: &mut Shape, obj: &Map<String, Value>, event: &str) {
     }
 }
 
-fn check_incident(s: &mut Shape, inc: &Map<String, Value>, event: &str, required: &[&str]) {
+fn check_incident(s: &mut Shape, inc: &Map<String, Value>, rule: &IncidentRule) {
+    let (required, resolved_at): (&[&str], _) = match rule {
+        IncidentRule::Required {
+            fields,
+            resolved_at,
+        } => (fields, *resolved_at),
+        _ => (&[], ResolvedAt::Any),
+    };
     const FIELDS: [(&str, Want); 9] = [
         ("id", Want::Str),
         ("status", Want::Str),
@@ -164,10 +139,10 @@ fn check_incident(s: &mut Shape, inc: &Map<String, Value>, event: &str, required
         let nullable = !need && matches!(name, "resolvedAt" | "duration");
         s.check(inc, Path::join("incident", name), want, need, nullable);
     }
-    if event == "incident.created" && inc.get("resolvedAt").is_some_and(|v| !v.is_null()) {
+    if resolved_at == ResolvedAt::Null && inc.get("resolvedAt").is_some_and(|v| !v.is_null()) {
         s.push("`incident.resolvedAt` is set on incident.created: the guide sends null until the incident resolves");
     }
-    if event == "incident.resolved" {
+    if resolved_at == ResolvedAt::Set {
         let time = |k: &str| {
             inc.get(k)
                 .and_then(Value::as_str)
@@ -256,7 +231,7 @@ const FIELDS: &[&str] = &[
     "organization.name",
 ];
 
-fn summarise(root: &Value, kind: &str) -> String {
+fn summarise(root: &Value, kind: &str, spec: Option<&EventSpec>) -> String {
     let name = text_at(root, "monitor.name")
         .or_else(|| text_at(root, "monitor.id"))
         .unwrap_or_else(|| "unknown monitor".into());
@@ -267,16 +242,17 @@ fn summarise(root: &Value, kind: &str) -> String {
             status.clone().unwrap_or_else(|| default.into())
         )
     };
-    let parts: Vec<String> = match kind {
-        "incident.created" => vec![kind.into(), named("down"), failure(root)],
-        "incident.resolved" => {
+    let rule = spec.map_or(SummaryRule::Plain, |e| e.summary);
+    let parts: Vec<String> = match rule {
+        SummaryRule::Failure => vec![kind.into(), named("down"), failure(root)],
+        SummaryRule::Recovery => {
             let secs = shape::at(root, "incident.duration")
                 .and_then(Value::as_f64)
                 .or_else(|| elapsed(root));
             let after = secs.map(|d| format!("after {}", shape::duration_text(d)));
             vec![kind.into(), named("up"), after.unwrap_or_default()]
         }
-        "incident.updated" => {
+        SummaryRule::Update => {
             let status = text_at(root, "incident.status").map(|s| format!("status {s}"));
             let notes = shape::str_at(root, "incident.notes").map(|n| clip(n, 60));
             vec![
@@ -286,9 +262,9 @@ fn summarise(root: &Value, kind: &str) -> String {
                 notes.unwrap_or_default(),
             ]
         }
-        "monitor.degraded" | "monitor.recovered" => vec![kind.into(), name, metrics_text(root)],
-        "ssl.expiring" => vec![kind.into(), name, ssl_text(root)],
-        _ => vec![kind.into(), name],
+        SummaryRule::Metrics => vec![kind.into(), name, metrics_text(root)],
+        SummaryRule::Ssl => vec![kind.into(), name, ssl_text(root)],
+        SummaryRule::Plain => vec![kind.into(), name],
     };
     shape::summary(&parts)
 }
@@ -373,7 +349,11 @@ fn plural_days(d: f64) -> String {
 pub(crate) fn key(ctx: &Ctx<'_>) -> Option<String> {
     let root = ctx.json()?;
     let event = root.get("event")?.as_str().filter(|e| !e.is_empty())?;
-    let once = event.starts_with("incident.") && event != "incident.updated";
+    // An event outside the guide is keyed as its `incident.*` siblings are.
+    let once = events::spec(event).map_or_else(
+        || event.starts_with("incident.") && event != "incident.updated",
+        |e| e.once_per_incident,
+    );
     let event = shape::bounded_key(event.into());
     let incident = shape::at(root, "incident.id").and_then(shape::key_part);
     if once && let Some(id) = &incident {

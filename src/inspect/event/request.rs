@@ -154,30 +154,5 @@ fn parse_form(body: &[u8]) -> Vec<(String, String)> {
 }
 
 fn percent_decode(s: &[u8]) -> String {
-    fn hex(b: u8) -> Option<u8> {
-        (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok())
-    }
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        match s[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let pair = s
-                    .get(i + 1)
-                    .copied()
-                    .and_then(hex)
-                    .zip(s.get(i + 2).copied().and_then(hex));
-                if let Some((hi, lo)) = pair {
-                    out.push(hi << 4 | lo);
-                    i += 2;
-                } else {
-                    out.push(b'%');
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8_lossy(&crate::inspect::body::form::percent_decode(s)).into_owned()
 }

@@ -9,7 +9,7 @@ use super::{App, Focus, Overlay, Prompt, PromptKind, Tab};
 use crate::export::curl;
 use crate::filter;
 use crate::text::sanitize;
-use crate::tui::event::{Cmd, SendCmd};
+use crate::tui::inbox::{Cmd, SendCmd};
 use crate::tui::input::{LineInput, Outcome};
 use crate::tui::jsontree::{JsonTree, TreeView};
 use crate::tui::keys::{Action, Edit};

@@ -7,7 +7,8 @@
 //! Rendering (`ui`) is a pure function of `&App`.
 
 mod actions;
-mod deliveries;
+mod deliveries_tab;
+pub mod detail_state;
 mod rate;
 mod sends;
 
@@ -22,9 +23,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::Event as TermEvent;
 use ratatui::layout::Rect;
 
-use super::detail::DetailState;
-pub use super::detail::Tab;
-use super::event::{Cmd, Msg, SendCmd};
+use super::inbox::{Cmd, Msg, SendCmd};
 use super::input::{History, LineInput};
 use super::keys::{self, Action, Context};
 use super::listing::{Listing, merge_sorted};
@@ -33,8 +32,11 @@ use super::theme::Theme;
 use super::ui::{self, Areas};
 use crate::capture::{Mode, ResponseMode};
 use crate::filter::FilterError;
-use crate::model::{Notice, RequestId};
+use crate::model::RequestId;
+use crate::store::StoreEvent;
 use crate::text::sanitize;
+use detail_state::DetailState;
+pub use detail_state::Tab;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
@@ -247,7 +249,7 @@ impl App {
             Msg::Term(TermEvent::Resize(w, h)) => self.update(Action::Resize(w, h)),
             Msg::Term(_) => {}
             Msg::Notice(notice) => self.notice(notice),
-            Msg::NoticesLagged => self.fetch_new(),
+            Msg::NoticesLagged => self.missed_events(),
             Msg::Loaded(loaded) => self.loaded(loaded),
             Msg::Highlighted { doc, ticket, done } => {
                 let current = self.hl_current.load(Ordering::Relaxed);
@@ -283,23 +285,35 @@ impl App {
         }
     }
 
-    fn notice(&mut self, notice: Notice) {
-        match notice {
-            Notice::Captured { count, .. } => {
+    fn notice(&mut self, event: StoreEvent) {
+        match event {
+            StoreEvent::Captured(batch) => {
+                let count = u32::try_from(batch.len()).unwrap_or(u32::MAX);
                 self.rate.record(self.now, count);
                 self.fetch_new();
             }
-            Notice::Updated(id) => {
+            StoreEvent::Answered(id, _) | StoreEvent::DeliveryAdded { request: id, .. } => {
                 self.list.invalidate(id);
                 if self.detail.id == Some(id) {
                     // Read it again; the view (tab, scroll, reveal) stays.
                     self.detail_stale = true;
                 }
             }
-            Notice::Deleted => self.outbox.push(Cmd::Load(LoadCmd::AllIds)),
-            Notice::StoreFailed(why) => self.store_error = Some(sanitize(&why).into_owned()),
-            Notice::StoreRecovered => self.store_error = None,
+            StoreEvent::Deleted(_) => self.outbox.push(Cmd::Load(LoadCmd::AllIds)),
+            StoreEvent::WriteFailed(why) => self.store_error = Some(sanitize(&why).into_owned()),
+            StoreEvent::WriteRecovered => self.store_error = None,
         }
+    }
+
+    /// Events were missed (answers, deliveries and deletes among them):
+    /// everything shown is read again from the store.
+    fn missed_events(&mut self) {
+        self.list.invalidate_all();
+        if self.detail.id.is_some() {
+            self.detail_stale = true;
+        }
+        self.outbox.push(Cmd::Load(LoadCmd::AllIds));
+        self.fetch_new();
     }
 
     /// Ask for ids newer than the newest known; one read in flight at a time.

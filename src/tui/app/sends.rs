@@ -11,7 +11,7 @@ use crate::model::RequestId;
 use crate::replay::ladder::{LadderEvent, LadderOutcome, MAX_ATTEMPTS, Step, delays};
 use crate::store::DeliveryKind;
 use crate::text::sanitize;
-use crate::tui::event::{EditEnd, SendCmd, Sent};
+use crate::tui::inbox::{EditEnd, SendCmd, Sent};
 
 /// A retry ladder as the Deliveries tab shows it.
 #[derive(Clone, Debug)]

@@ -13,12 +13,11 @@ use tokio_util::sync::CancellationToken;
 use super::fixtures::{add_delivery, add_delivery_of, fixed_handler, harness, mixed, now, store};
 use super::snapshots::snap;
 use crate::capture::{Mode, ResponseMode};
-use crate::model::Notice;
 use crate::replay::ladder::{LadderEvent, LadderOutcome, Step};
-use crate::store::DeliveryKind;
+use crate::store::{DeliveryKind, StoreEvent};
 use crate::tui::app::{Focus, Tab};
-use crate::tui::delivery::Change;
-use crate::tui::event::{EditEnd, Msg, SendCmd, Sent};
+use crate::tui::delivery_data::Change;
+use crate::tui::inbox::{EditEnd, Msg, SendCmd, Sent};
 
 fn message(h: &crate::tui::testkit::Harness) -> String {
     h.app
@@ -102,8 +101,9 @@ fn ladder_counts_down_and_c_cancels() {
             cancel: cancel.clone(),
         });
         // The two attempts as the replayer stores them.
+        let mut last = 0;
         for age in [31, 8] {
-            add_delivery_of(
+            last = add_delivery_of(
                 &location,
                 DeliveryKind::Ladder,
                 1,
@@ -112,7 +112,10 @@ fn ladder_counts_down_and_c_cancels() {
                 r#"{"error":"handler crashed"}"#,
             );
         }
-        h.notice(Notice::Updated(1));
+        h.notice(StoreEvent::DeliveryAdded {
+            request: 1,
+            delivery: last,
+        });
         for event in [
             LadderEvent::Sending { attempt: 1 },
             step(1, "500"),
@@ -212,7 +215,10 @@ fn deliveries_load_with_the_detail_and_refresh_on_updates() {
     assert_eq!(answer.kind, "json");
     // Another attempt is stored: the tab and the list mark follow.
     let refused = add_delivery(&location, 1, 5, None, "");
-    h.notice(Notice::Updated(1));
+    h.notice(StoreEvent::DeliveryAdded {
+        request: 1,
+        delivery: refused,
+    });
     assert_eq!(h.app.detail.delivery_lines().len(), 3);
     assert_eq!(h.app.detail.picked().map(|l| l.id), Some(refused));
     let mark = h.app.list.rows[&1].delivered.unwrap();

@@ -5,15 +5,28 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use tempfile::TempDir;
-use tokio::sync::broadcast;
 
-use crate::inspect::auth::SignatureProvider;
+use crate::inspect::auth::Provider;
 use crate::inspect::{self, AuthConfig};
 use crate::model::findings::Judged;
 use crate::model::{CapturedRequest, CapturedResponse, HeaderField, Outcome};
 use crate::store::{Location, NewRequest, StoreWriter};
 use crate::tui::testkit::Harness;
 use crate::tui::theme::Theme;
+
+/// The event a commit of request `id` sends (as the writer would).
+pub fn captured(id: crate::model::RequestId) -> crate::store::StoreEvent {
+    let mut request = CapturedRequest::new("POST", "/late", vec![], b"{}".to_vec());
+    request.id = id;
+    let stored = crate::store::StoredRequest {
+        request,
+        duplicate_of: None,
+        findings: None,
+        channel: None,
+        relay: None,
+    };
+    crate::store::StoreEvent::Captured(vec![stored].into())
+}
 
 pub const SECRET: &str = "s3cret-pingara-token";
 
@@ -26,7 +39,7 @@ pub fn now() -> DateTime<Utc> {
 pub fn auth() -> AuthConfig {
     AuthConfig {
         secret: Some(SECRET.into()),
-        verify: vec![(SignatureProvider::Github, "gh-webhook-secret".into())],
+        verify: vec![(Provider::Github, "gh-webhook-secret".into())],
         ..AuthConfig::default()
     }
 }
@@ -122,8 +135,7 @@ pub fn store_as(requests: Vec<(CapturedRequest, i64, u16)>, findings: bool) -> (
         .enable_all()
         .build()
         .unwrap();
-    let (notices, _rx) = broadcast::channel(1024);
-    let (writer, thread) = StoreWriter::spawn(&location, false, notices).unwrap();
+    let (writer, thread) = StoreWriter::spawn(&location, false).unwrap();
     runtime.block_on(async {
         for (mut req, age, status) in requests {
             req.received_at = now() - TimeDelta::seconds(age);
@@ -135,13 +147,8 @@ pub fn store_as(requests: Vec<(CapturedRequest, i64, u16)>, findings: bool) -> (
                 latency_ms: 1.5,
             };
             req.response = Some(response.clone());
-            let mut new = NewRequest::from_captured(
-                req,
-                Instant::now(),
-                Duration::ZERO,
-                summary.event.as_ref(),
-                summary.duplicate_key.clone(),
-            );
+            let mut new =
+                NewRequest::from_captured(req, Instant::now(), Duration::ZERO, summary.keys());
             if findings {
                 // As the listener stores them: the verdict decided at arrival.
                 new = new.with_findings(inspect::stored::to_stored(&summary, Judged::AtArrival));

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use crossterm::event::KeyCode;
 use tempfile::TempDir;
-use tokio::sync::broadcast;
 
 use super::fixtures::{PINGARA_BODY, SECRET, harness, mixed, store};
 use super::target::{Behaviour, Received, Target};
@@ -50,8 +49,7 @@ fn live(status: u16, scale: f64, editor: &str) -> Live {
         .unwrap();
     let target = runtime.block_on(Target::start(Behaviour::status(status)));
     let (dir, location) = store(mixed());
-    let (notices, _) = broadcast::channel(1024);
-    let (writer, thread) = StoreWriter::spawn(&location, false, notices).unwrap();
+    let (writer, thread) = StoreWriter::spawn(&location, false).unwrap();
     let replayer = {
         let _inside = runtime.enter();
         Replayer::new(
@@ -69,12 +67,7 @@ fn live(status: u16, scale: f64, editor: &str) -> Live {
         ladder_scale: scale,
     };
     let mut h = harness(&location, 160, 48);
-    h.attach(
-        kit,
-        runtime.handle().clone(),
-        editor,
-        writer.notices().subscribe(),
-    );
+    h.attach(kit, runtime.handle().clone(), editor, writer.subscribe());
     h.key(KeyCode::Char('g')); // #1, the Pingara event
     Live {
         h,

@@ -4,9 +4,9 @@ use crossterm::event::{KeyCode, KeyModifiers};
 
 use super::fixtures::{self, harness, mixed, store};
 use crate::inspect::Verdict;
-use crate::model::Notice;
+use crate::store::StoreEvent;
 use crate::tui::app::{Focus, Overlay, PromptKind, Tab};
-use crate::tui::event::Cmd;
+use crate::tui::inbox::Cmd;
 use crate::tui::keys::Action;
 use crate::tui::loader::LoadCmd;
 
@@ -36,7 +36,7 @@ fn moving_stops_following_and_selection_follows_the_id() {
     assert_eq!(h.app.list.selected, Some(3));
     // New requests arrive: the selection stays on #3.
     append(&location, 3);
-    h.notice(Notice::Captured { last: 8, count: 1 });
+    h.notice(fixtures::captured(8));
     assert_eq!(h.app.list.ids.len(), 8);
     assert_eq!(h.app.list.selected, Some(3));
     // `f` follows again: the newest is selected, and stays so as more arrive.
@@ -44,7 +44,7 @@ fn moving_stops_following_and_selection_follows_the_id() {
     assert!(h.app.list.follow);
     assert_eq!(h.app.list.selected, Some(8));
     append(&location, 1);
-    h.notice(Notice::Captured { last: 9, count: 1 });
+    h.notice(fixtures::captured(9));
     assert_eq!(h.app.list.selected, Some(9));
     h.key(KeyCode::Char('g'));
     assert_eq!((h.app.list.selected, h.app.list.follow), (Some(1), false));
@@ -71,10 +71,7 @@ fn a_burst_of_notices_costs_one_read() {
     let mut h = harness(&location, 160, 48);
     for id in 6..10_006 {
         h.app
-            .handle(crate::tui::event::Msg::Notice(Notice::Captured {
-                last: id,
-                count: 1,
-            }));
+            .handle(crate::tui::inbox::Msg::Notice(fixtures::captured(id)));
     }
     let reads: Vec<_> = h
         .app
@@ -192,7 +189,7 @@ fn new_requests_are_tested_against_the_filter() {
     h.pump();
     assert!(h.app.list.view().is_empty());
     append(&location, 2);
-    h.notice(Notice::Captured { last: 7, count: 1 });
+    h.notice(fixtures::captured(7));
     assert_eq!(h.app.list.view(), [6, 7]);
 }
 
@@ -356,10 +353,10 @@ fn quit_keys() {
 fn store_errors_show_until_recovered() {
     let (_dir, location) = store(mixed());
     let mut h = harness(&location, 160, 48);
-    h.notice(Notice::StoreFailed("disk full\x1b[2J".into()));
+    h.notice(StoreEvent::WriteFailed("disk full\x1b[2J".into()));
     assert_eq!(h.app.store_error.as_deref(), Some("disk full\\x1b[2J"));
     assert!(h.screen().contains("store write failed: disk full"));
-    h.notice(Notice::StoreRecovered);
+    h.notice(StoreEvent::WriteRecovered);
     assert!(h.app.store_error.is_none());
 }
 

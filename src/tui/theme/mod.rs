@@ -65,7 +65,7 @@ pub fn no_color_requested() -> bool {
 
 /// `<config dir>/hookcatch/themes`, e.g. `~/.config/hookcatch/themes`.
 pub fn user_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "hookcatch").map(|d| d.config_dir().join("themes"))
+    crate::dirs::config_dir().map(|d| d.path.join("themes"))
 }
 
 impl Theme {

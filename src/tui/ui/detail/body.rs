@@ -10,9 +10,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::text::human_size;
+use crate::tui::app::detail_state::Match;
 use crate::tui::app::{App, Focus};
 use crate::tui::data::TextDoc;
-use crate::tui::detail::Match;
 use crate::tui::highlight::DocKey;
 use crate::tui::jsontree::{JsonTree, NodeKind, TreeView};
 use crate::tui::ui::char_width;

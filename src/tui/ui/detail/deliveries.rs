@@ -30,7 +30,7 @@ use crate::replay::LadderOutcome;
 use crate::secrets::{is_secret_header as is_secret, mask_header_value as masked};
 use crate::text::human_size;
 use crate::tui::app::{App, Focus};
-use crate::tui::delivery::{DeliveryLine, ResponseDoc};
+use crate::tui::delivery_data::{DeliveryLine, ResponseDoc};
 use crate::tui::highlight::DocKey;
 use crate::tui::ui::{chunks, clip, label};
 
@@ -45,7 +45,7 @@ enum Tail<'a> {
     /// The answer's body, with its highlight key.
     Body(&'a ResponseDoc, DocKey),
     /// The diff's body lines.
-    Diff(&'a crate::tui::delivery::DiffDoc),
+    Diff(&'a crate::tui::delivery_data::DiffDoc),
 }
 
 impl Tail<'_> {

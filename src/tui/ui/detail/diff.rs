@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use crate::tui::app::App;
-use crate::tui::delivery::{Change, DiffDoc};
+use crate::tui::delivery_data::{Change, DiffDoc};
 use crate::tui::ui::{clip, label};
 
 /// The body lines the diff scrolls through (none when the bodies are equal).

@@ -2,12 +2,12 @@
 //! `hookcatch export`. Runs off the UI thread (a blocking task with its own
 //! store connection); the app hears back through [`Msg::Exported`].
 //!
-//! [`Msg::Exported`]: super::event::Msg::Exported
+//! [`Msg::Exported`]: super::inbox::Msg::Exported
 
 use std::io::{BufWriter, Write as _};
 use std::path::Path;
 
-use super::event::Exported;
+use super::inbox::Exported;
 use crate::export::{self, Format};
 use crate::inspect::AuthConfig;
 use crate::model::RequestId;

@@ -4,8 +4,8 @@
 //! before a frame needs it.
 
 use super::{App, Focus, Tab};
-use crate::tui::delivery::{DiffDoc, ResponseDoc};
-use crate::tui::event::Cmd;
+use crate::tui::delivery_data::{DiffDoc, ResponseDoc};
+use crate::tui::inbox::Cmd;
 use crate::tui::loader::LoadCmd;
 use crate::tui::ui;
 

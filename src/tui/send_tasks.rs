@@ -4,7 +4,7 @@
 //! spawned; an edit awaits the editor (the interface is suspended meanwhile,
 //! through [`Suspend`]) and then spawns the send.
 //!
-//! Every attempt is stored by the replayer; its `Notice::Updated` makes the
+//! Every attempt is stored by the replayer; its `StoreEvent::DeliveryAdded` makes the
 //! app read the request's deliveries again, so the inbox messages here only
 //! say how it went.
 
@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::editor::{self, EditFile};
-use super::event::{EditEnd, Msg, SendCmd, Sent};
+use super::inbox::{EditEnd, Msg, SendCmd, Sent};
 use crate::model::{CapturedRequest, RequestId};
 use crate::replay::{Edits, ReplayError, ReplayKit, Target};
 use crate::store::{Delivery, DeliveryKind};

@@ -11,18 +11,18 @@ use tokio_util::sync::CancellationToken;
 
 use super::highlight;
 use super::loader::{LoadCmd, Loaded};
-use crate::model::{Notice, RequestId};
+use crate::model::RequestId;
 use crate::replay::LadderEvent;
-use crate::store::DeliveryKind;
+use crate::store::{DeliveryKind, StoreEvent};
 
 /// Something that happened.
 #[derive(Debug)]
 pub enum Msg {
     /// A key, mouse or resize event.
     Term(TermEvent),
-    /// The store committed something.
-    Notice(Notice),
-    /// Notices were dropped (a burst outran the channel): re-read from the store.
+    /// The store committed something (or could not).
+    Notice(StoreEvent),
+    /// Events were missed (a burst outran the stream): re-read from the store.
     NoticesLagged,
     /// A loader result.
     Loaded(Loaded),
@@ -35,7 +35,7 @@ pub enum Msg {
     /// A delete through the store writer finished: how many rows went, or why not.
     Deleted(Result<usize, String>),
     /// A replay (`r`) or an edited replay (`e`) came back: the delivery is
-    /// stored (its `Notice::Updated` follows), or why nothing was sent.
+    /// stored (its `StoreEvent::DeliveryAdded` follows), or why nothing was sent.
     Sent {
         id: RequestId,
         kind: DeliveryKind,

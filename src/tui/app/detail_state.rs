@@ -5,11 +5,11 @@
 
 use std::sync::Arc;
 
-use super::data::{Detail, TextDoc};
-use super::delivery::{DeliveryLine, DiffDoc, ResponseDoc};
-use super::highlight::{Cache, DocKey};
-use super::jsontree::{JsonTree, TreeView};
 use crate::model::RequestId;
+use crate::tui::data::{Detail, TextDoc};
+use crate::tui::delivery_data::{DeliveryLine, DiffDoc, ResponseDoc};
+use crate::tui::highlight::{Cache, DocKey};
+use crate::tui::jsontree::{JsonTree, TreeView};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Tab {

@@ -1,0 +1,211 @@
+//! `hookcatch list`: the newest requests as a table or JSON lines, and
+//! `--follow` for what arrives after.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use super::{AppError, open_existing, parse_filter};
+use crate::cli::{GlobalArgs, ListArgs};
+use crate::export::json::request_line;
+use crate::inspect::{self, AuthConfig};
+use crate::model::RequestId;
+use crate::secrets::Masking;
+use crate::store::{deliveries, query};
+use crate::text::{human_size, sanitize};
+
+pub(super) fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
+    let filter = parse_filter(args.filter.as_deref())?;
+    let (conn, auth, _) = open_existing(global)?;
+    let limit = args.limit.unwrap_or(50);
+    // Following starts after the newest request at this moment; read first,
+    // so one committed while the listing is read is printed once, by follow.
+    let mut last = query::max_id(&conn).context("cannot read the store")?;
+    let mut rows = match &filter {
+        None => recent_whole(&conn, &auth, limit)?,
+        Some(filter) => matching(&conn, filter, &auth, limit)?,
+    };
+    if args.follow {
+        rows.retain(|(s, _)| s.request.id <= last);
+    }
+    let masking = Masking::new(&auth.secret_header, args.secrets.masks(args.json));
+    mask_rows(&mut rows, &masking);
+    if !args.json {
+        out!(
+            "{:>6}  {:<19}  {:<7} {:<32} {:>6} {:>9}  {:<28} {}\n",
+            "ID",
+            "TIME (UTC)",
+            "METHOD",
+            "PATH",
+            "STATUS",
+            "SIZE",
+            "EVENT",
+            "AUTH"
+        );
+    }
+    out!("{}", list_rows(&conn, &rows, args.json)?);
+    if !args.follow {
+        return Ok(ExitCode::SUCCESS);
+    }
+    loop {
+        std::thread::sleep(FOLLOW_POLL);
+        let ids = query::ids_after(&conn, last).context("cannot read the store")?;
+        // A burst is printed a chunk at a time: bodies are not all held at once.
+        for chunk in ids.chunks(FOLLOW_CHUNK) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for &id in chunk {
+                last = id;
+                let Some(stored) = query::get(&conn, id).context("cannot read the store")? else {
+                    continue; // deleted since
+                };
+                let req = &stored.request;
+                let wanted = filter.as_ref().is_none_or(|f| {
+                    crate::filter::scan::matches(
+                        f,
+                        req,
+                        stored.duplicate_of,
+                        stored.findings.as_ref(),
+                        &auth,
+                        chrono::Utc::now(),
+                    )
+                });
+                if wanted {
+                    let inspection = judged(&stored, &auth);
+                    rows.push((stored, inspection));
+                }
+            }
+            mask_rows(&mut rows, &masking);
+            out!("{}", list_rows(&conn, &rows, args.json)?);
+        }
+    }
+}
+
+/// Mask the rows about to be printed; after inspection, which needs the
+/// exact values.
+fn mask_rows(rows: &mut [Inspected], masking: &Masking) {
+    for (stored, _) in rows {
+        masking.request(&mut stored.request);
+    }
+}
+
+/// How often `list --follow` looks for new requests. A WAL reader sees a
+/// commit on its next query; a tenth of a second is "at once" to a person
+/// and nothing to the listener.
+const FOLLOW_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+const FOLLOW_CHUNK: usize = 64;
+
+/// The table rows (or JSON lines) of `list`.
+fn list_rows(
+    conn: &rusqlite::Connection,
+    rows: &[Inspected],
+    json: bool,
+) -> Result<String, AppError> {
+    let mut out = String::new();
+    let ids: Vec<RequestId> = rows.iter().map(|(s, _)| s.request.id).collect();
+    let marks = deliveries::marks(conn, &ids).context("cannot read the store")?;
+    for (stored, inspection) in rows {
+        if json {
+            out.push_str(&crate::text::json_string(&request_line(stored, inspection)));
+            out.push('\n');
+            continue;
+        }
+        let req = &stored.request;
+        let event = inspection.event.as_ref().map_or_else(
+            || "-".to_string(),
+            |e| format!("{}/{}", e.provider.as_str(), e.kind),
+        );
+        let mut dup = stored
+            .duplicate_of
+            .map_or(String::new(), |d| format!(" dup of #{d}"));
+        if let Some(mark) = marks.get(&req.id) {
+            dup.push_str(&format!(
+                " sent {}x, last {}",
+                mark.count,
+                mark.last_label()
+            ));
+        }
+        out.push_str(&format!(
+            "{:>6}  {:<19}  {:<7} {:<32} {:>6} {:>9}  {:<28} {}{}\n",
+            req.id,
+            req.received_at.format("%Y-%m-%d %H:%M:%S"),
+            sanitize(&req.method),
+            clip(&sanitize(req.path()), 32),
+            match &req.response {
+                Some(r) => r.status.to_string(),
+                None if req.is_pending() => crate::model::PENDING.to_string(),
+                None => "-".to_string(),
+            },
+            human_size(req.body_size),
+            clip(&sanitize(&event), 28),
+            verdict_label(inspection),
+            dup,
+        ));
+    }
+    Ok(out)
+}
+
+type Inspected = (crate::store::StoredRequest, inspect::Inspection);
+
+/// A stored request with the findings decided at arrival; `auth` (the
+/// reading process's secrets) judges only a request stored without them.
+pub(super) fn judged(
+    stored: &crate::store::StoredRequest,
+    auth: &AuthConfig,
+) -> inspect::Inspection {
+    inspect::stored::inspection(&stored.request, stored.findings.as_ref(), auth)
+}
+
+/// The AUTH column: the verdict, and when it was not reached at arrival, that.
+fn verdict_label(inspection: &inspect::Inspection) -> String {
+    let verdict = inspection.auth.verdict.as_str();
+    match inspection.judged.caveat() {
+        Some(caveat) => format!("{verdict} ({caveat})"),
+        None => verdict.to_string(),
+    }
+}
+
+/// The newest `limit` requests, oldest first, inspected.
+fn recent_whole(
+    conn: &rusqlite::Connection,
+    auth: &AuthConfig,
+    limit: usize,
+) -> Result<Vec<Inspected>, AppError> {
+    let summaries = query::recent(conn, limit).context("cannot read the store")?;
+    let mut rows = Vec::with_capacity(summaries.len());
+    for summary in summaries {
+        if let Some(stored) = query::get(conn, summary.id).context("cannot read the store")? {
+            let inspection = judged(&stored, auth);
+            rows.push((stored, inspection));
+        }
+    }
+    Ok(rows)
+}
+
+/// The newest `limit` requests of the whole store that match `filter`, with
+/// exactly the semantics of the TUI's `/` (one scan for both).
+fn matching(
+    conn: &rusqlite::Connection,
+    filter: &crate::filter::Filter,
+    auth: &AuthConfig,
+    limit: usize,
+) -> Result<Vec<Inspected>, AppError> {
+    let ids = crate::filter::scan::matching_ids(conn, filter, auth, chrono::Utc::now())
+        .context("cannot read the store")?;
+    let mut rows = Vec::with_capacity(limit.min(ids.len()));
+    for id in &ids[ids.len().saturating_sub(limit)..] {
+        if let Some(stored) = query::get(conn, *id).context("cannot read the store")? {
+            let inspection = judged(&stored, auth);
+            rows.push((stored, inspection));
+        }
+    }
+    Ok(rows)
+}
+
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut clipped: String = text.chars().take(width.saturating_sub(1)).collect();
+    clipped.push('…');
+    clipped
+}
