@@ -529,6 +529,7 @@ pub fn load_with_env(
             file.keep_days,
             "a number of days, e.g. 30",
         )?,
+        per_channel: false,
     };
 
     Ok(Config {

@@ -139,16 +139,22 @@ async fn serve(
         keepalive: crate::relay::stream::KEEPALIVE,
     });
     let shutdown = CancellationToken::new();
-    if config.retention.is_active() {
+    // A relay keeps `--keep N` per channel: one busy channel never pushes
+    // out another's history.
+    let retention = crate::store::retention::Retention {
+        per_channel: true,
+        ..config.retention
+    };
+    if retention.is_active() {
         eprintln!(
             "hookcatch: retention: keeping {}; older requests are pruned in the background",
-            config.retention.describe()
+            retention.describe()
         );
     }
     let pruner = crate::store::pruner::spawn(
         config.store.clone(),
         writer.clone(),
-        config.retention,
+        retention,
         shutdown.clone(),
     );
     let routes = move |req, conn| route(shared.clone(), req, conn);

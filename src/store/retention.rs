@@ -23,6 +23,9 @@ pub struct Retention {
     pub keep: Option<u64>,
     /// Keep requests received in the last D days.
     pub keep_days: Option<u64>,
+    /// `keep` counts each relay channel on its own (a relay: one busy
+    /// channel never pushes out another's history).
+    pub per_channel: bool,
 }
 
 impl Retention {
@@ -34,7 +37,8 @@ impl Retention {
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         if let Some(n) = self.keep {
-            parts.push(format!("newest {n}"));
+            let per = if self.per_channel { " per channel" } else { "" };
+            parts.push(format!("newest {n}{per}"));
         }
         if let Some(d) = self.keep_days {
             parts.push(format!("last {d} day{}", if d == 1 { "" } else { "s" }));
@@ -67,7 +71,18 @@ pub fn doomed(
 ) -> rusqlite::Result<Vec<RequestId>> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let mut ids = Vec::new();
-    if let Some(keep) = retention.keep.filter(|&k| k > 0) {
+    if let Some(keep) = retention.keep.filter(|_| retention.per_channel) {
+        // Beyond the keep-th newest of its own channel (channels are few;
+        // this reads the ids and channels only, not the bodies).
+        let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+        let mut stmt = conn.prepare_cached(
+            "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY channel ORDER BY id DESC)
+             AS newer FROM requests) WHERE newer > ?1 ORDER BY id LIMIT ?2",
+        )?;
+        ids = stmt
+            .query_map(params![keep, limit], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<RequestId>>>()?;
+    } else if let Some(keep) = retention.keep.filter(|&k| k > 0) {
         // Everything older than the keep-th newest id. With fewer requests
         // than that the subquery is NULL and nothing matches.
         let offset = i64::try_from(keep - 1).unwrap_or(i64::MAX);
@@ -178,6 +193,7 @@ mod tests {
         let keep = Retention {
             keep: Some(3),
             keep_days: None,
+            per_channel: false,
         };
         assert_eq!(doomed(&conn, &keep, now(), 100).unwrap(), vec![1, 2, 3, 4]);
         assert_eq!(doomed(&conn, &keep, now(), 2).unwrap(), vec![1, 2]);
@@ -186,6 +202,7 @@ mod tests {
         let more = Retention {
             keep: Some(10),
             keep_days: None,
+            per_channel: false,
         };
         assert_eq!(prune(&mut conn, &more, now()).unwrap(), 0);
     }
@@ -201,11 +218,13 @@ mod tests {
         let days = Retention {
             keep: None,
             keep_days: Some(7),
+            per_channel: false,
         };
         assert_eq!(doomed(&conn, &days, now(), 100).unwrap(), vec![1, 2]);
         let both = Retention {
             keep: Some(1),
             keep_days: Some(7),
+            per_channel: false,
         };
         assert_eq!(doomed(&conn, &both, now(), 100).unwrap(), vec![1, 2, 3]);
         assert_eq!(prune(&mut conn, &both, now()).unwrap(), 3);
