@@ -188,8 +188,14 @@ pub struct ListenArgs {
     /// Start in a response mode (the TUI cycles it live): normal, 500, 401, 429 (with
     /// Retry-After), slow (answer after 12 s, past the sender's 10 s limit), drop (close
     /// the connection without answering; the request is still stored) [default: normal]
-    #[arg(long, value_name = "MODE")]
-    pub mode: Option<String>,
+    #[arg(
+        long,
+        value_name = "MODE",
+        value_enum,
+        ignore_case = true,
+        hide_possible_values = true
+    )]
+    pub mode: Option<crate::capture::Mode>,
     /// Also send every captured request to your app at URL (the captured path and query
     /// are appended to URL's path), recorded as a delivery
     #[arg(long, value_name = "URL")]
@@ -197,8 +203,14 @@ pub struct ListenArgs {
     /// proxy: the sender gets your app's answer (502 when it is down, 504 when slower than
     /// --timeout); async: the sender gets hookcatch's answer and the forward runs in the
     /// background [default: proxy]
-    #[arg(long, value_name = "proxy|async")]
-    pub forward_mode: Option<String>,
+    #[arg(
+        long,
+        value_name = "proxy|async",
+        value_enum,
+        ignore_case = true,
+        hide_possible_values = true
+    )]
+    pub forward_mode: Option<crate::replay::forward::ForwardMode>,
     /// Seconds to wait for the forward target's answer, fractions allowed [default: 10, Pingara's limit]
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,

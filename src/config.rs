@@ -425,11 +425,21 @@ pub fn load_with_env(
                 .secret_error(why)
         })?);
     }
-    let mode = match layers.pick("mode", args.mode.clone(), file.mode.clone(), "a mode")? {
-        Some(Sourced { value, origin }) => Mode::parse(&value)
-            .ok_or_else(|| origin.error("expected one of normal, 500, 401, 429, slow, drop"))?,
-        None => Mode::Normal,
-    };
+    const MODES: &str = "one of normal, 500, 401, 429, slow, drop";
+    let file_mode = file
+        .mode
+        .as_deref()
+        .map(|text| {
+            Mode::parse(text).ok_or_else(|| {
+                layers
+                    .file_origin("mode", format!("{text:?}"))
+                    .error(format!("expected {MODES}"))
+            })
+        })
+        .transpose()?;
+    let mode = layers
+        .pick("mode", args.mode, file_mode, MODES)?
+        .map_or(Mode::Normal, |s| s.value);
     let forward = layers
         .pick(
             "forward",
@@ -441,17 +451,25 @@ pub fn load_with_env(
     if let Some(url) = &forward {
         check_url(url)?;
     }
-    let forward_mode = match layers.pick(
-        "forward_mode",
-        args.forward_mode.clone(),
-        file.forward_mode.clone(),
-        "proxy or async",
-    )? {
-        Some(Sourced { value, origin }) => {
-            ForwardMode::parse(&value).ok_or_else(|| origin.error("expected proxy or async"))?
-        }
-        None => ForwardMode::Proxy,
-    };
+    let file_forward_mode = file
+        .forward_mode
+        .as_deref()
+        .map(|text| {
+            ForwardMode::parse(text).ok_or_else(|| {
+                layers
+                    .file_origin("forward_mode", format!("{text:?}"))
+                    .error("expected proxy or async")
+            })
+        })
+        .transpose()?;
+    let forward_mode = layers
+        .pick(
+            "forward_mode",
+            args.forward_mode,
+            file_forward_mode,
+            "proxy or async",
+        )?
+        .map_or(ForwardMode::Proxy, |s| s.value);
     let replay_to = layers
         .pick("replay_to", None, file.replay_to.clone(), "a URL")?
         .filter(|t| !t.value.trim().is_empty());

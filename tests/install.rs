@@ -68,6 +68,12 @@ fn bash_completion_completes_subcommands_and_flags() {
         offered.iter().all(|w| w.starts_with("--for")),
         "{offered:?}"
     );
+
+    // Modes are clap values: the shell offers them.
+    let offered = bash_complete(&script, &["hookcatch", "listen", "--mode", "s"]);
+    assert_eq!(offered, vec!["slow".to_string()]);
+    let offered = bash_complete(&script, &["hookcatch", "--forward-mode", ""]);
+    assert_eq!(offered, vec!["proxy".to_string(), "async".to_string()]);
 }
 
 #[test]

@@ -16,22 +16,40 @@ pub const SLOW_DELAY: Duration = Duration::from_secs(12);
 /// `Retry-After` in 429 mode, in seconds (Pingara's first retry delay).
 pub const RETRY_AFTER_SECS: u64 = 30;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+/// `--mode` takes the labels (and a few aliases) as a clap value, so help
+/// and shell completions list them; the environment and config file parse
+/// the same names through [`Mode::parse`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Mode {
     /// Rules and the default answer apply.
     #[default]
     Normal,
     /// `500` with a JSON error.
+    #[value(name = "500", aliases = ["error", "server-error"])]
     ServerError,
     /// `401` with a JSON error and `WWW-Authenticate`.
+    #[value(name = "401", alias = "unauthorized")]
     Unauthorized,
     /// `429` with `Retry-After: 30`.
+    #[value(name = "429", aliases = ["rate-limit", "too-many-requests"])]
     TooManyRequests,
     /// The normal answer, after [`SLOW_DELAY`].
     Slow,
     /// Close the connection without an answer.
+    #[value(alias = "close")]
     Drop,
 }
+
+impl std::str::FromStr for Mode {
+    type Err = UnknownMode;
+    fn from_str(text: &str) -> Result<Mode, UnknownMode> {
+        Mode::parse(text).ok_or(UnknownMode)
+    }
+}
+
+/// A name that is no mode.
+#[derive(Debug)]
+pub struct UnknownMode;
 
 impl Mode {
     /// In cycle order.
@@ -74,19 +92,10 @@ impl Mode {
         Mode::ALL[(i + 1) % Mode::ALL.len()]
     }
 
-    /// Accepts the labels, plus `error`, `unauthorized`, `rate-limit`, `close`.
+    /// Accepts the labels, plus `error`, `unauthorized`, `rate-limit`,
+    /// `close`, in any case: the names `--mode` takes.
     pub fn parse(text: &str) -> Option<Mode> {
-        let t = text.trim().to_ascii_lowercase();
-        Mode::ALL
-            .into_iter()
-            .find(|m| m.label() == t)
-            .or(match t.as_str() {
-                "error" | "server-error" => Some(Mode::ServerError),
-                "unauthorized" => Some(Mode::Unauthorized),
-                "rate-limit" | "too-many-requests" => Some(Mode::TooManyRequests),
-                "close" => Some(Mode::Drop),
-                _ => None,
-            })
+        <Mode as clap::ValueEnum>::from_str(text.trim(), true).ok()
     }
 
     fn from_u8(n: u8) -> Mode {

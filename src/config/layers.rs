@@ -192,6 +192,24 @@ macro_rules! written_by_display {
 }
 written_by_display!(u16, u64, f64);
 
+impl Written for crate::capture::Mode {
+    fn flag_text(&self) -> String {
+        self.label().to_string()
+    }
+    fn toml_text(&self) -> String {
+        format!("{:?}", self.label())
+    }
+}
+
+impl Written for crate::replay::forward::ForwardMode {
+    fn flag_text(&self) -> String {
+        self.as_str().to_string()
+    }
+    fn toml_text(&self) -> String {
+        format!("{:?}", self.as_str())
+    }
+}
+
 /// A value and where it came from.
 #[derive(Clone, Debug)]
 pub struct Sourced<T> {

@@ -26,10 +26,13 @@ use super::{Edits, Target, attempt};
 use crate::model::{CapturedRequest, CapturedResponse, HeaderField, RequestId};
 use crate::store::{Delivery, DeliveryErrorKind, DeliveryKind, StoreWriter, deliveries};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+/// `--forward-mode`, a clap value (help and completions list it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ForwardMode {
+    /// The sender gets your app's answer.
     #[default]
     Proxy,
+    /// The sender gets hookcatch's answer; the forward runs in the background.
     Async,
 }
 
@@ -42,11 +45,14 @@ impl ForwardMode {
     }
 
     pub fn parse(text: &str) -> Option<ForwardMode> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "proxy" => Some(ForwardMode::Proxy),
-            "async" => Some(ForwardMode::Async),
-            _ => None,
-        }
+        <ForwardMode as clap::ValueEnum>::from_str(text.trim(), true).ok()
+    }
+}
+
+impl std::str::FromStr for ForwardMode {
+    type Err = String;
+    fn from_str(text: &str) -> Result<ForwardMode, String> {
+        ForwardMode::parse(text).ok_or_else(|| format!("{text:?} is not proxy or async"))
     }
 }
 
