@@ -32,15 +32,17 @@ pub(super) fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, App
     mask_rows(&mut rows, &masking);
     if !args.json {
         out!(
-            "{:>6}  {:<19}  {:<7} {:<32} {:>6} {:>9}  {:<28} {}\n",
-            "ID",
-            "TIME (UTC)",
-            "METHOD",
-            "PATH",
-            "STATUS",
-            "SIZE",
-            "EVENT",
-            "AUTH"
+            "{}\n",
+            table_line([
+                "ID",
+                "TIME (UTC)",
+                "METHOD",
+                "PATH",
+                "STATUS",
+                "SIZE",
+                "EVENT",
+                "AUTH"
+            ])
         );
     }
     out!("{}", list_rows(&conn, &rows, args.json)?);
@@ -124,24 +126,35 @@ fn list_rows(
                 mark.last_label()
             ));
         }
-        out.push_str(&format!(
-            "{:>6}  {:<19}  {:<7} {:<32} {:>6} {:>9}  {:<28} {}{}\n",
-            req.id,
-            req.received_at.format("%Y-%m-%d %H:%M:%S"),
-            sanitize(&req.method),
-            clip(&sanitize(req.path()), 32),
-            match &req.response {
-                Some(r) => r.status.to_string(),
-                None if req.is_pending() => crate::model::PENDING.to_string(),
-                None => "-".to_string(),
-            },
-            human_size(req.body_size),
-            clip(&sanitize(&event), 28),
-            verdict_label(inspection),
-            dup,
-        ));
+        let status = match &req.response {
+            Some(r) => r.status.to_string(),
+            None if req.is_pending() => crate::model::PENDING.to_string(),
+            None => "-".to_string(),
+        };
+        out.push_str(&table_line([
+            &req.id.to_string(),
+            &req.received_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            &sanitize(&req.method),
+            &clip(&sanitize(req.path()), PATH_WIDTH),
+            &status,
+            &human_size(req.body_size),
+            &clip(&sanitize(&event), EVENT_WIDTH),
+            &verdict_label(inspection),
+        ]));
+        out.push_str(&dup);
+        out.push('\n');
     }
     Ok(out)
+}
+
+const PATH_WIDTH: usize = 32;
+const EVENT_WIDTH: usize = 28;
+
+/// One line of the table, header or row: the column widths live here only.
+fn table_line([id, time, method, path, status, size, event, auth]: [&str; 8]) -> String {
+    format!(
+        "{id:>6}  {time:<19}  {method:<7} {path:<PATH_WIDTH$} {status:>6} {size:>9}  {event:<EVENT_WIDTH$} {auth}"
+    )
 }
 
 type Inspected = (crate::store::StoredRequest, inspect::Inspection);
