@@ -64,6 +64,14 @@ impl Source {
         if base.len() < url.len() - after_scheme.len() + 1 || !super::valid_channel(channel) {
             return Err(SHAPE.into());
         }
+        // A host that no request could be sent to (`http://[::1/c/x`) is a
+        // usage error now, not a reconnect loop later.
+        if !base
+            .parse::<http::Uri>()
+            .is_ok_and(|uri| uri.authority().is_some())
+        {
+            return Err(format!("the host is not valid; {SHAPE}"));
+        }
         Ok(Source {
             base: base.to_string(),
             channel: channel.to_string(),
@@ -411,6 +419,8 @@ mod tests {
             "http://x/a",
             "http:///c/a",
             "http://x/c/a.b",
+            "http://[::1/c/x",
+            "http://a b/c/x",
         ] {
             assert!(Source::parse(bad).is_err(), "{bad}");
         }
