@@ -268,6 +268,11 @@ pub struct ListArgs {
     /// `tail -f`; works beside a running listener), until Ctrl-C
     #[arg(long, short)]
     pub follow: bool,
+    /// List the requests the listener refused as malformed (hyper answered 400 before
+    /// hookcatch saw a request): time, remote address and hyper's reason, the newest
+    /// --limit of the last 1,000 kept
+    #[arg(long, conflicts_with_all = ["filter", "follow"])]
+    pub refused: bool,
     #[command(flatten)]
     pub secrets: SecretsArgs,
 }
@@ -390,10 +395,14 @@ pub struct ReplayArgs {
     pub id: String,
     /// Where to send it. A URL with no path (or /) gets the captured path and query; a URL
     /// with a path is used as given [default: the forward target, else `replay_to` from the
-    /// config file (or HOOKCATCH_REPLAY_TO), else hookcatch's own listener, where the new
-    /// capture is marked as a duplicate (a retry) of the original]
+    /// config file (or HOOKCATCH_REPLAY_TO), else the listener running on the store, where
+    /// the new capture is marked as a duplicate (a retry) of the original, else port 9797
+    /// (or HOOKCATCH_PORT) on 127.0.0.1]
     #[arg(long, value_name = "URL")]
     pub to: Option<String>,
+    /// Send to hookcatch on this port: short for --to http://127.0.0.1:N
+    #[arg(long, value_name = "N", conflicts_with = "to")]
+    pub port: Option<u16>,
     #[command(flatten)]
     pub send: SendArgs,
 }
@@ -422,9 +431,14 @@ pub struct SendArgs {
 pub struct SendTestArgs {
     #[arg(required_unless_present = "list", help = event_help())]
     pub event: Option<String>,
-    /// Your receiver's URL, used as given [default: hookcatch's own listener, /pingara-webhook]
+    /// Your receiver's URL. A URL with no path (or /) gets /pingara-webhook, the path the
+    /// guide's receivers use; a URL with a path is used as given [default: the listener
+    /// running on the store, else port 9797 (or HOOKCATCH_PORT) on 127.0.0.1]
     #[arg(long, value_name = "URL")]
     pub to: Option<String>,
+    /// Send to hookcatch on this port: short for --to http://127.0.0.1:N
+    #[arg(long, value_name = "N", conflicts_with = "to")]
+    pub port: Option<u16>,
     /// Send this shared secret in X-Pingara-Secret (or --secret-header)
     #[arg(
         long,

@@ -288,6 +288,89 @@ fn replay_to_its_own_listener_is_marked_a_retry() {
     assert_eq!(hc.stop().code(), Some(0));
 }
 
+/// README "Where replay and send-test send": the URL's path when it has
+/// one, else the request's own path and query.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_with_a_path_is_used_as_given_one_without_gets_the_captured_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hc, _) = capture_raw(
+        dir.path(),
+        b"POST /in?q=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi",
+    );
+    let store = hc.store.clone();
+    assert_eq!(hc.stop().code(), Some(0));
+    let mut target = Target::start(Behaviour::status(200)).await;
+    for (to, path) in [
+        (format!("{}/other?z=9", target.url), "/other?z=9"),
+        (target.url.clone(), "/in?q=1"),
+    ] {
+        let out = run(dir.path(), &store, &["replay", "1", "--to", &to]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(target.next().await.target, path, "--to {to}");
+    }
+}
+
+/// Without --to, replay reaches the listener running on the store (port 0
+/// resolved), not the configured port; `--port N` is short for
+/// `--to http://127.0.0.1:N`.
+#[test]
+fn without_to_replay_reaches_the_listener_running_on_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hc, _) = capture_raw(
+        dir.path(),
+        b"POST /pingara-webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+          Content-Length: 2\r\nConnection: close\r\n\r\n{}",
+    );
+    let closed = closed_port_url().rsplit(':').next().unwrap().to_string();
+    let replay = |args: &[&str]| {
+        command(dir.path())
+            .arg("replay")
+            .args(args)
+            .arg("--store")
+            .arg(&hc.store)
+            .env("HOOKCATCH_PORT", &closed)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = replay(&["1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let again = hc.next_json();
+    assert_eq!(again["path"], "/pingara-webhook");
+    assert_eq!(again["id"], 2);
+
+    let port = hc.addr.rsplit(':').next().unwrap().to_string();
+    let out = replay(&["1", "--port", &port]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(hc.next_json()["id"], 3);
+    assert_usage_error(&replay(&["1", "--port", &port, "--to", &hc.url]), "--port");
+
+    let store = hc.store.clone();
+    assert_eq!(hc.stop().code(), Some(0));
+    let out = cli_store(dir.path(), &store, &["replay", "1", "--port", &closed]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("refused"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Nothing runs on the store any more: the configured port, said so.
+    let out = command(dir.path())
+        .args(["replay", "1", "--store"])
+        .arg(&store)
+        .env("HOOKCATCH_PORT", &closed)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no listener is running on")
+            && stderr.contains(&format!("127.0.0.1:{closed}")),
+        "{stderr}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ladder_reaches_success_once_the_target_answers_2xx() {
     let dir = tempfile::tempdir().unwrap();

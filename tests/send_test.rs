@@ -3,6 +3,8 @@
 //! zero problems and authenticate exactly when the secrets match.
 
 mod common;
+#[path = "support/target.rs"]
+mod target;
 
 use std::io::BufRead;
 use std::process::Stdio;
@@ -10,6 +12,7 @@ use std::time::Instant;
 
 use common::*;
 use serde_json::Value;
+use target::closed_port_url;
 
 /// The guide's eight event types, written out here rather than taken from
 /// the library, so a type missing there fails this test.
@@ -102,6 +105,97 @@ fn bearer_and_basic_from_the_environment_and_the_default_target() {
         assert_eq!(line["auth"]["verdict"], verdict, "{var}={value}");
     }
     assert_eq!(hc.stop().code(), Some(0));
+}
+
+/// README "Where replay and send-test send": a URL with a path is used as it
+/// is, one without (or with just `/`) gets the guide's `/pingara-webhook`.
+#[test]
+fn a_url_with_a_path_is_used_as_given_and_one_without_gets_the_guides_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let hc = Hookcatch::start(dir.path(), &[]);
+    for (to, path, query) in [
+        (hc.url.clone(), "/pingara-webhook", Value::Null),
+        (format!("{}/", hc.url), "/pingara-webhook", Value::Null),
+        (
+            format!("{}/hooks/in?x=1", hc.url),
+            "/hooks/in",
+            "x=1".into(),
+        ),
+    ] {
+        let out = cli(dir.path(), &["send-test", "incident.created", "--to", &to]);
+        assert_eq!(out.status.code(), Some(0), "{}", out_text(&out).1);
+        let line = hc.next_json();
+        assert_eq!(
+            (&line["path"], &line["query"]),
+            (&path.into(), &query),
+            "--to {to}"
+        );
+    }
+    assert_eq!(hc.stop().code(), Some(0));
+}
+
+/// Without --to, send-test reaches the listener running on the store (its
+/// port 0 resolved), not a port from the configuration; `--port N` is
+/// short for `--to http://127.0.0.1:N`.
+#[test]
+fn without_to_it_reaches_the_listener_running_on_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let hc = Hookcatch::start(dir.path(), &[]);
+    // The configured port is a closed one: only the store can lead there.
+    let closed = closed_port_url().rsplit(':').next().unwrap().to_string();
+    let store = hc.store.clone();
+    let send = |args: &[&str]| {
+        command(dir.path())
+            .arg("send-test")
+            .args(args)
+            .arg("--store")
+            .arg(&store)
+            .env("HOOKCATCH_PORT", &closed)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = send(&["incident.created"]);
+    assert_eq!(out.status.code(), Some(0), "{}", out_text(&out).1);
+    let line = hc.next_json();
+    assert_eq!(line["path"], "/pingara-webhook");
+    assert_eq!(line["event"]["type"], "incident.created");
+
+    let port = hc.addr.rsplit(':').next().unwrap().to_string();
+    let out = cli(
+        dir.path(),
+        &["send-test", "monitor.paused", "--port", &port],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", out_text(&out).1);
+    assert_eq!(hc.next_json()["event"]["type"], "monitor.paused");
+    let out = cli(
+        dir.path(),
+        &[
+            "send-test",
+            "monitor.paused",
+            "--port",
+            &port,
+            "--to",
+            &hc.url,
+        ],
+    );
+    assert_usage_error(&out, "--port");
+
+    // Stopped, its URL is cleared; killed, the URL it left is not trusted:
+    // the configured port is the last resort, and stderr says so.
+    assert_eq!(hc.stop().code(), Some(0));
+    let nothing_there = |out: std::process::Output| {
+        let (_, stderr) = out_text(&out);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("no listener is running on")
+                && stderr.contains(&format!("127.0.0.1:{closed}")),
+            "{stderr}"
+        );
+    };
+    nothing_there(send(&["incident.created"]));
+    Hookcatch::start_with(dir.path(), &store, &[], |_| {}).kill9();
+    nothing_there(send(&["incident.created"]));
 }
 
 #[test]

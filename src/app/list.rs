@@ -14,10 +14,15 @@ use crate::secrets::Masking;
 use crate::store::{deliveries, query};
 use crate::text::{human_size, sanitize};
 
+mod refused;
+
 pub(super) fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
     let filter = parse_filter(args.filter.as_deref())?;
     let (conn, auth, _) = open_existing(global)?;
     let limit = args.limit.unwrap_or(50);
+    if args.refused {
+        return refused::print(&conn, limit, args.json);
+    }
     // Following starts after the newest request at this moment; read first,
     // so one committed while the listing is read is printed once, by follow.
     let mut last = query::max_id(&conn).context("cannot read the store")?;

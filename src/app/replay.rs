@@ -1,4 +1,4 @@
-//! `hookcatch replay ID [--to URL] [--ladder [--ladder-scale F]]`: send a
+//! `hookcatch replay ID [--to URL | --port N] [--ladder [--ladder-scale F]]`: send a
 //! captured request again, record the delivery, print the target's answer.
 //! Exit 0 on a 2xx, 1 on any other status or a delivery error.
 
@@ -22,19 +22,25 @@ pub(super) fn run(global: &GlobalArgs, args: &ReplayArgs) -> Result<ExitCode, Ap
     let id = parse_id(&args.id)?;
     let config = config::load(global, &crate::cli::ListenArgs::from_env())?;
     let (options, scale) = send_settings(&args.send, &config)?;
-    let target_url = crate::replay::choose_target(
-        args.to.as_deref(),
-        config.forward.as_deref(),
-        config.replay_to.as_deref(),
+    let port = args.port.map(crate::replay::port_url);
+    let chosen = crate::replay::cli_target(
+        &[
+            args.to.as_deref(),
+            port.as_deref(),
+            config.forward.as_deref(),
+            config.replay_to.as_deref(),
+        ],
+        &config.store,
         config.addr,
     );
-    let target = Target::parse(&target_url).map_err(|e| AppError::Usage(format!("--to: {e}")))?;
+    let target = Target::parse(&chosen.url).map_err(|e| AppError::Usage(format!("--to: {e}")))?;
     if !config.store.exists() || matches!(config.store, crate::store::Location::Memory(_)) {
         return Err(AppError::Usage(format!(
             "no store at {}: nothing to replay (an --ephemeral listener's requests live only in its TUI)",
             config.store.describe()
         )));
     }
+    say_if_guessed(&chosen, &config.store);
     let location = config.store.clone();
     runtime()?.block_on(async move {
         let (writer, thread) =
@@ -119,6 +125,18 @@ async fn replay(
     })
     .await;
     Ok(exit_for(matches!(outcome, LadderOutcome::Succeeded { .. })))
+}
+
+/// No target was given and no listener runs on the store: say where the
+/// send goes instead, since nothing may answer there.
+pub(super) fn say_if_guessed(chosen: &crate::replay::CliTarget, store: &crate::store::Location) {
+    if chosen.guessed {
+        eprintln!(
+            "hookcatch: no listener is running on {}; trying {} (pass --to URL or --port N)",
+            store.describe(),
+            chosen.url
+        );
+    }
 }
 
 /// The send options and ladder scale: flags over the configuration.

@@ -8,13 +8,13 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
-use super::replay::{Parts, answer_text, exit_for, run_ladder, send_settings};
+use super::replay::{Parts, answer_text, exit_for, run_ladder, say_if_guessed, send_settings};
 use super::serve::serve;
 use super::{AppError, runtime};
 use crate::cli::{DemoArgs, GlobalArgs, SendTestArgs};
 use crate::config;
 use crate::pingara::generate::{self, EVENTS};
-use crate::pingara::send_test::{self as st, Auth, DEFAULT_PATH};
+use crate::pingara::send_test::{self as st, Auth};
 use crate::replay::ladder::Step;
 use crate::replay::send::{SendOptions, Sender};
 use crate::text::{sanitize, sanitize_multiline};
@@ -48,10 +48,16 @@ pub(super) fn run(global: &GlobalArgs, args: &SendTestArgs) -> Result<ExitCode, 
     )
     .map_err(AppError::Usage)?;
     let config = config::load(global, &crate::cli::ListenArgs::from_env())?;
-    let url = match &args.to {
-        Some(url) => url.trim().to_string(),
-        None => format!("{}{DEFAULT_PATH}", crate::replay::own_url(config.addr)),
-    };
+    let port = args.port.map(crate::replay::port_url);
+    let chosen = crate::replay::cli_target(
+        &[args.to.as_deref(), port.as_deref()],
+        &config.store,
+        config.addr,
+    );
+    if !args.print {
+        say_if_guessed(&chosen, &config.store);
+    }
+    let url = chosen.url;
     let mut rng = fastrand::Rng::new();
     let payload = generate::generate(event, Utc::now(), &mut rng)
         .ok_or_else(|| AppError::Usage(format!("unknown event type {event:?}")))?;
@@ -175,7 +181,9 @@ pub(super) struct DemoStream {
 impl DemoStream {
     pub async fn run(self, listen_url: String, options: SendOptions, shutdown: CancellationToken) {
         let sender = Sender::new(options);
-        let url = format!("{listen_url}{DEFAULT_PATH}");
+        // A path-less URL: the events go to the guide's path (one rule, see
+        // `Target::for_replay`).
+        let url = listen_url;
         let mut rng = fastrand::Rng::new();
         let mut open: Vec<generate::Subject> = Vec::new();
         let mut sent: Vec<(Vec<u8>, Auth)> = Vec::new();

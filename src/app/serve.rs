@@ -85,6 +85,13 @@ pub(super) async fn serve(
     }
     let url = listener.url();
     let local_addr = listener.local_addr;
+    // `replay` and `send-test` without --to find this listener by it;
+    // recorded before it is announced.
+    if let Err(e) =
+        crate::store::meta::record_listener(&writer, crate::replay::own_url(local_addr)).await
+    {
+        eprintln!("hookcatch: warning: cannot record the listener's URL in the store: {e}");
+    }
     eprintln!(
         "hookcatch: listening on {url} (store: {})",
         config.store.describe()
@@ -224,6 +231,7 @@ pub(super) async fn serve(
         crate::tui::run(ctx).await
     };
     shutdown.cancel();
+    let _ = crate::store::meta::clear_listener(&writer).await;
     let _ = pruner.await;
     let in_flight = server.await.ok();
     let forced = finish(in_flight, writer, writer_thread, printer, &stop).await;

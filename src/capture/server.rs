@@ -238,6 +238,10 @@ impl Listener {
             let watch = ConnWatch::new();
             let settings = settings.clone();
             let writer = writer.clone();
+            let refused = RefusalTrace {
+                writer: writer.clone(),
+                remote,
+            };
             let requests = in_flight.requests.clone();
             let cut = in_flight.cut.clone();
             let conn_ctx = Conn {
@@ -262,6 +266,7 @@ impl Listener {
             let watched = Watched::new(stream, watch.clone());
             let silent = async move { watch.expired(timeouts.0, timeouts.1).await };
             let (shutdown, cut) = (shutdown.clone(), in_flight.cut.clone());
+
             match &tls {
                 None => {
                     let conn = builder
@@ -269,7 +274,7 @@ impl Listener {
                         .into_owned();
                     in_flight
                         .tracker
-                        .spawn(connection(conn, silent, shutdown, cut));
+                        .spawn(connection(conn, silent, shutdown, cut, refused));
                 }
                 Some(tls) => {
                     let (tls, builder) = (tls.clone(), builder.clone());
@@ -285,7 +290,7 @@ impl Listener {
                         let conn = builder
                             .serve_connection_with_upgrades(TokioIo::new(stream), service)
                             .into_owned();
-                        connection(conn, silent, shutdown, cut).await;
+                        connection(conn, silent, shutdown, cut, refused).await;
                     });
                 }
             }
@@ -300,18 +305,22 @@ impl Listener {
 /// been quiet too long (see [`watch`](super::watch)); once `shutdown` comes it
 /// finishes the request it is on and closes; `cut` drops it wherever it is
 /// (its handler too, and with it the handler's store handle).
-async fn connection<C: GracefulConnection>(
+async fn connection<C>(
     conn: C,
     silent: impl std::future::Future<Output = ()>,
     shutdown: CancellationToken,
     cut: CancellationToken,
-) {
+    refused: RefusalTrace,
+) where
+    C: GracefulConnection<Error = Box<dyn std::error::Error + Send + Sync>>,
+{
     let mut conn = std::pin::pin!(conn);
-    // Malformed requests end here too: hyper has answered 400 and closed.
-    // Only one token is watched while serving (each is polled on every wake
-    // of the connection); `cut` always comes after `shutdown`.
+    // Malformed requests end here too: hyper has answered 400 and closed,
+    // and the refusal leaves its trace. Only one token is watched while
+    // serving (each is polled on every wake of the connection); `cut`
+    // always comes after `shutdown`.
     tokio::select! {
-        _ = conn.as_mut() => return,
+        ended = conn.as_mut() => return refused.check(ended).await,
         () = silent => {
             // Nothing is in flight: close now (HTTP/2 gets a GOAWAY first).
             conn.as_mut().graceful_shutdown();
@@ -321,8 +330,29 @@ async fn connection<C: GracefulConnection>(
         () = shutdown.cancelled() => conn.as_mut().graceful_shutdown(),
     }
     tokio::select! {
-        _ = conn => {}
+        ended = conn => refused.check(ended).await,
         () = cut.cancelled() => {}
+    }
+}
+
+/// Where a connection's refusal goes: hyper answers a malformed request
+/// itself (400, or 431 for a head too large) and ends the connection with
+/// a parse error, so no handler ever sees it; the store logs who, when and
+/// why (see [`crate::store::refused`]).
+struct RefusalTrace {
+    writer: StoreWriter,
+    remote: SocketAddr,
+}
+
+impl RefusalTrace {
+    async fn check(self, ended: Result<(), Box<dyn std::error::Error + Send + Sync>>) {
+        let Err(e) = ended else { return };
+        let Some(e) = e.downcast_ref::<hyper::Error>().filter(|e| e.is_parse()) else {
+            return;
+        };
+        // The store may be failing or closing; the 400 went out regardless.
+        let _ = crate::store::refused::record(&self.writer, self.remote.to_string(), e.to_string())
+            .await;
     }
 }
 

@@ -15,7 +15,8 @@ use crate::model::{CapturedRequest, HeaderField};
 use crate::replay::build::{self, BuildError, Outgoing, Target};
 use crate::secrets::{MASK, mask_header_value};
 
-/// The path the guide's examples receive on, used for hookcatch's own listener.
+/// The path the guide's examples receive on: a send-test's own path, used
+/// when the target URL has none.
 pub const DEFAULT_PATH: &str = "/pingara-webhook";
 pub const USER_AGENT: &str = concat!("hookcatch-send-test/", env!("CARGO_PKG_VERSION"));
 
@@ -120,23 +121,11 @@ pub fn request(path: &str, body: Vec<u8>, auth: &Auth) -> CapturedRequest {
     CapturedRequest::new("POST", path, headers, body)
 }
 
-/// The path (and query) a send-test goes to: the URL's, or `/`.
-pub fn path_of(target: &Target) -> String {
-    let path = if target.path.is_empty() {
-        "/"
-    } else {
-        &target.path
-    };
-    match &target.query {
-        Some(q) => format!("{path}?{q}"),
-        None => path.to_string(),
-    }
-}
-
 /// The request ready to send to `url`.
 pub fn outgoing(url: &str, body: Vec<u8>, auth: &Auth) -> Result<Outgoing, BuildError> {
     let target = Target::parse(url)?;
-    let path = path_of(&target);
+    // The same rule as a replay's: the event's own path is the guide's.
+    let path = target.for_replay(DEFAULT_PATH);
     build::build(&request(&path, body, auth), &target, &path)
 }
 
@@ -158,7 +147,7 @@ mod tests {
     }
 
     #[test]
-    fn url_is_used_as_given() {
+    fn a_url_with_a_path_is_used_as_given_else_the_guides_path() {
         let out = outgoing(
             "http://127.0.0.1:9/hooks/in?x=1",
             b"{}".to_vec(),
@@ -172,7 +161,7 @@ mod tests {
             &Auth::Bearer("t".into()),
         )
         .unwrap();
-        assert_eq!(out.path, "/");
+        assert_eq!(out.path, "/pingara-webhook");
         let names: Vec<&str> = out.headers.iter().map(|h| h.name.as_str()).collect();
         assert_eq!(
             names,

@@ -20,11 +20,14 @@
 //! A request whose body was not captured whole (413, 408) is not replayed
 //! as is: that would send a body it never had. An edited body may be sent.
 //!
-//! Target resolution: for a replay, a URL with no path (or just `/`) gets the
-//! captured path and query appended (`http://localhost:3000` sends to
-//! `http://localhost:3000/pingara-webhook`), a URL with a path is used as
-//! given. For forwarding, the captured path and query are always appended to
-//! the URL's path (`http://localhost:3000/app` + `/hook?a=1` ->
+//! Target resolution, one rule for `replay --to`, `send-test --to` and the
+//! TUI's replay ([`Target::for_replay`]): a URL with no path (or just `/`)
+//! gets the request's own path and query (`http://localhost:3000` sends a
+//! capture of `/pingara-webhook?x=1` to
+//! `http://localhost:3000/pingara-webhook?x=1`; a send-test's own path is
+//! `/pingara-webhook`), a URL with a path is used as given. For forwarding,
+//! the captured path and query are always appended to the URL's path
+//! (`http://localhost:3000/app` + `/hook?a=1` ->
 //! `http://localhost:3000/app/hook?a=1`).
 
 use base64::Engine as _;
@@ -112,7 +115,9 @@ impl Target {
         )
     }
 
-    /// Where a replay of a request with this path-and-query goes.
+    /// Where a request with this path-and-query goes when sent to this URL
+    /// (a replay or a send-test): the URL's own path if it has one, else
+    /// the request's. The one place that rule lives.
     pub fn for_replay(&self, captured_target: &str) -> String {
         if (self.path.is_empty() || self.path == "/") && self.query.is_none() {
             origin_form(captured_target).to_string()

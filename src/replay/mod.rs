@@ -67,6 +67,49 @@ pub fn choose_target(
         .map_or_else(|| own_url(listen), str::to_string)
 }
 
+/// Where `replay` and `send-test` send, and how that was decided.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CliTarget {
+    pub url: String,
+    /// Nothing was given and no listener runs on the store: `url` is only
+    /// the configured port, where nothing may answer.
+    pub guessed: bool,
+}
+
+/// Where `replay` and `send-test` send: the first of `given` (in order: for
+/// `replay` `--to`, `--port`, the forward target and `replay_to`; for
+/// `send-test` `--to` and `--port`), else the listener running on `store`
+/// (its URL as it recorded it when it started), else the configured
+/// `listen` address as a last resort.
+pub fn cli_target(given: &[Option<&str>], store: &Location, listen: SocketAddr) -> CliTarget {
+    if let Some(url) = given
+        .iter()
+        .flatten()
+        .map(|t| t.trim())
+        .find(|t| !t.is_empty())
+    {
+        return CliTarget {
+            url: url.to_string(),
+            guessed: false,
+        };
+    }
+    match crate::store::meta::running_listener(store) {
+        Some(url) => CliTarget {
+            url,
+            guessed: false,
+        },
+        None => CliTarget {
+            url: own_url(listen),
+            guessed: true,
+        },
+    }
+}
+
+/// `--port N`: hookcatch on this machine.
+pub fn port_url(port: u16) -> String {
+    own_url(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port))
+}
+
 /// The listener's URL as a client reaches it (`0.0.0.0` means loopback).
 pub fn own_url(listen: SocketAddr) -> String {
     let ip = match listen.ip() {

@@ -37,6 +37,9 @@ pub enum StoreEvent {
     DeliveryAdded { request: RequestId, delivery: i64 },
     /// These requests were deleted (with their deliveries).
     Deleted(Arc<[RequestId]>),
+    /// hyper refused a malformed request before any handler saw it; its
+    /// trace was logged (see [`refused`](super::refused)).
+    Refused(Arc<super::refused::Refusal>),
     /// Not a commit: the store could not be written; requests are answered
     /// 503 meanwhile.
     WriteFailed(String),

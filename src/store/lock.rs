@@ -88,6 +88,16 @@ impl StoreLock {
     }
 }
 
+/// Whether a listener holds the store at `store` now. Probed with a shared
+/// lock, released at once; a listener starting in that instant is told the
+/// store is in use, a rare race taken over a stale answer.
+pub fn is_held(store: &Path) -> bool {
+    let Ok(file) = File::open(lock_path(store)) else {
+        return false;
+    };
+    matches!(file.try_lock_shared(), Err(TryLockError::WouldBlock))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,7 +112,9 @@ mod tests {
             err.contains(&format!("pid {}", std::process::id())),
             "{err}"
         );
+        assert!(is_held(&store));
         drop(first);
+        assert!(!is_held(&store));
         assert!(StoreLock::acquire(&store).is_ok());
     }
 }

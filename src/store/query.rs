@@ -163,7 +163,7 @@ pub fn delete_all(conn: &Connection) -> rusqlite::Result<usize> {
     conn.execute("DELETE FROM requests", [])
 }
 
-fn parse_time(text: &str) -> DateTime<Utc> {
+pub(super) fn parse_time(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
         .map_or(DateTime::<Utc>::UNIX_EPOCH, |t| t.with_timezone(&Utc))
 }

@@ -86,6 +86,20 @@ const MIGRATIONS: &[&str] = &[
         last_id INTEGER NOT NULL,
         PRIMARY KEY (url, channel)
     );",
+    // v6: `meta` holds facts about the store itself by key (meta.rs: the
+    // URL of the listener running on it, so `replay` and `send-test` find
+    // it); `refused` the last requests hyper refused as malformed before
+    // any handler saw them (refused.rs), capped.
+    "CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE refused (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        at          TEXT    NOT NULL,
+        remote_addr TEXT    NOT NULL,
+        reason      TEXT    NOT NULL
+    );",
 ];
 
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -104,6 +104,8 @@ pub struct App {
     pub filter_history: History,
     pub search_history: History,
     pub store_error: Option<String>,
+    /// Requests hyper refused as malformed since the TUI started (the status bar's `refused N`).
+    pub refused: u32,
     pub message: Option<Message>,
     pub rate: Rate,
     /// The ids have been read once.
@@ -156,6 +158,7 @@ impl App {
             filter_history: History::default(),
             search_history: History::default(),
             store_error: None,
+            refused: 0,
             message: None,
             rate: Rate::default(),
             loaded: false,
@@ -302,6 +305,7 @@ impl App {
             StoreEvent::Deleted(_) => self.outbox.push(Cmd::Load(LoadCmd::AllIds)),
             StoreEvent::WriteFailed(why) => self.store_error = Some(sanitize(&why).into_owned()),
             StoreEvent::WriteRecovered => self.store_error = None,
+            StoreEvent::Refused(_) => self.refused = self.refused.saturating_add(1),
         }
     }
 

@@ -361,6 +361,30 @@ fn store_errors_show_until_recovered() {
 }
 
 #[test]
+fn refusals_are_counted_in_the_status_bar() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    assert!(!h.screen().contains("refused"));
+    for id in 1..=3 {
+        h.notice(StoreEvent::Refused(std::sync::Arc::new(
+            crate::store::refused::Refusal {
+                id,
+                at: chrono::Utc::now(),
+                remote_addr: "127.0.0.1:5000".into(),
+                reason: "invalid HTTP method parsed".into(),
+            },
+        )));
+    }
+    assert!(
+        h.screen()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("refused 3")
+    );
+}
+
+#[test]
 fn cli_scan_matches_the_tui_filter() {
     let (_dir, location) = store(mixed());
     let conn = location.open_reader().unwrap();

@@ -1,6 +1,7 @@
 //! The top line: where hookcatch listens, where it stores, how much it
-//! caught and how fast, how it answers (the live mode, highlighted when not
-//! normal), where it forwards, a running retry ladder, and what is wrong.
+//! caught and how fast, how many malformed requests hyper refused, how it
+//! answers (the live mode, highlighted when not normal), where it forwards,
+//! a running retry ladder, and what is wrong.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -53,6 +54,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     spans.push(styled(counts, bar));
     spans.push(sep());
     spans.push(styled(rate_text, bar));
+    if app.refused > 0 {
+        // Malformed requests hyper answered 400 itself: `hookcatch list --refused` says why.
+        spans.push(sep());
+        spans.push(styled(
+            format!("refused {}", app.refused),
+            bar.patch(theme.warning()),
+        ));
+    }
     spans.push(sep());
     spans.push(styled("mode: ", bar));
     spans.push(styled(app.mode.label(), mode_style));
