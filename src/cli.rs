@@ -62,7 +62,8 @@ pub enum Command {
     /// Pingara's "Send Test" button: post a realistic sample event to your receiver
     #[command(name = "send-test")]
     SendTest(SendTestArgs),
-    /// A listener plus a stream of realistic Pingara events posted to itself (demos, screenshots)
+    /// A listener plus the guide's story posted to itself: incidents, a monitor degrading and
+    /// recovering, a receiver that is down retried on Pingara's schedule (demos, screenshots)
     Demo(DemoArgs),
     /// A public relay: catch what senders post to /c/CHANNEL/..., keep it, and stream it to
     /// every `hookcatch listen --from URL --token TOKEN` following the channel
@@ -480,12 +481,16 @@ pub struct SendTestArgs {
 pub struct DemoArgs {
     #[command(flatten)]
     pub listen: ListenArgs,
-    /// Average milliseconds between demo events [default: 1500]
+    /// Milliseconds between demo events [default: 1500]
     #[arg(long, value_name = "MS")]
     pub interval: Option<u64>,
-    /// Stop sending after N events (the listener keeps running)
+    /// Stop sending after N events (the listener keeps running; retries go on)
     #[arg(long, value_name = "N")]
     pub count: Option<u64>,
+    /// Multiply Pingara's retry waits (30 s, 2 min, 10 min, 30 min) by F [default: 1/60,
+    /// seconds for minutes: 0.5 s, 2 s, 10 s, 30 s]
+    #[arg(long, value_name = "F")]
+    pub ladder_scale: Option<f64>,
 }
 
 impl Cli {

@@ -387,3 +387,112 @@ fn demo_uses_a_configured_secret() {
     );
     assert!(!banner.contains("demo-secret"), "{banner}");
 }
+
+/// README "send-test and demo": the guide's life cycle. Each incident is
+/// created before it is updated or resolved, and the delivery to the
+/// receiver that is down (503) is sent again on Pingara's schedule, scaled:
+/// five attempts with the same bytes, each retry a duplicate of the first,
+/// the waits growing as 30 s, 2 min, 10 min, 30 min do.
+#[test]
+fn demo_tells_the_guides_story_with_a_retry_ladder() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("demo.db");
+    let mut child = demo(dir.path(), "9")
+        .args(["--ladder-scale", "0.002", "--store"])
+        .arg(&store)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Bounded: the last retry comes 30 min x 0.002 = 3.6 s after the one before.
+    let deadline = Instant::now() + WAIT;
+    let rows = loop {
+        let rows = if store.exists() {
+            list_json(dir.path(), &store)
+        } else {
+            Vec::new()
+        };
+        if rows.len() >= 9 + 4 {
+            break rows;
+        }
+        assert!(Instant::now() < deadline, "{} requests so far", rows.len());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(rows.len(), 13, "9 events and 4 retries");
+
+    let body = |row: &Value| -> Value {
+        serde_json::from_str(row["body"].as_str().expect("a text body")).expect("JSON")
+    };
+    let mut created = std::collections::HashMap::new();
+    for row in &rows {
+        let payload = body(row);
+        let (event, incident) = (&payload["event"], &payload["incident"]["id"]);
+        match event.as_str().unwrap() {
+            "incident.created" => {
+                created
+                    .entry(incident.to_string())
+                    .or_insert(row["id"].clone());
+            }
+            "incident.updated" | "incident.resolved" => assert!(
+                created.contains_key(&incident.to_string()),
+                "{event} of {incident} before its incident.created"
+            ),
+            _ => {}
+        }
+    }
+    // The receiver's deliveries, in the story's order (the one to the
+    // receiver that is down goes beside them, on its own schedule).
+    let told: Vec<(String, String)> = rows
+        .iter()
+        .filter(|r| r["path"] == "/pingara-webhook")
+        .map(|r| {
+            (
+                body(r)["event"].as_str().unwrap().to_string(),
+                r["auth"]["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let story = [
+        "incident.created",
+        "monitor.degraded",
+        "incident.updated",
+        "monitor.recovered",
+        "ssl.expiring",
+        "incident.resolved",
+        "monitor.paused",
+        "monitor.resumed",
+    ];
+    let events: Vec<&str> = told.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(events, story);
+    for (event, verdict) in &told {
+        let wrong = event == "ssl.expiring";
+        assert_eq!(verdict, if wrong { "invalid" } else { "valid" }, "{event}");
+    }
+
+    let ladder: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["path"] == "/down/pingara-webhook")
+        .collect();
+    assert_eq!(ladder.len(), 5, "the first attempt and four retries");
+    let first = ladder[0];
+    assert_eq!(first["response"]["status"], 503, "{first:#}");
+    assert!(first["duplicate_of"].is_null());
+    for retry in &ladder[1..] {
+        assert_eq!(
+            retry["duplicate_of"], first["id"],
+            "a retry of the same event"
+        );
+        assert_eq!(retry["body"], first["body"], "the same bytes");
+    }
+    let at: Vec<chrono::DateTime<chrono::Utc>> = ladder
+        .iter()
+        .map(|r| r["received_at"].as_str().unwrap().parse().unwrap())
+        .collect();
+    let waits: Vec<chrono::Duration> = at.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(
+        waits.windows(2).all(|w| w[0] < w[1]),
+        "growing waits: {waits:?}"
+    );
+}

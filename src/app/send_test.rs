@@ -13,10 +13,13 @@ use super::serve::serve;
 use super::{AppError, runtime};
 use crate::cli::{DemoArgs, GlobalArgs, SendTestArgs};
 use crate::config;
+use crate::config::check_scale;
+pub(super) use crate::pingara::demo::DemoStream;
+use crate::pingara::demo::{self, DEMO_SECRET};
 use crate::pingara::generate::{self, EVENTS};
 use crate::pingara::send_test::{self as st, Auth};
 use crate::replay::ladder::Step;
-use crate::replay::send::{SendOptions, Sender};
+use crate::replay::send::Sender;
 use crate::text::{sanitize, sanitize_multiline};
 
 fn event_list() -> String {
@@ -141,6 +144,14 @@ pub(super) fn demo(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode, App
     if config.auth.secret.is_none() {
         config.auth.secret = Some(DEMO_SECRET.into());
     }
+    // After the user's own rules: the receiver that is down answers 503.
+    config
+        .rules
+        .push(demo::down_rule().map_err(|e| AppError::Failed(anyhow::anyhow!(e)))?);
+    let scale = match args.ladder_scale {
+        Some(scale) => check_scale(scale)?,
+        None => demo::DEFAULT_SCALE,
+    };
     let stream = DemoStream {
         secret: config
             .auth
@@ -150,111 +161,20 @@ pub(super) fn demo(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode, App
         secret_header: config.auth.secret_header.clone(),
         interval: Duration::from_millis(args.interval.unwrap_or(1500).max(1)),
         count: args.count,
+        scale,
     };
     eprintln!(
-        "hookcatch: demo: a Pingara event every ~{} ms with {}: {}; some with a wrong secret, \
-         some sent again as retries",
+        "hookcatch: demo: Pingara's story, an event every {} ms with {}: {}; incidents \
+         created, updated and resolved, a monitor degrading and recovering, a receiver at {} \
+         answering 503 and retried on Pingara's schedule x{scale}, one event with a wrong secret",
         stream.interval.as_millis(),
         sanitize(&stream.secret_header),
         if stream.secret == DEMO_SECRET {
             DEMO_SECRET
         } else {
             crate::secrets::MASK
-        }
+        },
+        demo::DOWN_PATH
     );
     runtime()?.block_on(serve(config, Some(stream)))
-}
-
-pub const DEMO_SECRET: &str = "demo-secret";
-
-/// A background stream of realistic Pingara events posted to the listener:
-/// a mix of all eight types, incidents that later update and resolve, some
-/// retries of an earlier delivery (same bytes: marked duplicates) and some
-/// with a wrong secret (auth verdict invalid).
-pub(super) struct DemoStream {
-    pub secret: String,
-    pub secret_header: String,
-    pub interval: Duration,
-    pub count: Option<u64>,
-}
-
-impl DemoStream {
-    pub async fn run(self, listen_url: String, options: SendOptions, shutdown: CancellationToken) {
-        let sender = Sender::new(options);
-        // A path-less URL: the events go to the guide's path (one rule, see
-        // `Target::for_replay`).
-        let url = listen_url;
-        let mut rng = fastrand::Rng::new();
-        let mut open: Vec<generate::Subject> = Vec::new();
-        let mut sent: Vec<(Vec<u8>, Auth)> = Vec::new();
-        let mut n = 0u64;
-        while self.count.is_none_or(|c| n < c) {
-            let (body, auth) = self.next(&mut rng, &mut open, &sent);
-            if let Ok(out) = st::outgoing(&url, body.clone(), &auth) {
-                tokio::select! {
-                    () = shutdown.cancelled() => return,
-                    _ = sender.send(&out) => {}
-                }
-            }
-            sent.push((body, auth));
-            if sent.len() > 20 {
-                sent.remove(0);
-            }
-            n += 1;
-            let wait = self.interval.mul_f64(0.5 + rng.f64());
-            tokio::select! {
-                () = shutdown.cancelled() => return,
-                () = tokio::time::sleep(wait) => {}
-            }
-        }
-    }
-
-    fn next(
-        &self,
-        rng: &mut fastrand::Rng,
-        open: &mut Vec<generate::Subject>,
-        sent: &[(Vec<u8>, Auth)],
-    ) -> (Vec<u8>, Auth) {
-        let good = Auth::Secret {
-            header: self.secret_header.clone(),
-            value: self.secret.clone(),
-        };
-        let now = Utc::now();
-        let roll = rng.u8(..100);
-        // A retry: Pingara sends the same event again after a failure.
-        if roll < 12 && !sent.is_empty() {
-            return sent[rng.usize(..sent.len())].clone();
-        }
-        let auth = if roll < 22 {
-            Auth::Secret {
-                header: self.secret_header.clone(),
-                value: "wrong-secret".into(),
-            }
-        } else {
-            good
-        };
-        let value = if roll >= 60 && !open.is_empty() {
-            let i = rng.usize(..open.len());
-            let event = if rng.bool() {
-                "incident.resolved"
-            } else {
-                "incident.updated"
-            };
-            let subject = if event == "incident.resolved" {
-                open.remove(i)
-            } else {
-                open[i].clone()
-            };
-            generate::generate_for(event, &subject, now, rng)
-        } else {
-            let event = EVENTS[rng.usize(..EVENTS.len())];
-            let subject = generate::Subject::fresh(rng, now);
-            if event == "incident.created" && open.len() < 6 {
-                open.push(subject.clone());
-            }
-            generate::generate_for(event, &subject, now, rng)
-        };
-        let body = value.map_or_else(|| b"{}".to_vec(), |p| p.to_bytes());
-        (body, auth)
-    }
 }

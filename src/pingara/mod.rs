@@ -1,7 +1,8 @@
 //! Pingara, the first sender hookcatch serves, from the sending side: sample
-//! events for `send-test` and the demo stream, and how send-test sends them.
+//! events for `send-test`, how send-test sends them, and the demo's story.
 //! (Checking what Pingara sends is `inspect::event`'s job.)
 
+pub mod demo;
 pub mod events;
 pub mod generate;
 pub mod payload;
