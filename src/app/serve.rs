@@ -231,7 +231,8 @@ pub(super) async fn serve(
         crate::tui::run(ctx).await
     };
     shutdown.cancel();
-    let _ = crate::store::meta::clear_listener(&writer).await;
+    // Bounded: a stuck store must not hold up a stop (a killed listener's URL is ignored anyway).
+    let _ = tokio::time::timeout(MOMENT, crate::store::meta::clear_listener(&writer)).await;
     let _ = pruner.await;
     let in_flight = server.await.ok();
     let forced = finish(in_flight, writer, writer_thread, printer, &stop).await;
