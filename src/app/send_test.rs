@@ -166,7 +166,7 @@ pub(super) fn demo(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode, App
     eprintln!(
         "hookcatch: demo: Pingara's story, an event every {} ms with {}: {}; incidents \
          created, updated and resolved, a monitor degrading and recovering, a receiver at {} \
-         answering 503 and retried on Pingara's schedule x{scale}, one event with a wrong secret",
+         answering 503 and retried on Pingara's schedule scaled by {}, one event with a wrong secret",
         stream.interval.as_millis(),
         sanitize(&stream.secret_header),
         if stream.secret == DEMO_SECRET {
@@ -174,7 +174,31 @@ pub(super) fn demo(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode, App
         } else {
             crate::secrets::MASK
         },
-        demo::DOWN_PATH
+        demo::DOWN_PATH,
+        describe_scale(scale)
     );
     runtime()?.block_on(serve(config, Some(stream)))
+}
+
+/// A ladder scale as a person reads it: `1/60` rather than `0.016666666666666666`.
+fn describe_scale(scale: f64) -> String {
+    let inverse = 1.0 / scale;
+    if scale < 1.0 && (inverse - inverse.round()).abs() < 1e-6 {
+        format!("1/{}", inverse.round())
+    } else {
+        format!("{scale}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_scale;
+
+    #[test]
+    fn a_scale_reads_as_a_fraction_when_it_is_one() {
+        assert_eq!(describe_scale(1.0 / 60.0), "1/60");
+        assert_eq!(describe_scale(0.5), "1/2");
+        assert_eq!(describe_scale(0.3), "0.3");
+        assert_eq!(describe_scale(2.0), "2");
+    }
 }
