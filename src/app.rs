@@ -56,6 +56,9 @@ pub enum AppError {
     /// The user's input was wrong: exit 2.
     #[error("{0}")]
     Usage(String),
+    /// A mistake in the flags, environment or config file: exit 2.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// Something failed at run time: exit 1.
     #[error("{0:#}")]
     Failed(#[from] anyhow::Error),
@@ -64,15 +67,9 @@ pub enum AppError {
 impl AppError {
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            AppError::Usage(_) => ExitCode::from(2),
+            AppError::Usage(_) | AppError::Config(_) => ExitCode::from(2),
             AppError::Failed(_) => ExitCode::from(1),
         }
-    }
-}
-
-impl From<ConfigError> for AppError {
-    fn from(e: ConfigError) -> Self {
-        AppError::Usage(e.0)
     }
 }
 
