@@ -23,21 +23,31 @@ fn a_closed_pipe_stops_output_quietly() {
     let store = hc.store.clone();
     drop(hc);
     // Far more than a pipe buffer holds, so the writer must meet the closed pipe.
-    let mut child = command(dir.path())
-        .args(["list", "--json", "--limit", "1000", "--store"])
-        .arg(&store)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    assert!(first.starts_with('{'));
-    // The reader is dropped here: the pipe closes.
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for args in [
+        &["list", "--json", "--limit", "1000"][..],
+        &["export", "--format", "ndjson"][..],
+        &["export", "--format", "curl"][..],
+    ] {
+        let mut child = command(dir.path())
+            .args(args)
+            .arg("--store")
+            .arg(&store)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty(), "{args:?}");
+        // The reader is dropped here: the pipe closes.
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            stderr, "",
+            "{args:?}: nothing to say when the reader has gone"
+        );
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
 }
