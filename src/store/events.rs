@@ -39,7 +39,7 @@ pub enum StoreEvent {
     Deleted(Arc<[RequestId]>),
     /// Not a commit: the store could not be written; requests are answered
     /// 503 meanwhile.
-    WriteFailed(String),
+    WriteFailed(super::WriteFailed),
     /// Not a commit: writes succeed again after a failure.
     WriteRecovered,
 }
