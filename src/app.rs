@@ -25,6 +25,8 @@ mod send_test;
 mod serve;
 mod shell;
 mod show;
+mod shutdown;
+mod startup;
 mod stats;
 
 use std::process::ExitCode;

@@ -1,5 +1,6 @@
-//! `hookcatch relay`: wiring only. The same store, limits, rules and stop
-//! as `listen` (see serve.rs); the routes are the relay's (relay/server.rs).
+//! `hookcatch relay`: wiring only. The same start and stop as `listen`
+//! (startup.rs, shutdown.rs), its limits and rules; the routes are the
+//! relay's (relay/server.rs).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -8,16 +9,16 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::serve::{Signals, finish};
-use super::{AppError, runtime, store_usage_error};
-use crate::capture::{CaptureSettings, Listener, ResponseMode};
+use super::shutdown::finish;
+use super::startup::{Started, start};
+use super::{AppError, runtime};
+use crate::capture::{CaptureSettings, ResponseMode};
 use crate::cli::{GlobalArgs, RelayArgs};
 use crate::config::{self, Config};
 use crate::relay::channels::{Channels, Rate};
 use crate::relay::hold::Holds;
 use crate::relay::readers::Readers;
 use crate::relay::server::{Relay, route};
-use crate::store::StoreWriter;
 
 /// The longest `--hold`: senders rarely wait longer (Pingara waits 10 s).
 const HOLD_MAX: f64 = 300.0;
@@ -75,39 +76,25 @@ async fn serve(
     relay: RelaySettings,
     args: RelayArgs,
 ) -> Result<ExitCode, AppError> {
-    config.check_listener()?;
-    let signals = Signals::register(Arc::new(AtomicBool::new(false)));
-    let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(
-            crate::relay::tls::acceptor(cert, key).map_err(|e| AppError::Usage(e.to_string()))?,
-        ),
-        _ => None,
-    };
-    // One writer per store, checked before the port is taken; held to the end.
-    let _store_lock = match &config.store {
-        crate::store::Location::File(path) => Some(
-            crate::store::lock::StoreLock::acquire(path)
-                .map_err(|e| AppError::Usage(e.to_string()))?,
-        ),
-        crate::store::Location::Memory(_) => None,
-    };
-    // Each stream and sender holds a descriptor: take all the system allows.
-    crate::capture::nofile::raise_open_files_limit();
-    let listener = Listener::bind(config.addr)
-        .await
-        .map_err(|e| AppError::Usage(e.to_string()))?;
-    let (writer, writer_thread) = StoreWriter::spawn(&config.store, config.fsync)
-        .map_err(|e| store_usage_error(&config.store, e))?;
-    if let Err(e) = writer.run(crate::store::writer::settle_stale_pending).await {
-        eprintln!("hookcatch: warning: cannot settle pending answers: {e}");
-    }
-    if !config.addr.ip().is_loopback() {
-        eprintln!(
-            "hookcatch: warning: listening on {} (not loopback): anyone who can reach this machine \
-             can post to it, and what they send is stored; use --bind 127.0.0.1 to stay local",
-            config.addr.ip()
-        );
-    }
+    let (started, tls) = start(&config, Arc::new(AtomicBool::new(false)), || {
+        match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => crate::relay::tls::acceptor(cert, key)
+                .map(Some)
+                .map_err(|e| AppError::Usage(e.to_string())),
+            _ => Ok(None),
+        }
+    })
+    .await?;
+    let Started {
+        listener,
+        writer,
+        writer_thread,
+        signals,
+        events,
+        store_lock: _store_lock,
+    } = started;
+    // The relay's streams read the store by id, not this stream.
+    drop(events);
     let scheme = if tls.is_some() { "https" } else { "http" };
     eprintln!(
         "hookcatch: relay listening on {scheme}://{} (store: {}); senders post to /c/CHANNEL/...",
@@ -176,10 +163,6 @@ async fn serve(
     let in_flight = server.await.ok();
     // The pruner holds a writer handle: gone before the writer drains.
     let _ = pruner.await;
-    let forced = finish(in_flight, writer, writer_thread, None, &stop).await;
-    Ok(if forced {
-        ExitCode::from(130)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let stopped = finish(in_flight, writer, writer_thread, None, &stop).await;
+    Ok(stopped.exit_code())
 }
