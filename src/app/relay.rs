@@ -14,7 +14,7 @@ use super::startup::{Started, start};
 use super::{AppError, runtime};
 use crate::capture::{CaptureSettings, ResponseMode};
 use crate::cli::{GlobalArgs, RelayArgs};
-use crate::config::{self, Config};
+use crate::config::{self, Config, ConfigError};
 use crate::relay::channels::{Channels, Rate};
 use crate::relay::hold::Holds;
 use crate::relay::readers::Readers;
@@ -36,36 +36,39 @@ struct RelaySettings {
     rate: Option<Rate>,
 }
 
-fn relay_settings(config: &Config, args: &RelayArgs) -> Result<RelaySettings, AppError> {
-    let usage = |s: &str| AppError::Usage(s.to_string());
-    let token = config.token.clone().ok_or_else(|| {
-        usage(
-            "relay needs a token to guard reading its channels: --token TOKEN \
-             (or HOOKCATCH_TOKEN, or token in the config file)",
-        )
-    })?;
+fn relay_settings(config: &Config, args: &RelayArgs) -> Result<RelaySettings, ConfigError> {
+    let token = config.token.clone().ok_or(ConfigError::RelayNeedsToken)?;
     if config.from.is_some() {
-        return Err(usage(
-            "--from is for `hookcatch listen` (a subscriber); a relay is what it follows",
-        ));
+        return Err(ConfigError::Conflict {
+            setting: "--from",
+            why: "is for `hookcatch listen` (a subscriber); a relay is what it follows",
+        });
     }
     if config.forward.is_some() {
-        return Err(usage(
-            "--forward is for `hookcatch listen`; run `hookcatch listen --from URL --forward APP` \
-             where the app is",
-        ));
+        return Err(ConfigError::Conflict {
+            setting: "--forward",
+            why: "is for `hookcatch listen`; run `hookcatch listen --from URL --forward APP` \
+                  where the app is",
+        });
     }
+    let bad = |setting: &str, why: &str| ConfigError::BadValue {
+        at: setting.to_string(),
+        why: why.to_string(),
+    };
     let hold = match args.hold {
         None => None,
         Some(secs) if secs.is_finite() && secs > 0.0 && secs <= HOLD_MAX => {
             Some(Duration::from_secs_f64(secs))
         }
-        Some(_) => return Err(usage("--hold: expected seconds from 0.1 to 300, e.g. 10")),
+        Some(_) => return Err(bad("--hold", "expected seconds from 0.1 to 300, e.g. 10")),
     };
     let rate = match &args.rate {
         None => None,
         Some(text) => Some(Rate::parse(text).ok_or_else(|| {
-            usage("--rate: expected requests per second or minute, e.g. 20/s or 600/m")
+            bad(
+                "--rate",
+                "expected requests per second or minute, e.g. 20/s or 600/m",
+            )
         })?),
     };
     Ok(RelaySettings { token, hold, rate })

@@ -62,6 +62,21 @@ pub enum ConfigError {
     )]
     RelayWithoutToken { at: String },
 
+    /// `hookcatch relay` without the token that guards reading its channels.
+    #[error(
+        "relay needs a token to guard reading its channels: --token TOKEN \
+         (or HOOKCATCH_TOKEN, or token in the config file)"
+    )]
+    RelayNeedsToken,
+
+    /// A setting that conflicts with the subcommand it was given to
+    /// (`--from` for `relay`); `why` says where it belongs instead.
+    #[error("{setting} {why}")]
+    Conflict {
+        setting: &'static str,
+        why: &'static str,
+    },
+
     /// Nowhere to keep the store by default, and none was given.
     #[error("no home directory to keep the store in; pass --store PATH or --ephemeral")]
     NoStoreHome,
