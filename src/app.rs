@@ -62,18 +62,30 @@ pub(crate) struct StepOutput {
 }
 
 impl StepOutput {
-    /// [`emit`]; after a failure, nothing more is written.
-    pub(crate) fn emit(&self, args: std::fmt::Arguments<'_>) {
-        if self.stop.is_cancelled() {
-            return;
-        }
-        if let Err(e) = emit(args) {
-            let mut failed = self
-                .failed
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            failed.get_or_insert(e);
-            self.stop.cancel();
+    /// [`emit`] now; await what it returns. After a failure nothing more is
+    /// written and that future never ends, so the step that printed never
+    /// finishes either (no retry is scheduled for a reader that has gone):
+    /// [`StepOutput::until_failed`] drops it.
+    pub(crate) fn emit(
+        &self,
+        args: std::fmt::Arguments<'_>,
+    ) -> impl std::future::Future<Output = ()> + use<> {
+        let failed = self.stop.is_cancelled()
+            || match emit(args) {
+                Ok(()) => false,
+                Err(e) => {
+                    self.failed
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .get_or_insert(e);
+                    self.stop.cancel();
+                    true
+                }
+            };
+        async move {
+            if failed {
+                std::future::pending::<()>().await;
+            }
         }
     }
 

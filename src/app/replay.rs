@@ -95,11 +95,15 @@ async fn replay(
                 .await
             {
                 Ok(d) => {
-                    output.emit(format_args!("attempt {n} of {}:\n", ladder::MAX_ATTEMPTS));
-                    output.emit(format_args!(
-                        "{}",
-                        answer_text(req, &delivery_parts(&d), Some(d.id))
-                    ));
+                    output
+                        .emit(format_args!("attempt {n} of {}:\n", ladder::MAX_ATTEMPTS))
+                        .await;
+                    output
+                        .emit(format_args!(
+                            "{}",
+                            answer_text(req, &delivery_parts(&d), Some(d.id))
+                        ))
+                        .await;
                     Step {
                         attempt: n,
                         success: d.is_success(),

@@ -86,15 +86,19 @@ pub(super) fn run(global: &GlobalArgs, args: &SendTestArgs) -> Result<ExitCode, 
             async move {
                 let answer = sender.send(out).await;
                 if n > 1 {
-                    output.emit(format_args!(
-                        "attempt {n} of {}:\n",
-                        crate::replay::ladder::MAX_ATTEMPTS
-                    ));
+                    output
+                        .emit(format_args!(
+                            "attempt {n} of {}:\n",
+                            crate::replay::ladder::MAX_ATTEMPTS
+                        ))
+                        .await;
                 }
-                output.emit(format_args!(
-                    "{}",
-                    answer_text(request, &parts(out, &answer), None)
-                ));
+                output
+                    .emit(format_args!(
+                        "{}",
+                        answer_text(request, &parts(out, &answer), None)
+                    ))
+                    .await;
                 Step {
                     attempt: n,
                     success: answer.is_success(),
