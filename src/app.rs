@@ -2,17 +2,17 @@
 //! an exit code. User mistakes become one clear line and exit code 2.
 //! `replay` lives in replay.rs, `send-test` and `demo` in send_test.rs.
 
-/// `print!` for command output: when the reader has gone (`hookcatch list |
-/// head`), stop quietly like a Unix tool killed by SIGPIPE, instead of the
-/// panic `print!` gives.
+/// `print!` for command output, in a function that returns `AppError`: when
+/// the reader has gone (`hookcatch list | head`) the command stops with
+/// [`AppError::OutputClosed`] instead of the panic `print!` gives.
 macro_rules! out {
-    ($($arg:tt)*) => { $crate::app::emit(format_args!($($arg)*)) };
+    ($($arg:tt)*) => { $crate::app::emit(format_args!($($arg)*))? };
 }
 
 /// `println!` with the same care as [`out!`].
 macro_rules! outln {
-    () => { $crate::app::emit(format_args!("\n")) };
-    ($($arg:tt)*) => {{ $crate::app::emit(format_args!($($arg)*)); $crate::app::emit(format_args!("\n")); }};
+    () => { $crate::app::emit(format_args!("\n"))? };
+    ($($arg:tt)*) => {{ $crate::app::emit(format_args!($($arg)*))?; $crate::app::emit(format_args!("\n"))?; }};
 }
 
 mod delete;
@@ -25,6 +25,8 @@ mod send_test;
 mod serve;
 mod shell;
 mod show;
+mod shutdown;
+mod startup;
 mod stats;
 
 use std::process::ExitCode;
@@ -37,16 +39,77 @@ use crate::inspect::AuthConfig;
 use crate::model::RequestId;
 use crate::store::{Location, StoreError};
 
-/// Write command output to stdout; a closed pipe ends the process with 0.
-pub fn emit(args: std::fmt::Arguments<'_>) {
+/// Write command output to stdout. A reader that has gone is
+/// [`AppError::OutputClosed`], which `main` ends with exit code 0, as a Unix
+/// tool killed by SIGPIPE would; any other failure to write is exit code 1.
+pub fn emit(args: std::fmt::Arguments<'_>) -> Result<(), AppError> {
     use std::io::Write as _;
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
+    stdout
+        .write_fmt(args)
+        .and_then(|()| stdout.flush())
+        .map_err(AppError::from_output)
+}
+
+/// Output from work whose steps cannot pass an error up with `?` (the
+/// attempts of a retry ladder return a `Step`): the first failure to write
+/// stops the work (see [`StepOutput::until_failed`]) and becomes the
+/// command's error.
+#[derive(Default)]
+pub(crate) struct StepOutput {
+    failed: std::sync::Mutex<Option<AppError>>,
+    stop: tokio_util::sync::CancellationToken,
+}
+
+impl StepOutput {
+    /// [`emit`] now; await what it returns. After a failure nothing more is
+    /// written and that future never ends, so the step that printed never
+    /// finishes either (no retry is scheduled for a reader that has gone):
+    /// [`StepOutput::until_failed`] drops it.
+    pub(crate) fn emit(
+        &self,
+        args: std::fmt::Arguments<'_>,
+    ) -> impl std::future::Future<Output = ()> + use<> {
+        let failed = self.stop.is_cancelled()
+            || match emit(args) {
+                Ok(()) => false,
+                Err(e) => {
+                    self.failed
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .get_or_insert(e);
+                    self.stop.cancel();
+                    true
+                }
+            };
+        async move {
+            if failed {
+                std::future::pending::<()>().await;
+            }
         }
-        eprintln!("hookcatch: cannot write output: {e}");
-        std::process::exit(1);
+    }
+
+    /// `work` to its end, or the failure to write that cut it short
+    /// (`work` is dropped then, so no step runs for a reader that has gone).
+    pub(crate) async fn until_failed<T>(
+        &self,
+        work: impl std::future::Future<Output = T>,
+    ) -> Result<T, AppError> {
+        let done = tokio::select! {
+            done = work => Some(done),
+            () = self.stop.cancelled() => None,
+        };
+        // The work may end in the very poll whose output failed.
+        let failed = self
+            .failed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        match (failed, done) {
+            (Some(e), _) => Err(e),
+            (None, Some(done)) => Ok(done),
+            (None, None) => Err(AppError::OutputClosed),
+        }
     }
 }
 
@@ -56,23 +119,44 @@ pub enum AppError {
     /// The user's input was wrong: exit 2.
     #[error("{0}")]
     Usage(String),
+    /// A mistake in the flags, environment or config file: exit 2.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// Something failed at run time: exit 1.
     #[error("{0:#}")]
     Failed(#[from] anyhow::Error),
+    /// The reader of stdout has gone (`hookcatch list | head -1`): what was
+    /// asked for is not wanted any more. Exit 0, and nothing on stderr.
+    #[error("the reader of the output has gone")]
+    OutputClosed,
+    /// stdout cannot be written for another reason (a full disk): exit 1.
+    #[error("cannot write output: {0}")]
+    Output(std::io::Error),
 }
 
 impl AppError {
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            AppError::Usage(_) => ExitCode::from(2),
-            AppError::Failed(_) => ExitCode::from(1),
+            AppError::Usage(_) | AppError::Config(_) => ExitCode::from(2),
+            AppError::Failed(_) | AppError::Output(_) => ExitCode::from(1),
+            AppError::OutputClosed => ExitCode::SUCCESS,
         }
     }
-}
 
-impl From<ConfigError> for AppError {
-    fn from(e: ConfigError) -> Self {
-        AppError::Usage(e.0)
+    /// A failure to write stdout: [`AppError::OutputClosed`] when the reader
+    /// has gone (a broken pipe), else [`AppError::Output`].
+    pub fn from_output(e: std::io::Error) -> AppError {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            AppError::OutputClosed
+        } else {
+            AppError::Output(e)
+        }
+    }
+
+    /// Whether `main` says why on stderr: not when the reader has gone,
+    /// since there is nobody to tell and nothing went wrong.
+    pub fn is_reported(&self) -> bool {
+        !matches!(self, AppError::OutputClosed)
     }
 }
 

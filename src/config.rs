@@ -20,10 +20,12 @@ use crate::store::Location;
 use crate::store::retention::Retention;
 
 mod auth_layers;
+mod error;
 mod layers;
 mod render;
 mod values;
 
+pub use error::ConfigError;
 pub use layers::Env;
 use layers::{Layers, Sourced, boolish};
 use values::{SCALE_EXPECTED, TIMEOUT_EXPECTED, file_rule, read_body, scale_value, timeout_value};
@@ -32,16 +34,6 @@ pub use values::{check_scale, parse_size, parse_timeout};
 pub const DEFAULT_PORT: u16 = 9797;
 pub const DEFAULT_MAX_BODY: u64 = 10 * 1024 * 1024;
 pub const DEFAULT_BODY: &str = r#"{"received": true}"#;
-
-/// A mistake in the user's flags, environment or config file: reported in one
-/// line, exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigError(pub String);
-
-fn bad(msg: impl Into<String>) -> ConfigError {
-    ConfigError(msg.into())
-}
 
 /// `hookcatch.toml`: every listener flag has a key of the same name (with `_`).
 #[derive(Debug, Default, Deserialize)]
@@ -178,10 +170,11 @@ impl Config {
     /// would answer every request 401.
     pub fn check_listener(&self) -> Result<(), ConfigError> {
         match &self.enforce_auth_origin {
-            Some(origin) if self.auth.is_empty() => Err(bad(format!(
-                "{origin}: no credential is configured, so every request would get 401; \
-                 set --secret, --bearer, --basic or --verify PROVIDER=SECRET (or turn enforce_auth off)"
-            ))),
+            Some(origin) if self.auth.is_empty() => {
+                Err(ConfigError::EnforceAuthWithoutCredential {
+                    origin: origin.clone(),
+                })
+            }
             _ => Ok(()),
         }
     }
@@ -235,11 +228,9 @@ fn read_file_noting(
         let note = format!("none (looked for ./hookcatch.toml{looked})");
         return Ok((FileConfig::default(), None, note));
     };
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        bad(format!(
-            "cannot read config file {}: {e} (fix the path given to --config or HOOKCATCH_CONFIG)",
-            path.display()
-        ))
+    let text = std::fs::read_to_string(&path).map_err(|why| ConfigError::UnreadableFile {
+        path: path.clone(),
+        why,
     })?;
     let file = toml::from_str(&text).map_err(|e| file_error(&path, &text, &e))?;
     Ok((file, Some(path), note))
@@ -248,18 +239,30 @@ fn read_file_noting(
 /// A TOML mistake in one line: `path:LINE: the line: what is wrong`.
 fn file_error(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
     let message = e.message().replace('\n', " ");
-    let Some(span) = e.span() else {
-        return bad(format!("{}: {message}", path.display()));
+    let at = match e.span() {
+        None => path.display().to_string(),
+        Some(span) => {
+            let start = span.start.min(text.len());
+            let line_no = text[..start].matches('\n').count() + 1;
+            let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+            let line = crate::text::sanitize(text[line_start..line_end].trim());
+            if line.is_empty() {
+                format!("{}:{line_no}", path.display())
+            } else {
+                format!("{}:{line_no}: {line}", path.display())
+            }
+        }
     };
-    let start = span.start.min(text.len());
-    let line_no = text[..start].matches('\n').count() + 1;
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let line = crate::text::sanitize(text[line_start..line_end].trim());
-    if line.is_empty() {
-        bad(format!("{}:{line_no}: {message}", path.display()))
-    } else {
-        bad(format!("{}:{line_no}: {line}: {message}", path.display()))
+    // serde words a key that `deny_unknown_fields` refuses as
+    // "unknown field `KEY`, expected ...".
+    let unknown = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(key, _)| crate::text::sanitize(key).into_owned());
+    match unknown {
+        Some(key) => ConfigError::UnknownKey { at, key, message },
+        None => ConfigError::InvalidFile { at, message },
     }
 }
 
@@ -278,9 +281,7 @@ pub fn store_location(
         .or_else(|| file.store.clone())
         .or_else(Location::default_file)
         .map(Location::File)
-        .ok_or_else(|| {
-            bad("no home directory to keep the store in; pass --store PATH or --ephemeral")
-        })
+        .ok_or(ConfigError::NoStoreHome)
 }
 
 /// Why the store is where [`store_location`] puts it, for `hookcatch config`.
@@ -501,9 +502,7 @@ pub fn load_with_env(
                     .error(why)
             })?;
             if token.is_none() {
-                return Err(origin.error(
-                    "a relay is read with its token: add --token TOKEN (or HOOKCATCH_TOKEN, or token in the config file)",
-                ));
+                return Err(ConfigError::RelayWithoutToken { at: origin.blame() });
             }
             Some(source)
         }

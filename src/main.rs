@@ -1,5 +1,6 @@
 //! Thin entry point: parse the command line, run, map errors to exit codes.
-//! Every mistake is one line on stderr and exit code 2.
+//! Every mistake is one line on stderr and exit code 2; a reader of stdout
+//! that has gone (`| head -1`) ends hookcatch quietly with exit code 0.
 
 use std::process::ExitCode;
 
@@ -14,7 +15,9 @@ fn main() -> ExitCode {
     match hookcatch::app::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("hookcatch: error: {e}");
+            if e.is_reported() {
+                eprintln!("hookcatch: error: {e}");
+            }
             e.exit_code()
         }
     }

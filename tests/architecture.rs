@@ -27,10 +27,29 @@ const FORBIDDEN: &[(&str, &str, &str)] = &[
         "inspect",
         "the store keeps findings as data and never inspects",
     ),
+    (
+        "store",
+        "capture",
+        "the store is below everything that writes to it",
+    ),
+    (
+        "store",
+        "replay",
+        "the store is below everything that writes to it",
+    ),
+    (
+        "store",
+        "relay",
+        "the store is below everything that writes to it",
+    ),
 ];
 
 /// Modules that are wiring: they may import everything, `config` included.
 const WIRING: &[&str] = &["app", "main", "lib"];
+
+/// The only file that may end the process: the library returns its errors
+/// (a closed stdout included) and `main` turns them into exit codes.
+const EXITS: &str = "src/main.rs";
 
 /// Imports that break a rule, each removed by the change that fixes it
 /// (none today). `(file, module it may still import)`. A listed import that
@@ -114,6 +133,62 @@ fn the_scanner_reads_every_form_of_path() {
     assert!(rule_broken("capture", "config").is_some());
     assert!(rule_broken("app", "config").is_none());
     assert!(rule_broken("config", "config").is_none());
+    assert!(rule_broken("tui", "app").is_some());
+    assert!(rule_broken("main", "app").is_none());
+    assert!(rule_broken("model", "text").is_some());
+    assert!(rule_broken("store", "capture").is_some());
+
+    let exits = "fn f() {\n    // std::process::exit(0) in a comment\n    std::process::exit(1);\n}\n\
+                 use std::process::{exit, ExitCode};\n";
+    assert_eq!(process_exits(exits), [3, 5]);
+    assert!(process_exits("fn f() -> ExitCode { ExitCode::from(2) }").is_empty());
+}
+
+/// Library code returns its errors; only `main` ends the process, so a
+/// closed stdout or a failure deep in a command never skips the stop (the
+/// store's last commit, the terminal restored).
+#[test]
+fn only_main_ends_the_process() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    assert!(files.len() > 50, "src/ was not found or read");
+    let mut found = Vec::new();
+    for path in &files {
+        let rel = path
+            .strip_prefix(root)
+            .expect("under the crate")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if rel == EXITS {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).expect("read source");
+        for line in process_exits(&text) {
+            found.push(format!(
+                "{rel}:{line}: ends the process (return an error to main)"
+            ));
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// The lines (1-based) of `text` that call or import `std::process::exit`,
+/// whole-line comments skipped.
+fn process_exits(text: &str) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim_start().starts_with("//"))
+        .filter(|(_, line)| {
+            line.contains("process::exit")
+                || line.split_once("process::{").is_some_and(|(_, group)| {
+                    group
+                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .any(|word| word == "exit")
+                })
+        })
+        .map(|(i, _)| i + 1)
+        .collect()
 }
 
 fn rule_broken(from: &str, to: &str) -> Option<&'static str> {
@@ -122,6 +197,12 @@ fn rule_broken(from: &str, to: &str) -> Option<&'static str> {
     }
     if to == "config" && !WIRING.contains(&from) {
         return Some("config is a loader only the wiring imports");
+    }
+    if to == "app" && !WIRING.contains(&from) {
+        return Some("app is the wiring on top: no part reaches up into a subcommand");
+    }
+    if from == "model" {
+        return Some("the shared nouns depend on no part");
     }
     FORBIDDEN
         .iter()

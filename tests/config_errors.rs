@@ -478,3 +478,36 @@ fn framing_headers_are_refused_wherever_they_are_given() {
     );
     assert!(out.status.success());
 }
+
+#[test]
+fn relay_settings_that_belong_elsewhere_or_do_not_parse_are_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let relay = ["relay", "--port", "0", "--ephemeral", "--token", "t"];
+    let cases: [(&[&str], &[&str]); 4] = [
+        (
+            &["--from", "http://127.0.0.1:9/c/a"],
+            &["--from is for `hookcatch listen`"],
+        ),
+        (
+            &["--forward", "http://127.0.0.1:9/hook"],
+            &[
+                "--forward is for `hookcatch listen`",
+                "--from URL --forward APP",
+            ],
+        ),
+        (
+            &["--hold", "0"],
+            &["--hold: expected seconds from 0.1 to 300"],
+        ),
+        (
+            &["--rate", "fast"],
+            &["--rate: expected requests per second"],
+        ),
+    ];
+    for (extra, needles) in cases {
+        let mut args = relay.to_vec();
+        args.extend_from_slice(extra);
+        assert_one_line_error(&run(d, &args, &[]), needles);
+    }
+}

@@ -67,7 +67,7 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs) -> Result<ExitCode, AppError>
         Err(ExportError::Write(e))
             if args.output.is_none() && e.kind() == std::io::ErrorKind::BrokenPipe =>
         {
-            std::process::exit(0)
+            return Err(AppError::OutputClosed);
         }
         Err(ExportError::Write(e)) => {
             let to = args

@@ -1,5 +1,6 @@
-//! `hookcatch relay`: wiring only. The same store, limits, rules and stop
-//! as `listen` (see serve.rs); the routes are the relay's (relay/server.rs).
+//! `hookcatch relay`: wiring only. The same start and stop as `listen`
+//! (startup.rs, shutdown.rs), its limits and rules; the routes are the
+//! relay's (relay/server.rs).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -8,16 +9,16 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::serve::{Signals, finish};
-use super::{AppError, runtime, store_usage_error};
-use crate::capture::{CaptureSettings, Listener, ResponseMode};
+use super::shutdown::finish;
+use super::startup::{Started, start};
+use super::{AppError, runtime};
+use crate::capture::{CaptureSettings, ResponseMode};
 use crate::cli::{GlobalArgs, RelayArgs};
-use crate::config::{self, Config};
+use crate::config::{self, Config, ConfigError};
 use crate::relay::channels::{Channels, Rate};
 use crate::relay::hold::Holds;
 use crate::relay::readers::Readers;
 use crate::relay::server::{Relay, route};
-use crate::store::StoreWriter;
 
 /// The longest `--hold`: senders rarely wait longer (Pingara waits 10 s).
 const HOLD_MAX: f64 = 300.0;
@@ -35,36 +36,39 @@ struct RelaySettings {
     rate: Option<Rate>,
 }
 
-fn relay_settings(config: &Config, args: &RelayArgs) -> Result<RelaySettings, AppError> {
-    let usage = |s: &str| AppError::Usage(s.to_string());
-    let token = config.token.clone().ok_or_else(|| {
-        usage(
-            "relay needs a token to guard reading its channels: --token TOKEN \
-             (or HOOKCATCH_TOKEN, or token in the config file)",
-        )
-    })?;
+fn relay_settings(config: &Config, args: &RelayArgs) -> Result<RelaySettings, ConfigError> {
+    let token = config.token.clone().ok_or(ConfigError::RelayNeedsToken)?;
     if config.from.is_some() {
-        return Err(usage(
-            "--from is for `hookcatch listen` (a subscriber); a relay is what it follows",
-        ));
+        return Err(ConfigError::Conflict {
+            setting: "--from",
+            why: "is for `hookcatch listen` (a subscriber); a relay is what it follows",
+        });
     }
     if config.forward.is_some() {
-        return Err(usage(
-            "--forward is for `hookcatch listen`; run `hookcatch listen --from URL --forward APP` \
-             where the app is",
-        ));
+        return Err(ConfigError::Conflict {
+            setting: "--forward",
+            why: "is for `hookcatch listen`; run `hookcatch listen --from URL --forward APP` \
+                  where the app is",
+        });
     }
+    let bad = |setting: &str, why: &str| ConfigError::BadValue {
+        at: setting.to_string(),
+        why: why.to_string(),
+    };
     let hold = match args.hold {
         None => None,
         Some(secs) if secs.is_finite() && secs > 0.0 && secs <= HOLD_MAX => {
             Some(Duration::from_secs_f64(secs))
         }
-        Some(_) => return Err(usage("--hold: expected seconds from 0.1 to 300, e.g. 10")),
+        Some(_) => return Err(bad("--hold", "expected seconds from 0.1 to 300, e.g. 10")),
     };
     let rate = match &args.rate {
         None => None,
         Some(text) => Some(Rate::parse(text).ok_or_else(|| {
-            usage("--rate: expected requests per second or minute, e.g. 20/s or 600/m")
+            bad(
+                "--rate",
+                "expected requests per second or minute, e.g. 20/s or 600/m",
+            )
         })?),
     };
     Ok(RelaySettings { token, hold, rate })
@@ -75,39 +79,25 @@ async fn serve(
     relay: RelaySettings,
     args: RelayArgs,
 ) -> Result<ExitCode, AppError> {
-    config.check_listener()?;
-    let signals = Signals::register(Arc::new(AtomicBool::new(false)));
-    let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(
-            crate::relay::tls::acceptor(cert, key).map_err(|e| AppError::Usage(e.to_string()))?,
-        ),
-        _ => None,
-    };
-    // One writer per store, checked before the port is taken; held to the end.
-    let _store_lock = match &config.store {
-        crate::store::Location::File(path) => Some(
-            crate::store::lock::StoreLock::acquire(path)
-                .map_err(|e| AppError::Usage(e.to_string()))?,
-        ),
-        crate::store::Location::Memory(_) => None,
-    };
-    // Each stream and sender holds a descriptor: take all the system allows.
-    crate::capture::nofile::raise_open_files_limit();
-    let listener = Listener::bind(config.addr)
-        .await
-        .map_err(|e| AppError::Usage(e.to_string()))?;
-    let (writer, writer_thread) = StoreWriter::spawn(&config.store, config.fsync)
-        .map_err(|e| store_usage_error(&config.store, e))?;
-    if let Err(e) = writer.run(crate::store::writer::settle_stale_pending).await {
-        eprintln!("hookcatch: warning: cannot settle pending answers: {e}");
-    }
-    if !config.addr.ip().is_loopback() {
-        eprintln!(
-            "hookcatch: warning: listening on {} (not loopback): anyone who can reach this machine \
-             can post to it, and what they send is stored; use --bind 127.0.0.1 to stay local",
-            config.addr.ip()
-        );
-    }
+    let (started, tls) = start(&config, Arc::new(AtomicBool::new(false)), || {
+        match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => crate::relay::tls::acceptor(cert, key)
+                .map(Some)
+                .map_err(|e| AppError::Usage(e.to_string())),
+            _ => Ok(None),
+        }
+    })
+    .await?;
+    let Started {
+        listener,
+        writer,
+        writer_thread,
+        signals,
+        events,
+        store_lock: _store_lock,
+    } = started;
+    // The relay's streams read the store by id, not this stream.
+    drop(events);
     let scheme = if tls.is_some() { "https" } else { "http" };
     eprintln!(
         "hookcatch: relay listening on {scheme}://{} (store: {}); senders post to /c/CHANNEL/...",
@@ -176,10 +166,6 @@ async fn serve(
     let in_flight = server.await.ok();
     // The pruner holds a writer handle: gone before the writer drains.
     let _ = pruner.await;
-    let forced = finish(in_flight, writer, writer_thread, None, &stop).await;
-    Ok(if forced {
-        ExitCode::from(130)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let stopped = finish(in_flight, writer, writer_thread, None, &stop).await;
+    Ok(stopped.exit_code())
 }

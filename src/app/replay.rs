@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{AppError, parse_id, runtime, store_usage_error};
+use super::{AppError, StepOutput, parse_id, runtime, store_usage_error};
 use crate::cli::{GlobalArgs, ReplayArgs, SendArgs};
 use crate::config::{self, Config, check_scale, parse_timeout};
 use crate::model::{CapturedRequest, HeaderField};
@@ -92,16 +92,24 @@ async fn replay(
         return Ok(exit_for(delivery.is_success()));
     }
     let cancel = CancellationToken::new();
-    let outcome = run_ladder(scale, &cancel, |n| {
-        let (replayer, req) = (&replayer, &req);
+    let output = StepOutput::default();
+    let ladder = run_ladder(scale, &cancel, |n| {
+        let (replayer, req, output) = (&replayer, &req, &output);
         async move {
             match replayer
                 .deliver_loaded(req, target, DeliveryKind::Ladder, &Edits::default())
                 .await
             {
                 Ok(d) => {
-                    outln!("attempt {n} of {}:", ladder::MAX_ATTEMPTS);
-                    out!("{}", answer_text(req, &delivery_parts(&d), Some(d.id)));
+                    output
+                        .emit(format_args!("attempt {n} of {}:\n", ladder::MAX_ATTEMPTS))
+                        .await;
+                    output
+                        .emit(format_args!(
+                            "{}",
+                            answer_text(req, &delivery_parts(&d), Some(d.id))
+                        ))
+                        .await;
                     Step {
                         attempt: n,
                         success: d.is_success(),
@@ -122,8 +130,8 @@ async fn replay(
                 }
             }
         }
-    })
-    .await;
+    });
+    let outcome = output.until_failed(ladder).await?;
     Ok(exit_for(matches!(outcome, LadderOutcome::Succeeded { .. })))
 }
 

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::replay::{Parts, answer_text, exit_for, run_ladder, say_if_guessed, send_settings};
 use super::serve::serve;
-use super::{AppError, runtime};
+use super::{AppError, StepOutput, runtime};
 use crate::cli::{DemoArgs, GlobalArgs, SendTestArgs};
 use crate::config;
 use crate::config::check_scale;
@@ -89,14 +89,25 @@ pub(super) fn run(global: &GlobalArgs, args: &SendTestArgs) -> Result<ExitCode, 
     let request = st::request(&out.path, body, &auth);
     runtime()?.block_on(async move {
         let sender = Sender::new(options);
+        let output = StepOutput::default();
         let send = |n: u32| {
-            let (sender, out, request) = (&sender, &out, &request);
+            let (sender, out, request, output) = (&sender, &out, &request, &output);
             async move {
                 let answer = sender.send(out).await;
                 if n > 1 {
-                    outln!("attempt {n} of {}:", crate::replay::ladder::MAX_ATTEMPTS);
+                    output
+                        .emit(format_args!(
+                            "attempt {n} of {}:\n",
+                            crate::replay::ladder::MAX_ATTEMPTS
+                        ))
+                        .await;
                 }
-                out!("{}", answer_text(request, &parts(out, &answer), None));
+                output
+                    .emit(format_args!(
+                        "{}",
+                        answer_text(request, &parts(out, &answer), None)
+                    ))
+                    .await;
                 Step {
                     attempt: n,
                     success: answer.is_success(),
@@ -110,10 +121,13 @@ pub(super) fn run(global: &GlobalArgs, args: &SendTestArgs) -> Result<ExitCode, 
             }
         };
         let success = if args.send.ladder {
-            let outcome = run_ladder(scale, &CancellationToken::new(), send).await;
+            let cancel = CancellationToken::new();
+            let outcome = output
+                .until_failed(run_ladder(scale, &cancel, send))
+                .await?;
             matches!(outcome, crate::replay::LadderOutcome::Succeeded { .. })
         } else {
-            send(1).await.success
+            output.until_failed(send(1)).await?.success
         };
         Ok(exit_for(success))
     })

@@ -5,7 +5,7 @@
 use std::str::FromStr;
 
 use super::layers::{Layers, Origin};
-use super::{ConfigError, FileConfig, bad};
+use super::{ConfigError, FileConfig};
 use crate::cli::ListenArgs;
 use crate::inspect::auth::{AuthConfig, Provider};
 use crate::secrets::MASK;
@@ -54,17 +54,17 @@ fn verify_secrets(
         choose(&mut chosen, provider, secret, &origin, true)?;
     }
     for (var, name, secret) in layers.env.with_prefix("HOOKCATCH_VERIFY_") {
-        let provider = Provider::from_str(name).map_err(|_| {
-            bad(format!(
-                "{var}: unknown signature provider {:?}; use one of {}",
-                name.to_ascii_lowercase(),
-                Provider::VERIFIED
-                    .map(|p| format!(
+        let provider = Provider::from_str(name).map_err(|_| ConfigError::UnknownProviderVar {
+            var: var.to_string(),
+            name: name.to_ascii_lowercase(),
+            known: Provider::VERIFIED
+                .map(|p| {
+                    format!(
                         "HOOKCATCH_VERIFY_{}",
                         p.as_str().to_ascii_uppercase().replace('-', "_")
-                    ))
-                    .join(", ")
-            ))
+                    )
+                })
+                .join(", "),
         })?;
         choose(&mut chosen, provider, secret, &Origin::env(var, ""), false)?;
     }

@@ -11,7 +11,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use super::{ConfigError, bad};
+use super::ConfigError;
 
 /// The `HOOKCATCH_*` variables of the process (or of a test).
 #[derive(Clone, Debug, Default)]
@@ -27,10 +27,8 @@ impl Env {
             let Some(key) = key.to_str().filter(|k| k.starts_with("HOOKCATCH_")) else {
                 continue;
             };
-            let value = value.into_string().map_err(|_| {
-                bad(format!(
-                    "{key} is not valid UTF-8: set it to plain text, or unset it"
-                ))
+            let value = value.into_string().map_err(|_| ConfigError::NotUtf8 {
+                var: key.to_string(),
             })?;
             vars.insert(key.to_string(), value);
         }
@@ -133,12 +131,18 @@ impl Origin {
 
     /// `{blame}: {why}` as a usage error.
     pub fn error(&self, why: impl fmt::Display) -> ConfigError {
-        bad(format!("{}: {why}", self.blame()))
+        ConfigError::BadValue {
+            at: self.blame(),
+            why: why.to_string(),
+        }
     }
 
     /// `{name}: {why}`, for values that must not be echoed.
     pub fn secret_error(&self, why: impl fmt::Display) -> ConfigError {
-        bad(format!("{}: {why}", self.name()))
+        ConfigError::BadValue {
+            at: self.name(),
+            why: why.to_string(),
+        }
     }
 
     /// The same place, holding another rendering of the value.
@@ -441,7 +445,12 @@ mod tests {
         let err = layers
             .pick::<u16>("port", None, None, "a port")
             .unwrap_err();
-        assert_eq!(err.0, "HOOKCATCH_PORT=abc: expected a port");
+        assert!(
+            matches!(&err, ConfigError::BadValue { at, why }
+                if at == "HOOKCATCH_PORT=abc" && why == "expected a port"),
+            "{err:?}"
+        );
+        assert_eq!(err.to_string(), "HOOKCATCH_PORT=abc: expected a port");
     }
 
     #[test]
@@ -461,7 +470,7 @@ mod tests {
         };
         let err = layers.switch("fsync", false, None).unwrap_err();
         assert!(
-            err.0
+            err.to_string()
                 .starts_with("HOOKCATCH_FSYNC=maybe: expected true or false")
         );
         assert!(layers.switch("fsync", true, None).unwrap(), "the flag wins");

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use super::{ConfigError, RuleFile, bad};
+use super::layers::Origin;
+use super::{ConfigError, RuleFile};
 use crate::capture::Rule;
 use crate::capture::settings::parse_header;
 
@@ -45,12 +46,14 @@ pub(super) fn scale_value(scale: f64) -> Option<f64> {
 
 /// `--timeout SECS`: seconds (fractions allowed) to wait for a target's answer.
 pub fn parse_timeout(secs: f64) -> Result<Duration, ConfigError> {
-    timeout_value(secs).ok_or_else(|| bad(format!("--timeout {secs}: {TIMEOUT_EXPECTED}")))
+    timeout_value(secs)
+        .ok_or_else(|| Origin::flag("--timeout", secs.to_string()).error(TIMEOUT_EXPECTED))
 }
 
 /// `--ladder-scale F`: a positive factor on Pingara's retry waits.
 pub fn check_scale(scale: f64) -> Result<f64, ConfigError> {
-    scale_value(scale).ok_or_else(|| bad(format!("--ladder-scale {scale}: {SCALE_EXPECTED}")))
+    scale_value(scale)
+        .ok_or_else(|| Origin::flag("--ladder-scale", scale.to_string()).error(SCALE_EXPECTED))
 }
 
 /// `512`, `512k`, `10m`, `1g`, `10MiB`, `2kb` (binary units).

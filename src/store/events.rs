@@ -42,7 +42,7 @@ pub enum StoreEvent {
     Refused(Arc<super::refused::Refusal>),
     /// Not a commit: the store could not be written; requests are answered
     /// 503 meanwhile.
-    WriteFailed(String),
+    WriteFailed(super::WriteFailed),
     /// Not a commit: writes succeed again after a failure.
     WriteRecovered,
 }

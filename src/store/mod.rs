@@ -57,6 +57,13 @@ pub enum StoreError {
     Corrupted { path: String, why: String },
     #[error("the store writer has stopped")]
     WriterGone,
+    /// SQLite would not switch the file to a write-ahead log (some network
+    /// file systems cannot share its memory map); the writer and the readers
+    /// beside it depend on one.
+    #[error(
+        "the store {path} cannot keep a write-ahead log (SQLite stayed in journal mode {mode:?})"
+    )]
+    NoWal { path: String, mode: String },
 }
 
 /// Where the database lives.
@@ -130,7 +137,10 @@ impl Location {
         if matches!(self, Location::File(_)) {
             let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
             if !mode.eq_ignore_ascii_case("wal") {
-                return Err(StoreError::Sqlite(rusqlite::Error::InvalidQuery));
+                return Err(StoreError::NoWal {
+                    path: self.describe(),
+                    mode,
+                });
             }
             // NORMAL in WAL: a commit survives a crash or kill -9 of hookcatch
             // (it is in the OS's hands), a power loss may take the last

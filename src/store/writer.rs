@@ -102,7 +102,7 @@ impl NewRequest {
 }
 
 /// Why a write did not commit, shared by everyone in the batch.
-#[derive(Clone, Debug, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum WriteFailed {
     #[error("{0}")]
     Commit(Arc<rusqlite::Error>),
@@ -362,7 +362,7 @@ fn run(
             // The schema was just migrated on this connection, so this is a
             // broken store: every write is refused with the reason.
             let failed = WriteFailed::Unprepared(Arc::new(e));
-            publish(StoreEvent::WriteFailed(failed.to_string()));
+            publish(StoreEvent::WriteFailed(failed.clone()));
             refuse_all(rx, &failed);
             return;
         }
@@ -415,7 +415,7 @@ fn run(
                 for reply in waiting.jobs {
                     reply(Some(&failed));
                 }
-                publish(StoreEvent::WriteFailed(failed.to_string()));
+                publish(StoreEvent::WriteFailed(failed.clone()));
             }
         }
     }

@@ -303,7 +303,9 @@ impl App {
                 }
             }
             StoreEvent::Deleted(_) => self.outbox.push(Cmd::Load(LoadCmd::AllIds)),
-            StoreEvent::WriteFailed(why) => self.store_error = Some(sanitize(&why).into_owned()),
+            StoreEvent::WriteFailed(why) => {
+                self.store_error = Some(sanitize(&why.to_string()).into_owned());
+            }
             StoreEvent::WriteRecovered => self.store_error = None,
             StoreEvent::Refused(_) => self.refused = self.refused.saturating_add(1),
         }

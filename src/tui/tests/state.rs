@@ -353,7 +353,13 @@ fn quit_keys() {
 fn store_errors_show_until_recovered() {
     let (_dir, location) = store(mixed());
     let mut h = harness(&location, 160, 48);
-    h.notice(StoreEvent::WriteFailed("disk full\x1b[2J".into()));
+    let disk_full = rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+        Some("disk full\x1b[2J".into()),
+    );
+    h.notice(StoreEvent::WriteFailed(crate::store::WriteFailed::Commit(
+        std::sync::Arc::new(disk_full),
+    )));
     assert_eq!(h.app.store_error.as_deref(), Some("disk full\\x1b[2J"));
     assert!(h.screen().contains("store write failed: disk full"));
     h.notice(StoreEvent::WriteRecovered);
