@@ -209,7 +209,11 @@ pub(super) async fn serve(
     };
     shutdown.cancel();
     // Bounded: a stuck store must not hold up a stop (a killed listener's URL is ignored anyway).
-    let _ = tokio::time::timeout(MOMENT, crate::store::meta::clear_listener(&writer)).await;
+    let _ = tokio::time::timeout(
+        super::shutdown::MOMENT,
+        crate::store::meta::clear_listener(&writer),
+    )
+    .await;
     let _ = pruner.await;
     let in_flight = server.await.ok();
     let stopped = finish(in_flight, writer, writer_thread, printer, &stop).await;

@@ -39,7 +39,7 @@ impl Stopped {
 }
 
 /// How long a stop may take before stderr says what it waits for.
-const MOMENT: Duration = Duration::from_millis(500);
+pub(super) const MOMENT: Duration = Duration::from_millis(500);
 
 /// After the listener stopped accepting: wait for the requests in flight,
 /// then for forwards and replays still recording their answers (all within
