@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use super::serve::{Signals, finish};
 use super::{AppError, runtime, store_usage_error};
 use crate::capture::{CaptureSettings, Listener, ResponseMode};
-use crate::cli::{GlobalArgs, RelayArgs};
+use crate::cli::{GlobalArgs, ListenArgs, RelayArgs};
 use crate::config::{self, Config};
 use crate::relay::channels::{Channels, Rate};
 use crate::relay::hold::Holds;
@@ -23,7 +23,12 @@ use crate::store::StoreWriter;
 const HOLD_MAX: f64 = 300.0;
 
 pub(super) fn run(global: &GlobalArgs, args: &RelayArgs) -> Result<ExitCode, AppError> {
-    let config = config::load(global, &args.listen)?;
+    // Only the capture flags: relay takes no flag it would ignore.
+    let flags = ListenArgs {
+        capture: args.capture.clone(),
+        ..ListenArgs::default()
+    };
+    let config = config::load(global, &flags)?;
     let relay = relay_settings(&config, args)?;
     runtime()?.block_on(serve(config, relay, args.clone()))
 }
@@ -98,6 +103,10 @@ async fn serve(
         .map_err(|e| AppError::Usage(e.to_string()))?;
     let (writer, writer_thread) = StoreWriter::spawn(&config.store, config.fsync)
         .map_err(|e| store_usage_error(&config.store, e))?;
+    let store_id = writer
+        .run(crate::store::query::store_id)
+        .await
+        .map_err(|e| store_usage_error(&config.store, e))?;
     if let Err(e) = writer.run(crate::store::writer::settle_stale_pending).await {
         eprintln!("hookcatch: warning: cannot settle pending answers: {e}");
     }
@@ -137,6 +146,7 @@ async fn serve(
         holds: relay.hold.map(|h| Arc::new(Holds::new(h))),
         rate: relay.rate,
         keepalive: crate::relay::stream::KEEPALIVE,
+        store_id: store_id.into(),
     });
     let shutdown = CancellationToken::new();
     // A relay keeps `--keep N` per channel: one busy channel never pushes

@@ -208,10 +208,7 @@ impl Planned {
                 headers.append(n, v);
             }
         }
-        if !bodiless {
-            headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-        }
-        headers.insert(http::header::DATE, date_now());
+        frame(&mut headers, !bodiless, body.len());
         // HTTP/2 has no Connection header (hyper would drop it unsent); the
         // stream ends on its own.
         if self.close && version != http::Version::HTTP_2 {
@@ -236,6 +233,49 @@ impl Planned {
         *response.headers_mut() = headers;
         (response, record)
     }
+}
+
+/// The framing headers hyper would add on its own (`Content-Length` where a
+/// body may go, `Date`), set here so that the record holds them: what the
+/// sender got, not less.
+fn frame(headers: &mut http::HeaderMap, has_body: bool, len: usize) {
+    if has_body {
+        headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    headers.insert(http::header::DATE, date_now());
+}
+
+/// Another party's answer (a relay subscriber's) as this listener sends it
+/// on, and its record: the same headers and body, framed here.
+pub fn relayed_answer(answer: CapturedResponse) -> (Response<Full<Bytes>>, CapturedResponse) {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let bodiless = status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED;
+    let body = if bodiless { Vec::new() } else { answer.body };
+    let mut headers = http::HeaderMap::new();
+    for h in &answer.headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(h.name.as_bytes()),
+            HeaderValue::from_bytes(&h.value),
+        ) {
+            headers.append(n, v);
+        }
+    }
+    frame(&mut headers, !bodiless, body.len());
+    let record = CapturedResponse {
+        status: status.as_u16(),
+        headers: headers
+            .iter()
+            .map(|(n, v)| HeaderField::new(n.as_str(), v.as_bytes()))
+            .collect(),
+        body: body.clone(),
+        latency_ms: 0.0,
+    };
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    (response, record)
 }
 
 /// The `Date` header for now, formatted once a second per thread, as hyper

@@ -35,6 +35,9 @@ const IDS_PER_LOOK: usize = 256;
 
 pub struct StreamCtx {
     pub channel: String,
+    /// The relay store's identity, in the hello: a subscriber whose cursor
+    /// counts in another store starts again from the first request.
+    pub store_id: Arc<str>,
     /// Send what follows this id (`Last-Event-ID` or `?after=ID`).
     pub after: RequestId,
     pub readers: Arc<Readers>,
@@ -96,6 +99,7 @@ async fn next(st: &mut State) -> Option<Bytes> {
                 let hello = serde_json::json!({
                     "behind": behind,
                     "hold": st.ctx.hold.map(|h| h.as_secs_f64()),
+                    "store_id": &*st.ctx.store_id,
                 });
                 st.out = Some(Bytes::from(format!("event: hello\ndata: {hello}\n\n")));
                 st.step = Step::Look;
@@ -163,6 +167,7 @@ mod tests {
         let watch = crate::capture::watch::ConnWatch::new();
         let mut body = body(StreamCtx {
             channel: "c".into(),
+            store_id: "s".into(),
             after: 0,
             readers: Readers::new(location.clone()),
             following: channels.follow("c"),

@@ -120,7 +120,7 @@ impl WireRequest {
         let (path, query) = after_channel(&req.target, channel);
         WireRequest {
             id: req.id,
-            received_at: req.received_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            received_at: req.received_at.to_rfc3339_opts(SecondsFormat::Millis, true),
             remote_addr: req.remote_addr.clone(),
             method: req.method.clone(),
             path: path.to_string(),

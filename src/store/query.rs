@@ -268,12 +268,45 @@ pub fn channel_count_after(
         .map(|n| n as u64)
 }
 
-/// The last relay id stored from this relay URL and channel (0: none yet).
-pub fn relay_cursor(conn: &Connection, url: &str, channel: &str) -> rusqlite::Result<RequestId> {
-    conn.prepare_cached("SELECT last_id FROM relay_cursors WHERE url = ?1 AND channel = ?2")?
-        .query_row(params![url, channel], |r| r.get(0))
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(0),
-            e => Err(e),
-        })
+/// The last relay id stored from this relay URL and channel (0: none yet),
+/// and the identity of the relay store that id belongs to (`None`: not
+/// known yet, a cursor kept before stores had one).
+pub fn relay_cursor(
+    conn: &Connection,
+    url: &str,
+    channel: &str,
+) -> rusqlite::Result<(RequestId, Option<String>)> {
+    conn.prepare_cached(
+        "SELECT last_id, store_id FROM relay_cursors WHERE url = ?1 AND channel = ?2",
+    )?
+    .query_row(params![url, channel], |r| Ok((r.get(0)?, r.get(1)?)))
+    .or_else(|e| match e {
+        rusqlite::Error::QueryReturnedNoRows => Ok((0, None)),
+        e => Err(e),
+    })
+}
+
+/// Count this relay URL and channel's cursor in the relay store `store_id`
+/// from now on; `restart` puts it back to 0 (a replaced store: its ids
+/// start again at 1).
+pub fn set_relay_store(
+    conn: &Connection,
+    url: &str,
+    channel: &str,
+    store_id: &str,
+    restart: bool,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO relay_cursors (url, channel, last_id, store_id) VALUES (?1, ?2, 0, ?3)
+         ON CONFLICT (url, channel) DO UPDATE SET store_id = excluded.store_id,
+             last_id = CASE WHEN ?4 THEN 0 ELSE last_id END",
+    )?
+    .execute(params![url, channel, store_id, restart])?;
+    Ok(())
+}
+
+/// This store's identity (see schema v6).
+pub fn store_id(conn: &Connection) -> rusqlite::Result<String> {
+    conn.prepare_cached("SELECT value FROM meta WHERE key = 'store_id'")?
+        .query_row([], |r| r.get(0))
 }
