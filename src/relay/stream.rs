@@ -4,7 +4,8 @@
 //! last id sent) and reads what follows from the store, one request at a
 //! time, only when hyper asks for the next frame: a reader that stops
 //! reading stops the reads, and costs the relay one request's bytes at
-//! most. Wake-ups (a request stored for the channel) only say "look
+//! most. That request's body goes out as base64 a piece at a time, each
+//! piece encoded when hyper asks for it: no event-sized string and copies. Wake-ups (a request stored for the channel) only say "look
 //! again"; a missed one costs nothing, as the next look reads by id, and
 //! the keep-alive tick looks again too.
 
@@ -13,6 +14,8 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, StreamBody};
@@ -32,6 +35,10 @@ pub const KEEPALIVE: Duration = Duration::from_secs(15);
 
 /// Ids fetched per look at the store (8 bytes each).
 const IDS_PER_LOOK: usize = 256;
+
+/// Body bytes encoded per frame: a multiple of 3, so the pieces' base64
+/// joins into the body's (64 KiB of base64 each).
+const PIECE: usize = 48 * 1024;
 
 pub struct StreamCtx {
     pub channel: String,
@@ -61,7 +68,28 @@ struct State {
     cursor: RequestId,
     ids: VecDeque<RequestId>,
     out: Option<Bytes>,
+    /// The event being sent, after `out`: its body and the JSON after it.
+    body: Option<Pieces>,
     step: Step,
+}
+
+struct Pieces {
+    bytes: Vec<u8>,
+    sent: usize,
+    tail: Bytes,
+}
+
+impl Pieces {
+    /// The next piece of the body as base64, then the event's end.
+    fn next(&mut self) -> Option<Bytes> {
+        if self.sent < self.bytes.len() {
+            let end = (self.sent + PIECE).min(self.bytes.len());
+            let piece = STANDARD.encode(&self.bytes[self.sent..end]);
+            self.sent = end;
+            return Some(Bytes::from(piece));
+        }
+        Some(std::mem::take(&mut self.tail)).filter(|t| !t.is_empty())
+    }
 }
 
 /// The SSE body for one subscriber.
@@ -71,6 +99,7 @@ pub fn body(ctx: StreamCtx) -> UnsyncBoxBody<Bytes, Infallible> {
         ctx,
         ids: VecDeque::new(),
         out: None,
+        body: None,
         step: Step::Hello,
     };
     let frames = futures::stream::unfold(state, |mut st| async move {
@@ -86,6 +115,12 @@ async fn next(st: &mut State) -> Option<Bytes> {
     loop {
         if let Some(out) = st.out.take() {
             return Some(out);
+        }
+        if let Some(body) = &mut st.body {
+            match body.next() {
+                Some(piece) => return Some(piece),
+                None => st.body = None,
+            }
         }
         match st.step {
             Step::Hello => {
@@ -125,11 +160,25 @@ async fn next(st: &mut State) -> Option<Bytes> {
                 st.cursor = id;
                 let stored = st.ctx.readers.read(move |c| query::get(c, id)).await.ok()?;
                 // Deleted since (retention): nothing to send for it.
-                if let Some(stored) = stored {
+                if let Some(mut stored) = stored {
                     let hold = st.ctx.hold.is_some() && stored.request.is_pending();
-                    let event = WireRequest::from_stored(&stored, &st.ctx.channel, hold);
-                    let data = crate::text::json_string(&event);
-                    st.out = Some(Bytes::from(format!("id: {id}\ndata: {data}\n\n")));
+                    let around = WireRequest::around_body(&stored, &st.ctx.channel, hold);
+                    let body = std::mem::take(&mut stored.request.body);
+                    // A body of one piece goes in one frame with its event.
+                    if body.len() <= PIECE {
+                        let body = STANDARD.encode(&body);
+                        st.out = Some(Bytes::from(format!(
+                            "id: {id}\ndata: {}{body}{}\n\n",
+                            around.head, around.tail
+                        )));
+                        continue;
+                    }
+                    st.out = Some(Bytes::from(format!("id: {id}\ndata: {}", around.head)));
+                    st.body = Some(Pieces {
+                        bytes: body,
+                        sent: 0,
+                        tail: Bytes::from(format!("{}\n\n", around.tail)),
+                    });
                 }
             }
             Step::Wait => {
