@@ -4,8 +4,9 @@
 //! last id sent) and reads what follows from the store, one request at a
 //! time, only when hyper asks for the next frame: a reader that stops
 //! reading stops the reads, and costs the relay one request's bytes at
-//! most. That request's body goes out as base64 a piece at a time, each
-//! piece encoded when hyper asks for it: no event-sized string and copies. Wake-ups (a request stored for the channel) only say "look
+//! most. A large body is not even held: it goes out as base64 a piece at
+//! a time, each piece read from the store and encoded when hyper asks for
+//! it, so a reader that stops holds one piece. Wake-ups (a request stored for the channel) only say "look
 //! again"; a missed one costs nothing, as the next look reads by id, and
 //! the keep-alive tick looks again too.
 
@@ -73,23 +74,12 @@ struct State {
     step: Step,
 }
 
+/// A body being sent in pieces: which request's, how long, how much went.
 struct Pieces {
-    bytes: Vec<u8>,
+    id: RequestId,
+    len: usize,
     sent: usize,
     tail: Bytes,
-}
-
-impl Pieces {
-    /// The next piece of the body as base64, then the event's end.
-    fn next(&mut self) -> Option<Bytes> {
-        if self.sent < self.bytes.len() {
-            let end = (self.sent + PIECE).min(self.bytes.len());
-            let piece = STANDARD.encode(&self.bytes[self.sent..end]);
-            self.sent = end;
-            return Some(Bytes::from(piece));
-        }
-        Some(std::mem::take(&mut self.tail)).filter(|t| !t.is_empty())
-    }
 }
 
 /// The SSE body for one subscriber.
@@ -117,10 +107,23 @@ async fn next(st: &mut State) -> Option<Bytes> {
             return Some(out);
         }
         if let Some(body) = &mut st.body {
-            match body.next() {
-                Some(piece) => return Some(piece),
-                None => st.body = None,
+            if body.sent < body.len {
+                let (id, at) = (body.id, body.sent);
+                let n = (body.len - at).min(PIECE);
+                // Gone since (retention): the stream ends mid-event, and the
+                // subscriber, reconnecting after its cursor, skips it.
+                let piece = st
+                    .ctx
+                    .readers
+                    .read(move |c| query::body_piece(c, id, at, n))
+                    .await
+                    .ok()?;
+                body.sent += n;
+                return Some(Bytes::from(STANDARD.encode(&piece)));
             }
+            let tail = std::mem::take(&mut body.tail);
+            st.body = None;
+            return Some(tail);
         }
         match st.step {
             Step::Hello => {
@@ -158,24 +161,29 @@ async fn next(st: &mut State) -> Option<Bytes> {
                     continue;
                 };
                 st.cursor = id;
-                let stored = st.ctx.readers.read(move |c| query::get(c, id)).await.ok()?;
+                let stored = st
+                    .ctx
+                    .readers
+                    .read(move |c| query::get_in_pieces(c, id, PIECE))
+                    .await
+                    .ok()?;
                 // Deleted since (retention): nothing to send for it.
-                if let Some(mut stored) = stored {
+                if let Some((stored, large)) = stored {
                     let hold = st.ctx.hold.is_some() && stored.request.is_pending();
                     let around = WireRequest::around_body(&stored, &st.ctx.channel, hold);
-                    let body = std::mem::take(&mut stored.request.body);
-                    // A body of one piece goes in one frame with its event.
-                    if body.len() <= PIECE {
-                        let body = STANDARD.encode(&body);
+                    let Some(len) = large else {
+                        // A body of one piece goes in one frame with its event.
+                        let body = STANDARD.encode(&stored.request.body);
                         st.out = Some(Bytes::from(format!(
                             "id: {id}\ndata: {}{body}{}\n\n",
                             around.head, around.tail
                         )));
                         continue;
-                    }
+                    };
                     st.out = Some(Bytes::from(format!("id: {id}\ndata: {}", around.head)));
                     st.body = Some(Pieces {
-                        bytes: body,
+                        id,
+                        len,
                         sent: 0,
                         tail: Bytes::from(format!("{}\n\n", around.tail)),
                     });

@@ -53,8 +53,13 @@ fn summary_columns() -> String {
 }
 
 fn full_columns() -> String {
+    columns_with_body("r.body")
+}
+
+/// [`full_columns`] with `body` in the body's place.
+fn columns_with_body(body: &str) -> String {
     format!(
-        "r.id, r.received_at, r.remote_addr, r.method, r.target, r.http_version, r.headers, r.body,
+        "r.id, r.received_at, r.remote_addr, r.method, r.target, r.http_version, r.headers, {body},
          r.body_size, r.outcome, r.resp_status, r.resp_headers, r.resp_body, r.latency_ms, {DUPLICATE_OF},
          r.findings, r.resp_reason, r.channel, r.relay_url, r.relay_channel, r.relay_id"
     )
@@ -132,6 +137,50 @@ pub fn get(conn: &Connection, id: RequestId) -> rusqlite::Result<Option<StoredRe
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query_map([id], stored_from_row)?;
     rows.next().transpose()
+}
+
+/// One request, whole when its body is at most `whole` bytes; else with its
+/// body left empty and the body's length given, for a reader that sends
+/// the body a piece at a time ([`body_piece`]) and never holds all of it.
+pub fn get_in_pieces(
+    conn: &Connection,
+    id: RequestId,
+    whole: usize,
+) -> rusqlite::Result<Option<(StoredRequest, Option<usize>)>> {
+    let len: Option<i64> = conn
+        .prepare_cached("SELECT length(body) FROM requests WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?;
+    let Some(len) = len.map(|l| usize::try_from(l).unwrap_or(0)) else {
+        return Ok(None);
+    };
+    if len <= whole {
+        return Ok(get(conn, id)?.map(|stored| (stored, None)));
+    }
+    let sql = format!(
+        "SELECT {} FROM requests r WHERE r.id = ?1",
+        columns_with_body("x''")
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query_map([id], stored_from_row)?;
+    Ok(rows.next().transpose()?.map(|stored| (stored, Some(len))))
+}
+
+/// `len` bytes of request `id`'s body from `offset`, read from the file
+/// without loading the rest (an error if the request is gone).
+pub fn body_piece(
+    conn: &Connection,
+    id: RequestId,
+    offset: usize,
+    len: usize,
+) -> rusqlite::Result<Vec<u8>> {
+    let blob = conn.blob_open(rusqlite::MAIN_DB, "requests", "body", id, true)?;
+    let mut piece = vec![0; len];
+    blob.read_at_exact(&mut piece, offset)?;
+    Ok(piece)
 }
 
 /// Whole requests with ids above `after`, oldest first, at most `limit`.
