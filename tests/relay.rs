@@ -1147,7 +1147,7 @@ fn relay_takes_no_flag_it_would_ignore() {
     let help = stdout(&help);
     let options: Vec<&str> = help
         .lines()
-        .filter_map(|l| l.trim_start().split_whitespace().next())
+        .filter_map(|l| l.split_whitespace().next())
         .filter(|word| word.starts_with("--"))
         .collect();
     assert!(options.contains(&"--hold"), "{options:?}");
