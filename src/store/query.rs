@@ -147,26 +147,21 @@ pub fn get_in_pieces(
     id: RequestId,
     whole: usize,
 ) -> rusqlite::Result<Option<(StoredRequest, Option<usize>)>> {
-    let len: Option<i64> = conn
-        .prepare_cached("SELECT length(body) FROM requests WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-            e => Err(e),
-        })?;
-    let Some(len) = len.map(|l| usize::try_from(l).unwrap_or(0)) else {
-        return Ok(None);
-    };
-    if len <= whole {
-        return Ok(get(conn, id)?.map(|stored| (stored, None)));
-    }
+    // One query; `length()` of a blob does not read it.
     let sql = format!(
-        "SELECT {} FROM requests r WHERE r.id = ?1",
-        columns_with_body("x''")
+        "SELECT {}, length(r.body) FROM requests r WHERE r.id = ?2",
+        columns_with_body("CASE WHEN length(r.body) <= ?1 THEN r.body ELSE x'' END")
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query_map([id], stored_from_row)?;
-    Ok(rows.next().transpose()?.map(|stored| (stored, Some(len))))
+    let len_at = stmt.column_count() - 1;
+    let whole_i64 = i64::try_from(whole).unwrap_or(i64::MAX);
+    let mut rows = stmt.query_map(params![whole_i64, id], |row| {
+        Ok((stored_from_row(row)?, row.get::<_, i64>(len_at)?))
+    })?;
+    Ok(rows.next().transpose()?.map(|(stored, len)| {
+        let len = usize::try_from(len).unwrap_or(0);
+        (stored, (len > whole).then_some(len))
+    }))
 }
 
 /// `len` bytes of request `id`'s body from `offset`, read from the file
