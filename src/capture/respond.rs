@@ -194,10 +194,7 @@ impl Planned {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
         // A 2xx to CONNECT opens a tunnel: no body, no length (RFC 9110 9.3.6).
         let tunnel = method == http::Method::CONNECT && status.is_success();
-        let bodiless = status.is_informational()
-            || status == StatusCode::NO_CONTENT
-            || status == StatusCode::NOT_MODIFIED
-            || tunnel;
+        let bodiless = no_body(status) || tunnel;
         let body = if bodiless { Vec::new() } else { self.body };
         let mut headers = http::HeaderMap::new();
         for (name, value) in &self.headers {
@@ -246,36 +243,31 @@ fn frame(headers: &mut http::HeaderMap, has_body: bool, len: usize) {
 }
 
 /// Another party's answer (a relay subscriber's) as this listener sends it
-/// on, and its record: the same headers and body, framed here.
+/// on, and its record: the same status, headers and body, framed here.
 pub fn relayed_answer(answer: CapturedResponse) -> (Response<Full<Bytes>>, CapturedResponse) {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
-    let bodiless = status.is_informational()
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED;
-    let body = if bodiless { Vec::new() } else { answer.body };
-    let mut headers = http::HeaderMap::new();
-    for h in &answer.headers {
-        if let (Ok(n), Ok(v)) = (
-            HeaderName::from_bytes(h.name.as_bytes()),
-            HeaderValue::from_bytes(&h.value),
-        ) {
-            headers.append(n, v);
-        }
-    }
-    frame(&mut headers, !bodiless, body.len());
+    let body = if no_body(status) {
+        Vec::new()
+    } else {
+        answer.body
+    };
+    let mut response =
+        crate::replay::forward::into_response((answer.status, answer.headers, body.clone()));
+    frame(response.headers_mut(), !no_body(status), body.len());
     let record = CapturedResponse {
-        status: status.as_u16(),
-        headers: headers
-            .iter()
-            .map(|(n, v)| HeaderField::new(n.as_str(), v.as_bytes()))
-            .collect(),
-        body: body.clone(),
+        status: response.status().as_u16(),
+        headers: crate::replay::send::fields(response.headers()),
+        body,
         latency_ms: 0.0,
     };
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = status;
-    *response.headers_mut() = headers;
     (response, record)
+}
+
+/// Statuses whose answer carries no body (RFC 9110 6.4.1).
+fn no_body(status: StatusCode) -> bool {
+    status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
 }
 
 /// The `Date` header for now, formatted once a second per thread, as hyper

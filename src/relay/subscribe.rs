@@ -124,7 +124,7 @@ pub struct Subscriber {
 type Why = String;
 
 /// Said when the relay's store is not the one the cursor counts in.
-pub const REPLACED: &str = "relay store was replaced: starting again from its first request";
+const REPLACED: &str = "relay store was replaced: starting again from its first request";
 
 /// Where this subscriber is in the relay's channel: the last relay id
 /// stored here, and which relay store those ids are of.
