@@ -1220,7 +1220,7 @@ async fn a_bad_channel_name_is_a_usage_error_and_a_404_says_what_url_to_give() {
     let sub = Hookcatch::start_with(dir.path(), &dir.path().join("sub.db"), &[], |cmd| {
         cmd.args(["--from", &from, "--token", TOKEN]);
     });
-    let line = sub.wait_stderr("404");
+    let line = sub.wait_stderr("404: not a hookcatch relay channel");
     assert!(
         line.contains("the URL must look like http(s)://HOST[:PORT]/c/CHANNEL"),
         "{line}"
