@@ -504,8 +504,20 @@ async fn a_subscriber_that_gives_no_answer_leaves_the_relays_own_after_the_hold(
         .unwrap();
     assert_eq!(resp.status(), 202);
     sub.next_json();
-    let stored = list_json_of(dir.path(), &relay.store);
-    let why = stored[0]["response_reason"].as_str().unwrap_or_default();
+    // The answer's record is queued to the writer as the answer goes out,
+    // not waited for: read until it has landed.
+    let deadline = Instant::now() + WAIT;
+    let why = loop {
+        let stored = list_json_of(dir.path(), &relay.store);
+        let why = stored[0]["response_reason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if why != "pending" || Instant::now() > deadline {
+            break why;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     assert!(why.contains("no subscriber answered within 1 s"), "{why}");
 }
 
