@@ -230,6 +230,11 @@ fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
 
 fn listen(global: &GlobalArgs, args: &ListenArgs) -> Result<ExitCode, AppError> {
     let config = config::load(global, args)?;
+    // Only the flag: a token in HOOKCATCH_TOKEN or the config file may be
+    // there for `relay` or a later `--from`.
+    if args.token.is_some() && config.from.is_none() {
+        eprintln!("hookcatch: warning: --token is only used with --from (a relay to follow)");
+    }
     runtime()?.block_on(serve::serve(config, None))
 }
 

@@ -108,9 +108,70 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+/// The flags of `listen` (and `config`, `demo`): the capture flags every
+/// listener shares with `relay`, and those only a local listener uses.
 #[derive(Debug, Clone, Default, Args)]
 #[command(after_help = ENV_HELP)]
 pub struct ListenArgs {
+    #[command(flatten)]
+    pub capture: CaptureArgs,
+    /// Print one JSON object per captured request on stdout instead of the TUI
+    #[arg(long)]
+    pub headless: bool,
+    /// Headless lines: mask secret headers, URL passwords and query tokens (for sharing)
+    #[arg(long)]
+    pub mask_secrets: bool,
+    /// Colour theme for the TUI (see `hookcatch themes`) [default: hookcatch-dark]
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Also send every captured request to your app at URL (the captured path and query
+    /// are appended to URL's path), recorded as a delivery
+    #[arg(long, value_name = "URL")]
+    pub forward: Option<String>,
+    /// proxy: the sender gets your app's answer (502 when it is down, 504 when slower than
+    /// --timeout); async: the sender gets hookcatch's answer and the forward runs in the
+    /// background [default: proxy]
+    #[arg(
+        long,
+        value_name = "proxy|async",
+        value_enum,
+        ignore_case = true,
+        hide_possible_values = true
+    )]
+    pub forward_mode: Option<crate::replay::forward::ForwardMode>,
+    /// Seconds to wait for the forward target's answer, fractions allowed [default: 10, Pingara's limit]
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// Accept self-signed certificates from an https forward target
+    #[arg(long)]
+    pub insecure: bool,
+    /// Also catch what a relay caught: subscribe to http(s)://HOST[:PORT]/c/CHANNEL and store
+    /// each of its requests here as sent (needs --token)
+    #[arg(long, value_name = "URL")]
+    pub from: Option<String>,
+}
+
+/// Read as the capture flags themselves (`args.port`): `config::load`
+/// reads one set of flags whichever command gave them.
+impl std::ops::Deref for ListenArgs {
+    type Target = CaptureArgs;
+    fn deref(&self) -> &CaptureArgs {
+        &self.capture
+    }
+}
+
+impl std::ops::DerefMut for ListenArgs {
+    fn deref_mut(&mut self) -> &mut CaptureArgs {
+        &mut self.capture
+    }
+}
+
+/// What `listen` and `relay` both take: where to listen, the store, limits,
+/// answers, auth, rules, the relay token and retention. A flag only a local
+/// listener uses (the TUI's, headless output, forwarding, following a relay)
+/// belongs in [`ListenArgs`], so `relay` refuses it instead of ignoring it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CaptureArgs {
     /// Address to listen on; a non-loopback address lets anyone on the network post [default: 127.0.0.1]
     #[arg(long, value_name = "ADDR")]
     pub bind: Option<String>,
@@ -123,12 +184,6 @@ pub struct ListenArgs {
     /// Sync every commit to disk (survives power loss, slower)
     #[arg(long)]
     pub fsync: bool,
-    /// Print one JSON object per captured request on stdout instead of the TUI
-    #[arg(long)]
-    pub headless: bool,
-    /// Headless lines: mask secret headers, URL passwords and query tokens (for sharing)
-    #[arg(long)]
-    pub mask_secrets: bool,
     /// Status code of the default answer [default: 200]
     #[arg(long, value_name = "CODE")]
     pub status: Option<u16>,
@@ -172,9 +227,6 @@ pub struct ListenArgs {
     pub basic: Option<String>,
     #[arg(long, value_name = "PROVIDER=SECRET", help = verify_help())]
     pub verify: Vec<String>,
-    /// Colour theme for the TUI (see `hookcatch themes`) [default: hookcatch-dark]
-    #[arg(long, value_name = "NAME")]
-    pub theme: Option<String>,
     /// Answer 2xx only to requests with a valid credential of a configured scheme; all others get 401 (still captured)
     #[arg(long)]
     pub enforce_auth: bool,
@@ -197,31 +249,6 @@ pub struct ListenArgs {
         hide_possible_values = true
     )]
     pub mode: Option<crate::capture::Mode>,
-    /// Also send every captured request to your app at URL (the captured path and query
-    /// are appended to URL's path), recorded as a delivery
-    #[arg(long, value_name = "URL")]
-    pub forward: Option<String>,
-    /// proxy: the sender gets your app's answer (502 when it is down, 504 when slower than
-    /// --timeout); async: the sender gets hookcatch's answer and the forward runs in the
-    /// background [default: proxy]
-    #[arg(
-        long,
-        value_name = "proxy|async",
-        value_enum,
-        ignore_case = true,
-        hide_possible_values = true
-    )]
-    pub forward_mode: Option<crate::replay::forward::ForwardMode>,
-    /// Seconds to wait for the forward target's answer, fractions allowed [default: 10, Pingara's limit]
-    #[arg(long, value_name = "SECS")]
-    pub timeout: Option<f64>,
-    /// Accept self-signed certificates from an https forward target
-    #[arg(long)]
-    pub insecure: bool,
-    /// Also catch what a relay caught: subscribe to http(s)://HOST[:PORT]/c/CHANNEL and store
-    /// each of its requests here as sent (needs --token)
-    #[arg(long, value_name = "URL")]
-    pub from: Option<String>,
     /// The relay's token: `relay` lets it read channels, `listen --from` reads with it
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
@@ -235,9 +262,10 @@ pub struct ListenArgs {
 }
 
 #[derive(Debug, Clone, Default, Args)]
+#[command(after_help = ENV_HELP)]
 pub struct RelayArgs {
     #[command(flatten)]
-    pub listen: ListenArgs,
+    pub capture: CaptureArgs,
     /// While a subscriber follows the channel, keep the sender waiting up to SECS for the
     /// first subscriber's answer; else (or then) the relay answers itself
     #[arg(long, value_name = "SECS")]

@@ -431,6 +431,11 @@ async fn hold_gives_the_sender_the_local_apps_answer_or_the_relays_own() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 500);
+    let got_headers: BTreeSet<(String, String)> = resp
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_string()))
+        .collect();
     assert_eq!(resp.text().await.unwrap(), r#"{"target":"says 500"}"#);
     let got = app.next().await;
     assert_eq!(
@@ -456,6 +461,24 @@ async fn hold_gives_the_sender_the_local_apps_answer_or_the_relays_own() {
     let stored = list_json_of(dir.path(), &relay.store);
     assert_eq!(stored[0]["channel"], "h");
     assert_eq!(stored[0]["response"]["status"], 500);
+    // The record of the held answer is what the sender got, framing too.
+    let shown = show_json(dir.path(), &relay.store, "1");
+    let recorded: BTreeSet<(String, String)> = shown["response"]["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h[0].as_str().unwrap().to_string(),
+                h[1].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        recorded.contains(&("content-length".into(), "21".into())),
+        "{recorded:?}"
+    );
+    assert_eq!(recorded, got_headers);
     assert_eq!(stored[1]["response"]["status"], 200);
     let why = stored[1]["response_reason"].as_str().unwrap_or_default();
     assert!(why.contains("no subscriber"), "{why}");
@@ -481,8 +504,20 @@ async fn a_subscriber_that_gives_no_answer_leaves_the_relays_own_after_the_hold(
         .unwrap();
     assert_eq!(resp.status(), 202);
     sub.next_json();
-    let stored = list_json_of(dir.path(), &relay.store);
-    let why = stored[0]["response_reason"].as_str().unwrap_or_default();
+    // The answer's record is queued to the writer as the answer goes out,
+    // not waited for: read until it has landed.
+    let deadline = Instant::now() + WAIT;
+    let why = loop {
+        let stored = list_json_of(dir.path(), &relay.store);
+        let why = stored[0]["response_reason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if why != "pending" || Instant::now() > deadline {
+            break why;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     assert!(why.contains("no subscriber answered within 1 s"), "{why}");
 }
 
@@ -621,7 +656,8 @@ async fn a_stream_reader_that_never_reads_costs_the_relay_nothing_that_grows() {
     )
     .unwrap();
     let sub = subscriber(dir.path(), "sub", &from, &[]);
-    let chunk = vec![b'x'; 512 * 1024];
+    // Patterned (not one byte repeated), so pieces out of order would show.
+    let chunk: Vec<u8> = (0..512 * 1024).map(|i| (i % 251) as u8).collect();
     let c = client();
     c.post(format!("{from}/warm"))
         .body(chunk.clone())
@@ -642,11 +678,60 @@ async fn a_stream_reader_that_never_reads_costs_the_relay_nothing_that_grows() {
     }
     // A reader that reads still gets all of it.
     for _ in 0..128 {
-        assert_eq!(sub.next_json()["body_size"], 512 * 1024);
+        assert_eq!(body_bytes(&sub.next_json()), chunk, "sent in pieces, whole");
     }
     let grown_mb = relay.rss_kb().saturating_sub(before) / 1024;
     assert!(grown_mb < 40, "the relay grew by {grown_mb} MiB");
     drop(stuck);
+}
+
+/// README: twenty readers that stop reading hold about 2.5 MB each, not
+/// their event (before, each held its 10 MB body's event, 13 MB of base64,
+/// and the copies made on the way).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_readers_do_not_each_hold_a_large_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(dir.path(), &dir.path().join("relay.db"), 0, &[]);
+    let addr = relay.url.trim_start_matches("http://").to_string();
+    let from = relay.channel("big");
+    let resp = client()
+        .post(format!("{from}/x"))
+        .body(vec![b'y'; 10_000_000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let before = relay.rss_kb();
+    let mut stalled = Vec::new();
+    for _ in 0..10 {
+        let mut s = TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "GET /_hookcatch/v1/c/big/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\r\n"
+        )
+        .unwrap();
+        s.set_read_timeout(Some(WAIT)).unwrap();
+        // Read until the event has begun, then stop reading.
+        let mut r = BufReader::new(s);
+        let mut line = String::new();
+        while !line.starts_with("id: 1") {
+            line.clear();
+            r.read_line(&mut line).unwrap();
+        }
+        stalled.push(r);
+    }
+    // The most it grew while they hang on, sampled for a second.
+    let mut grown_kb = 0;
+    for _ in 0..10 {
+        grown_kb = grown_kb.max(relay.rss_kb().saturating_sub(before));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        grown_kb / 1024 < 80,
+        "ten stalled readers: +{} MiB",
+        grown_kb / 1024
+    );
+    drop(stalled);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -901,6 +986,14 @@ async fn the_relay_serves_https_with_its_own_certificate() {
     );
     assert!(relay.url.starts_with("https://"), "{}", relay.url);
     let from = relay.channel("tls");
+    // Without --insecure the subscriber says how to get past the certificate.
+    let refused = Hookcatch::start_with(dir.path(), &dir.path().join("no.db"), &[], |cmd| {
+        cmd.args(["--from", &from, "--token", TOKEN]);
+    });
+    let line = refused.wait_stderr("relay: reconnecting");
+    assert!(line.contains("use --insecure"), "{line}");
+    assert!(line.contains("certificate store"), "{line}");
+    drop(refused);
     // The subscriber accepts the self-signed certificate with --insecure.
     let sub = subscriber(dir.path(), "sub", &from, &["--insecure"]);
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -991,4 +1084,234 @@ fn the_relay_binds_loopback_unless_told_and_warns_when_told() {
             "{before:?}"
         );
     }
+}
+
+/// What a command prints on stderr before it says it is listening (then
+/// it is stopped).
+fn startup_stderr(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Vec<String> {
+    let mut cmd = command(dir);
+    cmd.args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let lines = lines_of(child.stderr.take().unwrap());
+    let mut before = Vec::new();
+    loop {
+        let line = lines.recv_timeout(WAIT).expect("it starts listening");
+        if line.contains("listening on ") {
+            break;
+        }
+        before.push(line);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    before
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_on_a_new_store_is_followed_from_its_first_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(dir.path(), &dir.path().join("a.db"), 0, &[]);
+    let port = relay.port();
+    let from = relay.channel("moved");
+    let sub = subscriber(dir.path(), "sub", &from, &[]);
+    let c = client();
+    for n in 1..=3 {
+        c.post(format!("{from}/a"))
+            .body(format!("a{n}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(body_bytes(&sub.next_json()), format!("a{n}").as_bytes());
+    }
+    relay.kill9();
+    // The same URL, a new store: its ids start at 1 again, below the cursor.
+    let _relay = Relay::start(dir.path(), &dir.path().join("b.db"), port, &[]);
+    for n in 1..=2 {
+        c.post(format!("{from}/b"))
+            .body(format!("b{n}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    sub.wait_stderr(
+        "hookcatch: warning: relay store was replaced: starting again from its first request",
+    );
+    for n in 1..=2 {
+        let line = sub.next_json();
+        assert_eq!(body_bytes(&line), format!("b{n}").as_bytes());
+        assert_eq!(line["relay"]["id"], n);
+    }
+    // Nothing twice: a later request comes next, and the store holds 3 + 3.
+    c.post(format!("{from}/b")).body("b3").send().await.unwrap();
+    assert_eq!(body_bytes(&sub.next_json()), b"b3");
+    drop(sub);
+    let stored = list_json_of(dir.path(), &dir.path().join("sub.db"));
+    assert_eq!(stored.len(), 6);
+}
+
+#[test]
+fn relay_takes_no_flag_it_would_ignore() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = cli(dir.path(), &["relay", "--help"]);
+    assert!(help.status.success());
+    let help = stdout(&help);
+    let options: Vec<&str> = help
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|word| word.starts_with("--"))
+        .collect();
+    assert!(options.contains(&"--hold"), "{options:?}");
+    for flag in [
+        "--theme",
+        "--headless",
+        "--forward-mode",
+        "--forward",
+        "--insecure",
+        "--mask-secrets",
+        "--from",
+        "--timeout",
+    ] {
+        assert!(!options.contains(&flag), "relay --help lists {flag}");
+    }
+    for flag in [&["--theme", "x"][..], &["--headless"], &["--insecure"]] {
+        let mut args = vec!["relay", "--ephemeral", "--port", "0", "--token", TOKEN];
+        args.extend_from_slice(flag);
+        let out = cli(dir.path(), &args);
+        assert_usage_error(&out, &format!("unexpected argument '{}'", flag[0]));
+        assert!(text(&out.stderr).contains("hookcatch relay --help"));
+    }
+    // `listen` still takes them.
+    let help = stdout(&cli(dir.path(), &["listen", "--help"]));
+    assert!(
+        help.contains("--theme") && help.contains("--insecure"),
+        "{help}"
+    );
+}
+
+#[test]
+fn listen_token_without_from_is_said_to_be_unused() {
+    let dir = tempfile::tempdir().unwrap();
+    let listen = ["listen", "--headless", "--port", "0", "--ephemeral"];
+    let warning = "--token is only used with --from";
+    let mut args = listen.to_vec();
+    args.extend(["--token", TOKEN]);
+    let said = startup_stderr(dir.path(), &args, &[]);
+    assert!(said.iter().any(|l| l.contains(warning)), "{said:?}");
+    // A token from the environment may be there for `relay`: no warning.
+    let said = startup_stderr(dir.path(), &listen, &[("HOOKCATCH_TOKEN", TOKEN)]);
+    assert!(!said.iter().any(|l| l.contains(warning)), "{said:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_channel_name_is_a_usage_error_and_a_404_says_what_url_to_give() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = format!("http://127.0.0.1:9/c/{}", "x".repeat(65));
+    for url in ["http://127.0.0.1:9/c/bad.name", long.as_str()] {
+        let out = cli(
+            dir.path(),
+            &[
+                "listen",
+                "--headless",
+                "--port",
+                "0",
+                "--ephemeral",
+                "--from",
+                url,
+                "--token",
+                TOKEN,
+            ],
+        );
+        assert_usage_error(&out, "is invalid: a channel is 1-64 of [A-Za-z0-9_-]");
+    }
+    // A valid name under a path the relay does not serve: 404, and the hint.
+    let relay = Relay::start(dir.path(), &dir.path().join("relay.db"), 0, &[]);
+    let from = format!("{}/wrong/c/ch", relay.url);
+    let sub = Hookcatch::start_with(dir.path(), &dir.path().join("sub.db"), &[], |cmd| {
+        cmd.args(["--from", &from, "--token", TOKEN]);
+    });
+    let line = sub.wait_stderr("404: not a hookcatch relay channel");
+    assert!(
+        line.contains("the URL must look like http(s)://HOST[:PORT]/c/CHANNEL"),
+        "{line}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_says_connected_once_per_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(dir.path(), &dir.path().join("relay.db"), 0, &[]);
+    let from = relay.channel("once");
+    let c = client();
+    for n in 0..2 {
+        c.post(format!("{from}/n"))
+            .body(format!("{n}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    // The helper waits for the first `relay: connected`.
+    let sub = subscriber(dir.path(), "sub", &from, &[]);
+    sub.wait_stderr("relay: catching up, 2 behind");
+    for _ in 0..2 {
+        sub.next_json();
+    }
+    c.post(format!("{from}/n"))
+        .body("live")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(body_bytes(&sub.next_json()), b"live");
+    let later = sub.drain_stderr(Duration::from_millis(500));
+    let again = later
+        .iter()
+        .filter(|l| l.contains("relay: connected"))
+        .count();
+    assert_eq!(again, 0, "{later:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn received_at_travels_in_milliseconds_and_is_stored_as_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(dir.path(), &dir.path().join("relay.db"), 0, &[]);
+    let from = relay.channel("t");
+    client()
+        .post(format!("{from}/x"))
+        .body("when")
+        .send()
+        .await
+        .unwrap();
+    let addr = relay.url.trim_start_matches("http://").to_string();
+    let answer = raw(
+        &addr,
+        &format!(
+            "GET /_hookcatch/v1/c/t/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\r\n"
+        ),
+        4096,
+    );
+    let data = answer
+        .lines()
+        .find_map(|l| l.strip_prefix("data: {\"id\""))
+        .map(|rest| format!("{{\"id\"{rest}"))
+        .expect("an event");
+    let event: Value = serde_json::from_str(&data).unwrap();
+    let sent = event["received_at"].as_str().unwrap();
+    // RFC 3339, milliseconds, UTC: as the headless line writes it.
+    assert!(is_rfc3339_millis(sent), "{sent}");
+    let relayed = list_json_of(dir.path(), &relay.store);
+    assert_eq!(relayed[0]["received_at"], sent);
+    let sub = subscriber(dir.path(), "sub", &from, &[]);
+    assert_eq!(sub.next_json()["received_at"], sent);
+}
+
+/// `2026-12-06T02:08:07.123Z`.
+fn is_rfc3339_millis(s: &str) -> bool {
+    let b = s.as_bytes();
+    s.len() == 24
+        && chrono::DateTime::parse_from_rfc3339(s).is_ok()
+        && b[19] == b'.'
+        && b[20..23].iter().all(u8::is_ascii_digit)
+        && b[23] == b'Z'
 }

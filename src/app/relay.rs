@@ -13,7 +13,7 @@ use super::shutdown::finish;
 use super::startup::{Started, start};
 use super::{AppError, runtime};
 use crate::capture::{CaptureSettings, ResponseMode};
-use crate::cli::{GlobalArgs, RelayArgs};
+use crate::cli::{GlobalArgs, ListenArgs, RelayArgs};
 use crate::config::{self, Config, ConfigError};
 use crate::relay::channels::{Channels, Rate};
 use crate::relay::hold::Holds;
@@ -24,7 +24,12 @@ use crate::relay::server::{Relay, route};
 const HOLD_MAX: f64 = 300.0;
 
 pub(super) fn run(global: &GlobalArgs, args: &RelayArgs) -> Result<ExitCode, AppError> {
-    let config = config::load(global, &args.listen)?;
+    // Only the capture flags: relay takes no flag it would ignore.
+    let flags = ListenArgs {
+        capture: args.capture.clone(),
+        ..ListenArgs::default()
+    };
+    let config = config::load(global, &flags)?;
     let relay = relay_settings(&config, args)?;
     runtime()?.block_on(serve(config, relay, args.clone()))
 }
@@ -98,6 +103,10 @@ async fn serve(
     } = started;
     // The relay's streams read the store by id, not this stream.
     drop(events);
+    let store_id = writer
+        .run(crate::store::query::store_id)
+        .await
+        .map_err(|e| super::store_usage_error(&config.store, e))?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     eprintln!(
         "hookcatch: relay listening on {scheme}://{} (store: {}); senders post to /c/CHANNEL/...",
@@ -127,6 +136,7 @@ async fn serve(
         holds: relay.hold.map(|h| Arc::new(Holds::new(h))),
         rate: relay.rate,
         keepalive: crate::relay::stream::KEEPALIVE,
+        store_id: store_id.into(),
     });
     let shutdown = CancellationToken::new();
     // A relay keeps `--keep N` per channel: one busy channel never pushes

@@ -72,11 +72,9 @@ fn counts(map: &BTreeMap<String, u64>) -> String {
 /// `hookcatch prune [--keep N] [--keep-days D] [--vacuum]`.
 pub(super) fn prune(global: &GlobalArgs, args: &PruneArgs) -> Result<ExitCode, AppError> {
     // The flags sit on top of HOOKCATCH_KEEP / the file's `keep`, as for `listen`.
-    let listen = ListenArgs {
-        keep: args.keep,
-        keep_days: args.keep_days,
-        ..ListenArgs::from_env()
-    };
+    let mut listen = ListenArgs::from_env();
+    listen.keep = args.keep;
+    listen.keep_days = args.keep_days;
     let config = config::load(global, &listen)?;
     let rules = config.retention;
     if !rules.is_active() && !args.vacuum {

@@ -242,14 +242,7 @@ impl Answering {
         let mut response = response;
         if let Some(hold) = p.hold {
             match hold(p.id).await {
-                Ok(theirs) => {
-                    response = crate::replay::forward::into_response((
-                        theirs.status,
-                        theirs.headers.clone(),
-                        theirs.body.clone(),
-                    ));
-                    record = theirs;
-                }
+                Ok(theirs) => (response, record) = super::respond::relayed_answer(theirs),
                 Err(why) => reason = Some(why),
             }
         }

@@ -194,10 +194,7 @@ impl Planned {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
         // A 2xx to CONNECT opens a tunnel: no body, no length (RFC 9110 9.3.6).
         let tunnel = method == http::Method::CONNECT && status.is_success();
-        let bodiless = status.is_informational()
-            || status == StatusCode::NO_CONTENT
-            || status == StatusCode::NOT_MODIFIED
-            || tunnel;
+        let bodiless = no_body(status) || tunnel;
         let body = if bodiless { Vec::new() } else { self.body };
         let mut headers = http::HeaderMap::new();
         for (name, value) in &self.headers {
@@ -208,10 +205,7 @@ impl Planned {
                 headers.append(n, v);
             }
         }
-        if !bodiless {
-            headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-        }
-        headers.insert(http::header::DATE, date_now());
+        frame(&mut headers, !bodiless, body.len());
         // HTTP/2 has no Connection header (hyper would drop it unsent); the
         // stream ends on its own.
         if self.close && version != http::Version::HTTP_2 {
@@ -236,6 +230,44 @@ impl Planned {
         *response.headers_mut() = headers;
         (response, record)
     }
+}
+
+/// The framing headers hyper would add on its own (`Content-Length` where a
+/// body may go, `Date`), set here so that the record holds them: what the
+/// sender got, not less.
+fn frame(headers: &mut http::HeaderMap, has_body: bool, len: usize) {
+    if has_body {
+        headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    headers.insert(http::header::DATE, date_now());
+}
+
+/// Another party's answer (a relay subscriber's) as this listener sends it
+/// on, and its record: the same status, headers and body, framed here.
+pub fn relayed_answer(answer: CapturedResponse) -> (Response<Full<Bytes>>, CapturedResponse) {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let body = if no_body(status) {
+        Vec::new()
+    } else {
+        answer.body
+    };
+    let mut response =
+        crate::replay::forward::into_response((answer.status, answer.headers, body.clone()));
+    frame(response.headers_mut(), !no_body(status), body.len());
+    let record = CapturedResponse {
+        status: response.status().as_u16(),
+        headers: crate::replay::send::fields(response.headers()),
+        body,
+        latency_ms: 0.0,
+    };
+    (response, record)
+}
+
+/// Statuses whose answer carries no body (RFC 9110 6.4.1).
+fn no_body(status: StatusCode) -> bool {
+    status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
 }
 
 /// The `Date` header for now, formatted once a second per thread, as hyper

@@ -49,6 +49,8 @@ pub struct Relay {
     pub holds: Option<Arc<Holds>>,
     pub rate: Option<Rate>,
     pub keepalive: Duration,
+    /// The store's identity, sent in each stream's hello.
+    pub store_id: Arc<str>,
 }
 
 fn json_answer(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
@@ -267,6 +269,7 @@ fn open_stream(
     };
     let ctx = StreamCtx {
         channel: channel.to_string(),
+        store_id: relay.store_id.clone(),
         after,
         readers: relay.readers.clone(),
         following: relay.channels.follow(channel),

@@ -4,7 +4,9 @@
 //! last id sent) and reads what follows from the store, one request at a
 //! time, only when hyper asks for the next frame: a reader that stops
 //! reading stops the reads, and costs the relay one request's bytes at
-//! most. Wake-ups (a request stored for the channel) only say "look
+//! most. A large body is not even held: it goes out as base64 a piece at
+//! a time, each piece read from the store and encoded when hyper asks for
+//! it, so a reader that stops holds one piece. Wake-ups (a request stored for the channel) only say "look
 //! again"; a missed one costs nothing, as the next look reads by id, and
 //! the keep-alive tick looks again too.
 
@@ -13,6 +15,8 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, StreamBody};
@@ -33,8 +37,15 @@ pub const KEEPALIVE: Duration = Duration::from_secs(15);
 /// Ids fetched per look at the store (8 bytes each).
 const IDS_PER_LOOK: usize = 256;
 
+/// Body bytes encoded per frame: a multiple of 3, so the pieces' base64
+/// joins into the body's (64 KiB of base64 each).
+const PIECE: usize = 48 * 1024;
+
 pub struct StreamCtx {
     pub channel: String,
+    /// The relay store's identity, in the hello: a subscriber whose cursor
+    /// counts in another store starts again from the first request.
+    pub store_id: Arc<str>,
     /// Send what follows this id (`Last-Event-ID` or `?after=ID`).
     pub after: RequestId,
     pub readers: Arc<Readers>,
@@ -58,7 +69,17 @@ struct State {
     cursor: RequestId,
     ids: VecDeque<RequestId>,
     out: Option<Bytes>,
+    /// The event being sent, after `out`: its body and the JSON after it.
+    body: Option<Pieces>,
     step: Step,
+}
+
+/// A body being sent in pieces: which request's, how long, how much went.
+struct Pieces {
+    id: RequestId,
+    len: usize,
+    sent: usize,
+    tail: Bytes,
 }
 
 /// The SSE body for one subscriber.
@@ -68,6 +89,7 @@ pub fn body(ctx: StreamCtx) -> UnsyncBoxBody<Bytes, Infallible> {
         ctx,
         ids: VecDeque::new(),
         out: None,
+        body: None,
         step: Step::Hello,
     };
     let frames = futures::stream::unfold(state, |mut st| async move {
@@ -84,6 +106,25 @@ async fn next(st: &mut State) -> Option<Bytes> {
         if let Some(out) = st.out.take() {
             return Some(out);
         }
+        if let Some(body) = &mut st.body {
+            if body.sent < body.len {
+                let (id, at) = (body.id, body.sent);
+                let n = (body.len - at).min(PIECE);
+                // Gone since (retention): the stream ends mid-event, and the
+                // subscriber, reconnecting after its cursor, skips it.
+                let piece = st
+                    .ctx
+                    .readers
+                    .read(move |c| query::body_piece(c, id, at, n))
+                    .await
+                    .ok()?;
+                body.sent += n;
+                return Some(Bytes::from(STANDARD.encode(&piece)));
+            }
+            let tail = std::mem::take(&mut body.tail);
+            st.body = None;
+            return Some(tail);
+        }
         match st.step {
             Step::Hello => {
                 let (channel, after) = (st.ctx.channel.clone(), st.cursor);
@@ -96,6 +137,7 @@ async fn next(st: &mut State) -> Option<Bytes> {
                 let hello = serde_json::json!({
                     "behind": behind,
                     "hold": st.ctx.hold.map(|h| h.as_secs_f64()),
+                    "store_id": &*st.ctx.store_id,
                 });
                 st.out = Some(Bytes::from(format!("event: hello\ndata: {hello}\n\n")));
                 st.step = Step::Look;
@@ -119,13 +161,32 @@ async fn next(st: &mut State) -> Option<Bytes> {
                     continue;
                 };
                 st.cursor = id;
-                let stored = st.ctx.readers.read(move |c| query::get(c, id)).await.ok()?;
+                let stored = st
+                    .ctx
+                    .readers
+                    .read(move |c| query::get_in_pieces(c, id, PIECE))
+                    .await
+                    .ok()?;
                 // Deleted since (retention): nothing to send for it.
-                if let Some(stored) = stored {
+                if let Some((stored, large)) = stored {
                     let hold = st.ctx.hold.is_some() && stored.request.is_pending();
-                    let event = WireRequest::from_stored(&stored, &st.ctx.channel, hold);
-                    let data = crate::text::json_string(&event);
-                    st.out = Some(Bytes::from(format!("id: {id}\ndata: {data}\n\n")));
+                    let around = WireRequest::around_body(&stored, &st.ctx.channel, hold);
+                    let Some(len) = large else {
+                        // A body of one piece goes in one frame with its event.
+                        let body = STANDARD.encode(&stored.request.body);
+                        st.out = Some(Bytes::from(format!(
+                            "id: {id}\ndata: {}{body}{}\n\n",
+                            around.head, around.tail
+                        )));
+                        continue;
+                    };
+                    st.out = Some(Bytes::from(format!("id: {id}\ndata: {}", around.head)));
+                    st.body = Some(Pieces {
+                        id,
+                        len,
+                        sent: 0,
+                        tail: Bytes::from(format!("{}\n\n", around.tail)),
+                    });
                 }
             }
             Step::Wait => {
@@ -163,6 +224,7 @@ mod tests {
         let watch = crate::capture::watch::ConnWatch::new();
         let mut body = body(StreamCtx {
             channel: "c".into(),
+            store_id: "s".into(),
             after: 0,
             readers: Readers::new(location.clone()),
             following: channels.follow("c"),

@@ -40,10 +40,11 @@ pub struct Source {
     pub channel: String,
 }
 
+/// What a relay channel's URL looks like, for every message about one.
+const SHAPE: &str = "expected http(s)://HOST[:PORT]/c/CHANNEL (CHANNEL: 1-64 of A-Z a-z 0-9 _ -)";
+
 impl Source {
     pub fn parse(url: &str) -> Result<Source, String> {
-        const SHAPE: &str =
-            "expected http(s)://HOST[:PORT]/c/CHANNEL (CHANNEL: 1-64 of A-Z a-z 0-9 _ -)";
         let lower = url.to_ascii_lowercase();
         let Some(after_scheme) = ["http://", "https://"]
             .iter()
@@ -61,8 +62,15 @@ impl Source {
         };
         let (base, channel) = (&trimmed[..at], &trimmed[at + 3..]);
         // The host is before the first `/` after the scheme.
-        if base.len() < url.len() - after_scheme.len() + 1 || !super::valid_channel(channel) {
+        if base.len() < url.len() - after_scheme.len() + 1 {
             return Err(SHAPE.into());
+        }
+        // The relay answers 404 for such a name: said here, before connecting.
+        if !super::valid_channel(channel) {
+            return Err(format!(
+                "the channel name \"{}\" is invalid: a channel is 1-64 of [A-Za-z0-9_-]",
+                crate::text::sanitize(channel)
+            ));
         }
         // A host that no request could be sent to (`http://[::1/c/x`) is a
         // usage error now, not a reconnect loop later.
@@ -115,6 +123,16 @@ pub struct Subscriber {
 /// Why a stream ended.
 type Why = String;
 
+/// Said when the relay's store is not the one the cursor counts in.
+const REPLACED: &str = "relay store was replaced: starting again from its first request";
+
+/// Where this subscriber is in the relay's channel: the last relay id
+/// stored here, and which relay store those ids are of.
+struct Cursor {
+    last: RequestId,
+    store: Option<String>,
+}
+
 impl Subscriber {
     fn report(&self, line: String) {
         if self.log {
@@ -132,7 +150,7 @@ impl Subscriber {
             .run(move |c| query::relay_cursor(c, &base, &channel))
             .await
         {
-            Ok(cursor) => cursor,
+            Ok((last, store)) => Cursor { last, store },
             Err(e) => {
                 self.report(format!("relay: stopped (cannot read the cursor: {e})"));
                 return;
@@ -164,14 +182,14 @@ impl Subscriber {
     }
 
     /// One connection to the stream: returns why it ended.
-    async fn session(&self, sender: &Sender, cursor: &mut RequestId, connected: &mut bool) -> Why {
-        let request = Request::get(self.source.stream_url(*cursor))
+    async fn session(&self, sender: &Sender, cursor: &mut Cursor, connected: &mut bool) -> Why {
+        let request = Request::get(self.source.stream_url(cursor.last))
             .header(
                 http::header::AUTHORIZATION,
                 format!("Bearer {}", self.token),
             )
             .header(http::header::ACCEPT, "text/event-stream")
-            .header("last-event-id", cursor.to_string())
+            .header("last-event-id", cursor.last.to_string())
             .body(Full::new(Bytes::new()));
         let request = match request {
             Ok(r) => r,
@@ -179,13 +197,17 @@ impl Subscriber {
         };
         let response = match tokio::time::timeout(SILENCE, sender.client().request(request)).await {
             Err(_) => return format!("no answer for {} s", SILENCE.as_secs()),
-            Ok(Err(e)) => return connect_error(&e),
+            Ok(Err(e)) => return self.connect_error(&e),
             Ok(Ok(r)) => r,
         };
         match response.status() {
             StatusCode::OK => {}
             StatusCode::UNAUTHORIZED => return "401 unauthorized: check --token".into(),
-            StatusCode::NOT_FOUND => return "404: not a hookcatch relay channel".into(),
+            StatusCode::NOT_FOUND => {
+                return "404: not a hookcatch relay channel; the URL must look like \
+                        http(s)://HOST[:PORT]/c/CHANNEL, as the relay printed it"
+                    .into();
+            }
             other => return format!("HTTP {}", other.as_u16()),
         }
         *connected = true;
@@ -209,9 +231,16 @@ impl Subscriber {
             while let Some(event) = events.next_event() {
                 match event.kind.as_str() {
                     "hello" => {
-                        behind = serde_json::from_str::<serde_json::Value>(&event.data)
-                            .ok()
-                            .and_then(|v| v.get("behind").and_then(serde_json::Value::as_u64))
+                        let hello = serde_json::from_str::<serde_json::Value>(&event.data)
+                            .unwrap_or_default();
+                        if let Some(store) = hello.get("store_id").and_then(|v| v.as_str())
+                            && let Err(why) = self.same_store(cursor, store).await
+                        {
+                            return why;
+                        }
+                        behind = hello
+                            .get("behind")
+                            .and_then(serde_json::Value::as_u64)
                             .unwrap_or(0);
                         if behind > 0 {
                             self.report(format!("relay: catching up, {behind} behind"));
@@ -225,7 +254,9 @@ impl Subscriber {
                         if stored && behind > 0 {
                             behind -= 1;
                             if behind == 0 {
-                                self.report("relay: connected".into());
+                                // Back to the status bar's `connected`; the
+                                // log said it once for this connection.
+                                self.status.send_replace("relay: connected".into());
                             }
                         }
                     }
@@ -235,15 +266,48 @@ impl Subscriber {
         }
     }
 
+    /// Check that the relay's store is the one the cursor counts in, and
+    /// keep its identity beside the cursor. A different one (the relay was
+    /// given a new store, whose ids start again at 1) restarts the cursor
+    /// at 0 and ends the session, so the next one reads that store from its
+    /// first request: nothing skipped, and nothing twice (the ids before
+    /// the restart are the old store's).
+    async fn same_store(&self, cursor: &mut Cursor, store: &str) -> Result<(), Why> {
+        if cursor.store.as_deref() == Some(store) {
+            return Ok(());
+        }
+        // A cursor kept before stores had an identity counts in this one.
+        let replaced = cursor.store.is_some();
+        let (url, channel, id) = (
+            self.source.base.clone(),
+            self.source.channel.clone(),
+            store.to_string(),
+        );
+        self.writer
+            .run(move |c| query::set_relay_store(c, &url, &channel, &id, replaced))
+            .await
+            .map_err(|e| format!("cannot keep the relay store's identity: {e}"))?;
+        cursor.store = Some(store.to_string());
+        if !replaced {
+            return Ok(());
+        }
+        self.report(format!("warning: {REPLACED}"));
+        let was = std::mem::take(&mut cursor.last);
+        if was == 0 {
+            return Ok(());
+        }
+        Err("the relay's store was replaced".into())
+    }
+
     /// Capture one relayed request (unless already stored); `Err` ends
     /// the session (the store refused it: retried after reconnecting).
-    async fn take(&self, sender: &Sender, data: &str, cursor: &mut RequestId) -> Result<bool, Why> {
+    async fn take(&self, sender: &Sender, data: &str, cursor: &mut Cursor) -> Result<bool, Why> {
         let wire: WireRequest = match serde_json::from_str(data) {
             Ok(w) => w,
             Err(e) => return Err(format!("unreadable event: {e}")),
         };
         let id = wire.id;
-        if id <= *cursor {
+        if id <= cursor.last {
             return Ok(false);
         }
         let hold = wire.hold;
@@ -266,7 +330,7 @@ impl Subscriber {
         if answering.id.is_none() {
             return Err("this store refused the request".into());
         }
-        *cursor = id;
+        cursor.last = id;
         let (sender, token, url) = (
             sender.clone(),
             self.token.clone(),
@@ -317,14 +381,26 @@ fn version(label: &str) -> http::Version {
     }
 }
 
-fn connect_error(e: &hyper_util::client::legacy::Error) -> Why {
-    let mut source: Option<&dyn std::error::Error> = Some(e);
-    let mut last = e.to_string();
-    while let Some(s) = source {
-        last = s.to_string();
-        source = s.source();
+impl Subscriber {
+    /// Why the relay could not be reached, as `replay` says it (a TLS
+    /// failure names `--insecure`), plus the way that needs no flag.
+    fn connect_error(&self, e: &hyper_util::client::legacy::Error) -> Why {
+        let authority = self
+            .source
+            .base
+            .parse::<http::Uri>()
+            .ok()
+            .and_then(|u| u.authority().map(ToString::to_string))
+            .unwrap_or_default();
+        let error = crate::replay::send::classify(e, &authority);
+        match error.kind {
+            crate::model::DeliveryErrorKind::Tls => format!(
+                "{}; or trust the relay's certificate (its CA) in this system's certificate store",
+                error.message
+            ),
+            _ => error.message,
+        }
     }
-    last
 }
 
 /// One Server-Sent Event.

@@ -53,8 +53,13 @@ fn summary_columns() -> String {
 }
 
 fn full_columns() -> String {
+    columns_with_body("r.body")
+}
+
+/// [`full_columns`] with `body` in the body's place.
+fn columns_with_body(body: &str) -> String {
     format!(
-        "r.id, r.received_at, r.remote_addr, r.method, r.target, r.http_version, r.headers, r.body,
+        "r.id, r.received_at, r.remote_addr, r.method, r.target, r.http_version, r.headers, {body},
          r.body_size, r.outcome, r.resp_status, r.resp_headers, r.resp_body, r.latency_ms, {DUPLICATE_OF},
          r.findings, r.resp_reason, r.channel, r.relay_url, r.relay_channel, r.relay_id"
     )
@@ -132,6 +137,45 @@ pub fn get(conn: &Connection, id: RequestId) -> rusqlite::Result<Option<StoredRe
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query_map([id], stored_from_row)?;
     rows.next().transpose()
+}
+
+/// One request, whole when its body is at most `whole` bytes; else with its
+/// body left empty and the body's length given, for a reader that sends
+/// the body a piece at a time ([`body_piece`]) and never holds all of it.
+pub fn get_in_pieces(
+    conn: &Connection,
+    id: RequestId,
+    whole: usize,
+) -> rusqlite::Result<Option<(StoredRequest, Option<usize>)>> {
+    // One query; `length()` of a blob does not read it.
+    let sql = format!(
+        "SELECT {}, length(r.body) FROM requests r WHERE r.id = ?2",
+        columns_with_body("CASE WHEN length(r.body) <= ?1 THEN r.body ELSE x'' END")
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let len_at = stmt.column_count() - 1;
+    let whole_i64 = i64::try_from(whole).unwrap_or(i64::MAX);
+    let mut rows = stmt.query_map(params![whole_i64, id], |row| {
+        Ok((stored_from_row(row)?, row.get::<_, i64>(len_at)?))
+    })?;
+    Ok(rows.next().transpose()?.map(|(stored, len)| {
+        let len = usize::try_from(len).unwrap_or(0);
+        (stored, (len > whole).then_some(len))
+    }))
+}
+
+/// `len` bytes of request `id`'s body from `offset`, read from the file
+/// without loading the rest (an error if the request is gone).
+pub fn body_piece(
+    conn: &Connection,
+    id: RequestId,
+    offset: usize,
+    len: usize,
+) -> rusqlite::Result<Vec<u8>> {
+    let blob = conn.blob_open(rusqlite::MAIN_DB, "requests", "body", id, true)?;
+    let mut piece = vec![0; len];
+    blob.read_at_exact(&mut piece, offset)?;
+    Ok(piece)
 }
 
 /// Whole requests with ids above `after`, oldest first, at most `limit`.
@@ -268,12 +312,45 @@ pub fn channel_count_after(
         .map(|n| n as u64)
 }
 
-/// The last relay id stored from this relay URL and channel (0: none yet).
-pub fn relay_cursor(conn: &Connection, url: &str, channel: &str) -> rusqlite::Result<RequestId> {
-    conn.prepare_cached("SELECT last_id FROM relay_cursors WHERE url = ?1 AND channel = ?2")?
-        .query_row(params![url, channel], |r| r.get(0))
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(0),
-            e => Err(e),
-        })
+/// The last relay id stored from this relay URL and channel (0: none yet),
+/// and the identity of the relay store that id belongs to (`None`: not
+/// known yet, a cursor kept before stores had one).
+pub fn relay_cursor(
+    conn: &Connection,
+    url: &str,
+    channel: &str,
+) -> rusqlite::Result<(RequestId, Option<String>)> {
+    conn.prepare_cached(
+        "SELECT last_id, store_id FROM relay_cursors WHERE url = ?1 AND channel = ?2",
+    )?
+    .query_row(params![url, channel], |r| Ok((r.get(0)?, r.get(1)?)))
+    .or_else(|e| match e {
+        rusqlite::Error::QueryReturnedNoRows => Ok((0, None)),
+        e => Err(e),
+    })
+}
+
+/// Count this relay URL and channel's cursor in the relay store `store_id`
+/// from now on; `restart` puts it back to 0 (a replaced store: its ids
+/// start again at 1).
+pub fn set_relay_store(
+    conn: &Connection,
+    url: &str,
+    channel: &str,
+    store_id: &str,
+    restart: bool,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO relay_cursors (url, channel, last_id, store_id) VALUES (?1, ?2, 0, ?3)
+         ON CONFLICT (url, channel) DO UPDATE SET store_id = excluded.store_id,
+             last_id = CASE WHEN ?4 THEN 0 ELSE last_id END",
+    )?
+    .execute(params![url, channel, store_id, restart])?;
+    Ok(())
+}
+
+/// This store's identity (see schema v7).
+pub fn store_id(conn: &Connection) -> rusqlite::Result<String> {
+    conn.prepare_cached("SELECT value FROM meta WHERE key = 'store_id'")?
+        .query_row([], |r| r.get(0))
 }

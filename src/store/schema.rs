@@ -100,6 +100,13 @@ const MIGRATIONS: &[&str] = &[
         remote_addr TEXT    NOT NULL,
         reason      TEXT    NOT NULL
     );",
+    // v7: the store's identity, a random id made once with the store (or
+    // when an older one is migrated). A relay sends it to subscribers; a
+    // subscriber keeps the one its cursor counts in (`relay_cursors.store_id`,
+    // NULL: not known yet), so a relay on a new store, whose ids start at 1
+    // again, is noticed instead of skipped up to the old cursor.
+    "INSERT INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))));
+    ALTER TABLE relay_cursors ADD COLUMN store_id TEXT;",
 ];
 
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -145,6 +152,26 @@ mod tests {
         assert_eq!(version(&conn).unwrap(), CURRENT_VERSION);
         migrate(&mut conn).unwrap();
         assert_eq!(version(&conn).unwrap(), CURRENT_VERSION);
+    }
+
+    /// Each store gets its own identity, and keeps it across migrations.
+    #[test]
+    fn every_store_has_an_identity_of_its_own() {
+        let id_of = |conn: &Connection| {
+            conn.query_row("SELECT value FROM meta WHERE key = 'store_id'", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .unwrap()
+        };
+        let mut a = Connection::open_in_memory().unwrap();
+        let mut b = Connection::open_in_memory().unwrap();
+        migrate(&mut a).unwrap();
+        migrate(&mut b).unwrap();
+        let first = id_of(&a);
+        assert_eq!(first.len(), 32);
+        assert_ne!(first, id_of(&b));
+        migrate(&mut a).unwrap();
+        assert_eq!(id_of(&a), first);
     }
 
     #[test]
