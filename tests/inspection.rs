@@ -249,3 +249,34 @@ async fn list_filter_searches_the_whole_store() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field"));
 }
+
+/// `has:problems` and `problems:>0` are the TUI's filter terms too: one
+/// filter module serves both.
+#[tokio::test]
+async fn list_filter_finds_payloads_with_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let hc = start(dir.path(), &[]);
+    post_pingara(&hc, Some(SECRET), GUIDE_INCIDENT_CREATED).await;
+    post_pingara(
+        &hc,
+        Some(SECRET),
+        r#"{"event":"incident.created","timestamp":"yesterday"}"#,
+    )
+    .await;
+    for _ in 0..2 {
+        hc.next_json();
+    }
+    for expr in ["has:problems", "problems:>0", "!problems:0"] {
+        let out = cli_with_secrets(dir.path(), &hc, &["list", "--json", "--filter", expr]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let ids: Vec<i64> = text(&out.stdout)
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["id"]
+                    .as_i64()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(ids, [2], "{expr}");
+    }
+}

@@ -47,6 +47,7 @@ pub fn matches(
     subject.event_type = event.as_ref().map(|e| e.kind.as_str());
     subject.event_action = event.as_ref().and_then(|e| e.action.as_deref());
     subject.auth = Some(verdict.verdict.as_str());
+    subject.problems = event.as_ref().map_or(0, |e| e.problems.len());
     filter.matches(&subject)
 }
 
