@@ -41,6 +41,8 @@ pub struct Row {
     /// The verdict was not reached at arrival (see `model::findings::Judged`).
     pub judged_later: bool,
     pub duplicate_of: Option<RequestId>,
+    /// How many problems inspection found in the payload (stored at arrival).
+    pub problems: usize,
     /// Replays and forwards: how many, and how the last one went.
     pub delivered: Option<DeliveryMark>,
 }
@@ -63,6 +65,7 @@ impl Row {
             pending: req.is_pending(),
             body_size: req.body_size,
             outcome: req.outcome.label(),
+            problems: event.as_ref().map_or(0, |e| e.problems.len()),
             provider: event.as_ref().map(|e| e.provider.as_str().to_string()),
             event: event.as_ref().map(|e| sanitize(&e.label()).into_owned()),
             verdict: (verdict.scheme != "none" || verdict.verdict != Verdict::Unconfigured)

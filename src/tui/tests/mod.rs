@@ -3,6 +3,7 @@
 
 mod deliveries;
 mod fixtures;
+mod list;
 mod live;
 mod relay;
 mod snapshots;
