@@ -129,9 +129,10 @@ impl Term {
             Term::Header { name, value } => req.headers.iter().any(|h| {
                 name.matches(&h.name) && value.as_ref().is_none_or(|v| v.matches(&h.value_str()))
             }),
-            Term::Body(needle) => contains_folded(&req.body, needle),
+            Term::Body(needle) => contains_folded(s.body.unwrap_or(&req.body), needle),
             Term::Word(needle) => {
-                contains_folded(req.target.as_bytes(), needle) || contains_folded(&req.body, needle)
+                contains_folded(req.target.as_bytes(), needle)
+                    || contains_folded(s.body.unwrap_or(&req.body), needle)
             }
             Term::Provider(p) => s.provider.is_some_and(|v| p.matches(v)),
             Term::Event(p) => s.event_type.is_some_and(|kind| {

@@ -99,6 +99,9 @@ pub struct Subject<'a> {
     pub duplicate: bool,
     /// How many problems inspection found in the payload.
     pub problems: usize,
+    /// The body with its `Content-Encoding` undone, when the caller decoded
+    /// it; `body:` and bare words search it instead of the bytes as received.
+    pub body: Option<&'a [u8]>,
     /// What relative times (`since:10m`) count back from.
     pub now: DateTime<Utc>,
 }
@@ -115,6 +118,7 @@ impl<'a> Subject<'a> {
             auth: None,
             duplicate: false,
             problems: 0,
+            body: None,
             now,
         }
     }

@@ -38,6 +38,11 @@ pub fn matches(
 ) -> bool {
     let mut subject = Subject::new(req, now);
     subject.duplicate = duplicate_of.is_some();
+    // The body as the Body tab shows it: a gzip body is searched decoded.
+    let unencoded = filter
+        .needs_body()
+        .then(|| inspect::body::unencoded(req).bytes);
+    subject.body = unencoded.as_deref();
     if !filter.needs_inspection() {
         return filter.matches(&subject);
     }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::delivery_data::DeliveryLine;
 use super::highlight::{MAX_HIGHLIGHT_BYTES, Syntax};
 use super::jsontree::JsonTree;
-use crate::inspect::body::{BodyContent, BodyView, TextSyntax, decode_bytes};
+use crate::inspect::body::{BodyContent, BodyView, TextSyntax, as_received};
 use crate::inspect::{self, AuthConfig, AuthVerdict, Inspection, Verdict};
 use crate::model::findings::Judged;
 use crate::model::{CapturedRequest, RequestId};
@@ -245,7 +245,7 @@ fn body_doc(req: &CapturedRequest, inspection: &mut Inspection) -> BodyDoc {
     } = view_text(view, true);
     // The decoded text now lives in `pretty`; don't keep a second copy.
     view.content = BodyContent::Empty;
-    let original = decode_bytes(Some("application/octet-stream"), None, &req.body);
+    let original = as_received(req);
     let mut original_doc = TextDoc::new(&original.to_text(), syntax);
     if let Some(note) = original.notes.first() {
         original_doc.plain_note = Some(sanitize(note).into_owned());

@@ -2,6 +2,7 @@
 //! and whole-screen snapshots on a fixed `TestBackend` with a fixed clock.
 
 mod deliveries;
+mod encoded;
 mod fixtures;
 mod list;
 mod live;

@@ -104,7 +104,7 @@ pub fn render(frame: &mut Frame<'_>, areas: &Areas, app: &App) {
         for (i, col) in cols.iter_mut().enumerate() {
             col.cells.push(cells.get(i).cloned().unwrap_or_default());
             let short = (Some(i) == event_col)
-                .then(|| app.list.rows.get(id).and_then(|row| event_only(app, row)))
+                .then(|| app.list.rows.get(id).and_then(event_only))
                 .flatten();
             col.short.push(short);
         }
@@ -220,8 +220,7 @@ fn cells(app: &App, row: &Row, show_size: bool, show_event: bool) -> Vec<Line<'s
 }
 
 /// The event type alone, for an event cell too narrow for its sender too.
-fn event_only(app: &App, row: &Row) -> Option<Line<'static>> {
-    let _ = app;
+fn event_only(row: &Row) -> Option<Line<'static>> {
     row.provider.as_ref()?;
     row.event.clone().map(|e| Line::from(Span::raw(e)))
 }
