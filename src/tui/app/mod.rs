@@ -466,6 +466,19 @@ impl App {
                 };
                 (key, doc, self.detail.scroll())
             }
+            // The overview shows the body's first lines.
+            Tab::Overview => {
+                let (Some(id), Some(detail)) = (self.detail.id, self.detail.loaded.as_deref())
+                else {
+                    return;
+                };
+                let key = super::highlight::DocKey {
+                    id,
+                    original: false,
+                    delivery: None,
+                };
+                (key, &detail.body.pretty, 0)
+            }
             Tab::Deliveries if !self.detail.deliveries.diff => {
                 let (Some(id), Some(response)) = (self.detail.id, self.detail.response()) else {
                     return;

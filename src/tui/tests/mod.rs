@@ -6,6 +6,7 @@ mod encoded;
 mod fixtures;
 mod list;
 mod live;
+mod overview;
 mod relay;
 mod snapshots;
 mod state;
