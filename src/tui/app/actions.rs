@@ -210,7 +210,7 @@ impl App {
             _ => scroll,
         };
         self.overlay = Overlay::Help {
-            scroll: scroll.min(ui::help::max_scroll(self.area)),
+            scroll: scroll.min(self.help_scroll.limit()),
         };
     }
 
@@ -267,23 +267,9 @@ impl App {
         }
     }
 
-    /// How far the current tab scrolls.
+    /// How far the current tab scrolls, as its last draw recorded.
     pub fn max_scroll(&self) -> usize {
-        if self.detail.tab == Tab::Deliveries {
-            return self.deliveries_max_scroll();
-        }
-        let areas = self.areas();
-        let height = usize::from(areas.detail_content.height);
-        if self.detail.tab == Tab::Body {
-            let header = ui::detail::body::header_lines(self).len();
-            let len = self.detail.body_len();
-            if self.detail.wrap {
-                return len.saturating_sub(1);
-            }
-            return len.saturating_sub(height.saturating_sub(header).max(1));
-        }
-        let len = ui::detail::tab_lines(self, self.detail.tab, areas.detail_content.width).len();
-        len.saturating_sub(height)
+        self.detail.scroller().limit()
     }
 
     fn toggle_tree(&mut self) {

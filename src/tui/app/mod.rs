@@ -10,6 +10,7 @@ mod actions;
 mod deliveries_tab;
 pub mod detail_state;
 mod rate;
+pub mod scroll;
 mod sends;
 
 pub use rate::Rate;
@@ -99,6 +100,8 @@ pub struct App {
     pub focus: Focus,
     pub zoom: bool,
     pub overlay: Overlay,
+    /// The help overlay's scroll limit, as its last draw recorded.
+    pub help_scroll: scroll::VerticalScroll,
     pub prompt: Option<Prompt>,
     /// Filters and searches submitted, this run and earlier ones (↑/↓ in the prompt).
     pub filter_history: History,
@@ -152,6 +155,7 @@ impl App {
             focus: Focus::List,
             zoom: false,
             overlay: Overlay::None,
+            help_scroll: scroll::VerticalScroll::default(),
             prompt: None,
             filter_history: History::default(),
             search_history: History::default(),
@@ -447,10 +451,6 @@ impl App {
             }
         }
         self.request_deliveries();
-        let max = self.max_scroll();
-        if self.detail.scroll() > max {
-            self.detail.set_scroll(max);
-        }
         self.request_highlight(areas);
     }
 

@@ -541,3 +541,32 @@ fn export_writes_the_requests_shown() {
     assert_eq!(lines.lines().count(), 1);
     assert!(lines.contains(r#""path":"/github""#), "{lines}");
 }
+
+/// Scroll limits come from the draw (it knows the lines and the area);
+/// keys read them and never call a renderer.
+#[test]
+fn the_draw_records_how_far_a_view_scrolls() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 80, 24);
+    h.key(KeyCode::Char('g'));
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Char('1'));
+    h.screen();
+    let max = h.app.max_scroll();
+    assert!(max > 0 && max < usize::MAX, "recorded by the draw: {max}");
+    h.key(KeyCode::Char('G'));
+    assert_eq!(h.app.detail.scroll(), max);
+    h.key(KeyCode::Char('j'));
+    assert_eq!(
+        h.app.detail.scroll(),
+        max,
+        "no further than the draw measured"
+    );
+
+    h.key(KeyCode::Char('?'));
+    h.screen();
+    let help = h.app.help_scroll.limit();
+    assert!(help > 0 && help < usize::MAX, "{help}");
+    h.key(KeyCode::Char('G'));
+    assert!(matches!(h.app.overlay, Overlay::Help { scroll } if scroll == help));
+}

@@ -35,7 +35,7 @@ fn lines(app: &App) -> Vec<Line<'static>> {
 }
 
 /// How far the help scrolls at this screen size.
-pub fn max_scroll(area: Rect) -> usize {
+fn max_scroll(area: Rect) -> usize {
     let inner = area_for(area).height.saturating_sub(2);
     let total =
         HELP.iter().map(|(_, keys)| keys.len() + 2).sum::<usize>() + FILTER_HELP.lines().count();
@@ -51,7 +51,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App, scroll: usize) {
             " j/k scroll · ? or Esc closes ",
             app.theme.dim(),
         )));
-    let scroll = u16::try_from(scroll.min(max_scroll(area))).unwrap_or(u16::MAX);
+    let max = max_scroll(area);
+    app.help_scroll.update(max);
+    let scroll = u16::try_from(scroll.min(max)).unwrap_or(u16::MAX);
     let paragraph = Paragraph::new(lines(app))
         .block(block)
         .style(app.theme.base())
