@@ -299,6 +299,10 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
                 "↻3 2→200",
                 "list marks: a retry of #3; sent twice, last answer 200",
             ),
+            (
+                "⚠5",
+                "list mark: five problems in the payload (has:problems)",
+            ),
             ("≈", "list mark: verdict judged now, not at arrival"),
         ],
     ),
