@@ -40,6 +40,18 @@ impl App {
                 }
                 return;
             }
+            Overlay::ConfirmClearAll(n) => {
+                self.overlay = Overlay::None;
+                if action == Action::Confirm(true) {
+                    // Every request the store held when the user said yes;
+                    // what arrives after stays.
+                    self.outbox.push(Cmd::Delete(self.list.ids.clone()));
+                    self.say(format!("deleting all {n} requests…"));
+                } else if action == Action::Quit {
+                    self.should_quit = true;
+                }
+                return;
+            }
             Overlay::None => {}
         }
         match action {
@@ -99,6 +111,10 @@ impl App {
             Action::Delete => match self.list.selected {
                 Some(id) => self.overlay = Overlay::ConfirmDelete(id),
                 None => self.complain("nothing selected"),
+            },
+            Action::ClearAll => match self.list.ids.len() {
+                0 => self.complain("nothing to clear"),
+                n => self.overlay = Overlay::ConfirmClearAll(n),
             },
             Action::Confirm(_) => {}
             Action::Reveal => {

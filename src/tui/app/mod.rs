@@ -48,8 +48,12 @@ pub enum Focus {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Overlay {
     None,
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
     ConfirmDelete(RequestId),
+    /// "Delete all N requests?" (`X`).
+    ConfirmClearAll(usize),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -213,7 +217,10 @@ impl App {
             Context::Input
         } else if matches!(self.overlay, Overlay::Help { .. }) {
             Context::Help
-        } else if matches!(self.overlay, Overlay::ConfirmDelete(_)) {
+        } else if matches!(
+            self.overlay,
+            Overlay::ConfirmDelete(_) | Overlay::ConfirmClearAll(_)
+        ) {
             Context::Confirm
         } else if self.fold_prefix {
             Context::FoldPrefix

@@ -570,3 +570,33 @@ fn the_draw_records_how_far_a_view_scrolls() {
     h.key(KeyCode::Char('G'));
     assert!(matches!(h.app.overlay, Overlay::Help { scroll } if scroll == help));
 }
+
+/// `X` clears the store, but only after a yes.
+#[test]
+fn capital_x_clears_all_after_asking() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 80, 24);
+    assert_eq!(h.app.list.ids.len(), 5);
+    h.key(KeyCode::Char('X'));
+    assert_eq!(h.app.overlay, Overlay::ConfirmClearAll(5));
+    let screen = h.screen();
+    assert!(
+        screen.contains("Delete all 5 requests from the store?"),
+        "{screen}"
+    );
+    h.key(KeyCode::Char('n'));
+    assert_eq!(h.app.overlay, Overlay::None);
+    assert_eq!(h.app.list.ids.len(), 5, "kept");
+
+    h.key(KeyCode::Char('X'));
+    h.key(KeyCode::Char('y'));
+    assert!(h.app.list.ids.is_empty());
+    let conn = location.open_reader().unwrap();
+    assert_eq!(
+        crate::store::query::max_id(&conn).unwrap(),
+        0,
+        "the store is empty"
+    );
+    h.key(KeyCode::Char('X'));
+    assert_eq!(h.app.overlay, Overlay::None, "nothing to clear");
+}
