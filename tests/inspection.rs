@@ -279,6 +279,11 @@ async fn list_filter_finds_payloads_with_problems() {
             .collect();
         assert_eq!(ids, [2], "{expr}");
     }
+    // The table marks it as the TUI's list does.
+    let table = text(&cli_with_secrets(dir.path(), &hc, &["list"]).stdout);
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert!(!rows[0].contains('⚠'), "{table}");
+    assert!(rows[1].contains(" problems"), "{table}");
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
