@@ -249,3 +249,152 @@ async fn list_filter_searches_the_whole_store() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field"));
 }
+
+/// `has:problems` and `problems:>0` are the TUI's filter terms too: one
+/// filter module serves both.
+#[tokio::test]
+async fn list_filter_finds_payloads_with_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let hc = start(dir.path(), &[]);
+    post_pingara(&hc, Some(SECRET), GUIDE_INCIDENT_CREATED).await;
+    post_pingara(
+        &hc,
+        Some(SECRET),
+        r#"{"event":"incident.created","timestamp":"yesterday"}"#,
+    )
+    .await;
+    for _ in 0..2 {
+        hc.next_json();
+    }
+    for expr in ["has:problems", "problems:>0", "!problems:0"] {
+        let out = cli_with_secrets(dir.path(), &hc, &["list", "--json", "--filter", expr]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let ids: Vec<i64> = text(&out.stdout)
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["id"]
+                    .as_i64()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(ids, [2], "{expr}");
+    }
+    // The table marks it as the TUI's list does.
+    let table = text(&cli_with_secrets(dir.path(), &hc, &["list"]).stdout);
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert!(!rows[0].contains('⚠'), "{table}");
+    assert!(rows[1].contains(" problems"), "{table}");
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+fn list_ids(dir: &std::path::Path, hc: &Hookcatch, expr: &str) -> Vec<i64> {
+    let out = cli_with_secrets(dir, hc, &["list", "--json", "--filter", expr]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect()
+}
+
+/// A gzip body is decoded once, at arrival, for the event, duplicates and
+/// the filter (not only for the Body tab); its signature is still checked
+/// over the compressed bytes as they arrived.
+#[tokio::test]
+async fn gzip_bodies_are_decoded_for_the_event_duplicates_and_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let hc = start(dir.path(), &[]);
+    let compressed = gzip(GUIDE_INCIDENT_CREATED.as_bytes());
+    for _ in 0..2 {
+        let status = client()
+            .post(format!("{}/pingara-webhook", hc.url))
+            .header("Content-Type", "application/json")
+            .header("Content-Encoding", "gzip")
+            .header("X-Pingara-Secret", SECRET)
+            .body(compressed.clone())
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200);
+    }
+    // GitHub signs the body it sends: here, the compressed bytes.
+    let github = gzip(GITHUB_BODY.as_bytes());
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(GITHUB_SECRET.as_bytes()).unwrap();
+    mac.update(&github);
+    let sig: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    client()
+        .post(format!("{}/github", hc.url))
+        .header("Content-Type", "application/json")
+        .header("Content-Encoding", "gzip")
+        .header("X-GitHub-Event", "push")
+        .header("X-GitHub-Delivery", "d-1")
+        .header("X-Hub-Signature-256", format!("sha256={sig}"))
+        .body(github)
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        hc.next_json();
+    }
+
+    let first = show_judged(dir.path(), &hc, 1);
+    assert_eq!(first["auth"]["verdict"], "valid");
+    assert_eq!(first["event"]["type"], "incident.created");
+    assert_eq!(
+        first["event"]["summary"],
+        "incident.created · API Production down · timeout in us-east-1, eu-west-1"
+    );
+    assert_eq!(first["event"]["problems"], serde_json::json!([]), "{first}");
+    assert_eq!(first["duplicate_of"], Value::Null);
+    assert_eq!(show_judged(dir.path(), &hc, 2)["duplicate_of"], 1);
+
+    let signed = show_judged(dir.path(), &hc, 3);
+    assert_eq!(signed["auth"]["verdict"], "valid", "{}", signed["auth"]);
+    assert_eq!(signed["event"]["type"], "push");
+
+    assert_eq!(
+        list_ids(dir.path(), &hc, "body:\"Connection timeout\""),
+        [1, 2]
+    );
+    assert_eq!(
+        list_ids(dir.path(), &hc, "event:incident.created dup:yes"),
+        [2]
+    );
+}
+
+/// `curl -d '{...}'` sends JSON labelled as a form: it is read as the event
+/// it is, with a note about the content type.
+#[tokio::test]
+async fn json_sent_as_a_form_is_read_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let hc = start(dir.path(), &[]);
+    client()
+        .post(format!("{}/pingara-webhook", hc.url))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("X-Pingara-Secret", SECRET)
+        .body(GUIDE_INCIDENT_CREATED)
+        .send()
+        .await
+        .unwrap();
+    hc.next_json();
+    let shown = show_judged(dir.path(), &hc, 1);
+    assert_eq!(shown["event"]["type"], "incident.created");
+    let problems = shown["event"]["problems"].to_string();
+    assert!(problems.contains("read as JSON"), "{problems}");
+    assert!(!problems.contains("without a JSON"), "{problems}");
+}

@@ -121,9 +121,15 @@ fn list_rows(
             || "-".to_string(),
             |e| format!("{}/{}", e.provider.as_str(), e.kind),
         );
-        let mut dup = stored
-            .duplicate_of
-            .map_or(String::new(), |d| format!(" dup of #{d}"));
+        // The marks after the table, as the TUI's list shows them.
+        let mut dup = match inspection.event.as_ref().map_or(0, |e| e.problems.len()) {
+            0 => String::new(),
+            1 => " ⚠1 problem".to_string(),
+            n => format!(" ⚠{n} problems"),
+        };
+        if let Some(d) = stored.duplicate_of {
+            dup.push_str(&format!(" dup of #{d}"));
+        }
         if let Some(mark) = marks.get(&req.id) {
             dup.push_str(&format!(
                 " sent {}x, last {}",

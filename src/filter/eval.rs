@@ -40,6 +40,8 @@ pub(super) enum Term {
     Auth(&'static str),
     Status(StatusPat),
     Dup(bool),
+    /// How many problems the payload has (`has:problems` is `problems:>0`).
+    Problems(Option<Cmp>, usize),
     Since(TimeSpec),
     Before(TimeSpec),
     /// Inclusive range.
@@ -99,7 +101,11 @@ impl Expr {
         self.any_term(&|t| {
             matches!(
                 t,
-                Term::Provider(_) | Term::Event(_) | Term::Auth(_) | Term::Dup(_)
+                Term::Provider(_)
+                    | Term::Event(_)
+                    | Term::Auth(_)
+                    | Term::Dup(_)
+                    | Term::Problems(..)
             )
         })
     }
@@ -123,9 +129,10 @@ impl Term {
             Term::Header { name, value } => req.headers.iter().any(|h| {
                 name.matches(&h.name) && value.as_ref().is_none_or(|v| v.matches(&h.value_str()))
             }),
-            Term::Body(needle) => contains_folded(&req.body, needle),
+            Term::Body(needle) => contains_folded(s.body.unwrap_or(&req.body), needle),
             Term::Word(needle) => {
-                contains_folded(req.target.as_bytes(), needle) || contains_folded(&req.body, needle)
+                contains_folded(req.target.as_bytes(), needle)
+                    || contains_folded(s.body.unwrap_or(&req.body), needle)
             }
             Term::Provider(p) => s.provider.is_some_and(|v| p.matches(v)),
             Term::Event(p) => s.event_type.is_some_and(|kind| {
@@ -136,6 +143,7 @@ impl Term {
             Term::Auth(verdict) => s.auth.is_some_and(|a| a.eq_ignore_ascii_case(verdict)),
             Term::Status(sp) => sp.matches(req.response.as_ref().map(|r| r.status)),
             Term::Dup(dup) => s.duplicate == *dup,
+            Term::Problems(cmp, n) => cmp.map_or(s.problems == *n, |c| c.holds(s.problems, *n)),
             Term::Since(t) => req.received_at >= t.resolve(s.now),
             Term::Before(t) => req.received_at < t.resolve(s.now),
             Term::Id(lo, hi) => (*lo..=*hi).contains(&req.id),
@@ -186,6 +194,17 @@ fn contains_folded(haystack: &[u8], needle: &str) -> bool {
     }
 }
 
+impl Cmp {
+    fn holds<T: PartialOrd>(self, left: T, right: T) -> bool {
+        match self {
+            Cmp::Lt => left < right,
+            Cmp::Le => left <= right,
+            Cmp::Gt => left > right,
+            Cmp::Ge => left >= right,
+        }
+    }
+}
+
 impl StatusPat {
     fn matches(self, status: Option<u16>) -> bool {
         let Some(code) = status else {
@@ -195,10 +214,7 @@ impl StatusPat {
             StatusPat::Unanswered => false,
             StatusPat::Is(want) => code == want,
             StatusPat::Class(hundreds) => code / 100 == hundreds,
-            StatusPat::Compare(Cmp::Lt, n) => code < n,
-            StatusPat::Compare(Cmp::Le, n) => code <= n,
-            StatusPat::Compare(Cmp::Gt, n) => code > n,
-            StatusPat::Compare(Cmp::Ge, n) => code >= n,
+            StatusPat::Compare(cmp, n) => cmp.holds(code, n),
         }
     }
 }

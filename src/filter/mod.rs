@@ -46,7 +46,7 @@ pub const MAX_DEPTH: usize = 64;
 /// Every field a term may name, in the order the help lists them.
 pub const FIELDS: &[&str] = &[
     "method", "path", "query", "header", "body", "provider", "event", "auth", "status", "dup",
-    "since", "before", "id",
+    "problems", "has", "since", "before", "id",
 ];
 
 /// The syntax in short, for the TUI help pane and the README.
@@ -64,6 +64,7 @@ Filter: terms joined by space or & (and), | (or), ! (not), ( ) to group.
   auth:invalid           valid | invalid | missing | unconfigured
   status:200  status:4xx  status:>=400  (> < <= too)  status:none (unanswered)
   dup:yes  dup:no        a repeated delivery (same idempotency key)
+  has:problems  problems:>=2   problems inspection found in the payload
   since:10m  since:2h  since:1d  since:2026-11-29  since:2026-11-29T10:00:00Z
   before:2h  before:2026-11-29   (units s m h d w; times in UTC)
   id:42  id:10..20  id:10..  id:..20
@@ -96,6 +97,11 @@ pub struct Subject<'a> {
     pub auth: Option<&'a str>,
     /// The request repeats an earlier delivery.
     pub duplicate: bool,
+    /// How many problems inspection found in the payload.
+    pub problems: usize,
+    /// The body with its `Content-Encoding` undone, when the caller decoded
+    /// it; `body:` and bare words search it instead of the bytes as received.
+    pub body: Option<&'a [u8]>,
     /// What relative times (`since:10m`) count back from.
     pub now: DateTime<Utc>,
 }
@@ -111,6 +117,8 @@ impl<'a> Subject<'a> {
             event_action: None,
             auth: None,
             duplicate: false,
+            problems: 0,
+            body: None,
             now,
         }
     }
@@ -141,7 +149,7 @@ impl Filter {
         self.root.as_ref().is_some_and(Expr::needs_body)
     }
 
-    /// True if any term reads `provider`, `event`, `auth` or `dup`, so callers
+    /// True if any term reads `provider`, `event`, `auth`, `dup` or `problems`, so callers
     /// know the [`Subject`] needs inspection results.
     pub fn needs_inspection(&self) -> bool {
         self.root.as_ref().is_some_and(Expr::needs_inspection)

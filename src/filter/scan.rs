@@ -38,6 +38,11 @@ pub fn matches(
 ) -> bool {
     let mut subject = Subject::new(req, now);
     subject.duplicate = duplicate_of.is_some();
+    // The body as the Body tab shows it: a gzip body is searched decoded.
+    let unencoded = filter
+        .needs_body()
+        .then(|| inspect::body::unencoded(req).bytes);
+    subject.body = unencoded.as_deref();
     if !filter.needs_inspection() {
         return filter.matches(&subject);
     }
@@ -47,6 +52,7 @@ pub fn matches(
     subject.event_type = event.as_ref().map(|e| e.kind.as_str());
     subject.event_action = event.as_ref().and_then(|e| e.action.as_deref());
     subject.auth = Some(verdict.verdict.as_str());
+    subject.problems = event.as_ref().map_or(0, |e| e.problems.len());
     filter.matches(&subject)
 }
 

@@ -48,6 +48,8 @@ pub(super) fn term(word: Word, pos: usize) -> Result<Term, FilterError> {
         "auth" => Term::Auth(auth(v, at)?),
         "status" => Term::Status(status(v, at)?),
         "dup" => Term::Dup(dup(v, at)?),
+        "problems" => problems(v, at)?,
+        "has" => has(v, at)?,
         "since" => Term::Since(time(v, at)?),
         "before" => Term::Before(time(v, at)?),
         "id" => id(v, at)?,
@@ -104,6 +106,39 @@ fn dup(v: &str, at: usize) -> Result<bool, FilterError> {
     }
 }
 
+/// `3`, `>0`, `>=2`, `<1`, `<=4`.
+fn problems(v: &str, at: usize) -> Result<Term, FilterError> {
+    let (cmp, number) = comparison(v);
+    let count = number.parse::<usize>().map_err(|_| {
+        FilterError::new(format!("bad problem count \"{v}\""), at)
+            .hint("use 0, 3, >0, >=2, < or <=")
+    })?;
+    Ok(Term::Problems(cmp, count))
+}
+
+/// `has:problems`: the same as `problems:>0`.
+fn has(v: &str, at: usize) -> Result<Term, FilterError> {
+    if v.eq_ignore_ascii_case("problems") {
+        return Ok(Term::Problems(Some(Cmp::Gt), 0));
+    }
+    Err(FilterError::new(format!("bad has value \"{v}\""), at).hint("use has:problems"))
+}
+
+/// A leading `>=`, `<=`, `>`, `<` or `=`, and what follows it.
+fn comparison(v: &str) -> (Option<Cmp>, &str) {
+    if let Some(n) = v.strip_prefix(">=") {
+        (Some(Cmp::Ge), n)
+    } else if let Some(n) = v.strip_prefix("<=") {
+        (Some(Cmp::Le), n)
+    } else if let Some(n) = v.strip_prefix('>') {
+        (Some(Cmp::Gt), n)
+    } else if let Some(n) = v.strip_prefix('<') {
+        (Some(Cmp::Lt), n)
+    } else {
+        (None, v.strip_prefix('=').unwrap_or(v))
+    }
+}
+
 fn status(v: &str, at: usize) -> Result<StatusPat, FilterError> {
     let bad = || FilterError::new(format!("bad status \"{v}\""), at).hint(STATUS_HINT);
     let lower = v.to_ascii_lowercase();
@@ -115,17 +150,7 @@ fn status(v: &str, at: usize) -> Result<StatusPat, FilterError> {
     {
         return Ok(StatusPat::Class(u16::from(digit - b'0')));
     }
-    let (cmp, number) = if let Some(n) = lower.strip_prefix(">=") {
-        (Some(Cmp::Ge), n)
-    } else if let Some(n) = lower.strip_prefix("<=") {
-        (Some(Cmp::Le), n)
-    } else if let Some(n) = lower.strip_prefix('>') {
-        (Some(Cmp::Gt), n)
-    } else if let Some(n) = lower.strip_prefix('<') {
-        (Some(Cmp::Lt), n)
-    } else {
-        (None, lower.strip_prefix('=').unwrap_or(&lower))
-    };
+    let (cmp, number) = comparison(&lower);
     if number.len() != 3 || !number.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::delivery_data::DeliveryLine;
 use super::highlight::{MAX_HIGHLIGHT_BYTES, Syntax};
 use super::jsontree::JsonTree;
-use crate::inspect::body::{BodyContent, BodyView, TextSyntax, decode_bytes};
+use crate::inspect::body::{BodyContent, BodyView, TextSyntax, as_received};
 use crate::inspect::{self, AuthConfig, AuthVerdict, Inspection, Verdict};
 use crate::model::findings::Judged;
 use crate::model::{CapturedRequest, RequestId};
@@ -41,6 +41,8 @@ pub struct Row {
     /// The verdict was not reached at arrival (see `model::findings::Judged`).
     pub judged_later: bool,
     pub duplicate_of: Option<RequestId>,
+    /// How many problems inspection found in the payload (stored at arrival).
+    pub problems: usize,
     /// Replays and forwards: how many, and how the last one went.
     pub delivered: Option<DeliveryMark>,
 }
@@ -63,6 +65,7 @@ impl Row {
             pending: req.is_pending(),
             body_size: req.body_size,
             outcome: req.outcome.label(),
+            problems: event.as_ref().map_or(0, |e| e.problems.len()),
             provider: event.as_ref().map(|e| e.provider.as_str().to_string()),
             event: event.as_ref().map(|e| sanitize(&e.label()).into_owned()),
             verdict: (verdict.scheme != "none" || verdict.verdict != Verdict::Unconfigured)
@@ -242,7 +245,7 @@ fn body_doc(req: &CapturedRequest, inspection: &mut Inspection) -> BodyDoc {
     } = view_text(view, true);
     // The decoded text now lives in `pretty`; don't keep a second copy.
     view.content = BodyContent::Empty;
-    let original = decode_bytes(Some("application/octet-stream"), None, &req.body);
+    let original = as_received(req);
     let mut original_doc = TextDoc::new(&original.to_text(), syntax);
     if let Some(note) = original.notes.first() {
         original_doc.plain_note = Some(sanitize(note).into_owned());

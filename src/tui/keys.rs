@@ -32,7 +32,9 @@ pub enum Action {
     OpenFilter,
     Copy,
     Delete,
-    /// Answer to "delete #n?".
+    /// `X`: delete every request (asks first).
+    ClearAll,
+    /// Answer to "delete #n?" (or "delete all?").
     Confirm(bool),
     Reveal,
     /// `A`: show the auth verdict judged with the current secrets.
@@ -184,6 +186,7 @@ fn normal_key(key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::Char('/') => Action::OpenFilter,
         KeyCode::Char('y') => Action::Copy,
         KeyCode::Char('x') | KeyCode::Delete => Action::Delete,
+        KeyCode::Char('X') => Action::ClearAll,
         KeyCode::Char('v') => Action::Reveal,
         KeyCode::Char('A') => Action::Recheck,
         KeyCode::Char('w') => Action::Wrap,
@@ -280,6 +283,10 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("y", "copy the request as a curl command (OSC 52)"),
             ("E", "export the requests shown to .har, .ndjson or .sh"),
             ("x", "delete the request (asks first)"),
+            (
+                "X",
+                "clear all: delete every request in the store (asks first)",
+            ),
             ("v", "reveal / mask secret headers"),
             (
                 "A",
@@ -298,6 +305,10 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             (
                 "↻3 2→200",
                 "list marks: a retry of #3; sent twice, last answer 200",
+            ),
+            (
+                "⚠5",
+                "list mark: five problems in the payload (has:problems)",
             ),
             ("≈", "list mark: verdict judged now, not at arrival"),
         ],

@@ -131,3 +131,27 @@ fn reports_what_a_filter_reads() {
         assert!(reads(inspecting).1, "{inspecting}");
     }
 }
+
+#[test]
+fn problems_counts_and_has_problems() {
+    let req = CapturedRequest::new("POST", "/p", vec![], b"{}".to_vec());
+    let mut s = Subject::new(&req, now());
+    for (expr, none, three) in [
+        ("has:problems", false, true),
+        ("problems:>0", false, true),
+        ("problems:0", true, false),
+        ("problems:3", false, true),
+        ("problems:>=4", false, false),
+        ("problems:<2", true, false),
+        ("!has:problems", true, false),
+    ] {
+        let f = parse(expr).unwrap();
+        assert!(f.needs_inspection(), "{expr}");
+        s.problems = 0;
+        assert_eq!(f.matches(&s), none, "{expr} with none");
+        s.problems = 3;
+        assert_eq!(f.matches(&s), three, "{expr} with three");
+    }
+    assert!(parse("has:body").is_err());
+    assert!(parse("problems:many").is_err());
+}

@@ -19,7 +19,7 @@ pub(super) fn by_media_type(
         Kind::Json => return declared_text(media, bytes, limits, notes, json_content),
         Kind::Form => return form_content(media, bytes, limits, notes),
         Kind::Multipart => return multipart_content(media, bytes, limits, notes),
-        Kind::Other => return generic(bytes, media.charset(), limits, notes),
+        Kind::Other => return text_or_hex(bytes, media.charset(), limits, notes),
         Kind::Xml => TextSyntax::Xml,
         Kind::Html => TextSyntax::Html,
         Kind::Text => TextSyntax::Plain,
@@ -130,7 +130,7 @@ fn multipart_content(
             notes.push(format!(
                 "malformed multipart: {why}; showing the body as sent"
             ));
-            generic(bytes, media.charset(), limits, notes)
+            text_or_hex(bytes, media.charset(), limits, notes)
         }
     }
 }
@@ -163,7 +163,7 @@ pub(super) fn sniff(bytes: &[u8], limits: &Limits, notes: &mut Vec<String>) -> B
             };
         }
     }
-    generic(bytes, None, limits, notes)
+    text_or_hex(bytes, None, limits, notes)
 }
 
 fn starts_like_json(bytes: &[u8]) -> bool {
@@ -176,7 +176,8 @@ fn starts_like_json(bytes: &[u8]) -> bool {
 
 /// Text if it is text, else hex. With a charset, decode by it; without,
 /// only valid UTF-8 counts as text.
-fn generic(
+/// UTF-8 (or the declared charset) text that doesn't look binary, else hex.
+pub(super) fn text_or_hex(
     bytes: &[u8],
     label: Option<&str>,
     limits: &Limits,

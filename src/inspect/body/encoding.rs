@@ -34,6 +34,8 @@ pub(crate) struct Unwrapped<'a> {
     pub bytes: Cow<'a, [u8]>,
     /// Decoding failed: `bytes` is the raw body and is best shown as hex.
     pub corrupt: bool,
+    /// Decompression stopped at the limit: `bytes` is the start of the body.
+    pub truncated: bool,
 }
 
 /// Undo `Content-Encoding` (applied in header order, so undone in reverse).
@@ -47,6 +49,7 @@ pub(crate) fn unwrap<'a>(
     let raw = Unwrapped {
         bytes: Cow::Borrowed(body),
         corrupt: false,
+        truncated: false,
     };
     if body.is_empty() {
         return raw;
@@ -98,6 +101,7 @@ pub(crate) fn unwrap<'a>(
                 return Unwrapped {
                     bytes: Cow::Borrowed(body),
                     corrupt: true,
+                    truncated: false,
                 };
             }
             None => {}
@@ -117,6 +121,7 @@ pub(crate) fn unwrap<'a>(
     Unwrapped {
         bytes: current,
         corrupt: false,
+        truncated: hit_limit,
     }
 }
 
@@ -146,6 +151,7 @@ fn sniff_gzip<'a>(body: &'a [u8], limit: usize, notes: &mut Vec<String>) -> Opti
         notes.push(limit_note(limit));
     }
     Some(Unwrapped {
+        truncated: out.truncated,
         bytes: Cow::Owned(out.bytes),
         corrupt: false,
     })

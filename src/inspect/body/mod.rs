@@ -29,7 +29,7 @@ use std::fmt::Write as _;
 
 use crate::model::{CapturedRequest, Outcome};
 
-use classify::{by_media_type, hex_content, sniff};
+use classify::{by_media_type, hex_content, sniff, text_or_hex};
 pub use json::{JsonError, Token, TokensError, pretty_json, tokens};
 use media::MediaType;
 
@@ -183,6 +183,78 @@ fn multipart_text(parts: &[MultipartPart]) -> String {
     out
 }
 
+/// A request's `Content-Encoding` headers as one list (several stack).
+fn content_encoding(req: &CapturedRequest) -> Option<String> {
+    let encodings: Vec<Cow<'_, str>> = req
+        .headers_named("content-encoding")
+        .map(|h| h.value_str())
+        .collect();
+    (!encodings.is_empty()).then(|| encodings.join(", "))
+}
+
+/// A request's body with its `Content-Encoding` undone, as the Body tab
+/// shows it: what events, duplicates and the filter read, so every reader
+/// agrees. Signatures are checked over the bytes as received instead.
+pub struct Unencoded<'a> {
+    pub bytes: Cow<'a, [u8]>,
+    /// The encoding could not be undone: why (then `bytes` are as received).
+    pub corrupt: Option<String>,
+    /// Decompression stopped at [`DECODE_LIMIT`]: the note saying so.
+    pub truncated: Option<String>,
+}
+
+/// [`Unencoded`] under [`DECODE_LIMIT`], so a decompression bomb costs at most that.
+pub fn unencoded(req: &CapturedRequest) -> Unencoded<'_> {
+    unencoded_within(req, DECODE_LIMIT)
+}
+
+pub(crate) fn unencoded_within(req: &CapturedRequest, limit: usize) -> Unencoded<'_> {
+    let mut notes = Vec::new();
+    let out = encoding::unwrap(
+        &req.body,
+        content_encoding(req).as_deref(),
+        limit,
+        &mut notes,
+    );
+    Unencoded {
+        corrupt: out
+            .corrupt
+            .then(|| notes.last().cloned().unwrap_or_default()),
+        truncated: out.truncated.then(|| {
+            format!(
+                "decompression stopped at {} limit; the rest was not read",
+                human_size(limit)
+            )
+        }),
+        bytes: out.bytes,
+    }
+}
+
+/// The bytes as received (the `o` view): never decompressed, with a note
+/// naming the encoding they still carry.
+pub fn as_received(req: &CapturedRequest) -> BodyView {
+    let limits = Limits::default();
+    let mut notes = Vec::new();
+    if let Some(encoding) = content_encoding(req) {
+        notes.push(format!(
+            "the bytes as received: Content-Encoding {} ({}), not decoded",
+            clip(&encoding, 40),
+            human_size(req.body.len())
+        ));
+    }
+    let content = if req.body.is_empty() {
+        BodyContent::Empty
+    } else {
+        text_or_hex(&req.body, None, &limits, &mut notes)
+    };
+    BodyView {
+        content,
+        notes,
+        content_type: None,
+        decoded_size: req.body.len(),
+    }
+}
+
 /// Decode a captured request's body by its `Content-Type` and
 /// `Content-Encoding` headers (several `Content-Encoding` headers stack).
 pub fn decode(req: &CapturedRequest) -> BodyView {
@@ -190,11 +262,7 @@ pub fn decode(req: &CapturedRequest) -> BodyView {
         .headers_named("content-type")
         .next()
         .map(|h| h.value_str());
-    let encodings: Vec<Cow<'_, str>> = req
-        .headers_named("content-encoding")
-        .map(|h| h.value_str())
-        .collect();
-    let encoding = (!encodings.is_empty()).then(|| encodings.join(", "));
+    let encoding = content_encoding(req);
     let mut view = decode_bytes(content_type.as_deref(), encoding.as_deref(), &req.body);
     match &req.outcome {
         Outcome::Complete => {}

@@ -112,7 +112,7 @@ fn decode_in(ctx: &Ctx<'_>) -> (Option<Event>, Option<String>) {
     let Some(provider) = detect_in(ctx) else {
         return (None, None);
     };
-    let event = match provider {
+    let mut event = match provider {
         Provider::Pingara => pingara::decode(ctx),
         Provider::Github => github::decode(ctx),
         Provider::Stripe => stripe::decode(ctx),
@@ -122,6 +122,11 @@ fn decode_in(ctx: &Ctx<'_>) -> (Option<Event>, Option<String>) {
         Provider::Gitlab => gitlab::decode(ctx),
         Provider::Generic => generic::decode(ctx),
     };
+    for note in &ctx.body_notes {
+        if !event.problems.contains(note) {
+            event.problems.push(note.clone());
+        }
+    }
     let key = match provider {
         Provider::Pingara => pingara::key(ctx),
         Provider::Github => github::key(ctx),

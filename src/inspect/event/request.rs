@@ -10,6 +10,10 @@ use crate::model::CapturedRequest;
 pub(crate) struct Ctx<'a> {
     pub req: &'a CapturedRequest,
     pub body: Body,
+    /// What reading the body found wrong before any sender looked at it: an
+    /// encoding that could not be undone or was cut at the limit, JSON sent
+    /// as a form. Every sender's event carries these as problems.
+    pub body_notes: Vec<String>,
     /// Whether to collect the Event tab's field list. Only the TUI's detail
     /// view shows it; on the capture path it was a tenth of inspection's cost.
     pub fields: bool,
@@ -34,9 +38,17 @@ const MAX_FORM_FIELDS: usize = 256;
 
 impl<'a> Ctx<'a> {
     pub(crate) fn new(req: &'a CapturedRequest) -> Self {
+        Self::within(req, crate::inspect::body::DECODE_LIMIT)
+    }
+
+    /// [`Ctx::new`] with decompression stopped at `limit` bytes.
+    pub(crate) fn within(req: &'a CapturedRequest, limit: usize) -> Self {
+        let mut body_notes = Vec::new();
+        let body = parse_body(req, limit, &mut body_notes);
         Ctx {
             req,
-            body: parse_body(req),
+            body,
+            body_notes,
             fields: true,
         }
     }
@@ -110,17 +122,33 @@ fn header_of<'r>(req: &'r CapturedRequest, name: &str) -> Option<&'r str> {
         .map(str::trim)
 }
 
-fn parse_body(req: &CapturedRequest) -> Body {
-    if req.body.iter().all(u8::is_ascii_whitespace) {
+/// The body with its `Content-Encoding` undone (as the Body tab shows it),
+/// parsed once.
+fn parse_body(req: &CapturedRequest, limit: usize, notes: &mut Vec<String>) -> Body {
+    let unencoded = crate::inspect::body::unencoded_within(req, limit);
+    if let Some(why) = unencoded.corrupt {
+        return Body::Invalid(why);
+    }
+    notes.extend(unencoded.truncated);
+    let body: &[u8] = &unencoded.bytes;
+    if body.iter().all(u8::is_ascii_whitespace) {
         return Body::Empty;
     }
-    let is_form = header_of(req, "content-type").is_some_and(|ct| {
-        ct.trim()
-            .to_ascii_lowercase()
-            .starts_with("application/x-www-form-urlencoded")
-    });
+    let content_type = header_of(req, "content-type").map(|ct| ct.trim().to_ascii_lowercase());
+    let is_form = content_type
+        .as_deref()
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
     if is_form {
-        let pairs = parse_form(&req.body);
+        // `curl -d '{...}'` labels JSON as a form: read it as the JSON it is.
+        if let Some(Body::Json(v)) = looks_like_json(body).then(|| json_body(body)) {
+            notes.push(
+                "sent as application/x-www-form-urlencoded (curl -d's default) but the body \
+                 is JSON; read as JSON"
+                    .into(),
+            );
+            return Body::Json(v);
+        }
+        let pairs = parse_form(body);
         if let Some((_, payload)) = pairs.iter().find(|(k, _)| k == "payload") {
             return match serde_json::from_str(payload) {
                 Ok(v) => Body::FormJson(v),
@@ -129,12 +157,24 @@ fn parse_body(req: &CapturedRequest) -> Body {
         }
         return Body::Form(pairs);
     }
+    json_body(body)
+}
+
+fn json_body(body: &[u8]) -> Body {
     // A UTF-8 byte order mark is not JSON, but some senders write one.
-    let json = req.body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&req.body);
+    let json = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
     match serde_json::from_slice(json) {
         Ok(v) => Body::Json(v),
         Err(e) => Body::Invalid(format!("invalid JSON: {e}")),
     }
+}
+
+/// Starts like a JSON object or array (a form's first key never does).
+fn looks_like_json(body: &[u8]) -> bool {
+    matches!(
+        body.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[')
+    )
 }
 
 /// `application/x-www-form-urlencoded` pairs: `+` is a space, `%XX` a byte,

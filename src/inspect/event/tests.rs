@@ -349,3 +349,70 @@ fn hostile_bodies_are_bounded() {
     assert!(ev.summary.chars().count() <= 201);
     assert!(ev.kind.chars().count() <= 81);
 }
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+#[test]
+fn a_gzip_body_is_decoded_before_any_sender_reads_it() {
+    let body = json!({"event": "deploy.finished", "id": "d-1"}).to_string();
+    let r = raw(
+        &[
+            ("content-type", "application/json"),
+            ("content-encoding", "gzip"),
+        ],
+        gzip(body.as_bytes()),
+    );
+    let ev = decode(&r).unwrap();
+    assert_eq!(ev.kind, "deploy.finished");
+    assert!(ev.problems.is_empty(), "{:?}", ev.problems);
+}
+
+/// A decompression bomb costs at most the limit, and the event says where it stopped.
+#[test]
+fn decompression_stops_at_the_limit_and_the_event_says_so() {
+    let mut body = br#"{"event":"incident.created","pad":""#.to_vec();
+    body.extend(std::iter::repeat_n(b'a', 1 << 20));
+    body.extend(br#""}"#);
+    let r = raw(
+        &[("content-encoding", "gzip"), ("x-pingara-secret", "s")],
+        gzip(&body),
+    );
+    let ctx = super::Ctx::within(&r, 4096);
+    let (ev, _) = super::decode_in(&ctx);
+    let problems = ev.unwrap().problems.join("\n");
+    assert!(
+        problems.contains("decompression stopped at 4 KiB limit; the rest was not read"),
+        "{problems}"
+    );
+}
+
+#[test]
+fn a_corrupt_encoding_is_the_body_problem() {
+    let r = raw(
+        &[("content-encoding", "gzip"), ("x-pingara-secret", "s")],
+        b"\x1f\x8b\x08not gzip".to_vec(),
+    );
+    let problems = decode(&r).unwrap().problems.join("\n");
+    assert!(problems.contains("could not be decoded"), "{problems}");
+}
+
+#[test]
+fn json_labelled_as_a_form_is_read_as_json_with_a_note() {
+    let body = json!({"event": "deploy.finished", "note": "a=b&c"}).to_string();
+    let r = req(
+        &[("content-type", "application/x-www-form-urlencoded")],
+        &body,
+    );
+    let ev = decode(&r).unwrap();
+    assert_eq!(ev.kind, "deploy.finished");
+    assert!(
+        ev.problems.iter().any(|p| p.contains("read as JSON")),
+        "{:?}",
+        ev.problems
+    );
+}

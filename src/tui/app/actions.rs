@@ -40,6 +40,18 @@ impl App {
                 }
                 return;
             }
+            Overlay::ConfirmClearAll(n) => {
+                self.overlay = Overlay::None;
+                if action == Action::Confirm(true) {
+                    // Every request the store held when the user said yes;
+                    // what arrives after stays.
+                    self.outbox.push(Cmd::Delete(self.list.ids.clone()));
+                    self.say(format!("deleting all {n} requests…"));
+                } else if action == Action::Quit {
+                    self.should_quit = true;
+                }
+                return;
+            }
             Overlay::None => {}
         }
         match action {
@@ -99,6 +111,10 @@ impl App {
             Action::Delete => match self.list.selected {
                 Some(id) => self.overlay = Overlay::ConfirmDelete(id),
                 None => self.complain("nothing selected"),
+            },
+            Action::ClearAll => match self.list.ids.len() {
+                0 => self.complain("nothing to clear"),
+                n => self.overlay = Overlay::ConfirmClearAll(n),
             },
             Action::Confirm(_) => {}
             Action::Reveal => {
@@ -210,7 +226,7 @@ impl App {
             _ => scroll,
         };
         self.overlay = Overlay::Help {
-            scroll: scroll.min(ui::help::max_scroll(self.area)),
+            scroll: scroll.min(self.help_scroll.limit()),
         };
     }
 
@@ -267,23 +283,9 @@ impl App {
         }
     }
 
-    /// How far the current tab scrolls.
+    /// How far the current tab scrolls, as its last draw recorded.
     pub fn max_scroll(&self) -> usize {
-        if self.detail.tab == Tab::Deliveries {
-            return self.deliveries_max_scroll();
-        }
-        let areas = self.areas();
-        let height = usize::from(areas.detail_content.height);
-        if self.detail.tab == Tab::Body {
-            let header = ui::detail::body::header_lines(self).len();
-            let len = self.detail.body_len();
-            if self.detail.wrap {
-                return len.saturating_sub(1);
-            }
-            return len.saturating_sub(height.saturating_sub(header).max(1));
-        }
-        let len = ui::detail::tab_lines(self, self.detail.tab, areas.detail_content.width).len();
-        len.saturating_sub(height)
+        self.detail.scroller().limit()
     }
 
     fn toggle_tree(&mut self) {

@@ -7,7 +7,6 @@ use super::{App, Focus, Tab};
 use crate::tui::delivery_data::{DiffDoc, ResponseDoc};
 use crate::tui::inbox::Cmd;
 use crate::tui::loader::LoadCmd;
-use crate::tui::ui;
 
 impl App {
     /// The detail pane has the keys and shows the Deliveries tab.
@@ -113,10 +112,5 @@ impl App {
             Some(doc) => view.diff_doc = Some(doc),
             None => self.complain("one of the deliveries is gone"),
         }
-    }
-
-    /// How far the Deliveries tab scrolls.
-    pub(super) fn deliveries_max_scroll(&self) -> usize {
-        ui::detail::deliveries::max_scroll(self, self.areas().detail_content)
     }
 }

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use super::scroll::VerticalScroll;
 use crate::model::RequestId;
 use crate::tui::data::{Detail, TextDoc};
 use crate::tui::delivery_data::{DeliveryLine, DiffDoc, ResponseDoc};
@@ -143,7 +144,7 @@ pub struct DetailState {
     pub id: Option<RequestId>,
     pub loaded: Option<Box<Detail>>,
     pub tab: Tab,
-    scrolls: [usize; 6],
+    scrolls: [VerticalScroll; 6],
     /// Columns hidden at the left of unwrapped text (`H`/`L`).
     pub hscroll: usize,
     pub wrap: bool,
@@ -174,7 +175,9 @@ impl DetailState {
         }
         self.id = id;
         self.loaded = None;
-        self.scrolls = [0; 6];
+        for s in &self.scrolls {
+            s.reset();
+        }
         self.hscroll = 0;
         self.tree = None;
         self.reveal = false;
@@ -208,11 +211,17 @@ impl DetailState {
     }
 
     pub fn scroll(&self) -> usize {
-        self.scrolls[self.tab.index()]
+        self.scrolls[self.tab.index()].get()
     }
 
+    /// Scroll the current tab, within the limit its last draw recorded.
     pub fn set_scroll(&mut self, value: usize) {
-        self.scrolls[self.tab.index()] = value;
+        self.scrolls[self.tab.index()].set(value);
+    }
+
+    /// The current tab's scroll, for the draw to record its limit in.
+    pub fn scroller(&self) -> &VerticalScroll {
+        &self.scrolls[self.tab.index()]
     }
 
     /// The body text in the current view (decoded or original).

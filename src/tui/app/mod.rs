@@ -10,6 +10,7 @@ mod actions;
 mod deliveries_tab;
 pub mod detail_state;
 mod rate;
+pub mod scroll;
 mod sends;
 
 pub use rate::Rate;
@@ -47,8 +48,12 @@ pub enum Focus {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Overlay {
     None,
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
     ConfirmDelete(RequestId),
+    /// "Delete all N requests?" (`X`).
+    ConfirmClearAll(usize),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,6 +104,8 @@ pub struct App {
     pub focus: Focus,
     pub zoom: bool,
     pub overlay: Overlay,
+    /// The help overlay's scroll limit, as its last draw recorded.
+    pub help_scroll: scroll::VerticalScroll,
     pub prompt: Option<Prompt>,
     /// Filters and searches submitted, this run and earlier ones (↑/↓ in the prompt).
     pub filter_history: History,
@@ -154,6 +161,7 @@ impl App {
             focus: Focus::List,
             zoom: false,
             overlay: Overlay::None,
+            help_scroll: scroll::VerticalScroll::default(),
             prompt: None,
             filter_history: History::default(),
             search_history: History::default(),
@@ -212,7 +220,10 @@ impl App {
             Context::Input
         } else if matches!(self.overlay, Overlay::Help { .. }) {
             Context::Help
-        } else if matches!(self.overlay, Overlay::ConfirmDelete(_)) {
+        } else if matches!(
+            self.overlay,
+            Overlay::ConfirmDelete(_) | Overlay::ConfirmClearAll(_)
+        ) {
             Context::Confirm
         } else if self.fold_prefix {
             Context::FoldPrefix
@@ -453,10 +464,6 @@ impl App {
             }
         }
         self.request_deliveries();
-        let max = self.max_scroll();
-        if self.detail.scroll() > max {
-            self.detail.set_scroll(max);
-        }
         self.request_highlight(areas);
     }
 
@@ -471,6 +478,19 @@ impl App {
                     return;
                 };
                 (key, doc, self.detail.scroll())
+            }
+            // The overview shows the body's first lines.
+            Tab::Overview => {
+                let (Some(id), Some(detail)) = (self.detail.id, self.detail.loaded.as_deref())
+                else {
+                    return;
+                };
+                let key = super::highlight::DocKey {
+                    id,
+                    original: false,
+                    delivery: None,
+                };
+                (key, &detail.body.pretty, 0)
             }
             Tab::Deliveries if !self.detail.deliveries.diff => {
                 let (Some(id), Some(response)) = (self.detail.id, self.detail.response()) else {

@@ -228,7 +228,7 @@ fn deliveries_load_with_the_detail_and_refresh_on_updates() {
         screen.contains("connection refused (127.0.0.1:3000)"),
         "{screen}"
     );
-    assert!(screen.contains("3→refu…"), "the list marks it: {screen}");
+    assert!(screen.contains("3→refused"), "the list marks it: {screen}");
     // Pick the 200 and diff it with the one before.
     h.key(KeyCode::Tab);
     assert_eq!(h.app.focus, Focus::Detail);

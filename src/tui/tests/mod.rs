@@ -2,8 +2,11 @@
 //! and whole-screen snapshots on a fixed `TestBackend` with a fixed clock.
 
 mod deliveries;
+mod encoded;
 mod fixtures;
+mod list;
 mod live;
+mod overview;
 mod relay;
 mod snapshots;
 mod state;

@@ -107,6 +107,11 @@ fn help_overlay() {
         let mut h = harness(&location, w, hgt);
         h.key(KeyCode::Char('?'));
         snap(&format!("help_{w}x{hgt}"), &mut h);
+        if w == 160 {
+            // Everything on one screen: the last example shows, nothing scrolls.
+            assert_eq!(h.app.help_scroll.limit(), 0);
+            assert!(h.screen().contains("since:1h !dup:yes"));
+        }
     }
 }
 

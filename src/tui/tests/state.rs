@@ -571,3 +571,62 @@ fn export_writes_the_requests_shown() {
     assert_eq!(lines.lines().count(), 1);
     assert!(lines.contains(r#""path":"/github""#), "{lines}");
 }
+
+/// Scroll limits come from the draw (it knows the lines and the area);
+/// keys read them and never call a renderer.
+#[test]
+fn the_draw_records_how_far_a_view_scrolls() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 80, 24);
+    h.key(KeyCode::Char('g'));
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Char('1'));
+    h.screen();
+    let max = h.app.max_scroll();
+    assert!(max > 0 && max < usize::MAX, "recorded by the draw: {max}");
+    h.key(KeyCode::Char('G'));
+    assert_eq!(h.app.detail.scroll(), max);
+    h.key(KeyCode::Char('j'));
+    assert_eq!(
+        h.app.detail.scroll(),
+        max,
+        "no further than the draw measured"
+    );
+
+    h.key(KeyCode::Char('?'));
+    h.screen();
+    let help = h.app.help_scroll.limit();
+    assert!(help > 0 && help < usize::MAX, "{help}");
+    h.key(KeyCode::Char('G'));
+    assert!(matches!(h.app.overlay, Overlay::Help { scroll } if scroll == help));
+}
+
+/// `X` clears the store, but only after a yes.
+#[test]
+fn capital_x_clears_all_after_asking() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 80, 24);
+    assert_eq!(h.app.list.ids.len(), 5);
+    h.key(KeyCode::Char('X'));
+    assert_eq!(h.app.overlay, Overlay::ConfirmClearAll(5));
+    let screen = h.screen();
+    assert!(
+        screen.contains("Delete all 5 requests from the store?"),
+        "{screen}"
+    );
+    h.key(KeyCode::Char('n'));
+    assert_eq!(h.app.overlay, Overlay::None);
+    assert_eq!(h.app.list.ids.len(), 5, "kept");
+
+    h.key(KeyCode::Char('X'));
+    h.key(KeyCode::Char('y'));
+    assert!(h.app.list.ids.is_empty());
+    let conn = location.open_reader().unwrap();
+    assert_eq!(
+        crate::store::query::max_id(&conn).unwrap(),
+        0,
+        "the store is empty"
+    );
+    h.key(KeyCode::Char('X'));
+    assert_eq!(h.app.overlay, Overlay::None, "nothing to clear");
+}

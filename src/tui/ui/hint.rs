@@ -94,6 +94,18 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         frame.render_widget(Paragraph::new(line), area);
         return;
     }
+    if let Overlay::ConfirmClearAll(n) = app.overlay {
+        let line = Line::from(vec![
+            Span::styled(
+                format!("Delete all {n} requests from the store? "),
+                theme.warning().add_modifier(Modifier::BOLD),
+            ),
+            Span::styled("y", theme.key()),
+            Span::styled(" deletes them all · any other key keeps them", theme.dim()),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
     if let Some(message) = &app.message {
         let style = if message.error {
             theme.error()

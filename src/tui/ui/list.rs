@@ -1,15 +1,55 @@
 //! The request list: only the visible rows are built, from the row cache.
+//! Columns are as wide as the visible rows need; the path takes what is
+//! left, and every value cut to its column ends in `…`.
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint};
-use ratatui::style::Modifier;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
 
-use super::{Areas, ago, badge, clip, pane, styled};
+use super::{Areas, ago, badge, clip, fit, pane, styled};
 use crate::text::human_size;
 use crate::tui::app::{App, Focus};
 use crate::tui::data::Row;
+
+/// The path never gets fewer columns than this while the event column can give some up.
+const MIN_PATH: usize = 16;
+/// The event column's narrowest useful width.
+const MIN_EVENT: usize = 10;
+/// The marks column never grows past this (`≈⚠12 ↻1234 3→refus…`).
+const MAX_MARKS: usize = 16;
+
+/// One column: its header and each visible row's cell, before widths are known.
+struct Column {
+    header: &'static str,
+    right: bool,
+    cells: Vec<Line<'static>>,
+    /// The most it may take; `None`: as wide as its widest cell.
+    cap: Option<usize>,
+    /// A shorter form of a cell, used instead of cutting it (the event
+    /// without its sender).
+    short: Vec<Option<Line<'static>>>,
+}
+
+impl Column {
+    fn new(header: &'static str, right: bool) -> Column {
+        Column {
+            header,
+            right,
+            cells: Vec::new(),
+            cap: None,
+            short: Vec::new(),
+        }
+    }
+
+    fn want(&self) -> usize {
+        let widest = self.cells.iter().map(Line::width).max().unwrap_or(0);
+        let want = widest.max(self.header.len());
+        self.cap
+            .map_or(want, |cap| want.min(cap.max(self.header.len())))
+    }
+}
 
 pub fn render(frame: &mut Frame<'_>, areas: &Areas, app: &App) {
     let theme = &app.theme;
@@ -23,74 +63,125 @@ pub fn render(frame: &mut Frame<'_>, areas: &Areas, app: &App) {
         frame.render_widget(empty(app), areas.list_rows.union(areas.list_header));
         return;
     }
-    let width = areas.list_rows.width;
-    let id_width = view.last().map_or(3, |id| id.to_string().len()).max(2) as u16;
-    let event_width = if width >= 100 { 28 } else { 18 };
+    let width = usize::from(areas.list_rows.width);
     let show_event = width >= 70;
     let show_size = width >= 60;
-    let mut widths = vec![
-        Constraint::Length(id_width),
-        Constraint::Length(3),
-        Constraint::Length(6),
-        Constraint::Fill(1),
-        Constraint::Length(3),
-    ];
-    let mut header = vec!["ID", "AGE", "METHOD", "PATH", "ST"];
-    if show_size {
-        widths.push(Constraint::Length(9));
-        header.push("SIZE");
-    }
-    if show_event {
-        widths.push(Constraint::Length(event_width));
-        header.push("EVENT");
-    }
-    widths.push(Constraint::Length(8));
-    header.push("AUTH");
-    widths.push(Constraint::Length(MARKS));
-    header.push("MARKS");
-
     let height = usize::from(areas.list_rows.height);
     let start = app.list.offset.min(view.len());
     let end = (start + height).min(view.len());
-    let selected = app.list.selected;
-    let rows = view[start..end].iter().map(|id| {
+    let visible = &view[start..end];
+
+    let mut cols = vec![
+        Column::new("ID", true),
+        Column::new("AGE", true),
+        Column::new("METHOD", false),
+        Column::new("PATH", false),
+        Column::new("ST", false),
+    ];
+    const PATH: usize = 3;
+    if show_size {
+        cols.push(Column::new("SIZE", true));
+    }
+    let event_col = show_event.then(|| {
+        let mut c = Column::new("EVENT", false);
+        c.cap = Some(if width >= 100 { 28 } else { 18 });
+        cols.push(c);
+        cols.len() - 1
+    });
+    cols.push(Column::new("AUTH", false));
+    let mut marks_col = Column::new("MARKS", false);
+    marks_col.cap = Some(MAX_MARKS);
+    cols.push(marks_col);
+
+    for id in visible {
         let cells = match app.list.rows.get(id) {
-            Some(row) => cells(app, row, show_size, show_event, usize::from(event_width)),
+            Some(row) => cells(app, row, show_size, show_event),
             None => vec![
-                Cell::from(Line::from(id.to_string()).alignment(Alignment::Right)),
-                Cell::from(Span::styled("…", theme.dim())),
+                Line::from(id.to_string()),
+                Line::from(Span::styled("…", theme.dim())),
             ],
         };
-        let row = TableRow::new(cells);
-        if Some(*id) == selected {
+        for (i, col) in cols.iter_mut().enumerate() {
+            col.cells.push(cells.get(i).cloned().unwrap_or_default());
+            let short = (Some(i) == event_col)
+                .then(|| app.list.rows.get(id).and_then(event_only))
+                .flatten();
+            col.short.push(short);
+        }
+    }
+
+    let mut widths: Vec<usize> = cols.iter().map(Column::want).collect();
+    let gaps = cols.len() - 1;
+    let others = |w: &[usize]| -> usize {
+        w.iter()
+            .enumerate()
+            .filter(|(i, _)| *i != PATH)
+            .map(|(_, w)| w)
+            .sum::<usize>()
+            + gaps
+    };
+    // The path's own width is what the others leave; the event column
+    // gives some back when the path would be cut short.
+    if let Some(e) = event_col {
+        let left = width.saturating_sub(others(&widths));
+        let path_wants = cols[PATH].want();
+        if left < MIN_PATH.min(path_wants) {
+            let give = (MIN_PATH.min(path_wants) - left).min(widths[e].saturating_sub(MIN_EVENT));
+            widths[e] -= give;
+        }
+    }
+    widths[PATH] = width
+        .saturating_sub(others(&widths))
+        .max(cols[PATH].header.len());
+
+    let constraints: Vec<Constraint> = widths
+        .iter()
+        .map(|w| Constraint::Length(u16::try_from(*w).unwrap_or(u16::MAX)))
+        .collect();
+    let rows = visible.iter().enumerate().map(|(r, id)| {
+        let cells = cols.iter().zip(&widths).map(|(col, w)| {
+            let line = match &col.short[r] {
+                Some(short) if col.cells[r].width() > *w => short.clone(),
+                _ => col.cells[r].clone(),
+            };
+            let line = fit(line, *w);
+            Cell::from(if col.right {
+                line.alignment(Alignment::Right)
+            } else {
+                line
+            })
+        });
+        let row = TableRow::new(cells.collect::<Vec<_>>());
+        if Some(*id) == app.list.selected {
             row.style(theme.selected())
         } else {
             row
         }
     });
-    let table = Table::new(rows, widths.clone()).column_spacing(1).header(
-        TableRow::new(header.into_iter().map(Cell::from))
-            .style(theme.dim().add_modifier(Modifier::BOLD)),
+    let header = cols.iter().map(|c| {
+        let line = Line::from(c.header);
+        Cell::from(if c.right {
+            line.alignment(Alignment::Right)
+        } else {
+            line
+        })
+    });
+    let table = Table::new(rows, constraints).column_spacing(1).header(
+        TableRow::new(header.collect::<Vec<_>>()).style(theme.dim().add_modifier(Modifier::BOLD)),
     );
     let area = areas.list_header.union(areas.list_rows);
     frame.render_widget(table, area);
 }
 
-fn cells(
-    app: &App,
-    row: &Row,
-    show_size: bool,
-    show_event: bool,
-    event_width: usize,
-) -> Vec<Cell<'static>> {
+/// The cells of one row, in the columns' order, uncut.
+fn cells(app: &App, row: &Row, show_size: bool, show_event: bool) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let mut cells = vec![
-        Cell::from(Line::from(row.id.to_string()).alignment(Alignment::Right)),
-        Cell::from(Line::from(ago(app.now, row.received_at)).alignment(Alignment::Right))
-            .style(theme.dim()),
-        Cell::from(Span::styled(row.method.clone(), theme.method(&row.method))),
-        Cell::from(row.target.clone()),
-        Cell::from(Span::styled(
+        Line::from(row.id.to_string()),
+        Line::from(Span::styled(ago(app.now, row.received_at), theme.dim())),
+        Line::from(Span::styled(row.method.clone(), theme.method(&row.method))),
+        Line::from(row.target.clone()),
+        Line::from(Span::styled(
             match row.status {
                 Some(s) => s.to_string(),
                 None if row.pending => crate::model::PENDING.to_string(),
@@ -101,75 +192,75 @@ fn cells(
     ];
     if show_size {
         let size = human_size(row.body_size);
-        let text = if row.outcome == "complete" {
-            size
+        let complete = row.outcome == "complete";
+        let (text, style) = if complete {
+            (size, theme.text())
         } else {
-            format!("{size}!")
+            (format!("{size}!"), theme.warning())
         };
-        let style = if row.outcome == "complete" {
-            theme.text()
-        } else {
-            theme.warning()
-        };
-        cells.push(Cell::from(
-            Line::from(Span::styled(text, style)).alignment(Alignment::Right),
-        ));
+        cells.push(Line::from(Span::styled(text, style)));
     }
     if show_event {
-        let line = match (&row.provider, &row.event) {
-            (Some(p), Some(e)) if p.chars().count() + 1 + e.chars().count() <= event_width => {
-                Line::from(vec![
-                    styled(p.clone(), theme.dim()),
-                    Span::raw(" "),
-                    Span::raw(e.clone()),
-                ])
-            }
-            (_, Some(e)) => Line::from(Span::raw(clip(e, event_width))),
+        cells.push(match (&row.provider, &row.event) {
+            (Some(p), Some(e)) => Line::from(vec![
+                styled(p.clone(), theme.dim()),
+                Span::raw(" "),
+                Span::raw(e.clone()),
+            ]),
+            (_, Some(e)) => Line::from(Span::raw(e.clone())),
             _ => Line::from(Span::styled("—", theme.dim())),
-        };
-        cells.push(Cell::from(line));
+        });
     }
-    cells.push(Cell::from(match row.verdict {
+    cells.push(match row.verdict {
         Some(v) => Line::from(badge(app, v)),
         None => Line::from(Span::styled("none", theme.dim())),
-    }));
-    cells.push(Cell::from(marks(app, row)));
+    });
+    cells.push(marks(app, row));
     cells
 }
 
-/// Width of the marks column.
-const MARKS: u16 = 7;
+/// The event type alone, for an event cell too narrow for its sender too.
+fn event_only(row: &Row) -> Option<Line<'static>> {
+    row.provider.as_ref()?;
+    row.event.clone().map(|e| Line::from(Span::raw(e)))
+}
 
-/// `≈`: the verdict was judged now, not at arrival; `↻3`: a duplicate (a
-/// retry) of #3; `→200`: replayed or forwarded, and the last attempt's
-/// answer (`2→500`: twice).
+/// `≈`: the verdict was judged now, not at arrival; `⚠5`: the payload has
+/// five problems; `↻3`: a duplicate (a retry) of #3; `→200`: replayed or
+/// forwarded, and the last attempt's answer (`2→500`: twice).
 fn marks(app: &App, row: &Row) -> Line<'static> {
     let theme = &app.theme;
     let mut spans = Vec::new();
     if row.judged_later {
         spans.push(Span::styled("≈", theme.warning()));
     }
+    let gap = |spans: &mut Vec<Span<'static>>| {
+        if spans.iter().any(|s| s.content != "≈") {
+            spans.push(Span::raw(" "));
+        }
+    };
+    if row.problems > 0 {
+        gap(&mut spans);
+        spans.push(Span::styled(format!("⚠{}", row.problems), theme.warning()));
+    }
     if let Some(first) = row.duplicate_of {
+        gap(&mut spans);
         spans.push(Span::styled(format!("↻{first}"), theme.warning()));
     }
     if let Some(mark) = row.delivered {
-        if row.duplicate_of.is_some() {
-            spans.push(Span::raw(" "));
-        }
+        gap(&mut spans);
         let count = if mark.count > 1 {
             mark.count.to_string()
         } else {
             String::new()
         };
-        let used: usize = spans.iter().map(Span::width).sum();
-        let room = usize::from(MARKS).saturating_sub(used + count.len() + 1);
-        let style = if mark.last_error.is_some() {
+        let style: Style = if mark.last_error.is_some() {
             theme.error()
         } else {
             theme.status(mark.last_status)
         };
         spans.push(Span::styled(format!("{count}→"), theme.dim()));
-        spans.push(Span::styled(clip(&mark.last_label(), room), style));
+        spans.push(Span::styled(mark.last_label(), style));
     }
     Line::from(spans)
 }

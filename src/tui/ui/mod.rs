@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::style::Style;
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType};
 
 use super::app::{App, Overlay};
@@ -132,6 +132,39 @@ pub fn clip(text: &str, width: usize) -> String {
     out
 }
 
+/// A line cut to `width` columns, ending in `…` (in the cut span's style)
+/// when anything was cut.
+pub fn fit(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width {
+        return line;
+    }
+    let mut out = Vec::new();
+    let mut used = 0;
+    for span in line.spans {
+        let w = span.width();
+        if used + w < width {
+            used += w;
+            out.push(span);
+            continue;
+        }
+        let mut text = String::new();
+        for c in span.content.chars() {
+            let cw = char_width(c);
+            if used + cw + 1 > width {
+                break;
+            }
+            used += cw;
+            text.push(c);
+        }
+        if width > 0 {
+            text.push('…');
+        }
+        out.push(Span::styled(text, span.style));
+        break;
+    }
+    Line { spans: out, ..line }
+}
+
 /// The last `width` characters, with `…` in front when cut (paths).
 pub fn clip_left(text: &str, width: usize) -> String {
     let n = text.chars().count();
@@ -209,7 +242,21 @@ pub fn styled(text: impl Into<String>, style: Style) -> Span<'static> {
 
 #[cfg(test)]
 mod tests {
-    use super::chunks;
+    use ratatui::text::{Line, Span};
+
+    use super::{chunks, fit};
+
+    #[test]
+    fn fit_cuts_with_an_ellipsis_in_the_cut_span() {
+        let marks = || Line::from(vec![Span::raw("3→"), Span::raw("refused")]);
+        assert_eq!(fit(marks(), 9).to_string(), "3→refused");
+        assert_eq!(fit(marks(), 7).to_string(), "3→refu…");
+        assert_eq!(fit(marks(), 2).to_string(), "3…");
+        assert_eq!(
+            fit(Line::from("/pingara-webhook"), 12).to_string(),
+            "/pingara-we…"
+        );
+    }
 
     #[test]
     fn chunks_break_at_spaces() {

@@ -96,6 +96,9 @@ pub fn header_lines(app: &App) -> Vec<Line<'static>> {
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let header = header_lines(app);
+    app.detail
+        .scroller()
+        .update(max_scroll(app, header.len(), area));
     let header_height = u16::try_from(header.len())
         .unwrap_or(u16::MAX)
         .min(area.height);
@@ -137,6 +140,16 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         search.and_then(|s| s.current()),
     );
     frame.render_widget(Paragraph::new(rows).style(app.theme.text()), text_area);
+}
+
+/// How far the body scrolls under its `header` lines: to its last line
+/// when wrapped (rows are not counted ahead), else to its last screenful.
+fn max_scroll(app: &App, header: usize, area: Rect) -> usize {
+    let len = app.detail.body_len();
+    if app.detail.wrap {
+        return len.saturating_sub(1);
+    }
+    len.saturating_sub(usize::from(area.height).saturating_sub(header).max(1))
 }
 
 /// Columns the line numbers take, with the space after them.

@@ -59,6 +59,7 @@ impl Tail<'_> {
 }
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    app.detail.scroller().update(max_scroll(app, area));
     let top = top_lines(app, area);
     let top_height = u16::try_from(top.len())
         .unwrap_or(u16::MAX)
@@ -112,7 +113,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
 }
 
 /// How far the answer (or diff) scrolls in `area`.
-pub fn max_scroll(app: &App, area: Rect) -> usize {
+fn max_scroll(app: &App, area: Rect) -> usize {
     let top = top_lines(app, area).len();
     let s = scrolled(app, usize::from(area.width));
     let total = s.head.len() + s.tail.len();

@@ -113,12 +113,15 @@ pub fn render(frame: &mut Frame<'_>, areas: &Areas, app: &App) {
         _ => {}
     }
     let lines = tab_lines(app, app.detail.tab, content.width);
+    app.detail
+        .scroller()
+        .update(lines.len().saturating_sub(usize::from(content.height)));
     let start = app.detail.scroll().min(lines.len());
     let end = (start + usize::from(content.height)).min(lines.len());
     frame.render_widget(Paragraph::new(lines[start..end].to_vec()), content);
 }
 
-/// The lines of a tab other than Body, for this width.
+/// The lines of a tab other than Body and Deliveries, for this width.
 pub fn tab_lines(app: &App, tab: Tab, width: u16) -> Vec<Line<'static>> {
     let Some(detail) = app.detail.loaded.as_deref() else {
         return Vec::new();
