@@ -280,7 +280,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("y", "copy the request as a curl command (OSC 52)"),
             ("E", "export the requests shown to .har, .ndjson or .sh"),
             ("x", "delete the request (asks first)"),
-            ("v", "reveal / mask secret headers"),
+            ("v", "reveal / mask secret headers (Headers, Auth)"),
             (
                 "A",
                 "recheck auth with the current secrets (stored one stays)",
