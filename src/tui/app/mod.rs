@@ -320,6 +320,16 @@ impl App {
         self.fetch_new();
     }
 
+    /// Something committed that this process may not have heard of (another
+    /// process replayed or captured): as if each delivery's event had come,
+    /// and newer requests are asked for.
+    fn store_changed(&mut self, changes: crate::tui::watch::Changes) {
+        for (request, delivery) in changes.deliveries {
+            self.notice(StoreEvent::DeliveryAdded { request, delivery });
+        }
+        self.fetch_new();
+    }
+
     /// Ask for ids newer than the newest known; one read in flight at a time.
     fn fetch_new(&mut self) {
         if self.fetching || !self.loaded {
@@ -410,6 +420,7 @@ impl App {
                     self.list.fix_selection();
                 }
             }
+            Loaded::StoreChanged(changes) => self.store_changed(changes),
             Loaded::Failed(why) => self.complain(sanitize(&why).into_owned()),
         }
     }
