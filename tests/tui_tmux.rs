@@ -427,6 +427,41 @@ fn tui_shows_deliveries_another_process_added() {
     wait_for_exit(&tmux, 0);
 }
 
+/// `Y` opens the copy menu; a choice copies (OSC 52) and says so.
+#[test]
+fn tui_copy_menu_reports_the_copy() {
+    if !tmux_available() {
+        println!("NOTE: tmux is not installed; skipping the copy menu end-to-end test");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = write_script(dir.path(), "");
+    let tmux = start("copy", &script);
+    let pane = tmux.wait_for("the status bar with the URL", |p| {
+        p.contains("captured") && listen_url(p).is_some()
+    });
+    let url = listen_url(&pane).expect("URL in the status bar");
+    let posted = Command::new("curl")
+        .args(["-sS", "--max-time", "10", "-o", "/dev/null"])
+        .args(["-w", "%{http_code}"])
+        .args(["-H", "Content-Type: application/json"])
+        .args(["--data-binary", PINGARA_EVENT, &format!("{url}/pingara")])
+        .output()
+        .expect("run curl");
+    assert_eq!(String::from_utf8_lossy(&posted.stdout), "200");
+    tmux.wait_for("the request in the list", |p| p.contains("1 captured"));
+    tmux.keys("Y");
+    tmux.wait_for("the copy menu", |p| {
+        p.contains("Copy #1") && p.contains("HTTPie command")
+    });
+    tmux.keys("i");
+    tmux.wait_for("the copy in the status line", |p| {
+        p.contains("copied #1 as an HTTPie command") && !p.contains("Copy #1")
+    });
+    tmux.keys("q");
+    wait_for_exit(&tmux, 0);
+}
+
 /// Wait until the TUI shows its empty list on the alternate screen.
 fn wait_for_tui(tmux: &Tmux) {
     tmux.wait_for("the TUI", |p| {

@@ -7,6 +7,7 @@ use crossterm::event::{
 };
 
 use super::app::Tab;
+use super::app::copy::CopyFormat;
 
 /// What the user asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +32,10 @@ pub enum Action {
     ToggleFollow,
     OpenFilter,
     Copy,
+    /// `Y`: the copy menu.
+    CopyMenu,
+    /// A choice in the copy menu.
+    CopyAs(CopyFormat),
     Delete,
     /// Answer to "delete #n?".
     Confirm(bool),
@@ -109,6 +114,8 @@ pub enum Context {
     Confirm,
     /// After `z`.
     FoldPrefix,
+    /// The copy menu (`Y`) is open.
+    CopyMenu,
 }
 
 pub fn key(ctx: Context, key: KeyEvent) -> Option<Action> {
@@ -140,6 +147,10 @@ pub fn key(ctx: Context, key: KeyEvent) -> Option<Action> {
             KeyCode::Char('a') => Action::Fold,
             KeyCode::Char('M') => Action::FoldAll,
             KeyCode::Char('R') => Action::UnfoldAll,
+            _ => Action::Escape,
+        }),
+        Context::CopyMenu => Some(match key.code {
+            KeyCode::Char(c) => CopyFormat::from_key(c).map_or(Action::Escape, Action::CopyAs),
             _ => Action::Escape,
         }),
         Context::Normal => normal_key(key, ctrl),
@@ -183,6 +194,7 @@ fn normal_key(key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::Char('f') => Action::ToggleFollow,
         KeyCode::Char('/') => Action::OpenFilter,
         KeyCode::Char('y') => Action::Copy,
+        KeyCode::Char('Y') => Action::CopyMenu,
         KeyCode::Char('x') | KeyCode::Delete => Action::Delete,
         KeyCode::Char('v') => Action::Reveal,
         KeyCode::Char('A') => Action::Recheck,
@@ -278,6 +290,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
                 "in the filter or search prompt: earlier entries",
             ),
             ("y", "copy the request as a curl command (OSC 52)"),
+            ("Y", "copy menu: URL, body, headers, raw HTTP, curl, HTTPie"),
             ("E", "export the requests shown to .har, .ndjson or .sh"),
             ("x", "delete the request (asks first)"),
             ("v", "reveal / mask secret headers (Headers, Auth)"),

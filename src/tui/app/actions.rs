@@ -6,7 +6,6 @@ use std::sync::Arc;
 use ratatui::layout::{Position, Rect};
 
 use super::{App, Focus, Overlay, Prompt, PromptKind, Tab};
-use crate::export::curl;
 use crate::filter;
 use crate::text::sanitize;
 use crate::tui::inbox::{Cmd, SendCmd};
@@ -37,6 +36,15 @@ impl App {
                     self.say(format!("deleting #{id}…"));
                 } else if action == Action::Quit {
                     self.should_quit = true;
+                }
+                return;
+            }
+            Overlay::CopyMenu => {
+                self.overlay = Overlay::None;
+                match action {
+                    Action::CopyAs(format) => self.copy_as(format),
+                    Action::Quit => self.should_quit = true,
+                    _ => {}
                 }
                 return;
             }
@@ -96,6 +104,8 @@ impl App {
                 });
             }
             Action::Copy => self.copy(),
+            Action::CopyMenu => self.open_copy_menu(),
+            Action::CopyAs(_) => {}
             Action::Delete => match self.list.selected {
                 Some(id) => self.overlay = Overlay::ConfirmDelete(id),
                 None => self.complain("nothing selected"),
@@ -330,27 +340,7 @@ impl App {
     }
 
     fn copy(&mut self) {
-        let Some(detail) = self
-            .detail
-            .loaded
-            .as_ref()
-            .filter(|d| Some(d.request.id) == self.list.selected)
-        else {
-            return self.complain("nothing to copy yet");
-        };
-        let id = detail.request.id;
-        let text = curl::curl_command(&detail.request, &self.listen_url);
-        if text.len() > curl::MAX_COPY_BYTES {
-            return self.complain(format!(
-                "#{id} is too large to copy through the terminal ({} bytes)",
-                text.len()
-            ));
-        }
-        let size = text.len();
-        self.outbox.push(Cmd::Copy(text));
-        self.say(format!(
-            "copied #{id} as a curl command ({size} bytes, via OSC 52)"
-        ));
+        self.copy_as(super::copy::CopyFormat::Curl);
     }
 
     fn edit(&mut self, edit: Edit) {

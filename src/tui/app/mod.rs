@@ -7,6 +7,7 @@
 //! Rendering (`ui`) is a pure function of `&App`.
 
 mod actions;
+pub mod copy;
 mod deliveries_tab;
 pub mod detail_state;
 mod rate;
@@ -47,8 +48,12 @@ pub enum Focus {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Overlay {
     None,
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
     ConfirmDelete(RequestId),
+    /// `Y`: which form to copy the selected request in.
+    CopyMenu,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -214,6 +219,8 @@ impl App {
             Context::Help
         } else if matches!(self.overlay, Overlay::ConfirmDelete(_)) {
             Context::Confirm
+        } else if self.overlay == Overlay::CopyMenu {
+            Context::CopyMenu
         } else if self.fold_prefix {
             Context::FoldPrefix
         } else {

@@ -2,6 +2,7 @@
 //! and whole-screen snapshots on a fixed `TestBackend` with a fixed clock.
 
 mod auth_tab;
+mod copy_menu;
 mod deliveries;
 mod fixtures;
 mod live;
