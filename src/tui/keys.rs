@@ -60,6 +60,8 @@ pub enum Action {
     UnfoldAll,
     /// `r`: replay the selected request to the default target.
     Replay,
+    /// `T`: replay to a URL typed in a prompt.
+    ReplayTo,
     /// `R`: run Pingara's retry ladder.
     Ladder,
     /// `e`: edit in `$EDITOR`, then replay.
@@ -208,6 +210,7 @@ fn normal_key(key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::Char('-') => Action::FoldAll,
         KeyCode::Char('+' | '=') => Action::UnfoldAll,
         KeyCode::Char('r') => Action::Replay,
+        KeyCode::Char('T') => Action::ReplayTo,
         KeyCode::Char('R') => Action::Ladder,
         KeyCode::Char('e') => Action::EditReplay,
         KeyCode::Char('E') => Action::Export,
@@ -289,7 +292,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
                 "↑ ↓ ^p ^n",
                 "in the filter or search prompt: earlier entries",
             ),
-            ("y", "copy the request as a curl command (OSC 52)"),
+            ("y", "copy a curl command to the default target (OSC 52)"),
             ("Y", "copy menu: URL, body, headers, raw HTTP, curl, HTTPie"),
             ("E", "export the requests shown to .har, .ndjson or .sh"),
             ("x", "delete the request (asks first)"),
@@ -301,6 +304,10 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             (
                 "r",
                 "replay to the default target (forward, replay_to, or here)",
+            ),
+            (
+                "T",
+                "replay to a URL you type (↑ ↓ earlier ones); with a path it is used as given",
             ),
             ("R", "replay on Pingara's retry ladder (30s 2m 10m 30m)"),
             (

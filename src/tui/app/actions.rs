@@ -185,6 +185,7 @@ impl App {
             Action::UnfoldAll => self.tree_op(|view, tree| view.unfold_all(tree)),
             Action::Edit(edit) => self.edit(edit),
             Action::Replay => self.send_selected(SendCmd::Replay),
+            Action::ReplayTo => self.open_replay_to(),
             Action::Ladder => self.send_selected(SendCmd::Ladder),
             Action::EditReplay => self.send_selected(SendCmd::Edit),
             Action::CancelLadder => self.cancel_ladder(),
@@ -351,6 +352,7 @@ impl App {
             PromptKind::Filter => Some(&mut self.filter_history),
             PromptKind::Search => Some(&mut self.search_history),
             PromptKind::Export => None,
+            PromptKind::ReplayTo => Some(&mut self.target_history),
         };
         if let Edit::Older | Edit::Newer = edit {
             let recalled = history
@@ -397,6 +399,7 @@ impl App {
                         self.run_search(&prompt.input.text);
                     }
                     PromptKind::Export => self.export_to(prompt.input.text.trim()),
+                    PromptKind::ReplayTo => self.replay_to(&prompt.input.text),
                 }
             }
         }

@@ -1,10 +1,14 @@
 //! `y` and the copy menu `Y`: the selected request on the clipboard (OSC 52,
-//! through the outbox) in one of six forms. Each form has one builder in
+//! through the outbox) in one of six forms. The URL, curl and HTTPie forms
+//! aim where `r` replays (the default target), so `y` then running the
+//! command does what `r` does. Each form has one builder in
 //! `export`; secrets are copied as captured, as `y` always has (the
 //! clipboard is the user's own, and a masked curl command would not replay).
 
 use super::{App, Overlay};
 use crate::export::{curl, httpie, raw};
+use crate::model::CapturedRequest;
+use crate::replay::Target;
 use crate::text::display_bytes;
 use crate::tui::inbox::Cmd;
 
@@ -62,6 +66,20 @@ impl CopyFormat {
     }
 }
 
+/// `req` aimed where `r` replays it (the default target, by the one target
+/// rule of `Target::for_replay`), and that target's origin; a target that
+/// does not parse (`r` would say why) leaves the request as captured.
+fn aim(req: &CapturedRequest, target: &str) -> (CapturedRequest, String) {
+    let mut aimed = req.clone();
+    match Target::parse(target) {
+        Ok(t) => {
+            aimed.target = t.for_replay(&req.target);
+            (aimed, t.origin())
+        }
+        Err(_) => (aimed, target.trim_end_matches('/').to_string()),
+    }
+}
+
 impl App {
     /// `Y`: open the menu over the selected request.
     pub(super) fn open_copy_menu(&mut self) {
@@ -85,9 +103,9 @@ impl App {
         };
         let req = &detail.request;
         let id = req.id;
-        let base = self.listen_url.trim_end_matches('/');
+        let (aimed, origin) = aim(req, &self.copy_target);
         let text = match format {
-            CopyFormat::Url => format!("{base}{}", curl::request_target(base, &req.target)),
+            CopyFormat::Url => format!("{origin}{}", aimed.target),
             CopyFormat::Body => match String::from_utf8(req.body.clone()) {
                 Ok(body) => body,
                 Err(_) => {
@@ -102,8 +120,8 @@ impl App {
                 .map(|h| format!("{}: {}\n", h.name, display_bytes(&h.value)))
                 .collect(),
             CopyFormat::RawHttp => raw::raw_http_command(req),
-            CopyFormat::Curl => curl::curl_command(req, &self.listen_url),
-            CopyFormat::Httpie => httpie::httpie_command(req, &self.listen_url),
+            CopyFormat::Curl => curl::curl_command(&aimed, &origin),
+            CopyFormat::Httpie => httpie::httpie_command(&aimed, &origin),
         };
         if text.len() > curl::MAX_COPY_BYTES {
             return self.complain(format!(

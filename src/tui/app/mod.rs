@@ -11,6 +11,7 @@ pub mod copy;
 mod deliveries_tab;
 pub mod detail_state;
 mod rate;
+mod replay_to;
 mod sends;
 
 pub use rate::Rate;
@@ -62,6 +63,8 @@ pub enum PromptKind {
     Search,
     /// The file `E` writes the shown requests to.
     Export,
+    /// The URL `T` replays to.
+    ReplayTo,
 }
 
 /// A text prompt at the bottom line.
@@ -92,6 +95,8 @@ pub struct App {
     pub relay: Option<String>,
     /// Where `r`, `R` and `e` send, sanitized (for messages).
     pub replay_target: String,
+    /// The same target unmasked, for what `y` and `Y` copy (never drawn).
+    pub copy_target: String,
     /// The retry ladder's time scale (`--ladder-scale`).
     pub ladder_scale: f64,
     pub theme: Theme,
@@ -107,6 +112,8 @@ pub struct App {
     pub prompt: Option<Prompt>,
     /// Filters and searches submitted, this run and earlier ones (↑/↓ in the prompt).
     pub filter_history: History,
+    /// URLs `T` replayed to, this session.
+    pub target_history: History,
     pub search_history: History,
     pub store_error: Option<String>,
     /// Requests hyper refused as malformed since the TUI started (the status bar's `refused N`).
@@ -150,6 +157,7 @@ impl App {
             forward: None,
             relay: None,
             replay_target: sanitize(listen_url).into_owned(),
+            copy_target: listen_url.to_string(),
             ladder_scale: 1.0,
             theme,
             secret_header: crate::inspect::auth::PINGARA_SECRET_HEADER.to_string(),
@@ -161,6 +169,7 @@ impl App {
             overlay: Overlay::None,
             prompt: None,
             filter_history: History::default(),
+            target_history: History::default(),
             search_history: History::default(),
             store_error: None,
             refused: 0,
@@ -203,6 +212,7 @@ impl App {
         // Both are only shown (the replay kit holds the real target): a
         // password or query token in the URL is masked.
         self.replay_target = shown_url(target);
+        self.copy_target = target.to_string();
         self.ladder_scale = ladder_scale;
         self.forward = forward.map(shown_url);
     }
@@ -521,6 +531,6 @@ impl App {
 }
 
 /// A URL as the TUI shows it: escaped, its password and query tokens masked.
-fn shown_url(url: &str) -> String {
+pub(crate) fn shown_url(url: &str) -> String {
     sanitize(&crate::secrets::mask_url(url)).into_owned()
 }

@@ -90,3 +90,30 @@ fn a_binary_body_is_not_copied_as_text() {
     assert!(h.copied.is_empty());
     assert!(message(&h).contains("not text"), "{}", message(&h));
 }
+
+/// `y` aims where `r` replays (the default target), by the one target rule.
+#[test]
+fn y_and_r_agree_on_the_target() {
+    let (_dir, location) = store(vec![(pingara(SECRET), 5, 200)]);
+    let mut h = harness(&location, 80, 24);
+    h.app.set_replay("http://127.0.0.1:3000/in?x=1", 1.0, None);
+    h.key(KeyCode::Char('y'));
+    let curl = h.copied.pop().unwrap();
+    assert!(
+        curl.contains("--request-target '/in?x=1' 'http://127.0.0.1:3000'"),
+        "a target with a path is used as given: {curl}"
+    );
+    h.app.set_replay("http://127.0.0.1:3000", 1.0, None);
+    h.key(KeyCode::Char('y'));
+    let curl = h.copied.pop().unwrap();
+    assert!(
+        curl.contains("--request-target '/pingara' 'http://127.0.0.1:3000'"),
+        "without a path, the request's own: {curl}"
+    );
+    h.key(KeyCode::Char('Y'));
+    h.key(KeyCode::Char('u'));
+    assert_eq!(
+        h.copied.pop().as_deref(),
+        Some("http://127.0.0.1:3000/pingara")
+    );
+}
