@@ -135,6 +135,15 @@ async fn wrong_and_missing_secrets_and_enforce_auth() {
 
     assert_eq!(post_pingara(&hc, None, GUIDE_INCIDENT_CREATED).await, 401);
     assert_eq!(hc.next_json()["auth"]["verdict"], "missing");
+    // `show` names the credential the listener expected, and which setting
+    // asked for it (the secret came from HOOKCATCH_SECRET, --secret's variable).
+    let shown = cli_with_secrets(dir.path(), &hc, &["show", "2"]);
+    let text = String::from_utf8(shown.stdout).unwrap();
+    assert!(
+        text.contains("expected X-Pingara-Secret (configured by --secret)")
+            && text.contains("none presented"),
+        "{text}"
+    );
 
     assert_eq!(
         post_pingara(&hc, Some(SECRET), GUIDE_INCIDENT_CREATED).await,

@@ -5,6 +5,8 @@
 //! with a deadline; nothing sleeps to synchronise.
 
 mod common;
+#[path = "support/target.rs"]
+mod target;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -370,6 +372,92 @@ fn tui_replays_to_itself_and_marks_the_retry() {
         "500",
         "the listener answers in the mode the TUI switched to"
     );
+    tmux.keys("q");
+    wait_for_exit(&tmux, 0);
+}
+
+/// `hookcatch replay` from another terminal writes to the same store; the
+/// running TUI never hears of it through its own event stream, yet its list
+/// mark and Deliveries tab must show the new delivery.
+#[test]
+fn tui_shows_deliveries_another_process_added() {
+    if !tmux_available() {
+        println!("NOTE: tmux is not installed; skipping the foreign delivery end-to-end test");
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let receiver = runtime.block_on(target::Target::start(target::Behaviour::status(500)));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = write_script(dir.path(), "");
+    let tmux = start("foreign", &script);
+    let pane = tmux.wait_for("the status bar with the URL", |p| {
+        p.contains("captured") && listen_url(p).is_some()
+    });
+    let url = listen_url(&pane).expect("URL in the status bar");
+    let posted = Command::new("curl")
+        .args(["-sS", "--max-time", "10", "-o", "/dev/null"])
+        .args(["-w", "%{http_code}"])
+        .args(["-H", "Content-Type: application/json"])
+        .args(["-H", &format!("X-Pingara-Secret: {SECRET}")])
+        .args(["--data-binary", PINGARA_EVENT, &format!("{url}/pingara")])
+        .output()
+        .expect("run curl");
+    assert_eq!(String::from_utf8_lossy(&posted.stdout), "200");
+    tmux.wait_for("the request in the list", |p| p.contains("1 captured"));
+    tmux.keys("6");
+
+    let replayed = common::cli_store(
+        dir.path(),
+        &dir.path().join("hookcatch.db"),
+        &["replay", "1", "--to", &receiver.url],
+    );
+    assert!(
+        String::from_utf8_lossy(&replayed.stdout).contains("500"),
+        "replay printed: {}{}",
+        common::text(&replayed.stdout),
+        common::text(&replayed.stderr)
+    );
+    tmux.wait_for("the list mark and the Deliveries tab", |p| {
+        p.lines()
+            .any(|l| l.contains("POST   /pingara") && l.contains("→500"))
+            && p.lines()
+                .any(|l| l.contains(" replay ") && l.contains(&receiver.url))
+    });
+    tmux.keys("q");
+    wait_for_exit(&tmux, 0);
+}
+
+/// `Y` opens the copy menu; a choice copies (OSC 52) and says so.
+#[test]
+fn tui_copy_menu_reports_the_copy() {
+    if !tmux_available() {
+        println!("NOTE: tmux is not installed; skipping the copy menu end-to-end test");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = write_script(dir.path(), "");
+    let tmux = start("copy", &script);
+    let pane = tmux.wait_for("the status bar with the URL", |p| {
+        p.contains("captured") && listen_url(p).is_some()
+    });
+    let url = listen_url(&pane).expect("URL in the status bar");
+    let posted = Command::new("curl")
+        .args(["-sS", "--max-time", "10", "-o", "/dev/null"])
+        .args(["-w", "%{http_code}"])
+        .args(["-H", "Content-Type: application/json"])
+        .args(["--data-binary", PINGARA_EVENT, &format!("{url}/pingara")])
+        .output()
+        .expect("run curl");
+    assert_eq!(String::from_utf8_lossy(&posted.stdout), "200");
+    tmux.wait_for("the request in the list", |p| p.contains("1 captured"));
+    tmux.keys("Y");
+    tmux.wait_for("the copy menu", |p| {
+        p.contains("Copy #1") && p.contains("HTTPie command")
+    });
+    tmux.keys("i");
+    tmux.wait_for("the copy in the status line", |p| {
+        p.contains("copied #1 as an HTTPie command") && !p.contains("Copy #1")
+    });
     tmux.keys("q");
     wait_for_exit(&tmux, 0);
 }

@@ -116,7 +116,7 @@ pub fn left_out(req: &CapturedRequest) -> impl Iterator<Item = &HeaderField> {
 
 /// curl sends `-H` arguments verbatim, but one that starts with `@` names a
 /// file of headers, and a value cannot span lines or hold NUL.
-fn sendable(h: &HeaderField) -> bool {
+pub fn sendable(h: &HeaderField) -> bool {
     let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
     !h.name.is_empty()
         && h.name.bytes().all(token)
@@ -160,7 +160,7 @@ fn kept_length(req: &CapturedRequest) -> bool {
 
 /// The captured target under the base URL's path (`http://h/app` +
 /// `/hook?a=1` -> `/app/hook?a=1`); without one, the target as captured.
-fn request_target(base: &str, target: &str) -> String {
+pub fn request_target(base: &str, target: &str) -> String {
     let after_scheme = base.split_once("://").map_or(base, |(_, rest)| rest);
     let prefix = after_scheme
         .find('/')
@@ -181,7 +181,7 @@ fn request_target(base: &str, target: &str) -> String {
 /// `%` doubled, `\` escaped, newlines and safe UTF-8 as they are, every
 /// other byte (NUL, controls, invalid UTF-8) as a three-digit octal escape,
 /// which bash, zsh, dash and coreutils all read.
-fn printf_format(bytes: &[u8]) -> String {
+pub fn printf_format(bytes: &[u8]) -> String {
     let mut out = String::from("'");
     let octal = |out: &mut String, b: u8| out.push_str(&format!("\\{b:03o}"));
     for chunk in bytes.utf8_chunks() {

@@ -6,8 +6,10 @@
 
 pub mod curl;
 pub mod har;
+pub mod httpie;
 pub mod import;
 pub mod json;
+pub mod raw;
 pub mod text;
 
 use std::io::Write;

@@ -107,6 +107,19 @@ impl Target {
         })
     }
 
+    /// `scheme://[userinfo@]authority`: where a copied curl or HTTPie
+    /// command sends, its path then given by [`Target::for_replay`].
+    pub fn origin(&self) -> String {
+        match &self.userinfo {
+            Some(user) => format!(
+                "{}://{user}@{}",
+                if self.https { "https" } else { "http" },
+                self.authority
+            ),
+            None => self.base(),
+        }
+    }
+
     fn base(&self) -> String {
         format!(
             "{}://{}",

@@ -99,6 +99,23 @@ pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Delivery>> {
     rows.next().transpose()
 }
 
+/// Deliveries stored after delivery `after`, as `(request, delivery)` in id
+/// order; no bodies read. For readers that did not see them committed
+/// (another process replayed).
+pub fn added_after(conn: &Connection, after: i64) -> rusqlite::Result<Vec<(RequestId, i64)>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT request_id, id FROM deliveries WHERE id > ?1 ORDER BY id")?;
+    stmt.query_map([after], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+}
+
+/// The newest delivery's id, 0 when there is none.
+pub fn last_id(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT COALESCE(MAX(id), 0) FROM deliveries", [], |r| {
+        r.get(0)
+    })
+}
+
 /// For the list: how many deliveries each of these requests has and how the
 /// last one went. Requests without deliveries are absent from the map. One
 /// indexed query per 500 ids, no bodies read.

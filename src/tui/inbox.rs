@@ -93,6 +93,8 @@ pub enum EditEnd {
 pub enum SendCmd {
     /// Replay once to the default target (`r`).
     Replay(RequestId),
+    /// Replay once to this URL (`T`), by the one target rule.
+    ReplayTo(RequestId, String),
     /// Run Pingara's retry ladder against the default target (`R`).
     Ladder(RequestId),
     /// Suspend the interface, edit the request in `$EDITOR`, send the result

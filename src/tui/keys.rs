@@ -7,6 +7,7 @@ use crossterm::event::{
 };
 
 use super::app::Tab;
+use super::app::copy::CopyFormat;
 
 /// What the user asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +32,10 @@ pub enum Action {
     ToggleFollow,
     OpenFilter,
     Copy,
+    /// `Y`: the copy menu.
+    CopyMenu,
+    /// A choice in the copy menu.
+    CopyAs(CopyFormat),
     Delete,
     /// `X`: delete every request (asks first).
     ClearAll,
@@ -57,6 +62,8 @@ pub enum Action {
     UnfoldAll,
     /// `r`: replay the selected request to the default target.
     Replay,
+    /// `T`: replay to a URL typed in a prompt.
+    ReplayTo,
     /// `R`: run Pingara's retry ladder.
     Ladder,
     /// `e`: edit in `$EDITOR`, then replay.
@@ -111,6 +118,8 @@ pub enum Context {
     Confirm,
     /// After `z`.
     FoldPrefix,
+    /// The copy menu (`Y`) is open.
+    CopyMenu,
 }
 
 pub fn key(ctx: Context, key: KeyEvent) -> Option<Action> {
@@ -142,6 +151,10 @@ pub fn key(ctx: Context, key: KeyEvent) -> Option<Action> {
             KeyCode::Char('a') => Action::Fold,
             KeyCode::Char('M') => Action::FoldAll,
             KeyCode::Char('R') => Action::UnfoldAll,
+            _ => Action::Escape,
+        }),
+        Context::CopyMenu => Some(match key.code {
+            KeyCode::Char(c) => CopyFormat::from_key(c).map_or(Action::Escape, Action::CopyAs),
             _ => Action::Escape,
         }),
         Context::Normal => normal_key(key, ctrl),
@@ -185,6 +198,7 @@ fn normal_key(key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::Char('f') => Action::ToggleFollow,
         KeyCode::Char('/') => Action::OpenFilter,
         KeyCode::Char('y') => Action::Copy,
+        KeyCode::Char('Y') => Action::CopyMenu,
         KeyCode::Char('x') | KeyCode::Delete => Action::Delete,
         KeyCode::Char('X') => Action::ClearAll,
         KeyCode::Char('v') => Action::Reveal,
@@ -199,6 +213,7 @@ fn normal_key(key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::Char('-') => Action::FoldAll,
         KeyCode::Char('+' | '=') => Action::UnfoldAll,
         KeyCode::Char('r') => Action::Replay,
+        KeyCode::Char('T') => Action::ReplayTo,
         KeyCode::Char('R') => Action::Ladder,
         KeyCode::Char('e') => Action::EditReplay,
         KeyCode::Char('E') => Action::Export,
@@ -280,14 +295,15 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
                 "↑ ↓ ^p ^n",
                 "in the filter or search prompt: earlier entries",
             ),
-            ("y", "copy the request as a curl command (OSC 52)"),
+            ("y", "copy a curl command to the default target (OSC 52)"),
+            ("Y", "copy menu: URL, body, headers, raw HTTP, curl, HTTPie"),
             ("E", "export the requests shown to .har, .ndjson or .sh"),
             ("x", "delete the request (asks first)"),
             (
                 "X",
                 "clear all: delete every request in the store (asks first)",
             ),
-            ("v", "reveal / mask secret headers"),
+            ("v", "reveal / mask secret headers (Headers, Auth)"),
             (
                 "A",
                 "recheck auth with the current secrets (stored one stays)",
@@ -296,6 +312,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
                 "r",
                 "replay to the default target (forward, replay_to, or here)",
             ),
+            ("T", "replay to a URL you type (↑ ↓ recall earlier ones)"),
             ("R", "replay on Pingara's retry ladder (30s 2m 10m 30m)"),
             (
                 "e",

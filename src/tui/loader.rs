@@ -1,4 +1,5 @@
-//! Store reads off the UI thread. The loader owns a read connection on its
+//! Store reads off the UI thread, and a look about once a second for other
+//! processes' writes ([`super::watch`]). The loader owns a read connection on its
 //! own thread, takes [`LoadCmd`]s, and answers with [`Loaded`] messages in the
 //! order asked. A filter scan runs a chunk at a time between other commands,
 //! so scrolling stays quick while a scan of a large store goes on, and a new
@@ -8,14 +9,16 @@
 //! benchmark drive it directly.
 
 use std::sync::Arc;
-use std::sync::mpsc::{self, TryRecvError};
+use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::data::{Detail, Row};
 use super::delivery_data::{DeliveryLine, DiffDoc, ResponseDoc};
+use super::watch::{self, Watch};
 use crate::filter::Filter;
 use crate::filter::scan::{self, Scan, Step};
 use crate::inspect::AuthConfig;
@@ -95,6 +98,8 @@ pub enum Loaded {
         generation: u64,
         matched: Vec<RequestId>,
     },
+    /// Another process (or this one's writer) committed: deliveries it added.
+    StoreChanged(super::watch::Changes),
     Failed(String),
 }
 
@@ -102,6 +107,8 @@ pub struct Loader {
     conn: Connection,
     auth: AuthConfig,
     scan: Option<(u64, Scan)>,
+    /// Started on the first look, from the store as it is then.
+    watch: Option<Watch>,
 }
 
 impl Loader {
@@ -110,6 +117,7 @@ impl Loader {
             conn: location.open_reader()?,
             auth,
             scan: None,
+            watch: None,
         })
     }
 
@@ -118,6 +126,7 @@ impl Loader {
             conn,
             auth,
             scan: None,
+            watch: None,
         }
     }
 
@@ -231,6 +240,20 @@ impl Loader {
         })
     }
 
+    /// Has anything been committed since the last look? See [`super::watch`].
+    pub fn look(&mut self) -> Option<Loaded> {
+        let result = match self.watch.as_mut() {
+            None => Watch::start(&self.conn).map(|w| {
+                self.watch = Some(w);
+                None
+            }),
+            Some(watch) => watch
+                .look(&self.conn)
+                .map(|changes| changes.map(Loaded::StoreChanged)),
+        };
+        result.unwrap_or_else(|e| Some(Loaded::Failed(format!("cannot read the store: {e}"))))
+    }
+
     /// Run one chunk of the current scan.
     pub fn scan_step(&mut self) -> Option<Loaded> {
         let (generation, scan) = self.scan.as_mut()?;
@@ -259,12 +282,24 @@ impl Loader {
         std::thread::Builder::new()
             .name("hookcatch-tui-loader".into())
             .spawn(move || {
+                // The first look only notes where the store is now.
+                let mut looked = Instant::now();
+                let _ = self.look();
                 loop {
                     let mut batch = Vec::new();
                     if !self.scanning() {
-                        match commands.recv() {
+                        match commands.recv_timeout(watch::EVERY) {
                             Ok(cmd) => batch.push(cmd),
-                            Err(_) => return,
+                            Err(RecvTimeoutError::Timeout) => {}
+                            Err(RecvTimeoutError::Disconnected) => return,
+                        }
+                    }
+                    if looked.elapsed() >= watch::EVERY {
+                        looked = Instant::now();
+                        if let Some(out) = self.look()
+                            && !send(out)
+                        {
+                            return;
                         }
                     }
                     loop {

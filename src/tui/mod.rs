@@ -32,6 +32,7 @@ pub mod send_tasks;
 pub mod testkit;
 pub mod theme;
 pub mod ui;
+pub mod watch;
 
 #[cfg(test)]
 mod tests;

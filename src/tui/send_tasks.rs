@@ -72,6 +72,13 @@ impl Sends {
                     let _ = inbox.send(report(id, DeliveryKind::Replay, result));
                 });
             }
+            SendCmd::ReplayTo(id, url) => {
+                let (kit, inbox) = (self.kit.clone(), self.inbox.clone());
+                tokio::spawn(async move {
+                    let result = kit.replayer.replay_once(id, &url).await;
+                    let _ = inbox.send(report(id, DeliveryKind::Replay, result));
+                });
+            }
             SendCmd::Ladder(id) => self.ladder(id),
             SendCmd::Edit(id) => {
                 let _ = self.inbox.send(Msg::Edit(EditEnd::Failed(format!(

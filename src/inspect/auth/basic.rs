@@ -229,7 +229,10 @@ mod tests {
         let verdict = at(&request(&[], b""), &expecting("alice:x"));
         assert_eq!(
             (verdict.verdict, verdict.detail.as_str()),
-            (Verdict::Missing, "expected Authorization: Basic")
+            (
+                Verdict::Missing,
+                "expected Authorization: Basic (configured by --basic) — none presented"
+            )
         );
     }
 

@@ -157,7 +157,7 @@ mod tests {
         assert_eq!(verdict.verdict, Verdict::Missing);
         assert_eq!(
             verdict.detail,
-            "expected X-Pingara-Secret or Authorization: Bearer"
+            "expected X-Pingara-Secret (configured by --secret) or Authorization: Bearer (configured by --bearer) — none presented"
         );
     }
 

@@ -240,7 +240,10 @@ mod tests {
         let verdict = at(&req, &github(SECRET));
         assert_eq!(
             (verdict.verdict, verdict.detail.as_str()),
-            (Verdict::Missing, "expected X-Hub-Signature-256")
+            (
+                Verdict::Missing,
+                "expected X-Hub-Signature-256 (configured by --verify github) — none presented"
+            )
         );
         assert!(
             verdict

@@ -125,7 +125,10 @@ mod tests {
         let verdict = at(&req, &configured(Provider::Gitlab, TOKEN));
         assert_eq!(
             (verdict.verdict, verdict.detail.as_str()),
-            (Verdict::Missing, "expected X-Gitlab-Token")
+            (
+                Verdict::Missing,
+                "expected X-Gitlab-Token (configured by --verify gitlab) — none presented"
+            )
         );
         assert!(
             verdict

@@ -237,19 +237,29 @@ fn other_secret_header(req: &CapturedRequest) -> Option<AuthVerdict> {
 
 /// What the configuration expects, as headers, in a stable order.
 fn expected(cfg: &AuthConfig) -> Vec<String> {
+    expected_from(cfg)
+        .into_iter()
+        .map(|(header, _)| header)
+        .collect()
+}
+
+/// [`expected`], each header with the setting that asks for it (`--secret`,
+/// `--verify github`): a user who sees "missing" learns which of their own
+/// settings the request failed, not only a header name.
+fn expected_from(cfg: &AuthConfig) -> Vec<(String, String)> {
     let mut expected = Vec::new();
     if cfg.secret.is_some() {
-        expected.push(cfg.secret_header.clone());
+        expected.push((cfg.secret_header.clone(), "--secret".into()));
     }
     if cfg.bearer.is_some() {
-        expected.push("Authorization: Bearer".into());
+        expected.push(("Authorization: Bearer".into(), "--bearer".into()));
     }
     if cfg.basic.is_some() {
-        expected.push("Authorization: Basic".into());
+        expected.push(("Authorization: Basic".into(), "--basic".into()));
     }
     for provider in Provider::VERIFIED {
         if !cfg.secrets_for(provider).is_empty() {
-            expected.push(header(provider).into());
+            expected.push((header(provider).into(), format!("--verify {provider}")));
         }
     }
     expected
@@ -272,10 +282,14 @@ fn missing(req: &CapturedRequest, cfg: &AuthConfig) -> AuthVerdict {
         );
     }
     diagnosis.extend(sender_hints(req));
+    let wanted: Vec<String> = expected_from(cfg)
+        .into_iter()
+        .map(|(header, setting)| format!("{header} (configured by {setting})"))
+        .collect();
     AuthVerdict::unsigned(
         "none",
         Verdict::Missing,
-        format!("expected {}", expected.join(" or ")),
+        format!("expected {} — none presented", wanted.join(" or ")),
     )
     .with_diagnosis(diagnosis)
 }

@@ -184,8 +184,13 @@ fn missing_lists_everything_configured() {
     assert_eq!(verdict.verdict, Verdict::Missing);
     assert_eq!(
         verdict.detail,
-        "expected X-Pingara-Secret or Authorization: Bearer or Authorization: Basic or X-Hub-Signature-256 \
-         or Stripe-Signature or webhook-signature or X-Slack-Signature or X-Shopify-Hmac-Sha256 or X-Gitlab-Token"
+        "expected X-Pingara-Secret (configured by --secret) or Authorization: Bearer (configured by --bearer) \
+         or Authorization: Basic (configured by --basic) or X-Hub-Signature-256 (configured by --verify github) \
+         or Stripe-Signature (configured by --verify stripe) \
+         or webhook-signature (configured by --verify standard-webhooks) \
+         or X-Slack-Signature (configured by --verify slack) \
+         or X-Shopify-Hmac-Sha256 (configured by --verify shopify) \
+         or X-Gitlab-Token (configured by --verify gitlab) — none presented"
     );
     assert!(
         verdict

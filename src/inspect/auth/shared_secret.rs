@@ -233,7 +233,10 @@ mod tests {
             &pingara("s"),
         );
         assert_eq!(verdict.verdict, Verdict::Missing);
-        assert_eq!(verdict.detail, "expected X-Pingara-Secret");
+        assert_eq!(
+            verdict.detail,
+            "expected X-Pingara-Secret (configured by --secret) — none presented"
+        );
     }
 
     #[test]

@@ -133,7 +133,10 @@ mod tests {
         let verdict = at(&req, &configured(Provider::Shopify, SECRET));
         assert_eq!(
             (verdict.verdict, verdict.detail.as_str()),
-            (Verdict::Missing, "expected X-Shopify-Hmac-Sha256")
+            (
+                Verdict::Missing,
+                "expected X-Shopify-Hmac-Sha256 (configured by --verify shopify) — none presented"
+            )
         );
         assert!(
             verdict

@@ -226,7 +226,10 @@ mod tests {
         );
         assert_eq!(
             (verdict.verdict, verdict.detail.as_str()),
-            (Verdict::Missing, "expected X-Slack-Signature")
+            (
+                Verdict::Missing,
+                "expected X-Slack-Signature (configured by --verify slack) — none presented"
+            )
         );
         assert!(
             verdict

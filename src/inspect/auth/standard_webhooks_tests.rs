@@ -226,7 +226,10 @@ fn missing_signature_is_missing_and_names_the_header() {
     let verdict = at(&req, &standard(SPEC_SECRET));
     assert_eq!(
         (verdict.verdict, verdict.detail.as_str()),
-        (Verdict::Missing, "expected webhook-signature")
+        (
+            Verdict::Missing,
+            "expected webhook-signature (configured by --verify standard-webhooks) — none presented"
+        )
     );
     assert!(
         verdict

@@ -121,7 +121,10 @@ fn missing_header_is_missing() {
     let verdict = at(&request(&[], BODY), &stripe());
     assert_eq!(
         (verdict.verdict, verdict.detail.as_str()),
-        (Verdict::Missing, "expected Stripe-Signature")
+        (
+            Verdict::Missing,
+            "expected Stripe-Signature (configured by --verify stripe) — none presented"
+        )
     );
 }
 

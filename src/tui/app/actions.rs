@@ -6,7 +6,6 @@ use std::sync::Arc;
 use ratatui::layout::{Position, Rect};
 
 use super::{App, Focus, Overlay, Prompt, PromptKind, Tab};
-use crate::export::curl;
 use crate::filter;
 use crate::text::sanitize;
 use crate::tui::inbox::{Cmd, SendCmd};
@@ -49,6 +48,15 @@ impl App {
                     self.say(format!("deleting all {n} requests…"));
                 } else if action == Action::Quit {
                     self.should_quit = true;
+                }
+                return;
+            }
+            Overlay::CopyMenu => {
+                self.overlay = Overlay::None;
+                match action {
+                    Action::CopyAs(format) => self.copy_as(format),
+                    Action::Quit => self.should_quit = true,
+                    _ => {}
                 }
                 return;
             }
@@ -108,6 +116,8 @@ impl App {
                 });
             }
             Action::Copy => self.copy(),
+            Action::CopyMenu => self.open_copy_menu(),
+            Action::CopyAs(_) => {}
             Action::Delete => match self.list.selected {
                 Some(id) => self.overlay = Overlay::ConfirmDelete(id),
                 None => self.complain("nothing selected"),
@@ -191,6 +201,7 @@ impl App {
             Action::UnfoldAll => self.tree_op(|view, tree| view.unfold_all(tree)),
             Action::Edit(edit) => self.edit(edit),
             Action::Replay => self.send_selected(SendCmd::Replay),
+            Action::ReplayTo => self.open_replay_to(),
             Action::Ladder => self.send_selected(SendCmd::Ladder),
             Action::EditReplay => self.send_selected(SendCmd::Edit),
             Action::CancelLadder => self.cancel_ladder(),
@@ -332,27 +343,7 @@ impl App {
     }
 
     fn copy(&mut self) {
-        let Some(detail) = self
-            .detail
-            .loaded
-            .as_ref()
-            .filter(|d| Some(d.request.id) == self.list.selected)
-        else {
-            return self.complain("nothing to copy yet");
-        };
-        let id = detail.request.id;
-        let text = curl::curl_command(&detail.request, &self.listen_url);
-        if text.len() > curl::MAX_COPY_BYTES {
-            return self.complain(format!(
-                "#{id} is too large to copy through the terminal ({} bytes)",
-                text.len()
-            ));
-        }
-        let size = text.len();
-        self.outbox.push(Cmd::Copy(text));
-        self.say(format!(
-            "copied #{id} as a curl command ({size} bytes, via OSC 52)"
-        ));
+        self.copy_as(super::copy::CopyFormat::Curl);
     }
 
     fn edit(&mut self, edit: Edit) {
@@ -363,6 +354,7 @@ impl App {
             PromptKind::Filter => Some(&mut self.filter_history),
             PromptKind::Search => Some(&mut self.search_history),
             PromptKind::Export => None,
+            PromptKind::ReplayTo => Some(&mut self.target_history),
         };
         if let Edit::Older | Edit::Newer = edit {
             let recalled = history
@@ -409,6 +401,7 @@ impl App {
                         self.run_search(&prompt.input.text);
                     }
                     PromptKind::Export => self.export_to(prompt.input.text.trim()),
+                    PromptKind::ReplayTo => self.replay_to(&prompt.input.text),
                 }
             }
         }

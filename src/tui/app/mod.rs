@@ -7,9 +7,11 @@
 //! Rendering (`ui`) is a pure function of `&App`.
 
 mod actions;
+pub mod copy;
 mod deliveries_tab;
 pub mod detail_state;
 mod rate;
+mod replay_to;
 pub mod scroll;
 mod sends;
 
@@ -54,6 +56,8 @@ pub enum Overlay {
     ConfirmDelete(RequestId),
     /// "Delete all N requests?" (`X`).
     ConfirmClearAll(usize),
+    /// `Y`: which form to copy the selected request in.
+    CopyMenu,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +66,8 @@ pub enum PromptKind {
     Search,
     /// The file `E` writes the shown requests to.
     Export,
+    /// The URL `T` replays to.
+    ReplayTo,
 }
 
 /// A text prompt at the bottom line.
@@ -92,6 +98,8 @@ pub struct App {
     pub relay: Option<String>,
     /// Where `r`, `R` and `e` send, sanitized (for messages).
     pub replay_target: String,
+    /// The same target unmasked, for what `y` and `Y` copy (never drawn).
+    pub copy_target: String,
     /// The retry ladder's time scale (`--ladder-scale`).
     pub ladder_scale: f64,
     pub theme: Theme,
@@ -109,6 +117,8 @@ pub struct App {
     pub prompt: Option<Prompt>,
     /// Filters and searches submitted, this run and earlier ones (↑/↓ in the prompt).
     pub filter_history: History,
+    /// URLs `T` replayed to, this session.
+    pub target_history: History,
     pub search_history: History,
     pub store_error: Option<String>,
     /// Requests hyper refused as malformed since the TUI started (the status bar's `refused N`).
@@ -152,6 +162,7 @@ impl App {
             forward: None,
             relay: None,
             replay_target: sanitize(listen_url).into_owned(),
+            copy_target: listen_url.to_string(),
             ladder_scale: 1.0,
             theme,
             secret_header: crate::inspect::auth::PINGARA_SECRET_HEADER.to_string(),
@@ -164,6 +175,7 @@ impl App {
             help_scroll: scroll::VerticalScroll::default(),
             prompt: None,
             filter_history: History::default(),
+            target_history: History::default(),
             search_history: History::default(),
             store_error: None,
             refused: 0,
@@ -206,6 +218,7 @@ impl App {
         // Both are only shown (the replay kit holds the real target): a
         // password or query token in the URL is masked.
         self.replay_target = shown_url(target);
+        self.copy_target = target.to_string();
         self.ladder_scale = ladder_scale;
         self.forward = forward.map(shown_url);
     }
@@ -225,6 +238,8 @@ impl App {
             Overlay::ConfirmDelete(_) | Overlay::ConfirmClearAll(_)
         ) {
             Context::Confirm
+        } else if self.overlay == Overlay::CopyMenu {
+            Context::CopyMenu
         } else if self.fold_prefix {
             Context::FoldPrefix
         } else {
@@ -333,6 +348,16 @@ impl App {
         self.fetch_new();
     }
 
+    /// Something committed that this process may not have heard of (another
+    /// process replayed or captured): as if each delivery's event had come,
+    /// and newer requests are asked for.
+    fn store_changed(&mut self, changes: crate::tui::watch::Changes) {
+        for (request, delivery) in changes.deliveries {
+            self.notice(StoreEvent::DeliveryAdded { request, delivery });
+        }
+        self.fetch_new();
+    }
+
     /// Ask for ids newer than the newest known; one read in flight at a time.
     fn fetch_new(&mut self) {
         if self.fetching || !self.loaded {
@@ -423,6 +448,7 @@ impl App {
                     self.list.fix_selection();
                 }
             }
+            Loaded::StoreChanged(changes) => self.store_changed(changes),
             Loaded::Failed(why) => self.complain(sanitize(&why).into_owned()),
         }
     }
@@ -525,6 +551,6 @@ impl App {
 }
 
 /// A URL as the TUI shows it: escaped, its password and query tokens masked.
-fn shown_url(url: &str) -> String {
+pub(crate) fn shown_url(url: &str) -> String {
     sanitize(&crate::secrets::mask_url(url)).into_owned()
 }

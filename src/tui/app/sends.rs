@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
-use super::{App, Tab};
+use super::{App, Tab, shown_url};
 use crate::model::RequestId;
 use crate::replay::ladder::{LadderEvent, LadderOutcome, MAX_ATTEMPTS, Step, delays};
 use crate::store::DeliveryKind;
@@ -98,7 +98,7 @@ fn short_duration(d: std::time::Duration) -> String {
 
 impl App {
     /// `r`, `R`, `e`: send the selected request.
-    pub(super) fn send_selected(&mut self, make: fn(RequestId) -> SendCmd) {
+    pub(super) fn send_selected(&mut self, make: impl FnOnce(RequestId) -> SendCmd) {
         let Some(id) = self.list.selected else {
             return self.complain("nothing selected");
         };
@@ -111,6 +111,10 @@ impl App {
             SendCmd::Replay(_) => {
                 *self.sending.entry(id).or_default() += 1;
                 self.say(format!("replaying #{id} to {target}…"));
+            }
+            SendCmd::ReplayTo(_, url) => {
+                *self.sending.entry(id).or_default() += 1;
+                self.say(format!("replaying #{id} to {}…", shown_url(url)));
             }
             SendCmd::Ladder(_) => {
                 let waits: Vec<String> = delays(self.ladder_scale)

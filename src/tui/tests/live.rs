@@ -247,3 +247,75 @@ fn c_cancels_a_waiting_ladder() {
     assert!(!l.h.screen().contains("ladder #1"));
     l.finish();
 }
+
+/// `T`: a prompt for a URL, with the URLs used before as history; the one
+/// target rule decides the path; `r` keeps the default target.
+#[test]
+fn t_replays_to_a_typed_url_with_history() {
+    let mut l = live(200, 1.0, "true");
+    let mut other = l.runtime.block_on(Target::start(Behaviour::status(202)));
+    let next = |runtime: &tokio::runtime::Runtime, other: &mut Target| {
+        runtime
+            .block_on(async { tokio::time::timeout(WAIT, other.next()).await })
+            .expect("the other target received the replay")
+    };
+
+    l.h.key(KeyCode::Char('T'));
+    l.h.keys("not a url");
+    l.h.key(KeyCode::Enter);
+    assert!(l.h.app.prompt.is_some(), "a bad URL keeps the prompt open");
+    assert!(
+        l.h.app.message.as_ref().is_some_and(|m| m.error),
+        "and says why"
+    );
+    l.h.key(KeyCode::Esc);
+
+    // With a path: used as given.
+    l.h.key(KeyCode::Char('T'));
+    l.h.keys(&format!("{}/elsewhere?x=1", other.url));
+    l.h.key(KeyCode::Enter);
+    assert!(l.h.app.prompt.is_none());
+    let got = next(&l.runtime, &mut other);
+    assert_eq!(
+        (got.method.as_str(), got.target.as_str()),
+        ("POST", "/elsewhere?x=1")
+    );
+    assert_eq!(got.body, PINGARA_BODY.as_bytes());
+    l.h.wait_for("the delivery to the other target", WAIT, |app| {
+        app.list.rows[&1]
+            .delivered
+            .is_some_and(|m| m.count == 1 && m.last_status == Some(202))
+    });
+
+    // ↑ recalls it.
+    l.h.key(KeyCode::Char('T'));
+    l.h.key(KeyCode::Up);
+    assert_eq!(
+        l.h.app.prompt.as_ref().map(|p| p.input.text.clone()),
+        Some(format!("{}/elsewhere?x=1", other.url))
+    );
+    l.h.key(KeyCode::Esc);
+
+    // Without a path: the request's own.
+    l.h.key(KeyCode::Char('T'));
+    l.h.keys(&other.url);
+    l.h.key(KeyCode::Enter);
+    let got = next(&l.runtime, &mut other);
+    assert_eq!(got.target, "/pingara");
+
+    l.h.wait_for("the second delivery to the other target", WAIT, |app| {
+        app.list.rows[&1].delivered.is_some_and(|m| m.count == 2)
+    });
+
+    // `r` still goes to the default target.
+    l.h.key(KeyCode::Char('r'));
+    l.h.wait_for("the default target's answer", WAIT, |app| {
+        app.list.rows[&1]
+            .delivered
+            .is_some_and(|m| m.count == 3 && m.last_status == Some(200))
+    });
+    let got = l.received();
+    assert_eq!(got.len(), 1, "only r reached the default target");
+    assert_eq!(got[0].target, "/pingara");
+    l.finish();
+}

@@ -1,6 +1,8 @@
 //! The TUI without a terminal: the state machine (key -> action -> state)
 //! and whole-screen snapshots on a fixed `TestBackend` with a fixed clock.
 
+mod auth_tab;
+mod copy_menu;
 mod deliveries;
 mod encoded;
 mod fixtures;

@@ -36,6 +36,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             PromptKind::Search => ("search: ", "Enter find · Esc cancel".to_string()),
             // The extension picks the format; say which, or that none does.
             PromptKind::Export => ("export to: ", export_help(app, &prompt.input.text)),
+            PromptKind::ReplayTo => (
+                "replay to: ",
+                "Enter send · ↑↓ earlier URLs · Esc cancel · without a path: the request's own"
+                    .to_string(),
+            ),
         };
         let text = sanitize(&prompt.input.text).into_owned();
         let mut spans = vec![Span::styled(lead, theme.key())];

@@ -12,6 +12,7 @@
 //! └──────────────────────────────────────────┘  └hint───────────────────────┘
 //! ```
 
+mod copy_menu;
 pub mod detail;
 pub mod help;
 pub mod hint;
@@ -98,6 +99,9 @@ pub fn render(frame: &mut Frame<'_>, app: &App) {
     hint::render(frame, areas.hint, app);
     if let Overlay::Help { scroll } = app.overlay {
         help::render(frame, area, app, scroll);
+    }
+    if app.overlay == Overlay::CopyMenu {
+        copy_menu::render(frame, area, app);
     }
 }
 

@@ -5,7 +5,8 @@
 use ratatui::text::{Line, Span};
 
 use super::field;
-use crate::text::sanitize;
+use crate::inspect::Verdict;
+use crate::text::{display_bytes, sanitize};
 use crate::tui::app::App;
 use crate::tui::data::Detail;
 use crate::tui::ui::{badge, chunks, label};
@@ -30,7 +31,10 @@ pub fn lines(app: &App, d: &Detail, width: usize) -> Vec<Line<'static>> {
         None => ("at arrival, with the listener's secrets", theme.dim()),
     };
     out.extend(field(app, "judged", when, style, width));
-    let proves = if auth.scheme == "none" {
+    let proves = if auth.verdict == Verdict::Missing {
+        // The detail line above names what was expected and by which setting.
+        "nothing: the request presented no credential"
+    } else if auth.scheme == "none" {
         "nothing configured and nothing presented"
     } else if auth.signed {
         "signed: a valid signature also proves the body is what the sender signed"
@@ -38,15 +42,7 @@ pub fn lines(app: &App, d: &Detail, width: usize) -> Vec<Line<'static>> {
         "not signed: proves who sent it, never what"
     };
     out.extend(field(app, "proves", proves, theme.text(), width));
-    if let Some(presented) = &auth.presented {
-        out.extend(field(
-            app,
-            "presented",
-            &sanitize(presented),
-            theme.masked(),
-            width,
-        ));
-    }
+    out.extend(presented(app, d, width));
     if !auth.diagnosis.is_empty() {
         out.push(Line::default());
         out.push(Line::from(Span::styled("diagnosis", theme.title())));
@@ -94,4 +90,44 @@ fn recheck(app: &App, d: &Detail, width: usize) -> Vec<Line<'static>> {
         width,
     ));
     out
+}
+
+/// What the request presented: the stored line (masked, signatures
+/// shortened) until `v`; then the secret headers as received, through the
+/// same masking the Headers tab applies.
+fn presented(app: &App, d: &Detail, width: usize) -> Vec<Line<'static>> {
+    let theme = &app.theme;
+    let masking = app.detail.masking(&app.secret_header);
+    if masking.is_on() {
+        let Some(presented) = &d.inspection.auth.presented else {
+            return Vec::new();
+        };
+        let mut out = field(
+            app,
+            "presented",
+            &sanitize(presented),
+            theme.masked(),
+            width,
+        );
+        out.push(Line::from(vec![
+            Span::raw(" ".repeat(10)),
+            Span::styled("v", theme.key()),
+            Span::styled(" reveals the values", theme.dim()),
+        ]));
+        return out;
+    }
+    d.request
+        .headers
+        .iter()
+        .filter(|h| masking.is_secret_header(&h.name))
+        .flat_map(|h| {
+            let value = display_bytes(&h.value);
+            let shown = format!(
+                "{}: {}",
+                sanitize(&h.name),
+                masking.header_value(&h.name, &value)
+            );
+            field(app, "presented", &shown, theme.text(), width)
+        })
+        .collect()
 }

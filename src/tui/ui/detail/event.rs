@@ -4,6 +4,7 @@
 use ratatui::text::{Line, Span};
 
 use super::field;
+use crate::inspect::auth::Provider;
 use crate::text::sanitize;
 use crate::tui::app::App;
 use crate::tui::data::Detail;
@@ -85,7 +86,13 @@ pub fn lines(app: &App, d: &Detail, width: usize) -> Vec<Line<'static>> {
         }
     }
     out.push(Line::default());
-    if event.problems.is_empty() {
+    if event.problems.is_empty() && event.provider == Provider::Generic {
+        // No sender documents a generic payload: there is nothing to match.
+        out.push(Line::from(Span::styled(
+            "no known sender: generic JSON, not checked against any documentation",
+            theme.dim(),
+        )));
+    } else if event.problems.is_empty() {
         out.push(Line::from(Span::styled(
             "✓ matches what the sender documents",
             theme.verdict_text(crate::inspect::Verdict::Valid),

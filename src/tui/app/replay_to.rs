@@ -1,0 +1,41 @@
+//! `T`: replay the selected request to a URL typed in a prompt, with the
+//! URLs sent to before as history (↑ ↓). Where it lands follows the one
+//! target rule (`replay::build::Target::for_replay`): a URL with a path is
+//! used as given, one without gets the request's own path. `r` keeps the
+//! default target.
+
+use super::{App, Prompt, PromptKind};
+use crate::replay::Target;
+use crate::text::sanitize;
+use crate::tui::inbox::SendCmd;
+use crate::tui::input::LineInput;
+
+impl App {
+    /// `T`: ask where to.
+    pub(super) fn open_replay_to(&mut self) {
+        if self.list.selected.is_none() {
+            return self.complain("nothing selected");
+        }
+        self.prompt = Some(Prompt {
+            kind: PromptKind::ReplayTo,
+            input: LineInput::new(""),
+            error: None,
+        });
+    }
+
+    /// The prompt was submitted: a URL that does not parse keeps it open.
+    pub(super) fn replay_to(&mut self, text: &str) {
+        let url = text.trim().to_string();
+        if url.is_empty() {
+            self.target_history.reset();
+            self.prompt = None;
+            return;
+        }
+        if let Err(e) = Target::parse(&url) {
+            return self.complain(format!("cannot replay there: {}", sanitize(&e.to_string())));
+        }
+        self.target_history.push(&url);
+        self.prompt = None;
+        self.send_selected(move |id| SendCmd::ReplayTo(id, url));
+    }
+}
