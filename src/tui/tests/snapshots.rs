@@ -61,7 +61,7 @@ fn each_tab_of_a_pingara_event() {
             h.key(KeyCode::Char(key));
             snap(&format!("pingara_{name}_{w}x{hgt}"), &mut h);
         }
-        h.key(KeyCode::Char('t'));
+        h.key(KeyCode::Char('J'));
         snap(&format!("pingara_tree_{w}x{hgt}"), &mut h);
     }
 }
@@ -148,7 +148,7 @@ fn hostile_request_reaches_no_cell_raw() {
         h.key(KeyCode::Char('v'));
         h.key(KeyCode::Char('2'));
         snap(&format!("hostile_headers_revealed_{w}x{hgt}"), &mut h);
-        h.key(KeyCode::Char('t'));
+        h.key(KeyCode::Char('J'));
         snap(&format!("hostile_tree_{w}x{hgt}"), &mut h);
         h.key(KeyCode::Char('o'));
         snap(&format!("hostile_original_{w}x{hgt}"), &mut h);
@@ -244,4 +244,32 @@ fn form_and_multipart_bodies() {
     h.key(KeyCode::Enter);
     h.key(KeyCode::Enter);
     snap("form_body_80x24", &mut h);
+}
+
+/// `t` switches to the light theme and back, and the status line says which;
+/// `J` (not `t`) is the JSON tree.
+#[test]
+fn t_switches_the_theme() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 80, 24);
+    h.key(KeyCode::Char('g'));
+    h.key(KeyCode::Char('3'));
+    // Above the bottom line, where the message about the theme appears.
+    let colours = |b: &Buffer| {
+        b.content[..80 * 23]
+            .iter()
+            .map(|c| (c.fg, c.bg))
+            .collect::<Vec<_>>()
+    };
+    let dark = colours(h.draw());
+    h.key(KeyCode::Char('t'));
+    assert_eq!(h.app.theme.name, "hookcatch-light");
+    assert!(!h.app.detail.showing_tree(), "t is no longer the tree");
+    assert_ne!(colours(h.draw()), dark, "the colours change");
+    snap("theme_light_80x24", &mut h);
+    h.key(KeyCode::Char('t'));
+    assert_eq!(h.app.theme.name, "hookcatch-dark");
+    assert_eq!(colours(h.draw()), dark);
+    h.key(KeyCode::Char('J'));
+    assert!(h.app.detail.showing_tree());
 }
