@@ -273,3 +273,22 @@ fn t_switches_the_theme() {
     h.key(KeyCode::Char('J'));
     assert!(h.app.detail.showing_tree());
 }
+
+/// A hex dump's ASCII column is never cut: a pane too narrow for sixteen
+/// bytes a row (the detail beside the list at 160 columns) shows eight.
+#[test]
+fn hex_rows_fit_the_pane() {
+    for (w, hgt) in SIZES {
+        let (_dir, location) = store(mixed());
+        let mut h = harness(&location, w, hgt);
+        h.key(KeyCode::Char('G'));
+        h.key(KeyCode::Char('3'));
+        let screen = h.screen();
+        assert!(
+            screen.contains("00000030  30 31 32 33 34 35 36 37  |01234567|"),
+            "{screen}"
+        );
+        assert!(screen.contains("|89:;<=>?|"), "{screen}");
+        snap(&format!("binary_body_{w}x{hgt}"), &mut h);
+    }
+}
