@@ -330,7 +330,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
     (
         "Body",
         &[
-            ("w", "wrap long lines"),
+            ("w", "wrap long lines (also Overview, Auth, Event)"),
             ("H L", "scroll long lines sideways (also Shift-← →)"),
             ("o", "original bytes / decoded view"),
             ("J", "JSON tree view"),

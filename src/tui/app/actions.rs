@@ -138,6 +138,11 @@ impl App {
             Action::Wrap => {
                 self.detail.wrap = !self.detail.wrap;
                 self.detail.hscroll = 0;
+                self.say(if self.detail.wrap {
+                    "wrap on: long lines continue on the next rows (w)"
+                } else {
+                    "wrap off: long lines are cut at the pane's edge (w)"
+                });
             }
             Action::ScrollLeft => {
                 self.detail.hscroll = self.detail.hscroll.saturating_sub(HSCROLL_STEP);

@@ -292,3 +292,29 @@ fn hex_rows_fit_the_pane() {
         snap(&format!("binary_body_{w}x{hgt}"), &mut h);
     }
 }
+
+/// `w` on Overview, Auth and Event: long info lines continue on the next
+/// rows instead of being cut, and back; the hint line says which way `w` goes.
+#[test]
+fn w_wraps_long_info_lines() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 80, 24);
+    h.key(KeyCode::Char('g'));
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Tab);
+    // The verdict's explanation is cut at 80 columns.
+    for (key, name) in [('1', "overview")] {
+        h.key(KeyCode::Char(key));
+        h.key(KeyCode::Enter); // zoomed: the whole tab on screen
+        let cut = h.screen();
+        assert!(cut.contains(" w wrap "), "{cut}");
+        snap(&format!("{name}_cut_80x24"), &mut h);
+        h.key(KeyCode::Char('w'));
+        let wrapped = h.screen();
+        assert!(wrapped.contains("wrap on"), "{wrapped}");
+        assert!(wrapped.contains("or body"), "the line goes on: {wrapped}");
+        snap(&format!("{name}_wrapped_80x24"), &mut h);
+        h.key(KeyCode::Char('w'));
+        h.key(KeyCode::Esc);
+    }
+}

@@ -118,6 +118,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         );
         return;
     }
+    // Says which way `w` goes, so the hint line shows the wrap state.
+    let wrap = if app.detail.wrap { "unwrap" } else { "wrap" };
     let keys: &[(&str, &str)] = match (app.focus, app.detail.tab) {
         (Focus::List, _) => &[
             ("j/k", "move"),
@@ -157,7 +159,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         ],
         (Focus::Detail, Tab::Body) => &[
             ("j/k", "scroll"),
-            ("w", "wrap"),
+            ("w", wrap),
             ("o", "original"),
             ("J", "tree"),
             ("s", "search"),
@@ -170,6 +172,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         (Focus::Detail, Tab::Auth) => &[
             ("j/k", "scroll"),
             ("A", "recheck"),
+            ("w", wrap),
             ("h/l", "tabs"),
             ("⏎", "zoom"),
             ("Esc", "back"),
@@ -185,6 +188,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         ],
         (Focus::Detail, _) => &[
             ("j/k", "scroll"),
+            ("w", wrap),
             ("h/l", "tabs"),
             ("⏎", "zoom"),
             ("y", "copy curl"),

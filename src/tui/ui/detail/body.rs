@@ -323,7 +323,7 @@ fn skip_columns(spans: Vec<Span<'static>>, columns: usize) -> Vec<Span<'static>>
 }
 
 /// Cut styled spans into rows of at most `width` columns.
-fn wrap(spans: Vec<Span<'static>>, width: usize) -> Vec<Vec<Span<'static>>> {
+pub(super) fn wrap(spans: Vec<Span<'static>>, width: usize) -> Vec<Vec<Span<'static>>> {
     let mut rows = vec![Vec::new()];
     let mut used = 0;
     for span in spans {
