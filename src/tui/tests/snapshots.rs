@@ -148,7 +148,13 @@ fn hostile_request_reaches_no_cell_raw() {
         h.key(KeyCode::Char('v'));
         h.key(KeyCode::Char('2'));
         snap(&format!("hostile_headers_revealed_{w}x{hgt}"), &mut h);
+        // Tabs are shown, as `\t`, not dropped: in a header value and a
+        // decoded JSON string, escaped by the same function as the rest.
+        let headers = h.screen();
+        assert!(headers.contains(r"a\tb"), "{headers}");
         h.key(KeyCode::Char('J'));
+        let tree = h.screen();
+        assert!(tree.contains(r#""tab": "a\tb\u{202e}""#), "{tree}");
         snap(&format!("hostile_tree_{w}x{hgt}"), &mut h);
         h.key(KeyCode::Char('o'));
         snap(&format!("hostile_original_{w}x{hgt}"), &mut h);
