@@ -217,7 +217,7 @@ fn background(h: &mut Harness) -> (Vec<Msg>, Duration) {
                     done: highlight::run(job),
                 });
             }
-            Cmd::Delete(_) | Cmd::Copy(_) | Cmd::Export { .. } => {}
+            Cmd::Delete(_) | Cmd::Copy(_) | Cmd::Bell | Cmd::Export { .. } => {}
         }
     }
     (out, start.elapsed())

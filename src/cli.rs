@@ -121,6 +121,9 @@ pub struct ListenArgs {
     /// Headless lines: mask secret headers, URL passwords and query tokens (for sharing)
     #[arg(long)]
     pub mask_secrets: bool,
+    /// Ring the terminal bell when requests arrive (TUI only: at most once a screen update)
+    #[arg(long)]
+    pub bell: bool,
     /// Colour theme for the TUI (see `hookcatch themes`) [default: hookcatch-dark]
     #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,

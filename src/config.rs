@@ -67,6 +67,8 @@ pub struct FileConfig {
     #[serde(default, deserialize_with = "boolish")]
     pub enforce_auth: Option<bool>,
     pub theme: Option<String>,
+    #[serde(default, deserialize_with = "boolish")]
+    pub bell: Option<bool>,
     /// `[[rules]]`: response rules, first match wins (after `--rule` flags).
     pub rules: Option<Vec<RuleFile>>,
     /// Live response mode at start: normal, 500, 401, 429, slow, drop.
@@ -137,6 +139,8 @@ pub struct Config {
     /// configured to check (see [`Config::check_listener`]).
     pub enforce_auth_origin: Option<String>,
     pub theme: Option<String>,
+    /// The TUI rings the terminal bell when requests arrive (`--bell`).
+    pub bell: bool,
     /// Response rules: `--rule` flags first, then the file's `[[rules]]`.
     pub rules: Vec<Rule>,
     /// The live response mode the listener starts in.
@@ -582,6 +586,7 @@ pub fn load_with_env(
                 "a theme name",
             )?
             .map(|t| t.value),
+        bell: layers.switch("bell", args.bell, file.bell)?,
         rules,
         mode,
         forward: forward.map(|f| f.value),

@@ -3,13 +3,15 @@
 //! Captured bytes are hostile until proven otherwise: an ESC or a C1 control in a
 //! header, a path or a JSON string (where `\u001b` decodes to a real ESC) could
 //! move the cursor, retitle the window or write to the clipboard. Every control
-//! character except tab becomes a visible escape instead.
+//! character becomes a visible escape instead; a tab too where the text is one
+//! line of cells (a cell grid has no tab stops: the TUI would drop it, and a
+//! tab inside a value is worth seeing), not in multi-line text a terminal lays out.
 
 use std::borrow::Cow;
 
-/// Replace control characters (C0 but tab, DEL, C1) with visible escapes:
-/// `\x1b`, `\x7f`, `\u{9b}`. Newlines are escaped too: use [`sanitize_multiline`]
-/// to keep line structure.
+/// Replace control characters (C0, DEL, C1) with visible escapes:
+/// `\x1b`, `\x7f`, `\u{9b}`, and a tab with `\t` (as JSON writes it). Newlines
+/// are escaped too: use [`sanitize_multiline`] to keep line structure (and tabs).
 pub fn sanitize(s: &str) -> Cow<'_, str> {
     sanitize_with(s, false)
 }
@@ -35,7 +37,7 @@ fn sanitize_with(s: &str, keep_newlines: bool) -> Cow<'_, str> {
     // cursor back over the line), one that ends a line is dropped.
     let needs = s
         .chars()
-        .any(|c| is_unsafe(c) && !(keep_newlines && c == '\n'));
+        .any(|c| (is_unsafe(c) && !(keep_newlines && c == '\n')) || (!keep_newlines && c == '\t'));
     if !needs {
         return Cow::Borrowed(s);
     }
@@ -46,6 +48,8 @@ fn sanitize_with(s: &str, keep_newlines: bool) -> Cow<'_, str> {
             out.push('\n');
         } else if keep_newlines && c == '\r' && chars.peek() == Some(&'\n') {
             // CRLF line ends show as plain line ends.
+        } else if c == '\t' && !keep_newlines {
+            out.push_str("\\t");
         } else if is_unsafe(c) {
             push_escape(&mut out, c);
         } else {
@@ -128,7 +132,11 @@ mod tests {
 
     #[test]
     fn plain_text_is_borrowed() {
-        assert!(matches!(sanitize("hello\tworld"), Cow::Borrowed(_)));
+        assert!(matches!(sanitize("hello world"), Cow::Borrowed(_)));
+        assert!(matches!(
+            sanitize_multiline("hello\tworld\n"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
@@ -138,6 +146,8 @@ mod tests {
         assert_eq!(sanitize("del\x7f"), "del\\x7f");
         assert_eq!(sanitize("nl\n"), "nl\\x0a");
         assert_eq!(sanitize("\u{202e}rtl"), "\\u{202e}rtl");
+        assert_eq!(sanitize("a\tb\x00"), "a\\tb\\x00");
+        assert_eq!(sanitize_multiline("a\tb"), "a\tb");
     }
 
     #[test]

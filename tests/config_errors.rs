@@ -183,6 +183,7 @@ fn switches_take_the_usual_boolish_values() {
             ("HOOKCATCH_HEADLESS", "ON"),
             ("HOOKCATCH_ENFORCE_AUTH", "True"),
             ("HOOKCATCH_INSECURE", "y"),
+            ("HOOKCATCH_BELL", "1"),
         ],
         "",
     );
@@ -192,22 +193,26 @@ fn switches_take_the_usual_boolish_values() {
         "headless = true",
         "enforce_auth = true",
         "insecure = true",
+        "bell = true",
     ] {
         assert!(on.contains(line), "{line} in {on}");
     }
     // The environment's 0 / off beats the file's on.
     let off = config(
         &[("HOOKCATCH_FSYNC", "0"), ("HOOKCATCH_HEADLESS", "off")],
-        "fsync = true\nheadless = true\ninsecure = \"yes\"\nenforce_auth = 1\n",
+        "fsync = true\nheadless = true\ninsecure = \"yes\"\nenforce_auth = 1\nbell = true\n",
     );
     for line in [
         "fsync = false",
         "headless = false",
         "insecure = true",
         "enforce_auth = true",
+        "bell = true",
     ] {
         assert!(off.contains(line), "{line} in {off}");
     }
+    let flag = stdout(&run(d, &["config", "--bell"], &[]));
+    assert!(flag.contains("bell = true"), "{flag}");
 }
 
 #[test]

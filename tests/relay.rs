@@ -1166,6 +1166,7 @@ fn relay_takes_no_flag_it_would_ignore() {
     assert!(options.contains(&"--hold"), "{options:?}");
     for flag in [
         "--theme",
+        "--bell",
         "--headless",
         "--forward-mode",
         "--forward",

@@ -692,3 +692,36 @@ fn tui_without_the_secret_shows_the_verdict_stored_at_arrival() {
     tmux.keys("q");
     wait_for_exit(&tmux, 0);
 }
+
+/// `HOOKCATCH_BELL=1` (`--bell`): a captured request rings the terminal's
+/// bell, which tmux records on the (detached) window; nothing rings before.
+#[test]
+fn tui_rings_the_bell_when_a_request_arrives() {
+    if !tmux_available() {
+        println!("NOTE: tmux is not installed; skipping the TUI bell test");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = write_script(dir.path(), "HOOKCATCH_BELL=1");
+    let tmux = start("bell", &script);
+    let pane = tmux.wait_for("the status bar with the URL", |p| {
+        p.contains("Waiting for requests") && listen_url(p).is_some()
+    });
+    assert_eq!(tmux.display("#{window_bell_flag}"), "0", "quiet at start");
+    let url = listen_url(&pane).expect("URL in the status bar");
+    let posted = Command::new("curl")
+        .args(["-sS", "--max-time", "10", "-o", "/dev/null"])
+        .args(["-w", "%{http_code}", "--data-binary", "{}"])
+        .arg(format!("{url}/ding"))
+        .output()
+        .expect("run curl");
+    assert_eq!(String::from_utf8_lossy(&posted.stdout), "200");
+    tmux.wait_for("the request in the list", |p| p.contains("/ding"));
+    let deadline = Instant::now() + WAIT;
+    while tmux.display("#{window_bell_flag}") != "1" {
+        assert!(Instant::now() < deadline, "no bell:\n{}", tmux.pane());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    tmux.keys("q");
+    wait_for_exit(&tmux, 0);
+}

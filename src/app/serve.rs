@@ -198,6 +198,7 @@ pub(super) async fn serve(
             events: tui_events.unwrap_or_else(|| writer.subscribe()),
             auth: config.auth.clone(),
             theme: config.theme.clone(),
+            bell: config.bell,
             shutdown: shutdown.clone(),
             replay,
             response_mode: mode.clone(),

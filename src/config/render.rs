@@ -31,6 +31,7 @@ impl Config {
             format!("fsync = {}", self.fsync),
             format!("headless = {}", self.headless),
             format!("mask_secrets = {}", self.mask_secrets),
+            format!("bell = {}", self.bell),
             format!("status = {}", self.response.status),
             format!(
                 "response_body = {:?}",

@@ -87,6 +87,8 @@ pub struct TextDoc {
     pub plain_note: Option<String>,
     /// Columns of the widest line: how far `L` can scroll sideways.
     pub widest: usize,
+    /// A hex dump: a pane too narrow for its rows shows each as two.
+    pub hex: bool,
 }
 
 impl TextDoc {
@@ -106,6 +108,7 @@ impl TextDoc {
             .max()
             .unwrap_or(0);
         TextDoc {
+            hex: false,
             widest,
             lines: Arc::new(lines),
             syntax: syntax.filter(|_| !too_big),
@@ -237,6 +240,7 @@ pub fn view_text(view: &BodyView, tree: bool) -> ViewText {
 fn body_doc(req: &CapturedRequest, inspection: &mut Inspection) -> BodyDoc {
     let view = &mut inspection.body;
     let kind = view.kind();
+    let hex = matches!(view.content, BodyContent::Hex(_));
     let ViewText {
         text,
         syntax,
@@ -247,6 +251,7 @@ fn body_doc(req: &CapturedRequest, inspection: &mut Inspection) -> BodyDoc {
     view.content = BodyContent::Empty;
     let original = as_received(req);
     let mut original_doc = TextDoc::new(&original.to_text(), syntax);
+    original_doc.hex = matches!(original.content, BodyContent::Hex(_));
     if let Some(note) = original.notes.first() {
         original_doc.plain_note = Some(sanitize(note).into_owned());
     }
@@ -263,7 +268,10 @@ fn body_doc(req: &CapturedRequest, inspection: &mut Inspection) -> BodyDoc {
             .map(|n| sanitize(n).into_owned())
             .collect(),
         invalid,
-        pretty: TextDoc::new(&text, syntax),
+        pretty: TextDoc {
+            hex,
+            ..TextDoc::new(&text, syntax)
+        },
         original: original_doc,
         tree,
     }

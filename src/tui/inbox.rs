@@ -111,6 +111,8 @@ pub enum Cmd {
     Highlight(highlight::Job),
     /// Delete requests through the store writer.
     Delete(Vec<RequestId>),
+    /// Ring the terminal bell (`--bell`): requests arrived.
+    Bell,
     /// Put this text on the clipboard (OSC 52).
     Copy(String),
     /// Write these requests to `path` (`E`), off the UI thread.

@@ -49,7 +49,10 @@ pub enum Action {
     ScrollLeft,
     ScrollRight,
     Original,
+    /// `J`: the JSON tree view of the body.
     Tree,
+    /// `t`: the other built-in theme (dark <-> light).
+    Theme,
     Search,
     SearchNext,
     SearchPrev,
@@ -205,7 +208,8 @@ fn normal_key(key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::Char('A') => Action::Recheck,
         KeyCode::Char('w') => Action::Wrap,
         KeyCode::Char('o') => Action::Original,
-        KeyCode::Char('t') => Action::Tree,
+        KeyCode::Char('J') => Action::Tree,
+        KeyCode::Char('t') => Action::Theme,
         KeyCode::Char('s') => Action::Search,
         KeyCode::Char('n') => Action::SearchNext,
         KeyCode::Char('N') => Action::SearchPrev,
@@ -343,17 +347,24 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
     (
         "Body",
         &[
-            ("w", "wrap long lines"),
+            ("w", "wrap long lines (also Overview, Auth, Event)"),
             ("H L", "scroll long lines sideways (also Shift-← →)"),
             ("o", "original bytes / decoded view"),
-            ("t", "JSON tree view"),
+            ("J", "JSON tree view"),
             ("Enter Space", "fold / unfold the node (tree)"),
             ("z0-z9", "fold the tree to that depth"),
             ("- +", "fold all / unfold all"),
             ("s ^f", "search the body; n N next / previous"),
         ],
     ),
-    ("Other", &[("?", "this help"), ("q ^c", "quit")]),
+    (
+        "Other",
+        &[
+            ("t", "theme: dark / light"),
+            ("?", "this help"),
+            ("q ^c", "quit"),
+        ],
+    ),
 ];
 
 #[cfg(test)]

@@ -79,6 +79,8 @@ pub struct TuiContext {
     pub events: Subscription,
     pub auth: AuthConfig,
     pub theme: Option<String>,
+    /// Ring the terminal bell when requests arrive (`--bell`).
+    pub bell: bool,
     /// Cancelled on SIGTERM; the TUI also returns when the user quits.
     pub shutdown: CancellationToken,
     /// Replay (`r`), the retry ladder (`R`) and edited replay (`e`).
@@ -126,6 +128,7 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
         Rect::new(0, 0, size.width, size.height),
     );
     app.secret_header = ctx.auth.secret_header.clone();
+    app.bell = ctx.bell;
     if let Some(path) = &history_path {
         (app.filter_history, app.search_history) = history::load(path);
     }
@@ -400,6 +403,11 @@ fn dispatch(
                     let _ = tx.send(Msg::Exported(result));
                 });
             }
+            Cmd::Bell => {
+                if ring(terminal.backend_mut()).is_err() {
+                    app.complain("could not write to the terminal");
+                }
+            }
             Cmd::Copy(text) => {
                 // The user's explicit copy: base64 inside OSC 52, nothing raw.
                 let out = terminal.backend_mut();
@@ -414,6 +422,13 @@ fn dispatch(
         }
     }
     edits
+}
+
+/// The terminal bell: one BEL byte, a control the terminal itself owns
+/// (nothing captured goes with it).
+fn ring(out: &mut impl Write) -> std::io::Result<()> {
+    out.write_all(b"\x07")?;
+    out.flush()
 }
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -484,4 +499,14 @@ fn install_panic_hook() {
             previous(info);
         }));
     });
+}
+
+#[cfg(test)]
+mod ring_tests {
+    #[test]
+    fn the_bell_is_one_bel_byte() {
+        let mut out = Vec::new();
+        super::ring(&mut out).unwrap();
+        assert_eq!(out, b"\x07");
+    }
 }

@@ -35,6 +35,8 @@ pub struct Harness {
     pub terminal: Terminal<TestBackend>,
     /// What `y` put on the clipboard.
     pub copied: Vec<String>,
+    /// Times the app asked for the terminal bell.
+    pub bells: usize,
     /// Sends the app asked for while no replay kit is attached.
     pub sent: Vec<SendCmd>,
     live: Option<Live>,
@@ -73,6 +75,7 @@ impl Harness {
             loader,
             terminal,
             copied: Vec::new(),
+            bells: 0,
             sent: Vec::new(),
             live: None,
         }
@@ -217,6 +220,7 @@ impl Harness {
                     .handle(Msg::Notice(StoreEvent::Deleted(ids.into())));
             }
             Cmd::Copy(text) => self.copied.push(text),
+            Cmd::Bell => self.bells += 1,
             Cmd::Export { ids, path, format } => {
                 let result = super::export_task::write(
                     self.loader.connection(),

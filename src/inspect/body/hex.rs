@@ -40,9 +40,55 @@ pub(crate) fn dump(bytes: &[u8], max: usize) -> (String, usize) {
     (out, shown.len())
 }
 
+/// Where things are in a row of [`dump`]: `OOOOOOOO  ` then eight
+/// `hh` (23 columns), a space, eight more, then `  |` and the ASCII.
+const FIRST: std::ops::Range<usize> = 10..33;
+const SECOND: std::ops::Range<usize> = 35..58;
+const ASCII: usize = 61;
+
+/// One row of [`dump`] as two rows of eight bytes each (offset, bytes,
+/// ASCII), for a pane too narrow for sixteen; `None` for a row of another
+/// shape (it is then shown as it is). A row of eight or fewer bytes is one.
+pub(crate) fn halves(row: &str) -> Option<Vec<String>> {
+    let offset = usize::from_str_radix(row.get(..8)?, 16).ok()?;
+    let ascii = row.get(ASCII..)?.strip_suffix('|')?;
+    if !row.get(ASCII - 3..ASCII)?.eq("  |") || !ascii.is_ascii() {
+        return None;
+    }
+    let first = row.get(FIRST)?;
+    let second = row.get(SECOND)?;
+    let (a, b) = ascii.split_at(ascii.len().min(8));
+    let mut out = vec![format!("{offset:08x}  {first}  |{a}|")];
+    if !b.is_empty() {
+        out.push(format!("{:08x}  {second}  |{b}|", offset + 8));
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_row_in_halves() {
+        let mut bytes = b"{\"a\":1}\n".to_vec();
+        bytes.extend(0u8..8);
+        bytes.extend_from_slice(b"AB");
+        let (text, _) = dump(&bytes, 1024);
+        let rows: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            halves(rows[0]).unwrap(),
+            [
+                "00000000  7b 22 61 22 3a 31 7d 0a  |{\"a\":1}.|",
+                "00000008  00 01 02 03 04 05 06 07  |........|",
+            ]
+        );
+        assert_eq!(
+            halves(rows[1]).unwrap(),
+            ["00000010  41 42                    |AB|"]
+        );
+        assert_eq!(halves("not a dump"), None);
+    }
 
     #[test]
     fn layout() {

@@ -18,7 +18,7 @@ mod charset;
 mod classify;
 mod encoding;
 pub(crate) mod form;
-mod hex;
+pub(crate) mod hex;
 mod json;
 mod media;
 mod multipart;

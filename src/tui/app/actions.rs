@@ -2,6 +2,7 @@
 //! anything that needs IO goes to the outbox.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use ratatui::layout::{Position, Rect};
 
@@ -147,6 +148,11 @@ impl App {
             Action::Wrap => {
                 self.detail.wrap = !self.detail.wrap;
                 self.detail.hscroll = 0;
+                self.say(if self.detail.wrap {
+                    "wrap on: long lines continue on the next rows (w)"
+                } else {
+                    "wrap off: long lines are cut at the pane's edge (w)"
+                });
             }
             Action::ScrollLeft => {
                 self.detail.hscroll = self.detail.hscroll.saturating_sub(HSCROLL_STEP);
@@ -172,6 +178,7 @@ impl App {
                 self.set_tab(Tab::Body);
             }
             Action::Tree => self.toggle_tree(),
+            Action::Theme => self.toggle_theme(),
             Action::Search => {
                 self.set_tab(Tab::Body);
                 if self.detail.showing_tree() {
@@ -297,6 +304,25 @@ impl App {
     /// How far the current tab scrolls, as its last draw recorded.
     pub fn max_scroll(&self) -> usize {
         self.detail.scroller().limit()
+    }
+
+    /// `t`: the built-in theme of the other kind (a user theme counts by
+    /// its kind). Highlighting starts over in the new colours.
+    fn toggle_theme(&mut self) {
+        match self.theme.other() {
+            Ok(theme) => {
+                self.theme = theme;
+                self.detail.highlight = None;
+                self.hl_current.fetch_add(1, Ordering::Relaxed);
+                let note = if self.theme.color {
+                    ""
+                } else {
+                    " (colours off: NO_COLOR)"
+                };
+                self.say(format!("theme: {}{note}", self.theme.name));
+            }
+            Err(e) => self.complain(e.to_string()),
+        }
     }
 
     fn toggle_tree(&mut self) {

@@ -105,6 +105,8 @@ pub struct App {
     pub theme: Theme,
     /// The configured shared-secret header, masked like the well-known ones.
     pub secret_header: String,
+    /// Ring the terminal bell when requests arrive (`--bell`).
+    pub bell: bool,
     /// "Now" for relative times and filters; the run loop sets it, tests fix it.
     pub now: DateTime<Utc>,
     pub list: Listing,
@@ -166,6 +168,7 @@ impl App {
             ladder_scale: 1.0,
             theme,
             secret_header: crate::inspect::auth::PINGARA_SECRET_HEADER.to_string(),
+            bell: false,
             now,
             list: Listing::new(),
             detail: DetailState::default(),
@@ -320,6 +323,11 @@ impl App {
                 let count = u32::try_from(batch.len()).unwrap_or(u32::MAX);
                 self.rate.record(self.now, count);
                 self.fetch_new();
+                // One ring for everything that arrived before the loop
+                // dispatches: a burst is one bell, not a thousand.
+                if self.bell && !self.outbox.iter().any(|c| matches!(c, Cmd::Bell)) {
+                    self.outbox.push(Cmd::Bell);
+                }
             }
             StoreEvent::Answered(id, _) | StoreEvent::DeliveryAdded { request: id, .. } => {
                 self.list.invalidate(id);

@@ -112,9 +112,10 @@ pub fn hostile() -> CapturedRequest {
             h("content-type", b"application/json"),
             h("x-evil\x1b[1m", b"\x1b]52;c;cHduZWQ=\x07 \x1b[31mred\x00\x7f \xff"),
             h("x-bidi", "\u{202e}txt.exe".as_bytes()),
+            h("x-tab", b"a\tb"),
             h("authorization", b"Bearer \x1b[8mhidden-token-value"),
         ],
-        br#"{"event":"\u001b]0;title\u0007","text":"line\u001b[2Kcleared","nested":{"k\u009b":"\u0000\u007f"}}"#.to_vec(),
+        br#"{"event":"\u001b]0;ti\ttle\u0007","text":"line\u001b[2Kcleared","nested":{"k\u009b":"\u0000\u007f"},"tab":"a\tb\u202e"}"#.to_vec(),
     );
     req.remote_addr = "10.0.0.1:1\x1b[H".into();
     req

@@ -61,7 +61,7 @@ fn each_tab_of_a_pingara_event() {
             h.key(KeyCode::Char(key));
             snap(&format!("pingara_{name}_{w}x{hgt}"), &mut h);
         }
-        h.key(KeyCode::Char('t'));
+        h.key(KeyCode::Char('J'));
         snap(&format!("pingara_tree_{w}x{hgt}"), &mut h);
     }
 }
@@ -148,7 +148,13 @@ fn hostile_request_reaches_no_cell_raw() {
         h.key(KeyCode::Char('v'));
         h.key(KeyCode::Char('2'));
         snap(&format!("hostile_headers_revealed_{w}x{hgt}"), &mut h);
-        h.key(KeyCode::Char('t'));
+        // Tabs are shown, as `\t`, not dropped: in a header value and a
+        // decoded JSON string, escaped by the same function as the rest.
+        let headers = h.screen();
+        assert!(headers.contains(r"a\tb"), "{headers}");
+        h.key(KeyCode::Char('J'));
+        let tree = h.screen();
+        assert!(tree.contains(r#""tab": "a\tb\u{202e}""#), "{tree}");
         snap(&format!("hostile_tree_{w}x{hgt}"), &mut h);
         h.key(KeyCode::Char('o'));
         snap(&format!("hostile_original_{w}x{hgt}"), &mut h);
@@ -244,4 +250,73 @@ fn form_and_multipart_bodies() {
     h.key(KeyCode::Enter);
     h.key(KeyCode::Enter);
     snap("form_body_80x24", &mut h);
+}
+
+/// `t` switches to the light theme and back, and the status line says which;
+/// `J` (not `t`) is the JSON tree.
+#[test]
+fn t_switches_the_theme() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 80, 24);
+    h.key(KeyCode::Char('g'));
+    h.key(KeyCode::Char('3'));
+    // Above the bottom line, where the message about the theme appears.
+    let colours = |b: &Buffer| {
+        b.content[..80 * 23]
+            .iter()
+            .map(|c| (c.fg, c.bg))
+            .collect::<Vec<_>>()
+    };
+    let dark = colours(h.draw());
+    h.key(KeyCode::Char('t'));
+    assert_eq!(h.app.theme.name, "hookcatch-light");
+    assert!(!h.app.detail.showing_tree(), "t is no longer the tree");
+    assert_ne!(colours(h.draw()), dark, "the colours change");
+    snap("theme_light_80x24", &mut h);
+    h.key(KeyCode::Char('t'));
+    assert_eq!(h.app.theme.name, "hookcatch-dark");
+    assert_eq!(colours(h.draw()), dark);
+    h.key(KeyCode::Char('J'));
+    assert!(h.app.detail.showing_tree());
+}
+
+/// A hex dump's ASCII column is never cut: a pane too narrow for sixteen
+/// bytes a row (the detail beside the list at 160 columns) shows eight.
+#[test]
+fn hex_rows_fit_the_pane() {
+    for (w, hgt) in SIZES {
+        let (_dir, location) = store(mixed());
+        let mut h = harness(&location, w, hgt);
+        h.key(KeyCode::Char('G'));
+        h.key(KeyCode::Char('3'));
+        let screen = h.screen();
+        assert!(
+            screen.contains("00000030  30 31 32 33 34 35 36 37  |01234567|"),
+            "{screen}"
+        );
+        assert!(screen.contains("|89:;<=>?|"), "{screen}");
+        snap(&format!("binary_body_{w}x{hgt}"), &mut h);
+    }
+}
+
+/// `w` on Overview, Auth and Event: long info lines continue on the next
+/// rows instead of being cut, and back; the hint line says which way `w` goes.
+#[test]
+fn w_wraps_long_info_lines() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 80, 24);
+    h.key(KeyCode::Char('g'));
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Tab);
+    // The verdict's explanation is cut at 80 columns.
+    h.key(KeyCode::Char('1'));
+    h.key(KeyCode::Enter); // zoomed: the whole tab on screen
+    let cut = h.screen();
+    assert!(cut.contains(" w wrap "), "{cut}");
+    snap("overview_cut_80x24", &mut h);
+    h.key(KeyCode::Char('w'));
+    let wrapped = h.screen();
+    assert!(wrapped.contains("wrap on"), "{wrapped}");
+    assert!(wrapped.contains("or body"), "the line goes on: {wrapped}");
+    snap("overview_wrapped_80x24", &mut h);
 }

@@ -230,7 +230,7 @@ fn tree_fold_and_unfold() {
     let (_dir, location) = store(mixed());
     let mut h = harness(&location, 160, 48);
     h.key(KeyCode::Char('g'));
-    h.key(KeyCode::Char('t'));
+    h.key(KeyCode::Char('J'));
     assert_eq!(h.app.detail.tab, Tab::Body);
     assert!(h.app.detail.showing_tree());
     let all = h.app.detail.tree.as_ref().unwrap().visible.len();
@@ -250,7 +250,7 @@ fn tree_fold_and_unfold() {
     assert_eq!(h.app.detail.tree.as_ref().unwrap().visible.len(), 1);
     h.key(KeyCode::Char('+'));
     assert_eq!(h.app.detail.tree.as_ref().unwrap().visible.len(), all);
-    h.key(KeyCode::Char('t'));
+    h.key(KeyCode::Char('J'));
     assert!(!h.app.detail.showing_tree());
 }
 
@@ -629,4 +629,34 @@ fn capital_x_clears_all_after_asking() {
     );
     h.key(KeyCode::Char('X'));
     assert_eq!(h.app.overlay, Overlay::None, "nothing to clear");
+}
+
+#[test]
+fn bell_rings_once_for_what_arrived_together_and_only_when_asked() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    append(&location, 1);
+    h.notice(fixtures::captured(6));
+    assert_eq!(h.bells, 0, "no --bell, no bell");
+
+    h.app.bell = true;
+    append(&location, 1);
+    h.notice(fixtures::captured(7));
+    assert_eq!(h.bells, 1, "a new capture rings");
+
+    // A burst handled before the loop dispatches: one ring.
+    for id in 8..108 {
+        h.app
+            .handle(crate::tui::inbox::Msg::Notice(fixtures::captured(id)));
+    }
+    let rings = h
+        .app
+        .take_commands()
+        .iter()
+        .filter(|c| matches!(c, Cmd::Bell))
+        .count();
+    assert_eq!(rings, 1);
+    // Other events (an answer, a delete) do not ring.
+    h.notice(StoreEvent::Deleted(vec![1].into()));
+    assert_eq!(h.bells, 1);
 }

@@ -137,6 +137,22 @@ impl Theme {
         }
     }
 
+    /// The built-in theme of the other kind (`t`): dark <-> light, with
+    /// colours still off under `NO_COLOR`.
+    pub fn other(&self) -> Result<Theme, ThemeError> {
+        let name = if self.dark {
+            "hookcatch-light"
+        } else {
+            DEFAULT_THEME
+        };
+        let theme = Self::builtin(name)?;
+        Ok(if self.color {
+            theme
+        } else {
+            theme.without_color()
+        })
+    }
+
     /// The same theme with every colour off (`NO_COLOR`).
     pub fn without_color(mut self) -> Theme {
         self.color = false;

@@ -123,6 +123,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         );
         return;
     }
+    // Says which way `w` goes, so the hint line shows the wrap state.
+    let wrap = if app.detail.wrap { "unwrap" } else { "wrap" };
     let keys: &[(&str, &str)] = match (app.focus, app.detail.tab) {
         (Focus::List, _) => &[
             ("j/k", "move"),
@@ -156,15 +158,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
             ("⏎/space", "fold"),
             ("z0-9", "depth"),
             ("-/+", "fold/unfold all"),
-            ("t", "text"),
+            ("J", "text"),
             ("Esc", "back"),
             ("?", "help"),
         ],
         (Focus::Detail, Tab::Body) => &[
             ("j/k", "scroll"),
-            ("w", "wrap"),
+            ("w", wrap),
             ("o", "original"),
-            ("t", "tree"),
+            ("J", "tree"),
             ("s", "search"),
             ("n/N", "next/prev"),
             ("h/l", "tabs"),
@@ -175,6 +177,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         (Focus::Detail, Tab::Auth) => &[
             ("j/k", "scroll"),
             ("A", "recheck"),
+            ("w", wrap),
             ("h/l", "tabs"),
             ("⏎", "zoom"),
             ("Esc", "back"),
@@ -190,6 +193,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
         ],
         (Focus::Detail, _) => &[
             ("j/k", "scroll"),
+            ("w", wrap),
             ("h/l", "tabs"),
             ("⏎", "zoom"),
             ("y", "copy curl"),

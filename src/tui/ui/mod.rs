@@ -136,6 +136,16 @@ pub fn clip(text: &str, width: usize) -> String {
     out
 }
 
+/// An info line's text: whole when `w` wraps (the tab wraps it, see
+/// `detail::tab_lines`), else [`clip`]ped to `width`.
+pub fn clip_unless_wrapped(app: &App, text: &str, width: usize) -> String {
+    if app.detail.wrap {
+        text.to_string()
+    } else {
+        clip(text, width)
+    }
+}
+
 /// A line cut to `width` columns, ending in `…` (in the cut span's style)
 /// when anything was cut.
 pub fn fit(line: Line<'static>, width: usize) -> Line<'static> {

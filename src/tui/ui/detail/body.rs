@@ -146,10 +146,17 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
 /// when wrapped (rows are not counted ahead), else to its last screenful.
 fn max_scroll(app: &App, header: usize, area: Rect) -> usize {
     let len = app.detail.body_len();
-    if app.detail.wrap {
+    if app.detail.wrap || app.detail.doc().is_some_and(|d| halved(d, area)) {
         return len.saturating_sub(1);
     }
     len.saturating_sub(usize::from(area.height).saturating_sub(header).max(1))
+}
+
+/// A hex dump too wide for `area` shows eight bytes a row: each of its
+/// lines takes two rows, so it scrolls like wrapped text.
+fn halved(doc: &TextDoc, area: Rect) -> bool {
+    let gutter = gutter_width(doc.lines.len());
+    doc.hex && doc.widest + gutter > usize::from(area.width)
 }
 
 /// Columns the line numbers take, with the space after them.
@@ -178,6 +185,7 @@ pub fn text_rows(
         .highlight
         .as_ref()
         .filter(|c| key.is_some_and(|k| c.doc == k));
+    let halve = halved(doc, area);
     let mut rows: Vec<Line<'static>> = Vec::with_capacity(height);
     let mut n = first;
     while rows.len() < height && n < doc.lines.len() {
@@ -188,7 +196,15 @@ pub fn text_rows(
         let first = matches.partition_point(|m| m.line < n);
         let last = matches.partition_point(|m| m.line <= n);
         let spans = overlay(base, &matches[first..last], current, theme.search_match());
-        let pieces = if app.detail.wrap {
+        let halves = halve
+            .then(|| crate::inspect::body::hex::halves(&doc.lines[n]))
+            .flatten();
+        let pieces = if let Some(halves) = halves {
+            halves
+                .into_iter()
+                .map(|h| vec![Span::styled(h, theme.text())])
+                .collect()
+        } else if app.detail.wrap {
             wrap(spans, width)
         } else {
             vec![skip_columns(spans, app.detail.hscroll)]
@@ -307,7 +323,7 @@ fn skip_columns(spans: Vec<Span<'static>>, columns: usize) -> Vec<Span<'static>>
 }
 
 /// Cut styled spans into rows of at most `width` columns.
-fn wrap(spans: Vec<Span<'static>>, width: usize) -> Vec<Vec<Span<'static>>> {
+pub(super) fn wrap(spans: Vec<Span<'static>>, width: usize) -> Vec<Vec<Span<'static>>> {
     let mut rows = vec![Vec::new()];
     let mut used = 0;
     for span in spans {

@@ -127,14 +127,32 @@ pub fn tab_lines(app: &App, tab: Tab, width: u16) -> Vec<Line<'static>> {
         return Vec::new();
     };
     let width = usize::from(width);
-    match tab {
+    let lines = match tab {
         Tab::Overview => overview::lines(app, detail, width),
         Tab::Headers => headers::lines(app, detail, width),
         Tab::Auth => auth::lines(app, detail, width),
         Tab::Event => event::lines(app, detail, width),
         // Body and Deliveries draw only what is visible (see their `render`).
         Tab::Body | Tab::Deliveries => Vec::new(),
+    };
+    // `w`: a line wider than the pane continues on the next rows instead
+    // of being cut (built here, so scrolling counts the rows drawn).
+    if !app.detail.wrap || width == 0 {
+        return lines;
     }
+    lines
+        .into_iter()
+        .flat_map(|line| {
+            if line.width() <= width {
+                return vec![line];
+            }
+            let style = line.style;
+            body::wrap(line.spans, width)
+                .into_iter()
+                .map(|spans| Line::from(spans).style(style))
+                .collect()
+        })
+        .collect()
 }
 
 /// `label  value…` with the value wrapped under itself.

@@ -12,7 +12,7 @@ use crate::model::Outcome;
 use crate::text::{display_bytes, human_size, sanitize};
 use crate::tui::app::App;
 use crate::tui::data::Detail;
-use crate::tui::ui::{ago, badge, clip, label};
+use crate::tui::ui::{ago, badge, clip, clip_unless_wrapped, label};
 
 pub fn lines(app: &App, d: &Detail, width: usize) -> Vec<Line<'static>> {
     let theme = &app.theme;
@@ -62,7 +62,7 @@ pub fn lines(app: &App, d: &Detail, width: usize) -> Vec<Line<'static>> {
     let mut verdict = vec![label(app, "auth"), badge(app, auth.verdict), Span::raw(" ")];
     let room = width.saturating_sub(10 + 10);
     verdict.push(Span::styled(
-        clip(&sanitize(&auth.detail), room),
+        clip_unless_wrapped(app, &sanitize(&auth.detail), room),
         theme.text(),
     ));
     out.push(Line::from(verdict));
@@ -81,7 +81,7 @@ pub fn lines(app: &App, d: &Detail, width: usize) -> Vec<Line<'static>> {
                 let preview = display_bytes(&resp.body[..resp.body.len().min(200)]);
                 let room = width.saturating_sub(30);
                 spans.push(Span::styled(
-                    format!(" · {}", clip(&preview, room)),
+                    format!(" · {}", clip_unless_wrapped(app, &preview, room)),
                     theme.dim(),
                 ));
             }
