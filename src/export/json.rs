@@ -14,12 +14,7 @@ use crate::model::{HeaderField, Outcome};
 use crate::store::{Delivery, StoredRequest};
 
 fn headers_json(headers: &[HeaderField]) -> Value {
-    Value::Array(
-        headers
-            .iter()
-            .map(|h| json!([h.name, h.value_str()]))
-            .collect(),
-    )
+    serde_json::to_value(Headers(headers)).unwrap_or(Value::Null)
 }
 
 /// `body` when the bytes are UTF-8, else `body_base64`.
@@ -116,14 +111,22 @@ struct AuthLine<'a> {
     judged: &'static str,
 }
 
-/// `[[name, value], ...]`, values as text (invalid UTF-8 replaced).
+/// `[[name, value], ...]`, values as text; a value that is not UTF-8
+/// (shown with replacement characters) adds its exact bytes as a third
+/// element, base64, as the relay stream does, so byte identity can be
+/// checked from any JSON output.
 struct Headers<'a>(&'a [HeaderField]);
 
 impl Serialize for Headers<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
         for h in self.0 {
-            seq.serialize_element(&(&h.name, h.value_str()))?;
+            if std::str::from_utf8(&h.value).is_ok() {
+                seq.serialize_element(&(&h.name, h.value_str()))?;
+            } else {
+                let exact = base64::engine::general_purpose::STANDARD.encode(&h.value);
+                seq.serialize_element(&(&h.name, h.value_str(), exact))?;
+            }
         }
         seq.end()
     }
