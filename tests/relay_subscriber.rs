@@ -102,6 +102,15 @@ async fn a_password_in_the_from_url_is_never_stored_shown_or_printed() {
         assert!(printed.contains(&relay.url), "{args:?}: {printed}");
         assert!(!printed.contains("topsecret"), "{args:?}: {printed}");
     }
+    // A store written before held the password: no JSON shows it.
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    let old = from.trim_end_matches("/c/pw");
+    conn.execute("UPDATE requests SET relay_url = ?1", [old])
+        .unwrap();
+    drop(conn);
+    let shown = stdout(&cli_store(d, &store, &["show", "1", "--json"]));
+    assert!(shown.contains("\"url\":\"http://u:"), "{shown}");
+    assert!(!shown.contains("topsecret"), "{shown}");
     // Nothing listens on port 1: the error names the host, not the user.
     let sub = start_following(d, "refused", "http://u:topsecret@127.0.0.1:1/c/x", &[]);
     let line = sub.wait_stderr("relay: reconnecting");

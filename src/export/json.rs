@@ -60,7 +60,7 @@ pub struct RequestLine<'a> {
     slow_answer: Option<&'a str>,
     /// A copy of a relay's request (`listen --from`): `{url, channel, id}`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    relay: Option<&'a crate::model::RelayRef>,
+    relay: Option<RelayLine<'a>>,
     /// On a relay's store: the channel the request was posted to.
     #[serde(skip_serializing_if = "Option::is_none")]
     channel: Option<&'a str>,
@@ -71,6 +71,15 @@ pub struct RequestLine<'a> {
     /// Only in `show --json`: every replay and forward, oldest first.
     #[serde(skip_serializing_if = "Option::is_none")]
     deliveries: Option<Vec<Value>>,
+}
+
+/// A relay copy's origin. Stores written before `--from` URLs lost their
+/// user and password may hold one: masked here, so no JSON shows it.
+#[derive(Serialize)]
+struct RelayLine<'a> {
+    url: std::borrow::Cow<'a, str>,
+    channel: &'a str,
+    id: i64,
 }
 
 #[derive(Serialize)]
@@ -200,7 +209,11 @@ pub fn request_line<'a>(stored: &'a StoredRequest, findings: &'a impl Findings) 
         event: findings.event(),
         duplicate_of: stored.duplicate_of,
         slow_answer: findings.slow_answer(),
-        relay: stored.relay.as_ref(),
+        relay: stored.relay.as_ref().map(|r| RelayLine {
+            url: crate::secrets::mask_url(&r.url),
+            channel: &r.channel,
+            id: r.id,
+        }),
         channel: stored.channel.as_deref(),
         recheck: None,
         deliveries: None,
