@@ -373,3 +373,38 @@ pub fn store_id(conn: &Connection) -> rusqlite::Result<String> {
     conn.prepare_cached("SELECT value FROM meta WHERE key = 'store_id'")?
         .query_row([], |r| r.get(0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the writer does with each copied request (writer.rs).
+    fn stored(conn: &Connection, url: &str, channel: &str, id: RequestId) {
+        conn.execute(
+            "INSERT INTO relay_cursors (url, channel, last_id) VALUES (?1, ?2, ?3)
+             ON CONFLICT (url, channel) DO UPDATE SET last_id = MAX(last_id, excluded.last_id)",
+            params![url, channel, id],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn the_relay_cursor_is_the_relay_stores_and_channels() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::schema::migrate(&mut conn).unwrap();
+        let (a, b) = ("http://127.0.0.1:9", "http://localhost:9");
+        // A cursor kept before stores had an identity counts in the first.
+        stored(&conn, a, "ch", 4);
+        assert_eq!(switch_relay_store(&conn, a, "ch", "A").unwrap(), 4);
+        stored(&conn, a, "ch", 5);
+        // A new store starts at 0; the first one back resumes at 5.
+        assert_eq!(switch_relay_store(&conn, a, "ch", "B").unwrap(), 0);
+        stored(&conn, a, "ch", 2);
+        assert_eq!(switch_relay_store(&conn, a, "ch", "A").unwrap(), 5);
+        assert_eq!(switch_relay_store(&conn, a, "ch", "B").unwrap(), 2);
+        // Another spelling of the relay, and another channel.
+        assert_eq!(switch_relay_store(&conn, b, "ch", "B").unwrap(), 2);
+        assert_eq!(switch_relay_store(&conn, b, "other", "B").unwrap(), 0);
+        assert_eq!(relay_cursor(&conn, b, "ch").unwrap(), (2, Some("B".into())));
+    }
+}
