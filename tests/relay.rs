@@ -9,98 +9,21 @@ mod target;
 use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
+use std::path::Path;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use common::relay::{Relay, TOKEN};
 use common::*;
 use hmac::{KeyInit, Mac};
 use serde_json::Value;
 
-const TOKEN: &str = "relay-token-7f3a";
 const PINGARA_SECRET: &str = "pingara-shared-secret-42";
 const GITHUB_SECRET: &str = "gh-secret-0123";
 const STRIPE_SECRET: &str = "whsec_test_stripe_0123456789";
 const STANDARD_KEY: &[u8] = b"standard-webhooks-key-0123";
-
-/// A running `hookcatch relay`.
-struct Relay {
-    child: Child,
-    url: String,
-    store: PathBuf,
-    /// Kept so the relay never writes to a closed pipe.
-    _stderr: mpsc::Receiver<String>,
-}
-
-impl Relay {
-    fn start(dir: &Path, store: &Path, port: u16, args: &[&str]) -> Relay {
-        let mut cmd = command(dir);
-        cmd.args(["relay", "--port", &port.to_string(), "--store"])
-            .arg(store)
-            .args(["--token", TOKEN])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("spawn relay");
-        let stderr = lines_of(child.stderr.take().expect("stderr"));
-        let deadline = Instant::now() + WAIT;
-        let mut seen = Vec::new();
-        let url = loop {
-            match stderr.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(line) => {
-                    if let Some(rest) = line.split("relay listening on ").nth(1) {
-                        break rest.split_whitespace().next().expect("url").to_string();
-                    }
-                    seen.push(line);
-                }
-                Err(_) => panic!("relay did not start: {seen:?} {:?}", child.try_wait()),
-            }
-        };
-        Relay {
-            child,
-            url,
-            store: store.to_path_buf(),
-            _stderr: stderr,
-        }
-    }
-
-    fn port(&self) -> u16 {
-        self.url.rsplit(':').next().unwrap().parse().unwrap()
-    }
-
-    fn channel(&self, channel: &str) -> String {
-        format!("{}/c/{channel}", self.url)
-    }
-
-    fn kill9(mut self) {
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-
-    fn rss_kb(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("proc status");
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .expect("VmRSS")
-    }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A subscriber following `channel` with every secret the senders sign with.
 fn subscriber(dir: &Path, name: &str, url: &str, args: &[&str]) -> Hookcatch {
@@ -947,43 +870,10 @@ async fn keep_n_keeps_the_newest_per_channel() {
     assert_eq!(kept, vec!["a3", "a4", "b3", "b4"]);
 }
 
-/// DER as PEM (rcgen is built without its PEM writer here).
-fn pem(label: &str, der: &[u8]) -> String {
-    let b64 = B64.encode(der);
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
-    format!(
-        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
-        lines.join("\n")
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_relay_serves_https_with_its_own_certificate() {
     let dir = tempfile::tempdir().unwrap();
-    let certified =
-        rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert, pem("CERTIFICATE", certified.cert.der())).unwrap();
-    std::fs::write(
-        &key,
-        pem("PRIVATE KEY", &certified.signing_key.serialize_der()),
-    )
-    .unwrap();
-    let relay = Relay::start(
-        dir.path(),
-        &dir.path().join("relay.db"),
-        0,
-        &[
-            "--tls-cert",
-            cert.to_str().unwrap(),
-            "--tls-key",
-            key.to_str().unwrap(),
-        ],
-    );
+    let relay = Relay::start_tls(dir.path(), &dir.path().join("relay.db"));
     assert!(relay.url.starts_with("https://"), "{}", relay.url);
     let from = relay.channel("tls");
     // Without --insecure the subscriber says how to get past the certificate.
@@ -991,8 +881,7 @@ async fn the_relay_serves_https_with_its_own_certificate() {
         cmd.args(["--from", &from, "--token", TOKEN]);
     });
     let line = refused.wait_stderr("relay: reconnecting");
-    assert!(line.contains("use --insecure"), "{line}");
-    assert!(line.contains("certificate store"), "{line}");
+    assert!(line.contains("pass --insecure"), "{line}");
     drop(refused);
     // The subscriber accepts the self-signed certificate with --insecure.
     let sub = subscriber(dir.path(), "sub", &from, &["--insecure"]);

@@ -77,6 +77,17 @@ impl Config {
                     .as_deref()
                     .map_or("(not set)".into(), mask_url)
             ),
+            format!(
+                "from = {:?}",
+                self.from
+                    .as_ref()
+                    .map_or("(not set)".into(), |source| mask_url(&format!(
+                        "{}/c/{}",
+                        source.base, source.channel
+                    ))
+                    .into_owned())
+            ),
+            format!("token = {:?}", opt_secret(&self.token)),
             format!("timeout = {}", self.timeout.as_secs_f64()),
             format!("insecure = {}", self.insecure),
             format!("ladder_scale = {}", self.ladder_scale),

@@ -253,7 +253,16 @@ fn pairs(v: Option<&Value>) -> Result<Vec<HeaderField>, String> {
         .iter()
         .map(|pair| match pair.as_array().map(Vec::as_slice) {
             Some([Value::String(n), Value::String(v)]) => Ok(header(n, v)),
-            _ => Err(format!("a header that is not [name, value]: {pair}")),
+            // A value that is not UTF-8: its exact bytes are the third element.
+            Some([Value::String(n), Value::String(_), Value::String(exact)]) => {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(exact)
+                    .map_err(|_| format!("a header value that is not base64: {pair}"))?;
+                Ok(HeaderField::new(n.to_ascii_lowercase(), bytes))
+            }
+            _ => Err(format!(
+                "a header that is not [name, value] or [name, value, value_base64]: {pair}"
+            )),
         })
         .collect()
 }

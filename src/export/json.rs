@@ -14,12 +14,7 @@ use crate::model::{HeaderField, Outcome};
 use crate::store::{Delivery, StoredRequest};
 
 fn headers_json(headers: &[HeaderField]) -> Value {
-    Value::Array(
-        headers
-            .iter()
-            .map(|h| json!([h.name, h.value_str()]))
-            .collect(),
-    )
+    serde_json::to_value(Headers(headers)).unwrap_or(Value::Null)
 }
 
 /// `body` when the bytes are UTF-8, else `body_base64`.
@@ -65,7 +60,7 @@ pub struct RequestLine<'a> {
     slow_answer: Option<&'a str>,
     /// A copy of a relay's request (`listen --from`): `{url, channel, id}`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    relay: Option<&'a crate::model::RelayRef>,
+    relay: Option<RelayLine<'a>>,
     /// On a relay's store: the channel the request was posted to.
     #[serde(skip_serializing_if = "Option::is_none")]
     channel: Option<&'a str>,
@@ -76,6 +71,15 @@ pub struct RequestLine<'a> {
     /// Only in `show --json`: every replay and forward, oldest first.
     #[serde(skip_serializing_if = "Option::is_none")]
     deliveries: Option<Vec<Value>>,
+}
+
+/// A relay copy's origin. Stores written before `--from` URLs lost their
+/// user and password may hold one: masked here, so no JSON shows it.
+#[derive(Serialize)]
+struct RelayLine<'a> {
+    url: std::borrow::Cow<'a, str>,
+    channel: &'a str,
+    id: i64,
 }
 
 #[derive(Serialize)]
@@ -116,14 +120,22 @@ struct AuthLine<'a> {
     judged: &'static str,
 }
 
-/// `[[name, value], ...]`, values as text (invalid UTF-8 replaced).
+/// `[[name, value], ...]`, values as text; a value that is not UTF-8
+/// (shown with replacement characters) adds its exact bytes as a third
+/// element, base64, as the relay stream does, so byte identity can be
+/// checked from any JSON output.
 struct Headers<'a>(&'a [HeaderField]);
 
 impl Serialize for Headers<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
         for h in self.0 {
-            seq.serialize_element(&(&h.name, h.value_str()))?;
+            if std::str::from_utf8(&h.value).is_ok() {
+                seq.serialize_element(&(&h.name, h.value_str()))?;
+            } else {
+                let exact = base64::engine::general_purpose::STANDARD.encode(&h.value);
+                seq.serialize_element(&(&h.name, h.value_str(), exact))?;
+            }
         }
         seq.end()
     }
@@ -197,7 +209,11 @@ pub fn request_line<'a>(stored: &'a StoredRequest, findings: &'a impl Findings) 
         event: findings.event(),
         duplicate_of: stored.duplicate_of,
         slow_answer: findings.slow_answer(),
-        relay: stored.relay.as_ref(),
+        relay: stored.relay.as_ref().map(|r| RelayLine {
+            url: crate::secrets::mask_url(&r.url),
+            channel: &r.channel,
+            id: r.id,
+        }),
         channel: stored.channel.as_deref(),
         recheck: None,
         deliveries: None,

@@ -8,6 +8,7 @@
 //! store, judged there as if it had arrived directly.
 
 pub mod channels;
+pub mod events;
 pub mod hold;
 pub mod readers;
 pub mod server;

@@ -12,7 +12,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
+
+use super::events::{Event, Events};
 use http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use tokio::sync::watch;
@@ -44,26 +46,49 @@ pub struct Source {
 const SHAPE: &str = "expected http(s)://HOST[:PORT]/c/CHANNEL (CHANNEL: 1-64 of A-Z a-z 0-9 _ -)";
 
 impl Source {
+    /// Parse and normalize a relay channel's URL: the scheme and host
+    /// lowercased and a default port dropped, so every spelling of one
+    /// relay is shown, and finds its cursor, the same way. A user and
+    /// password in the URL are dropped here: the relay reads `--token`,
+    /// and the base is stored with every copied request and shown
+    /// everywhere, so it must never carry a password.
     pub fn parse(url: &str) -> Result<Source, String> {
-        let lower = url.to_ascii_lowercase();
-        let Some(after_scheme) = ["http://", "https://"]
-            .iter()
-            .find(|s| lower.starts_with(*s))
-            .map(|s| &url[s.len()..])
-        else {
+        let Some((scheme, rest)) = url.split_once("://") else {
             return Err(SHAPE.into());
         };
-        if url.contains(['?', '#']) || after_scheme.starts_with('/') {
+        let scheme = scheme.to_ascii_lowercase();
+        let default_port = match scheme.as_str() {
+            "http" => 80,
+            "https" => 443,
+            _ => return Err(SHAPE.into()),
+        };
+        if url.contains(['?', '#']) {
             return Err(SHAPE.into());
         }
-        let trimmed = url.trim_end_matches('/');
-        let Some(at) = trimmed.rfind("/c/") else {
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        // A host that no request could be sent to (`http://[::1/c/x`) is a
+        // usage error now, not a reconnect loop later.
+        let host = format!("{scheme}://{host_port}/")
+            .parse::<http::Uri>()
+            .ok()
+            .and_then(|uri| {
+                let host = uri.host().filter(|h| !h.is_empty())?.to_ascii_lowercase();
+                Some(match uri.port_u16() {
+                    Some(port) if port != default_port => format!("{host}:{port}"),
+                    _ => host,
+                })
+            })
+            .ok_or_else(|| format!("the host is not valid; {SHAPE}"))?;
+        let path = path.strip_suffix('/').unwrap_or(path);
+        let Some(at) = path.rfind("/c/") else {
             return Err(SHAPE.into());
         };
-        let (base, channel) = (&trimmed[..at], &trimmed[at + 3..]);
-        // The host is before the first `/` after the scheme.
-        if base.len() < url.len() - after_scheme.len() + 1 {
-            return Err(SHAPE.into());
+        let (prefix, channel) = (&path[..at], &path[at + 3..]);
+        // `http://h//c/x` would pass and then 404: an empty segment is
+        // never part of a relay's path.
+        if prefix.split('/').skip(1).any(str::is_empty) {
+            return Err(format!("the path has an empty segment; {SHAPE}"));
         }
         // The relay answers 404 for such a name: said here, before connecting.
         if !super::valid_channel(channel) {
@@ -72,16 +97,8 @@ impl Source {
                 crate::text::sanitize(channel)
             ));
         }
-        // A host that no request could be sent to (`http://[::1/c/x`) is a
-        // usage error now, not a reconnect loop later.
-        if !base
-            .parse::<http::Uri>()
-            .is_ok_and(|uri| uri.authority().is_some())
-        {
-            return Err(format!("the host is not valid; {SHAPE}"));
-        }
         Ok(Source {
-            base: base.to_string(),
+            base: format!("{scheme}://{host}{prefix}"),
             channel: channel.to_string(),
         })
     }
@@ -208,10 +225,29 @@ impl Subscriber {
                         http(s)://HOST[:PORT]/c/CHANNEL, as the relay printed it"
                     .into();
             }
-            other => return format!("HTTP {}", other.as_u16()),
+            // A proxy's 502 or a relay's 429 says nothing of what is behind.
+            other if !other.is_success() => return format!("HTTP {}", other.as_u16()),
+            _ => {}
         }
-        *connected = true;
-        self.report("relay: connected".into());
+        // Anything that answers is not yet a relay (a plain listener
+        // answers 200 to any path): only a relay's event stream counts.
+        let content_type = response
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_else(|| "(none)".into());
+        if response.status() != StatusCode::OK
+            || !content_type
+                .to_ascii_lowercase()
+                .starts_with("text/event-stream")
+        {
+            return format!(
+                "not a hookcatch relay stream at {}/c/{} (got {} content-type {content_type})",
+                self.source.base,
+                self.source.channel,
+                response.status().as_u16()
+            );
+        }
         let mut body = response.into_body();
         let mut events = Events::new(self.settings.limits.max_body);
         let mut behind: u64 = 0;
@@ -225,12 +261,20 @@ impl Subscriber {
             let Ok(data) = frame.into_data() else {
                 continue;
             };
-            if let Err(why) = events.push(&data) {
-                return why;
-            }
-            while let Some(event) = events.next_event() {
+            events.push(&data);
+            loop {
+                let event = match events.next_event() {
+                    Ok(Some(event)) => event,
+                    Ok(None) => break,
+                    Err(why) => return why,
+                };
                 match event.kind.as_str() {
                     "hello" => {
+                        // The stream's own first event: now it is a relay.
+                        if !*connected {
+                            *connected = true;
+                            self.report("relay: connected".into());
+                        }
                         let hello = serde_json::from_str::<serde_json::Value>(&event.data)
                             .unwrap_or_default();
                         if let Some(store) = hello.get("store_id").and_then(|v| v.as_str())
@@ -247,7 +291,7 @@ impl Subscriber {
                         }
                     }
                     "message" => {
-                        let stored = match self.take(sender, &event.data, cursor).await {
+                        let stored = match self.take(sender, &event, cursor).await {
                             Ok(stored) => stored,
                             Err(why) => return why,
                         };
@@ -266,43 +310,49 @@ impl Subscriber {
         }
     }
 
-    /// Check that the relay's store is the one the cursor counts in, and
-    /// keep its identity beside the cursor. A different one (the relay was
-    /// given a new store, whose ids start again at 1) restarts the cursor
-    /// at 0 and ends the session, so the next one reads that store from its
-    /// first request: nothing skipped, and nothing twice (the ids before
-    /// the restart are the old store's).
+    /// Count the cursor in the relay's store (its identity, from the
+    /// hello): the cursor belongs to that store and channel, whatever
+    /// spelling of the URL reached it. A relay given a new store (ids
+    /// start again at 1) restarts at 0; one given back a store this
+    /// subscriber followed before resumes where it was left; another
+    /// spelling of a relay followed before resumes too. When the resume
+    /// point differs from the one this stream was opened after, the session
+    /// ends so the next one opens there: nothing skipped, nothing twice.
     async fn same_store(&self, cursor: &mut Cursor, store: &str) -> Result<(), Why> {
         if cursor.store.as_deref() == Some(store) {
             return Ok(());
         }
-        // A cursor kept before stores had an identity counts in this one.
-        let replaced = cursor.store.is_some();
+        let switched = cursor.store.is_some();
         let (url, channel, id) = (
             self.source.base.clone(),
             self.source.channel.clone(),
             store.to_string(),
         );
-        self.writer
-            .run(move |c| query::set_relay_store(c, &url, &channel, &id, replaced))
+        let last = self
+            .writer
+            .run(move |c| query::switch_relay_store(c, &url, &channel, &id))
             .await
             .map_err(|e| format!("cannot keep the relay store's identity: {e}"))?;
         cursor.store = Some(store.to_string());
-        if !replaced {
+        if switched {
+            if last == 0 {
+                self.report(format!("warning: {REPLACED}"));
+            } else {
+                self.report(format!(
+                    "warning: relay store changed to one followed before: resuming after #{last}"
+                ));
+            }
+        }
+        if std::mem::replace(&mut cursor.last, last) == last {
             return Ok(());
         }
-        self.report(format!("warning: {REPLACED}"));
-        let was = std::mem::take(&mut cursor.last);
-        if was == 0 {
-            return Ok(());
-        }
-        Err("the relay's store was replaced".into())
+        Err("resuming where this relay store was left".into())
     }
 
     /// Capture one relayed request (unless already stored); `Err` ends
     /// the session (the store refused it: retried after reconnecting).
-    async fn take(&self, sender: &Sender, data: &str, cursor: &mut Cursor) -> Result<bool, Why> {
-        let wire: WireRequest = match serde_json::from_str(data) {
+    async fn take(&self, sender: &Sender, event: &Event, cursor: &mut Cursor) -> Result<bool, Why> {
+        let wire: WireRequest = match serde_json::from_str(&event.data) {
             Ok(w) => w,
             Err(e) => return Err(format!("unreadable event: {e}")),
         };
@@ -311,7 +361,11 @@ impl Subscriber {
             return Ok(false);
         }
         let hold = wire.hold;
-        let captured = wire.into_captured().map_err(|e| e.to_string())?;
+        let mut captured = wire.into_captured().map_err(|e| e.to_string())?;
+        let max = self.settings.limits.max_body;
+        if event.dropped > 0 || captured.body_size > max {
+            self.too_large(id, &mut captured, max);
+        }
         let method = Method::from_bytes(captured.method.as_bytes()).unwrap_or(Method::POST);
         let mut arrival = Arrival::new(Instant::now(), method, version(&captured.http_version));
         arrival.relay = Some(RelayRef {
@@ -345,6 +399,25 @@ impl Subscriber {
             }
         });
         Ok(true)
+    }
+}
+
+impl Subscriber {
+    /// Keep a relayed request over the local `--max-body` as a request
+    /// arriving here over it is kept (refused by its declared size: no
+    /// body), and say so once, with the way to keep such bodies.
+    fn too_large(&self, id: RequestId, captured: &mut crate::model::CapturedRequest, max: u64) {
+        let size = captured.body_size;
+        captured.body = Vec::new();
+        captured.body_size = 0;
+        captured.outcome = crate::model::Outcome::TooLarge {
+            declared: Some(size),
+            seen: 0,
+        };
+        self.report(format!(
+            "warning: relay request #{id} has a {size}-byte body, over --max-body ({max} bytes): \
+             stored as too large, without its body; raise --max-body to keep such bodies"
+        ));
     }
 }
 
@@ -393,86 +466,32 @@ impl Subscriber {
             .and_then(|u| u.authority().map(ToString::to_string))
             .unwrap_or_default();
         let error = crate::replay::send::classify(e, &authority);
+        // The TLS library's words, said as the fix they call for.
+        let said = |needle: &str| error.message.contains(needle);
+        if said("InvalidContentType") {
+            return format!("the relay at {authority} does not speak TLS: use http://");
+        }
+        if said("invalid HTTP version parsed") {
+            return format!("the relay at {authority} speaks TLS: use https://");
+        }
+        if said("CaUsedAsEndEntity") {
+            return format!(
+                "the relay at {authority}: certificate is self-signed (CA used as end entity): \
+                 pass --insecure or trust its CA"
+            );
+        }
+        if said("UnknownIssuer") {
+            return format!(
+                "the relay at {authority}: certificate is from an unknown issuer \
+                 (self-signed or a private CA): pass --insecure or trust its CA"
+            );
+        }
         match error.kind {
             crate::model::DeliveryErrorKind::Tls => format!(
                 "{}; or trust the relay's certificate (its CA) in this system's certificate store",
                 error.message
             ),
             _ => error.message,
-        }
-    }
-}
-
-/// One Server-Sent Event.
-#[derive(Debug, PartialEq)]
-pub struct Event {
-    /// `message` unless an `event:` line said otherwise.
-    pub kind: String,
-    pub data: String,
-}
-
-/// Splits the stream's bytes into events; holds at most one event's bytes.
-pub struct Events {
-    buf: BytesMut,
-    /// Bytes of `buf` already searched for the end of an event.
-    scanned: usize,
-    max: usize,
-}
-
-impl Events {
-    pub fn new(max_body: u64) -> Events {
-        // An event is the body in base64 plus headers and keys.
-        let max = usize::try_from(max_body.saturating_mul(2)).unwrap_or(usize::MAX) + 1024 * 1024;
-        Events {
-            buf: BytesMut::new(),
-            scanned: 0,
-            max,
-        }
-    }
-
-    pub fn push(&mut self, data: &[u8]) -> Result<(), Why> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() > self.max {
-            return Err("an event larger than --max-body allows".into());
-        }
-        Ok(())
-    }
-
-    /// The next complete event, if one is buffered.
-    pub fn next_event(&mut self) -> Option<Event> {
-        loop {
-            let from = self.scanned.saturating_sub(1);
-            let Some(end) = self.buf[from..].windows(2).position(|w| w == b"\n\n") else {
-                self.scanned = self.buf.len();
-                return None;
-            };
-            let block = self.buf.split_to(from + end + 2);
-            self.scanned = 0;
-            let text = String::from_utf8_lossy(&block);
-            let mut kind = "message".to_string();
-            let mut data: Option<String> = None;
-            for line in text.lines() {
-                let line = line.strip_suffix('\r').unwrap_or(line);
-                if line.starts_with(':') || line.is_empty() {
-                    continue;
-                }
-                let (field, value) = line.split_once(':').unwrap_or((line, ""));
-                let value = value.strip_prefix(' ').unwrap_or(value);
-                match field {
-                    "event" => kind = value.to_string(),
-                    "data" => match &mut data {
-                        Some(d) => {
-                            d.push('\n');
-                            d.push_str(value);
-                        }
-                        None => data = Some(value.to_string()),
-                    },
-                    _ => {}
-                }
-            }
-            if let Some(data) = data {
-                return Some(Event { kind, data });
-            }
         }
     }
 }
@@ -488,6 +507,10 @@ mod tests {
         assert_eq!(s.channel, "team_1");
         let s = Source::parse("https://relay.example/hooks/c/a-b/").unwrap();
         assert_eq!(s.base, "https://relay.example/hooks");
+        let s = Source::parse("HTTP://u:topsecret@LocalHost:80/c/x").unwrap();
+        assert_eq!(s.base, "http://localhost");
+        let s = Source::parse("https://[::1]:8443/c/x").unwrap();
+        assert_eq!(s.base, "https://[::1]:8443");
         for bad in [
             "ftp://x/c/a",
             "http://x/c/",
@@ -497,21 +520,10 @@ mod tests {
             "http://x/c/a.b",
             "http://[::1/c/x",
             "http://a b/c/x",
+            "http://x//c/a",
+            "http://x/p//c/a",
         ] {
             assert!(Source::parse(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn events_split_across_chunks() {
-        let mut events = Events::new(1024);
-        events
-            .push(b"event: hello\ndata: {\"behind\":2}\n\n: keepalive\n\nid: 1\nda")
-            .unwrap();
-        assert_eq!(events.next_event().unwrap().kind, "hello");
-        assert!(events.next_event().is_none());
-        events.push(b"ta: {}\n\n").unwrap();
-        let e = events.next_event().unwrap();
-        assert_eq!((e.kind.as_str(), e.data.as_str()), ("message", "{}"));
     }
 }

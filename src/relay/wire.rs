@@ -125,6 +125,10 @@ pub struct AroundBody {
 /// a `"` is escaped, so this can only be the key itself.
 const EMPTY_BODY: &str = "\"body_base64\":\"\"";
 
+/// The body's key and its value's opening quote, as [`EMPTY_BODY`] begins:
+/// where a subscriber starts dropping a body too large to keep.
+pub const BODY_OPENS: &str = "\"body_base64\":\"";
+
 impl WireRequest {
     /// A request stored on the relay, for its stream.
     pub fn from_stored(stored: &StoredRequest, channel: &str, hold: bool) -> WireRequest {

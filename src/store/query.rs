@@ -330,27 +330,81 @@ pub fn relay_cursor(
     })
 }
 
-/// Count this relay URL and channel's cursor in the relay store `store_id`
-/// from now on; `restart` puts it back to 0 (a replaced store: its ids
-/// start again at 1).
-pub fn set_relay_store(
+/// Count this relay URL and channel's cursor in the relay store
+/// `store_id` from now on, and return where it resumes: the cursor is the
+/// relay store's and channel's, whatever URL reached it. The last id is
+/// the highest this store reached under any spelling of the relay's URL,
+/// or when it was left before; a cursor kept before stores had an identity
+/// (`store_id` NULL) counts in this one. The store being left is kept in
+/// `relay_store_cursors` (schema v8) for a switch back.
+pub fn switch_relay_store(
     conn: &Connection,
     url: &str,
     channel: &str,
     store_id: &str,
-    restart: bool,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<RequestId> {
     conn.prepare_cached(
-        "INSERT INTO relay_cursors (url, channel, last_id, store_id) VALUES (?1, ?2, 0, ?3)
-         ON CONFLICT (url, channel) DO UPDATE SET store_id = excluded.store_id,
-             last_id = CASE WHEN ?4 THEN 0 ELSE last_id END",
+        "INSERT INTO relay_store_cursors (store_id, channel, last_id)
+         SELECT store_id, channel, last_id FROM relay_cursors
+             WHERE url = ?1 AND channel = ?2 AND store_id IS NOT NULL AND store_id <> ?3
+         ON CONFLICT (store_id, channel) DO UPDATE SET last_id = MAX(last_id, excluded.last_id)",
     )?
-    .execute(params![url, channel, store_id, restart])?;
-    Ok(())
+    .execute(params![url, channel, store_id])?;
+    let last: RequestId = conn
+        .prepare_cached(
+            "SELECT COALESCE(MAX(last_id), 0) FROM (
+                 SELECT last_id FROM relay_cursors
+                     WHERE channel = ?2 AND (store_id = ?3 OR (url = ?1 AND store_id IS NULL))
+                 UNION ALL
+                 SELECT last_id FROM relay_store_cursors WHERE store_id = ?3 AND channel = ?2)",
+        )?
+        .query_row(params![url, channel, store_id], |r| r.get(0))?;
+    conn.prepare_cached(
+        "INSERT INTO relay_cursors (url, channel, last_id, store_id) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (url, channel) DO UPDATE SET store_id = excluded.store_id,
+             last_id = excluded.last_id",
+    )?
+    .execute(params![url, channel, last, store_id])?;
+    Ok(last)
 }
 
 /// This store's identity (see schema v7).
 pub fn store_id(conn: &Connection) -> rusqlite::Result<String> {
     conn.prepare_cached("SELECT value FROM meta WHERE key = 'store_id'")?
         .query_row([], |r| r.get(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the writer does with each copied request (writer.rs).
+    fn stored(conn: &Connection, url: &str, channel: &str, id: RequestId) {
+        conn.execute(
+            "INSERT INTO relay_cursors (url, channel, last_id) VALUES (?1, ?2, ?3)
+             ON CONFLICT (url, channel) DO UPDATE SET last_id = MAX(last_id, excluded.last_id)",
+            params![url, channel, id],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn the_relay_cursor_is_the_relay_stores_and_channels() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::schema::migrate(&mut conn).unwrap();
+        let (a, b) = ("http://127.0.0.1:9", "http://localhost:9");
+        // A cursor kept before stores had an identity counts in the first.
+        stored(&conn, a, "ch", 4);
+        assert_eq!(switch_relay_store(&conn, a, "ch", "A").unwrap(), 4);
+        stored(&conn, a, "ch", 5);
+        // A new store starts at 0; the first one back resumes at 5.
+        assert_eq!(switch_relay_store(&conn, a, "ch", "B").unwrap(), 0);
+        stored(&conn, a, "ch", 2);
+        assert_eq!(switch_relay_store(&conn, a, "ch", "A").unwrap(), 5);
+        assert_eq!(switch_relay_store(&conn, a, "ch", "B").unwrap(), 2);
+        // Another spelling of the relay, and another channel.
+        assert_eq!(switch_relay_store(&conn, b, "ch", "B").unwrap(), 2);
+        assert_eq!(switch_relay_store(&conn, b, "other", "B").unwrap(), 0);
+        assert_eq!(relay_cursor(&conn, b, "ch").unwrap(), (2, Some("B".into())));
+    }
 }

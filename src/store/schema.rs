@@ -107,6 +107,16 @@ const MIGRATIONS: &[&str] = &[
     // again, is noticed instead of skipped up to the old cursor.
     "INSERT INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))));
     ALTER TABLE relay_cursors ADD COLUMN store_id TEXT;",
+    // v8: where a subscriber left each relay store it followed, per
+    // channel: `relay_cursors` holds the live cursor by URL; when the relay
+    // it names moves to another store, the one left is kept here, so a
+    // relay given its old store back resumes where that store was left.
+    "CREATE TABLE relay_store_cursors (
+        store_id TEXT    NOT NULL,
+        channel  TEXT    NOT NULL,
+        last_id  INTEGER NOT NULL,
+        PRIMARY KEY (store_id, channel)
+    );",
 ];
 
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;

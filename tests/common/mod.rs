@@ -3,6 +3,8 @@
 //! bounded; nothing sleeps to synchronise.
 #![allow(dead_code)]
 
+pub mod relay;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
