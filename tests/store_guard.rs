@@ -241,8 +241,10 @@ async fn a_damaged_page_found_while_reading_is_called_corrupted() {
     let store = hc.store.clone();
     assert!(hc.stop().success());
     // Page 2 (the requests table) overwritten: the header still reads fine.
+    // The page size is in the header (big endian, at offset 16).
     let mut bytes = std::fs::read(&store).unwrap();
-    bytes[4096 + 8..4096 + 208].fill(0xff);
+    let page = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+    bytes[page + 8..page + 208].fill(0xff);
     std::fs::write(&store, bytes).unwrap();
     let out = cli_store(d, &store, &["list"]);
     let err = stderr(&out);

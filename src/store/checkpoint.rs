@@ -44,19 +44,28 @@ struct Shared {
 /// that what is left for the writer's rewind (copy and sync) stays small.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(5);
 
-/// WAL frames (pages) past which the log is rewound: 32 MB with 4 KiB pages.
-/// Each rewind holds the writer for a few ms; at 16 MB they came often
-/// enough under load to show in the p99.
-const REWIND_FRAMES: i64 = 8192;
+/// Log size past which it is rewound. Each rewind holds the writer for a
+/// few ms; at 16 MB they came often enough under load to show in the p99.
+const REWIND_BYTES: i64 = 32 * 1024 * 1024;
 
-/// WAL frames past which the writer waits for a running background pass
-/// and rewinds regardless: the disk is slower than the intake, so intake
-/// slows down instead of the log growing without bound.
-const HARD_FRAMES: i64 = 16 * 1024;
+/// Log size past which the writer waits for a running background pass and
+/// rewinds regardless: the disk is slower than the intake, so intake slows
+/// down instead of the log growing without bound.
+const HARD_BYTES: i64 = 64 * 1024 * 1024;
+
+/// `bytes` of log in frames (one page each) of this store: a store made
+/// before new ones got larger pages keeps 4 KiB pages.
+fn frames(conn: &Connection, bytes: i64) -> i64 {
+    let page: i64 = conn
+        .query_row("PRAGMA page_size", [], |row| row.get(0))
+        .unwrap_or(4096);
+    bytes / page.max(512)
+}
 
 impl Checkpointer {
     pub(super) fn spawn(location: &Location) -> Result<Self, StoreError> {
         let conn = location.open_reader()?;
+        let rewind_frames = frames(&conn, REWIND_BYTES);
         // SQLite syncs the database file only after a pass that caught the
         // log's end, which never happens under constant writes: the rewind
         // was left to sync everything copied since the last one (tens of
@@ -76,7 +85,7 @@ impl Checkpointer {
             .spawn(move || {
                 // Each wake-up means "there were commits"; a closed channel means stop.
                 while rx.recv().is_ok() {
-                    if background_pass(&conn, database.as_ref(), &ours) > REWIND_FRAMES {
+                    if background_pass(&conn, database.as_ref(), &ours) > rewind_frames {
                         // Once more, so that what is left for the writer is
                         // only what arrived during this short second pass.
                         background_pass(&conn, database.as_ref(), &ours);
@@ -100,15 +109,16 @@ impl Checkpointer {
 
     /// Install the writer's side: after a commit, rewind the log when the
     /// background thread asks for it, or when the log is past
-    /// [`HARD_FRAMES`] (waiting for a running pass). A PASSIVE checkpoint on
+    /// [`HARD_BYTES`] (waiting for a running pass). A PASSIVE checkpoint on
     /// the only writer's connection copies every frame no reader still needs,
     /// which is what lets the next transaction rewind. Checkpoint errors are
     /// ignored: the commit has happened, and an error returned here would
     /// make it look failed.
     pub(super) fn install_rewind(&self, conn: &mut Connection) -> rusqlite::Result<()> {
         let shared = self.shared.clone();
+        let hard_frames = frames(conn, HARD_BYTES);
         conn.wal_hook(Some(move |wal: &mut Wal, frames: std::ffi::c_int| {
-            let hard = i64::from(frames) > HARD_FRAMES;
+            let hard = i64::from(frames) > hard_frames;
             if !hard && !shared.rewind_due.load(Ordering::Acquire) {
                 return Ok(());
             }

@@ -4,7 +4,21 @@
 //! and replay must send them back unchanged. Layout per header:
 //! `u32 name length, name, u32 value length, value` (little endian).
 
-use crate::model::HeaderField;
+use std::borrow::Cow;
+
+use crate::model::{HeaderField, Outcome};
+
+/// The outcome column of a request whose whole body arrived: almost every
+/// request, so it is written as it is instead of serialized each time.
+const COMPLETE: &str = r#"{"kind":"complete"}"#;
+
+/// The outcome column: the outcome as JSON (`{"kind": ...}` and its details).
+pub fn encode_outcome(outcome: &Outcome) -> Cow<'static, str> {
+    match outcome {
+        Outcome::Complete => Cow::Borrowed(COMPLETE),
+        other => Cow::Owned(serde_json::to_string(other).unwrap_or_else(|_| COMPLETE.into())),
+    }
+}
 
 pub fn encode_headers(headers: &[HeaderField]) -> Vec<u8> {
     let size: usize = headers
@@ -61,6 +75,18 @@ mod tests {
             HeaderField::new("content-type", b"application/json".to_vec()),
         ];
         assert_eq!(decode_headers(&encode_headers(&headers)), headers);
+    }
+
+    #[test]
+    fn complete_outcome_is_what_serde_writes() {
+        assert_eq!(
+            encode_outcome(&Outcome::Complete),
+            serde_json::to_string(&Outcome::Complete).unwrap()
+        );
+        let cut = Outcome::Incomplete {
+            reason: "gone".into(),
+        };
+        assert_eq!(encode_outcome(&cut), serde_json::to_string(&cut).unwrap());
     }
 
     #[test]

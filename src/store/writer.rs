@@ -564,8 +564,7 @@ fn insert(
             .query_row(params![key, RequestId::MAX], |row| row.get(0))?,
         None => None,
     };
-    let outcome =
-        serde_json::to_string(&r.outcome).unwrap_or_else(|_| r#"{"kind":"complete"}"#.into());
+    let outcome = codec::encode_outcome(&r.outcome);
     // The answer goes out right after this commit (plus the planned delay); a
     // WAL commit takes microseconds, so this is the latency the sender sees.
     let latency_ms = match (&r.response, timing.2) {
@@ -593,7 +592,7 @@ fn insert(
         codec::encode_headers(&r.headers),
         r.body,
         r.body_size as i64,
-        outcome,
+        outcome.as_ref(),
         status,
         headers,
         body,
