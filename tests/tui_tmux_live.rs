@@ -81,3 +81,39 @@ fn tui_custom_answer_is_given_to_the_next_requests() {
     tmux.keys("q");
     wait_for_exit(&tmux, 0);
 }
+
+/// `hookcatch delete` in another terminal: the TUI drops the request from
+/// its list (its own event stream never hears of that commit).
+#[test]
+fn tui_drops_requests_another_process_deleted() {
+    if !tmux_available() {
+        println!("NOTE: tmux is not installed; skipping the foreign delete end-to-end test");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmux = start("deleted", &write_script(dir.path(), ""));
+    wait_for_tui(&tmux);
+    let url = listen_url(&tmux.pane()).expect("URL in the status bar");
+    for path in ["/first-hook", "/second-hook", "/third-hook"] {
+        assert!(post(&format!("{url}{path}"), "{}").starts_with("HTTP/1.1 200"));
+    }
+    tmux.wait_for("three requests listed", |p| {
+        p.contains("3 captured") && p.contains("/second-hook")
+    });
+
+    let deleted = common::cli_store(
+        dir.path(),
+        &dir.path().join("hookcatch.db"),
+        &["delete", "2"],
+    );
+    assert!(
+        deleted.status.success(),
+        "delete: {}",
+        common::text(&deleted.stderr)
+    );
+    tmux.wait_for("the deleted request gone from the list", |p| {
+        p.contains("2 captured") && !p.contains("/second-hook") && p.contains("/third-hook")
+    });
+    tmux.keys("q");
+    wait_for_exit(&tmux, 0);
+}

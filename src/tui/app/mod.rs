@@ -376,6 +376,12 @@ impl App {
         for (request, delivery) in changes.deliveries {
             self.notice(StoreEvent::DeliveryAdded { request, delivery });
         }
+        // More listed ids than the store holds up to its last issued id:
+        // some were deleted (e.g. `hookcatch delete` in another terminal).
+        let census = changes.census;
+        if self.loaded && self.list.known_up_to(census.issued) > census.count {
+            self.outbox.push(Cmd::Load(LoadCmd::Present));
+        }
         self.fetch_new();
     }
 
@@ -400,6 +406,11 @@ impl App {
                 if first && self.fetch_again {
                     self.fetch_again = false;
                     self.fetch_new();
+                }
+            }
+            Loaded::Present { ids, issued } => {
+                if self.list.drop_deleted(&ids, issued) > 0 {
+                    self.list.fix_selection();
                 }
             }
             Loaded::NewIds(ids) => {
