@@ -117,3 +117,35 @@ fn tui_drops_requests_another_process_deleted() {
     tmux.keys("q");
     wait_for_exit(&tmux, 0);
 }
+
+/// A request hyper refuses as malformed (its own 400, no request for the
+/// list) is counted in the status bar: `refused 1`, then `refused 2`.
+#[test]
+fn tui_counts_requests_hyper_refused() {
+    if !tmux_available() {
+        println!("NOTE: tmux is not installed; skipping the refused counter end-to-end test");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmux = start("refused", &write_script(dir.path(), ""));
+    wait_for_tui(&tmux);
+    let url = listen_url(&tmux.pane()).expect("URL in the status bar");
+    let addr = url.trim_start_matches("http://");
+    let pane = tmux.pane();
+    let status_bar = pane.lines().next().unwrap_or_default();
+    assert!(!status_bar.contains("refused"), "none yet: {status_bar}");
+
+    let answer = common::raw_exchange(addr, b"GARBAGE\r\n\r\n");
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer:?}");
+    tmux.wait_for("refused 1 in the status bar", |p| {
+        p.lines().next().is_some_and(|l| l.contains("refused 1"))
+    });
+    let answer = common::raw_exchange(addr, b"POST /x HTTP/1.1\r\nHost x\r\n\r\n");
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer:?}");
+    let pane = tmux.wait_for("refused 2 in the status bar", |p| {
+        p.lines().next().is_some_and(|l| l.contains("refused 2"))
+    });
+    assert!(pane.contains("0 captured"), "nothing was captured:\n{pane}");
+    tmux.keys("q");
+    wait_for_exit(&tmux, 0);
+}
