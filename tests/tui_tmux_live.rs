@@ -149,3 +149,41 @@ fn tui_counts_requests_hyper_refused() {
     tmux.keys("q");
     wait_for_exit(&tmux, 0);
 }
+
+/// `T`'s URLs outlive the session: kept in the store, `↑` recalls them in
+/// the next run on the same store.
+#[test]
+fn tui_remembers_replay_targets_across_runs() {
+    if !tmux_available() {
+        println!("NOTE: tmux is not installed; skipping the T history end-to-end test");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = write_script(dir.path(), "");
+    let first = start("targets-1", &script);
+    wait_for_tui(&first);
+    let url = listen_url(&first.pane()).expect("URL in the status bar");
+    assert!(post(&format!("{url}/pingara-webhook"), "{}").starts_with("HTTP/1.1 200"));
+    first.wait_for("the request", |p| p.contains("1 captured"));
+    first.keys("T");
+    first.keys(&format!("{url}/kept/receiver"));
+    first.press("Enter");
+    first.wait_for("the replay", |p| {
+        p.contains("2 captured") && p.contains("/kept/receiver")
+    });
+    first.keys("q");
+    wait_for_exit(&first, 0);
+    drop(first);
+
+    let second = start("targets-2", &script);
+    second.wait_for("the TUI with the stored requests", |p| {
+        p.contains("2 captured")
+    });
+    second.keys("T");
+    second.press("Up");
+    let wanted = format!("{url}/kept/receiver");
+    second.wait_for("the URL from the first run in the prompt", |p| {
+        let prompt = p.lines().rfind(|l| !l.trim().is_empty());
+        prompt.is_some_and(|l| l.contains(&wanted))
+    });
+}

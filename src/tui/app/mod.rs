@@ -126,7 +126,7 @@ pub struct App {
     pub prompt: Option<Prompt>,
     /// Filters and searches submitted, this run and earlier ones (↑/↓ in the prompt).
     pub filter_history: History,
-    /// URLs `T` replayed to, this session.
+    /// URLs `T` replayed to, this session and earlier ones (kept in the store).
     pub target_history: History,
     pub search_history: History,
     pub store_error: Option<String>,
