@@ -6,6 +6,7 @@ pub mod body;
 pub mod custom;
 pub mod mode;
 pub mod nofile;
+pub mod recovery;
 pub mod respond;
 pub mod rules;
 pub mod server;

@@ -121,7 +121,7 @@ pub fn plan(
     }
     let path = origin_form(&captured.target);
     let path = path.split_once('?').map_or(path, |(p, _)| p);
-    let rule = rules::first_match(&settings.rules, &captured.method, path);
+    let rule = rules::first_match(&settings.rules, &captured.method, path, &captured.body);
     let proxy = settings
         .forward
         .as_ref()
