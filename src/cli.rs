@@ -378,7 +378,8 @@ pub struct ExportArgs {
     /// Write to FILE (created with mode 0600: captures carry secrets) instead of stdout
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// curl: where the commands send, the captured path and query appended
+    /// curl: where the commands send (a URL with a path is used as given, one
+    /// without gets each request's own path and query, as for replay)
     /// [default: the replay target: forward target, else `replay_to`, else the listener]
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,

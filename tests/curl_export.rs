@@ -284,3 +284,83 @@ fn headers_curl_cannot_send_are_left_out_and_named() {
     assert!(script.contains("-H 'x-ok: @1'"), "{script}");
     assert!(script.contains("printf '@/etc/hostname' |"), "{script}");
 }
+
+/// Run an exported script with bash, as a user would.
+fn run_script(script: &str, dir: &std::path::Path) {
+    let ran = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env_remove("http_proxy")
+        .env_remove("HTTP_PROXY")
+        .env_remove("all_proxy")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run bash");
+    assert!(
+        ran.status.success(),
+        "{}\n{script}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+}
+
+/// The one target rule, as `r`, `y` and `replay` follow it: `replay_to`
+/// (the export's default) with a path is used as given; `--base-url` without
+/// one gets each request's own path and query.
+#[test]
+fn the_curl_script_follows_the_one_target_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let hc = Hookcatch::start(dir.path(), &[]);
+    let status = send(
+        &hc.addr,
+        "POST /pingara-webhook?attempt=2 HTTP/1.1\r\nHost: HOST\r\nContent-Length: 2\r\n\r\n",
+        b"{}",
+    );
+    assert!(status.contains(" 200"), "{status}");
+    hc.next_json();
+    let first_store = hc.store.clone();
+    assert_eq!(hc.stop().code(), Some(0));
+
+    let second = dir.path().join("second");
+    std::fs::create_dir(&second).unwrap();
+    let receiver = Hookcatch::start(&second, &[]);
+    let with_path = format!("{}/receiver/in?from=export", receiver.url);
+    std::fs::write(
+        dir.path().join("hookcatch.toml"),
+        format!("replay_to = \"{with_path}\"\n"),
+    )
+    .unwrap();
+    let out = cli_store(dir.path(), &first_store, &["export", "--format", "curl"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    run_script(&String::from_utf8(out.stdout).unwrap(), dir.path());
+    let line = receiver.next_json();
+    assert_eq!(line["path"], "/receiver/in", "{line}");
+    assert_eq!(line["query"], "from=export", "{line}");
+
+    let out = cli_store(
+        dir.path(),
+        &first_store,
+        &[
+            "export",
+            "--format",
+            "curl",
+            "--base-url",
+            &format!("{}/", receiver.url),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    run_script(&String::from_utf8(out.stdout).unwrap(), dir.path());
+    let line = receiver.next_json();
+    assert_eq!(line["path"], "/pingara-webhook", "{line}");
+    assert_eq!(line["query"], "attempt=2", "{line}");
+    assert_eq!(receiver.stop().code(), Some(0));
+}

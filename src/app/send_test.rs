@@ -180,7 +180,8 @@ pub(super) fn demo(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode, App
     eprintln!(
         "hookcatch: demo: Pingara's story, an event every {} ms with {}: {}; incidents \
          created, updated and resolved, a monitor degrading and recovering, a receiver at {} \
-         answering 503 and retried on Pingara's schedule scaled by {}, one event with a wrong secret",
+         answering 503 and retried on Pingara's schedule scaled by {} until it is back for \
+         the third retry, one event with a wrong secret",
         stream.interval.as_millis(),
         sanitize(&stream.secret_header),
         if stream.secret == DEMO_SECRET {

@@ -105,10 +105,12 @@ pub async fn store(
     let started = arrival.started;
     let client_left = arrival.client_left;
     let summary = inspect::summarize(&captured, &settings.auth, captured.received_at);
+    let custom = settings.mode.custom();
     let decision = plan(
         &captured,
         settings,
         settings.mode.get(),
+        custom.as_deref(),
         summary.auth.verdict,
     );
     let proxy = decision == Decision::Proxy;

@@ -3,14 +3,17 @@
 
 pub mod arrive;
 pub mod body;
+pub mod custom;
 pub mod mode;
 pub mod nofile;
+pub mod recovery;
 pub mod respond;
 pub mod rules;
 pub mod server;
 pub mod settings;
 pub mod watch;
 
+pub use custom::CustomAnswer;
 pub use mode::{Mode, ResponseMode};
 pub use rules::Rule;
 pub use server::{CaptureSettings, Listener};

@@ -9,7 +9,10 @@
 //! Whatever the mode, the request is stored before anything else happens.
 
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
+
+use super::custom::CustomAnswer;
 
 /// Slow mode answers after this long: beyond Pingara's (and GitHub's) 10 s.
 pub const SLOW_DELAY: Duration = Duration::from_secs(12);
@@ -113,28 +116,54 @@ impl std::fmt::Display for Mode {
     }
 }
 
-/// The mode shared by the listener and whoever switches it (the TUI).
-/// Lock-free: the request path reads it once per request.
+/// The mode and the custom answer, shared by the listener and whoever
+/// switches them (the TUI). The request path reads each once per request:
+/// the mode without a lock, the custom answer as a snapshot (a clone of an
+/// `Arc`, the lock held only for that), so the listener never waits on the UI.
 #[derive(Debug, Default)]
-pub struct ResponseMode(AtomicU8);
+pub struct ResponseMode {
+    mode: AtomicU8,
+    custom: RwLock<Option<Arc<CustomAnswer>>>,
+}
 
 impl ResponseMode {
     pub fn new(mode: Mode) -> Self {
-        ResponseMode(AtomicU8::new(mode.to_u8()))
+        ResponseMode {
+            mode: AtomicU8::new(mode.to_u8()),
+            custom: RwLock::default(),
+        }
     }
 
     pub fn get(&self) -> Mode {
-        Mode::from_u8(self.0.load(Ordering::Relaxed))
+        Mode::from_u8(self.mode.load(Ordering::Relaxed))
     }
 
     pub fn set(&self, mode: Mode) {
-        self.0.store(mode.to_u8(), Ordering::Relaxed);
+        self.mode.store(mode.to_u8(), Ordering::Relaxed);
+    }
+
+    /// The custom answer in force, if one is.
+    pub fn custom(&self) -> Option<Arc<CustomAnswer>> {
+        // A writer that panicked left a whole `Option` behind: still good.
+        self.custom
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Give `answer` to the next requests (`None`: back to the rules and
+    /// the default answer).
+    pub fn set_custom(&self, answer: Option<CustomAnswer>) {
+        *self
+            .custom
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = answer.map(Arc::new);
     }
 
     /// Switch to the next mode in the cycle and return it.
     pub fn cycle(&self) -> Mode {
         let previous = self
-            .0
+            .mode
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
                 Some(Mode::from_u8(n).next().to_u8())
             })

@@ -3,8 +3,9 @@
 //! connection, or to pass the forward target's answer through). The server
 //! only carries it out.
 //!
-//! Order: the limits (413, 408), then the live response mode, then
-//! `--enforce-auth` (401), then the first matching rule, then the forward
+//! Order: the limits (413, 408), then the live response mode, then the
+//! live custom answer (`M` in the TUI; in normal and slow mode, slow
+//! delaying it), then `--enforce-auth` (401), then the first matching rule, then the forward
 //! target's answer (`--forward` in proxy mode), then the default answer.
 //! Requests hookcatch accepted (not 413/408/401) also go to the forward
 //! target, in the background when something else decided the answer.
@@ -16,6 +17,7 @@ use http::{HeaderName, HeaderValue, Response, StatusCode};
 use http_body_util::Full;
 use serde_json::json;
 
+use super::custom::CustomAnswer;
 use super::mode::{Mode, RETRY_AFTER_SECS, SLOW_DELAY};
 use super::rules;
 use super::server::CaptureSettings;
@@ -41,6 +43,7 @@ pub fn plan(
     captured: &CapturedRequest,
     settings: &CaptureSettings,
     mode: Mode,
+    custom: Option<&CustomAnswer>,
     verdict: Verdict,
 ) -> Decision {
     let limit = match &captured.outcome {
@@ -70,7 +73,15 @@ pub fn plan(
         forward: forwarding,
     };
     match mode {
-        Mode::Normal | Mode::Slow => {}
+        Mode::Normal | Mode::Slow => {
+            if let Some(custom) = custom {
+                let mut planned = custom.planned();
+                if mode == Mode::Slow {
+                    planned.delay = SLOW_DELAY;
+                }
+                return answer(planned);
+            }
+        }
         Mode::ServerError => {
             return answer(Planned::error(
                 500,
@@ -110,7 +121,7 @@ pub fn plan(
     }
     let path = origin_form(&captured.target);
     let path = path.split_once('?').map_or(path, |(p, _)| p);
-    let rule = rules::first_match(&settings.rules, &captured.method, path);
+    let rule = rules::first_match(&settings.rules, &captured.method, path, &captured.body);
     let proxy = settings
         .forward
         .as_ref()
@@ -313,6 +324,58 @@ mod tests {
             .into_response(&http::Method::POST, http::Version::HTTP_11);
         assert_eq!(r.headers()["connection"], "close");
         assert!(record.headers.iter().any(|h| h.name == "connection"));
+    }
+
+    fn settings() -> CaptureSettings {
+        let response = ResponseConfig {
+            status: 200,
+            headers: Vec::new(),
+            body: Vec::new(),
+            delay: Duration::ZERO,
+        };
+        let limits = super::super::settings::Limits {
+            max_body: 1 << 20,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            max_headers: 100,
+            max_header_bytes: 1 << 16,
+        };
+        CaptureSettings::new(
+            response,
+            limits,
+            crate::inspect::auth::AuthConfig::default(),
+        )
+    }
+
+    /// The custom answer sits with the modes: the fixed ones answer before
+    /// it, slow delays it, and it answers before `--enforce-auth`.
+    #[test]
+    fn the_custom_answer_comes_after_the_fixed_modes_and_before_auth() {
+        let captured = CapturedRequest::new("POST", "/hook", Vec::new(), b"{}".to_vec());
+        let custom = CustomAnswer::parse("418", ["X-Teapot: yes"], "short").unwrap();
+        let mut settings = settings();
+        settings.enforce_auth = true;
+        let status = |mode, custom| match plan(&captured, &settings, mode, custom, Verdict::Missing)
+        {
+            Decision::Answer { planned, .. } => (planned.status, planned.delay),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(status(Mode::Normal, None).0, 401, "enforce-auth without it");
+        assert_eq!(status(Mode::Normal, Some(&custom)), (418, Duration::ZERO));
+        assert_eq!(status(Mode::Slow, Some(&custom)), (418, SLOW_DELAY));
+        assert_eq!(status(Mode::ServerError, Some(&custom)).0, 500);
+        let Decision::Answer { planned, .. } = plan(
+            &captured,
+            &settings,
+            Mode::Normal,
+            Some(&custom),
+            Verdict::Missing,
+        ) else {
+            panic!("an answer");
+        };
+        assert_eq!(planned.body, b"short");
+        assert!(planned.headers.contains(&("X-Teapot".into(), "yes".into())));
     }
 
     fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Planned {

@@ -22,8 +22,10 @@
 //! says: no body means an empty body, and `Content-Type` is guessed (JSON or
 //! text) only when there is a body and no such header.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use super::recovery::Recovery;
 use crate::filter::Glob;
 
 /// Shown in `--help` for `--rule`.
@@ -44,6 +46,8 @@ pub struct Rule {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub delay: Duration,
+    /// Answer only the first attempts of each delivery (see [`Recovery`]).
+    pub recovery: Option<Arc<Recovery>>,
 }
 
 impl Rule {
@@ -104,7 +108,21 @@ impl Rule {
             headers,
             body,
             delay,
+            recovery: None,
         })
+    }
+
+    /// This rule answers the first `failures` attempts of each delivery
+    /// (the same bytes), then gives way: the receiver has recovered.
+    pub fn recovering_after(mut self, failures: u32) -> Rule {
+        self.recovery = Some(Arc::new(Recovery::new(failures)));
+        self
+    }
+
+    /// Does the rule answer this attempt? Always, unless it recovers; an
+    /// attempt is counted here, so ask once per request.
+    pub fn answers(&self, body: &[u8]) -> bool {
+        self.recovery.as_ref().is_none_or(|r| r.still_failing(body))
     }
 
     /// Parse the `--rule` syntax (see the module docs).
@@ -172,6 +190,9 @@ impl Rule {
         for (n, v) in &self.headers {
             out.push_str(&format!(" header={n}:{v}"));
         }
+        if let Some(recovery) = &self.recovery {
+            out.push_str(&format!(" (the first {} attempts)", recovery.failures()));
+        }
         if !self.body.is_empty() {
             out.push_str(&format!(" body={}", String::from_utf8_lossy(&self.body)));
         }
@@ -180,8 +201,17 @@ impl Rule {
 }
 
 /// The first rule that matches, if any.
-pub fn first_match<'a>(rules: &'a [Rule], method: &str, path: &str) -> Option<&'a Rule> {
-    rules.iter().find(|r| r.matches(method, path))
+/// A rule that recovers lets the attempts it no longer answers through to
+/// the rules after it.
+pub fn first_match<'a>(
+    rules: &'a [Rule],
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> Option<&'a Rule> {
+    rules
+        .iter()
+        .find(|r| r.matches(method, path) && r.answers(body))
 }
 
 #[cfg(test)]
@@ -259,8 +289,21 @@ mod tests {
             Rule::parse_flag("POST /a* -> 500").unwrap(),
             Rule::parse_flag("/a* -> 401").unwrap(),
         ];
-        assert_eq!(first_match(&rules, "POST", "/ab").unwrap().status, 500);
-        assert_eq!(first_match(&rules, "GET", "/ab").unwrap().status, 401);
-        assert!(first_match(&rules, "GET", "/b").is_none());
+        assert_eq!(first_match(&rules, "POST", "/ab", b"").unwrap().status, 500);
+        assert_eq!(first_match(&rules, "GET", "/ab", b"").unwrap().status, 401);
+        assert!(first_match(&rules, "GET", "/b", b"").is_none());
+    }
+
+    #[test]
+    fn a_recovering_rule_gives_way_to_the_next_one() {
+        let rules = vec![
+            Rule::parse_flag("POST /down -> 503")
+                .unwrap()
+                .recovering_after(1),
+            Rule::parse_flag("/down -> 202").unwrap(),
+        ];
+        let status = || first_match(&rules, "POST", "/down", b"{}").map(|r| r.status);
+        assert_eq!((status(), status()), (Some(503), Some(202)));
+        assert!(rules[0].describe().contains("(the first 1 attempts)"));
     }
 }

@@ -108,6 +108,22 @@ pub fn curl_command(req: &CapturedRequest, base_url: &str) -> String {
     out
 }
 
+/// `req` aimed where a replay to `target` sends it, by the one target rule
+/// ([`crate::replay::Target::for_replay`]: a URL with a path is used as
+/// given, one without gets the request's own path), and that target's
+/// origin, the URL a command names. A target that does not parse leaves the
+/// request as captured, under the target's path.
+pub fn aim(req: &CapturedRequest, target: &str) -> (CapturedRequest, String) {
+    let mut aimed = req.clone();
+    match crate::replay::Target::parse(target) {
+        Ok(t) => {
+            aimed.target = t.for_replay(&req.target);
+            (aimed, t.origin())
+        }
+        Err(_) => (aimed, target.trim_end_matches('/').to_string()),
+    }
+}
+
 /// The headers of `req` the command leaves out because curl cannot send
 /// them as captured (see the module comment).
 pub fn left_out(req: &CapturedRequest) -> impl Iterator<Item = &HeaderField> {

@@ -114,12 +114,14 @@ pub fn write_requests(
                         crate::text::sanitize(&h.name)
                     ));
                 }
+                // Where `r` and `y` send it: the one target rule.
+                let (aimed, origin) = curl::aim(req, &base_url);
                 format!(
                     "\n# #{id} {} {} {}\n{notes}{}\n",
                     req.received_at.format("%Y-%m-%d %H:%M:%S%.3f UTC"),
                     crate::text::sanitize(&req.method),
                     crate::text::sanitize(&req.target),
-                    curl::curl_command(req, &base_url)
+                    curl::curl_command(&aimed, &origin)
                 )
             }
         };

@@ -5,8 +5,9 @@
 //!  1 incident.created   A  API goes down                  -> /pingara-webhook
 //!  2 monitor.degraded   B  another monitor slows down
 //!  3 incident.created   C  to a receiver that is down     -> /down/pingara-webhook (503)
-//!                          Pingara retries it: 30 s, 2 min, 10 min, 30 min (scaled),
-//!                          the same bytes each time, so each retry is a duplicate
+//!                          Pingara retries it: 30 s, 2 min (scaled), 503 again; the
+//!                          receiver is back for the retry after 10 min: 200, done.
+//!                          The same bytes each time, so each retry is a duplicate
 //!  4 incident.updated   A
 //!  5 monitor.recovered  B
 //!  6 ssl.expiring       D  sent with a wrong secret (auth verdict: invalid)
@@ -40,8 +41,14 @@ pub const DOWN_PATH: &str = "/down/pingara-webhook";
 /// The guide's schedule in seconds instead of minutes (30 s -> 0.5 s).
 pub const DEFAULT_SCALE: f64 = 1.0 / 60.0;
 
-/// The demo listener's rule for the receiver that is down: 503 to every
-/// attempt, so the ladder runs to its end and the notification fails.
+/// Attempts of each delivery the receiver that is down refuses: the first
+/// and the retries after 30 s and 2 min; the one after 10 min gets through.
+pub const DOWN_FOR: u32 = 3;
+
+/// The demo listener's rule for the receiver that is down: 503 to the first
+/// [`DOWN_FOR`] attempts of each delivery, then it has recovered and the
+/// default answer (200) stops the ladder, as in the guide's story of a
+/// receiver back before the last retry.
 pub fn down_rule() -> Result<Rule, String> {
     Rule::new(
         "POST",
@@ -51,6 +58,7 @@ pub fn down_rule() -> Result<Rule, String> {
         br#"{"error":"receiver unavailable"}"#.to_vec(),
         Duration::ZERO,
     )
+    .map(|rule| rule.recovering_after(DOWN_FOR))
 }
 
 /// Which subject of an episode a beat is about.

@@ -75,6 +75,10 @@ pub enum Action {
     CancelLadder,
     /// `m`: the next live response mode.
     CycleMode,
+    /// `M`: the custom answer's form.
+    CustomAnswer,
+    /// `^x` in that form: turn the custom answer off.
+    CustomAnswerOff,
     /// `E`: write the requests shown to a file (HAR, JSON lines, curl).
     Export,
     /// `d`: what changed between two deliveries' answers.
@@ -123,6 +127,8 @@ pub enum Context {
     FoldPrefix,
     /// The copy menu (`Y`) is open.
     CopyMenu,
+    /// The custom answer's form (`M`) is open.
+    AnswerForm,
 }
 
 pub fn key(ctx: Context, key: KeyEvent) -> Option<Action> {
@@ -135,6 +141,12 @@ pub fn key(ctx: Context, key: KeyEvent) -> Option<Action> {
     }
     match ctx {
         Context::Input => input_key(key, ctrl).map(Action::Edit),
+        Context::AnswerForm => match key.code {
+            KeyCode::Char('x') if ctrl => Some(Action::CustomAnswerOff),
+            KeyCode::Tab => Some(Action::Edit(Edit::Newer)),
+            KeyCode::BackTab => Some(Action::Edit(Edit::Older)),
+            _ => input_key(key, ctrl).map(Action::Edit),
+        },
         Context::Help => match key.code {
             KeyCode::Char('?' | 'q') | KeyCode::Esc | KeyCode::Enter => Some(Action::ToggleHelp),
             KeyCode::Char('j') | KeyCode::Down => Some(Action::Down),
@@ -223,6 +235,7 @@ fn normal_key(key: KeyEvent, ctrl: bool) -> Option<Action> {
         KeyCode::Char('E') => Action::Export,
         KeyCode::Char('c') => Action::CancelLadder,
         KeyCode::Char('m') => Action::CycleMode,
+        KeyCode::Char('M') => Action::CustomAnswer,
         KeyCode::Char('d') => Action::Diff,
         _ => return None,
     })
@@ -323,6 +336,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
                 "edit method, path, headers and body in $EDITOR, then send",
             ),
             ("m", "cycle the live response mode: 500 401 429 slow drop"),
+            ("M", "custom answer: status, headers, body (^x in it: off)"),
             (
                 "↻3 2→200",
                 "list marks: a retry of #3; sent twice, last answer 200",
@@ -384,6 +398,7 @@ mod tests {
             Context::Help,
             Context::Confirm,
             Context::FoldPrefix,
+            Context::AnswerForm,
         ] {
             assert_eq!(key(ctx, ctrl_c), Some(Action::Quit));
         }

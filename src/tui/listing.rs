@@ -151,6 +151,25 @@ impl Listing {
         self.rows.retain(|id, _| all.binary_search(id).is_ok());
     }
 
+    /// How many listed ids are at or below `issued`.
+    pub fn known_up_to(&self, issued: RequestId) -> i64 {
+        i64::try_from(self.ids.partition_point(|id| *id <= issued)).unwrap_or(i64::MAX)
+    }
+
+    /// Drop the listed ids at or below `issued` that are not `present`
+    /// (deleted, by this process or another); newer ones arrived after that
+    /// read and stay. How many were dropped.
+    pub fn drop_deleted(&mut self, present: &[RequestId], issued: RequestId) -> usize {
+        let gone = |id: &RequestId| *id <= issued && present.binary_search(id).is_err();
+        let before = self.ids.len();
+        self.ids.retain(|id| !gone(id));
+        if let Some(f) = self.filter.as_mut() {
+            f.ids.retain(|id| !gone(id));
+        }
+        self.rows.retain(|id, _| !gone(id));
+        before - self.ids.len()
+    }
+
     /// Ids in the window (plus `margin` rows each side) without a row yet;
     /// they are marked pending so they are asked for once.
     pub fn missing_rows(&mut self, height: usize, margin: usize) -> Vec<RequestId> {
@@ -208,6 +227,18 @@ impl Listing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Ids newer than the read are not judged by it: they arrived after.
+    #[test]
+    fn deletes_drop_only_ids_the_read_could_see() {
+        let mut list = Listing::new();
+        list.add_ids(&[1, 2, 3, 4, 5]);
+        assert_eq!(list.known_up_to(3), 3);
+        assert_eq!(list.drop_deleted(&[1, 3], 3), 1);
+        assert_eq!(list.ids, [1, 3, 4, 5]);
+        assert_eq!(list.drop_deleted(&[], 5), 4, "clear all");
+        assert!(list.ids.is_empty());
+    }
 
     #[test]
     fn selection_follows_the_id_not_the_row() {

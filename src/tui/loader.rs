@@ -32,6 +32,8 @@ pub enum LoadCmd {
     AllIds,
     /// Ids above this one (after capture notices).
     IdsAfter(RequestId),
+    /// Every id, with the largest ever issued (another process deleted some).
+    Present,
     /// List rows (with their delivery marks) for these ids.
     Rows(Vec<RequestId>),
     /// The request whole, inspected, with its deliveries.
@@ -67,6 +69,12 @@ pub enum LoadCmd {
 pub enum Loaded {
     AllIds(Vec<RequestId>),
     NewIds(Vec<RequestId>),
+    /// Every id there is, read with the largest id ever issued: a listed id
+    /// at or below `issued` that is not among them was deleted.
+    Present {
+        ids: Vec<RequestId>,
+        issued: RequestId,
+    },
     /// Rows read, and ids that no longer exist.
     Rows {
         rows: Vec<Row>,
@@ -144,6 +152,7 @@ impl Loader {
         let result = match cmd {
             LoadCmd::AllIds => query::all_ids(&self.conn).map(Loaded::AllIds),
             LoadCmd::IdsAfter(after) => query::ids_after(&self.conn, after).map(Loaded::NewIds),
+            LoadCmd::Present => self.present(),
             LoadCmd::Rows(ids) => self.rows(&ids),
             LoadCmd::Detail(id) => self.detail(id),
             LoadCmd::Response { request, delivery } => {
@@ -238,6 +247,15 @@ impl Loader {
             after,
             doc,
         })
+    }
+
+    /// The ids and the census's bound, from one read transaction.
+    fn present(&self) -> rusqlite::Result<Loaded> {
+        let tx = self.conn.unchecked_transaction()?;
+        let ids = query::all_ids(&tx)?;
+        let issued = watch::Census::read(&tx)?.issued;
+        tx.finish()?;
+        Ok(Loaded::Present { ids, issued })
     }
 
     /// Has anything been committed since the last look? See [`super::watch`].

@@ -132,6 +132,10 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
     if let Some(path) = &history_path {
         (app.filter_history, app.search_history) = history::load(path);
     }
+    let targets_before = crate::store::meta::replay_targets(&ctx.store);
+    for target in &targets_before {
+        app.target_history.push(target);
+    }
     app.set_response_mode(ctx.response_mode);
     app.set_replay(
         &ctx.replay.target,
@@ -168,6 +172,13 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
     app.cancel_ladders();
     drop(terminal);
     guard.restore();
+    // `T`'s history stays with the store (see `store::meta`).
+    let targets = app.target_history.entries().to_vec();
+    if targets != targets_before
+        && let Err(e) = crate::store::meta::record_replay_targets(&ctx.writer, targets).await
+    {
+        eprintln!("hookcatch: could not keep the URLs T replayed to in the store: {e}");
+    }
     if let Some(path) = &history_path
         && let Err(e) = history::save(path, &app.filter_history, &app.search_history)
     {

@@ -3,7 +3,14 @@
 //! reach this process's event stream. The loader thread asks SQLite, about
 //! once a second, whether anything committed since it last looked
 //! (`PRAGMA data_version`: one integer, no table read), and only then reads
-//! which deliveries were added. Off the UI thread, like every read.
+//! which deliveries were added and how many requests there are. Off the UI
+//! thread, like every read.
+//!
+//! Deletes (`hookcatch delete` elsewhere) leave no id to read, so each look
+//! also takes a census: how many requests exist, and the largest id ever
+//! issued (AUTOINCREMENT's `sqlite_sequence`, which a delete never lowers).
+//! The app knows which ids it lists; more of them at or below that id than
+//! the store holds means some were deleted, and it reads the ids again.
 
 use std::time::Duration;
 
@@ -27,6 +34,32 @@ pub struct Watch {
 pub struct Changes {
     /// `(request, delivery)` for each delivery added, in id order.
     pub deliveries: Vec<(RequestId, i64)>,
+    /// The requests as the store holds them now.
+    pub census: Census,
+}
+
+/// How many requests the store holds, and the largest id it ever issued
+/// (read in one statement: one snapshot).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Census {
+    pub count: i64,
+    pub issued: RequestId,
+}
+
+impl Census {
+    pub fn read(conn: &Connection) -> rusqlite::Result<Census> {
+        conn.query_row(
+            "SELECT (SELECT count(*) FROM requests),
+                    (SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'requests')",
+            [],
+            |r| {
+                Ok(Census {
+                    count: r.get(0)?,
+                    issued: r.get(1)?,
+                })
+            },
+        )
+    }
 }
 
 impl Watch {
@@ -51,7 +84,10 @@ impl Watch {
         if let Some((_, id)) = added.last() {
             self.last_delivery = *id;
         }
-        Ok(Some(Changes { deliveries: added }))
+        Ok(Some(Changes {
+            deliveries: added,
+            census: Census::read(conn)?,
+        }))
     }
 }
 

@@ -28,6 +28,15 @@ impl App {
         if self.fold_prefix {
             self.fold_prefix = false;
         }
+        if self.answer_form.is_some() {
+            match action {
+                Action::Edit(edit) => self.answer_form_edit(edit),
+                Action::CustomAnswerOff => self.turn_off_custom_answer(),
+                Action::Quit => self.should_quit = true,
+                _ => {}
+            }
+            return;
+        }
         match self.overlay {
             Overlay::Help { scroll } => return self.help_action(action, scroll),
             Overlay::ConfirmDelete(id) => {
@@ -213,6 +222,8 @@ impl App {
             Action::EditReplay => self.send_selected(SendCmd::Edit),
             Action::CancelLadder => self.cancel_ladder(),
             Action::CycleMode => self.cycle_mode(),
+            Action::CustomAnswer => self.open_answer_form(),
+            Action::CustomAnswerOff => {}
             Action::Export => self.open_export(),
             Action::Diff => self.toggle_diff(),
             Action::Click { column, row } => self.click(column, row),

@@ -7,8 +7,6 @@
 
 use super::{App, Overlay};
 use crate::export::{curl, httpie, raw};
-use crate::model::CapturedRequest;
-use crate::replay::Target;
 use crate::text::display_bytes;
 use crate::tui::inbox::Cmd;
 
@@ -66,20 +64,6 @@ impl CopyFormat {
     }
 }
 
-/// `req` aimed where `r` replays it (the default target, by the one target
-/// rule of `Target::for_replay`), and that target's origin; a target that
-/// does not parse (`r` would say why) leaves the request as captured.
-fn aim(req: &CapturedRequest, target: &str) -> (CapturedRequest, String) {
-    let mut aimed = req.clone();
-    match Target::parse(target) {
-        Ok(t) => {
-            aimed.target = t.for_replay(&req.target);
-            (aimed, t.origin())
-        }
-        Err(_) => (aimed, target.trim_end_matches('/').to_string()),
-    }
-}
-
 impl App {
     /// `Y`: open the menu over the selected request.
     pub(super) fn open_copy_menu(&mut self) {
@@ -103,7 +87,7 @@ impl App {
         };
         let req = &detail.request;
         let id = req.id;
-        let (aimed, origin) = aim(req, &self.copy_target);
+        let (aimed, origin) = curl::aim(req, &self.copy_target);
         let text = match format {
             CopyFormat::Url => format!("{origin}{}", aimed.target),
             CopyFormat::Body => match String::from_utf8(req.body.clone()) {

@@ -7,6 +7,7 @@
 //! Rendering (`ui`) is a pure function of `&App`.
 
 mod actions;
+pub mod answer_form;
 pub mod copy;
 mod deliveries_tab;
 pub mod detail_state;
@@ -92,6 +93,12 @@ pub struct App {
     pub response_mode: Arc<ResponseMode>,
     /// Its value as last set, for drawing.
     pub mode: Mode,
+    /// `M`: the custom answer's form while it is open.
+    pub answer_form: Option<answer_form::AnswerForm>,
+    /// What the form held when last applied (it opens with this).
+    pub answer_draft: [String; answer_form::HEADER_LINES + 2],
+    /// The status of the custom answer in force, for drawing.
+    pub custom_status: Option<u16>,
     /// Where every captured request is forwarded (`--forward`), sanitized.
     pub forward: Option<String>,
     /// `listen --from`: the relay subscription's state (`relay: connected`).
@@ -119,7 +126,7 @@ pub struct App {
     pub prompt: Option<Prompt>,
     /// Filters and searches submitted, this run and earlier ones (↑/↓ in the prompt).
     pub filter_history: History,
-    /// URLs `T` replayed to, this session.
+    /// URLs `T` replayed to, this session and earlier ones (kept in the store).
     pub target_history: History,
     pub search_history: History,
     pub store_error: Option<String>,
@@ -161,6 +168,9 @@ impl App {
             store_label: sanitize(store_label).into_owned(),
             response_mode: Arc::new(ResponseMode::default()),
             mode: Mode::Normal,
+            answer_form: None,
+            answer_draft: answer_form::first_draft(),
+            custom_status: None,
             forward: None,
             relay: None,
             replay_target: sanitize(listen_url).into_owned(),
@@ -213,6 +223,7 @@ impl App {
     /// Share the listener's live response mode.
     pub fn set_response_mode(&mut self, mode: Arc<ResponseMode>) {
         self.mode = mode.get();
+        self.custom_status = mode.custom().map(|c| c.status);
         self.response_mode = mode;
     }
 
@@ -232,7 +243,9 @@ impl App {
 
     /// How the keyboard is interpreted right now.
     pub fn context(&self) -> Context {
-        if self.prompt.is_some() {
+        if self.answer_form.is_some() {
+            Context::AnswerForm
+        } else if self.prompt.is_some() {
             Context::Input
         } else if matches!(self.overlay, Overlay::Help { .. }) {
             Context::Help
@@ -363,6 +376,12 @@ impl App {
         for (request, delivery) in changes.deliveries {
             self.notice(StoreEvent::DeliveryAdded { request, delivery });
         }
+        // More listed ids than the store holds up to its last issued id:
+        // some were deleted (e.g. `hookcatch delete` in another terminal).
+        let census = changes.census;
+        if self.loaded && self.list.known_up_to(census.issued) > census.count {
+            self.outbox.push(Cmd::Load(LoadCmd::Present));
+        }
         self.fetch_new();
     }
 
@@ -387,6 +406,11 @@ impl App {
                 if first && self.fetch_again {
                     self.fetch_again = false;
                     self.fetch_new();
+                }
+            }
+            Loaded::Present { ids, issued } => {
+                if self.list.drop_deleted(&ids, issued) > 0 {
+                    self.list.fix_selection();
                 }
             }
             Loaded::NewIds(ids) => {

@@ -1,5 +1,6 @@
 //! `T`: replay the selected request to a URL typed in a prompt, with the
-//! URLs sent to before as history (↑ ↓). Where it lands follows the one
+//! URLs sent to before, in this session and earlier ones on the same store
+//! (`store::meta`), as history (↑ ↓). Where it lands follows the one
 //! target rule (`replay::build::Target::for_replay`): a URL with a path is
 //! used as given, one without gets the request's own path. `r` keeps the
 //! default target.

@@ -3,6 +3,7 @@
 
 mod auth_tab;
 mod copy_menu;
+mod custom_answer;
 mod deliveries;
 mod encoded;
 mod fixtures;

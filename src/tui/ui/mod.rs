@@ -12,6 +12,7 @@
 //! └──────────────────────────────────────────┘  └hint───────────────────────┘
 //! ```
 
+mod answer_form;
 mod copy_menu;
 pub mod detail;
 pub mod help;
@@ -103,6 +104,7 @@ pub fn render(frame: &mut Frame<'_>, app: &App) {
     if app.overlay == Overlay::CopyMenu {
         copy_menu::render(frame, area, app);
     }
+    answer_form::render(frame, area, app);
 }
 
 /// A pane's frame: rounded, highlighted when focused.

@@ -1,6 +1,7 @@
 //! The top line: where hookcatch listens, where it stores, how much it
 //! caught and how fast, how many malformed requests hyper refused, how it
-//! answers (the live mode, highlighted when not normal), where it forwards,
+//! answers (the live mode, highlighted when not normal, and the custom
+//! answer while one is in force), where it forwards,
 //! a running retry ladder, and what is wrong.
 
 use ratatui::Frame;
@@ -65,6 +66,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
     spans.push(sep());
     spans.push(styled("mode: ", bar));
     spans.push(styled(app.mode.label(), mode_style));
+    if let Some(status) = app.custom_status {
+        // `M`: a custom answer in force (a fixed mode set since answers first).
+        spans.push(sep());
+        spans.push(styled(
+            format!("answer: custom {status}"),
+            bar.patch(theme.warning()).add_modifier(Modifier::BOLD),
+        ));
+    }
     if let Some(forward) = &app.forward {
         spans.push(sep());
         spans.push(styled("forward → ", bar.patch(theme.dim())));
