@@ -129,6 +129,7 @@ pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
     );
     app.secret_header = ctx.auth.secret_header.clone();
     app.bell = ctx.bell;
+    app.auth = ctx.auth.clone();
     if let Some(path) = &history_path {
         (app.filter_history, app.search_history) = history::load(path);
     }

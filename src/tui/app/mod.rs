@@ -36,8 +36,10 @@ use super::theme::Theme;
 use super::ui::{self, Areas};
 use crate::capture::{Mode, ResponseMode};
 use crate::filter::FilterError;
+use crate::inspect::AuthConfig;
 use crate::model::RequestId;
-use crate::store::StoreEvent;
+use crate::store::{StoreEvent, StoredRequest};
+use crate::tui::data::Row;
 use crate::text::sanitize;
 use detail_state::DetailState;
 pub use detail_state::Tab;
@@ -112,6 +114,9 @@ pub struct App {
     pub theme: Theme,
     /// The configured shared-secret header, masked like the well-known ones.
     pub secret_header: String,
+    /// The listener's authentication settings: rows built from a commit's
+    /// event judge a request stored without findings the way the loader does.
+    pub auth: AuthConfig,
     /// Ring the terminal bell when requests arrive (`--bell`).
     pub bell: bool,
     /// "Now" for relative times and filters; the run loop sets it, tests fix it.
@@ -155,6 +160,10 @@ pub struct App {
     sending: HashMap<RequestId, u32>,
 }
 
+/// Rows built from one commit's event, newest first: more than a screen
+/// holds; older ones are read from the store if scrolled to.
+const ROWS_FROM_EVENT: usize = 256;
+
 impl App {
     pub fn new(
         listen_url: &str,
@@ -178,6 +187,7 @@ impl App {
             ladder_scale: 1.0,
             theme,
             secret_header: crate::inspect::auth::PINGARA_SECRET_HEADER.to_string(),
+            auth: AuthConfig::default(),
             bell: false,
             now,
             list: Listing::new(),
@@ -335,7 +345,7 @@ impl App {
             StoreEvent::Captured(batch) => {
                 let count = u32::try_from(batch.len()).unwrap_or(u32::MAX);
                 self.rate.record(self.now, count);
-                self.fetch_new();
+                self.captured(&batch);
                 // One ring for everything that arrived before the loop
                 // dispatches: a burst is one bell, not a thousand.
                 if self.bell && !self.outbox.iter().any(|c| matches!(c, Cmd::Bell)) {
@@ -385,6 +395,27 @@ impl App {
         self.fetch_new();
     }
 
+    /// A commit of this process's writer: when it continues the list, its
+    /// ids and rows are taken from the event itself, so the next frame shows
+    /// the requests (a read from the store took two or three frames more).
+    /// Otherwise (the first read or another in flight, or ids another process
+    /// committed in between) the store is asked.
+    fn captured(&mut self, batch: &[StoredRequest]) {
+        let continues = batch.first().map(|s| s.request.id) == Some(self.list.last_known() + 1);
+        if !self.loaded || self.fetching || !continues {
+            self.fetch_new();
+            return;
+        }
+        let rows = batch
+            .iter()
+            .rev()
+            .take(ROWS_FROM_EVENT)
+            .map(|stored| Row::build(stored, &self.auth))
+            .collect();
+        self.list.take_rows(rows, &[]);
+        self.add_new_ids(batch.iter().map(|s| s.request.id).collect());
+    }
+
     /// Ask for ids newer than the newest known; one read in flight at a time.
     fn fetch_new(&mut self) {
         if self.fetching || !self.loaded {
@@ -394,6 +425,22 @@ impl App {
         self.fetching = true;
         self.outbox
             .push(Cmd::Load(LoadCmd::IdsAfter(self.list.last_known())));
+    }
+
+    /// Ids newer than every known one: listed, and tested against the filter.
+    fn add_new_ids(&mut self, new: Vec<RequestId>) {
+        self.list.add_ids(&new);
+        if let Some(f) = &self.list.filter
+            && !new.is_empty()
+        {
+            self.outbox.push(Cmd::Load(LoadCmd::Test {
+                generation: f.generation,
+                filter: Arc::clone(&f.filter),
+                ids: new,
+                now: self.now,
+            }));
+        }
+        self.list.fix_selection();
     }
 
     fn loaded(&mut self, loaded: Loaded) {
@@ -416,19 +463,7 @@ impl App {
             Loaded::NewIds(ids) => {
                 self.fetching = false;
                 let last = self.list.last_known();
-                let new: Vec<RequestId> = ids.into_iter().filter(|id| *id > last).collect();
-                self.list.add_ids(&new);
-                if let Some(f) = &self.list.filter
-                    && !new.is_empty()
-                {
-                    self.outbox.push(Cmd::Load(LoadCmd::Test {
-                        generation: f.generation,
-                        filter: Arc::clone(&f.filter),
-                        ids: new,
-                        now: self.now,
-                    }));
-                }
-                self.list.fix_selection();
+                self.add_new_ids(ids.into_iter().filter(|id| *id > last).collect());
                 if std::mem::take(&mut self.fetch_again) {
                     self.fetch_new();
                 }

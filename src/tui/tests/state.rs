@@ -69,7 +69,9 @@ fn append(location: &crate::store::Location, n: usize) {
 fn a_burst_of_notices_costs_one_read() {
     let (_dir, location) = store(mixed());
     let mut h = harness(&location, 160, 48);
-    for id in 6..10_006 {
+    // From #7: another process committed #6, so the events do not continue
+    // the list and the store is asked.
+    for id in 7..10_007 {
         h.app
             .handle(crate::tui::inbox::Msg::Notice(fixtures::captured(id)));
     }
@@ -80,6 +82,30 @@ fn a_burst_of_notices_costs_one_read() {
         .filter(|c| matches!(c, Cmd::Load(LoadCmd::IdsAfter(_))))
         .collect();
     assert_eq!(reads.len(), 1, "one read in flight, the rest coalesced");
+}
+
+/// A commit that continues the list is drawn from its own event: the next
+/// frame shows it, with no read of the store in between (a read took two or
+/// three frames more at 1,000 req/s: bench/arrival_tui.sh).
+#[test]
+fn a_commit_that_continues_the_list_is_drawn_from_its_event() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    for id in 6..=8 {
+        h.app
+            .handle(crate::tui::inbox::Msg::Notice(fixtures::captured(id)));
+    }
+    let screen = crate::tui::testkit::buffer_text(h.draw());
+    let reads: Vec<_> = h
+        .app
+        .take_commands()
+        .into_iter()
+        .filter(|c| matches!(c, Cmd::Load(LoadCmd::IdsAfter(_) | LoadCmd::Rows(_))))
+        .collect();
+    assert!(reads.is_empty(), "{reads:?}");
+    assert_eq!(h.app.list.ids, [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert_eq!(h.app.list.selected, Some(8));
+    assert_eq!(screen.matches("/late").count(), 3, "{screen}");
 }
 
 #[test]
