@@ -39,8 +39,8 @@ use crate::filter::FilterError;
 use crate::inspect::AuthConfig;
 use crate::model::RequestId;
 use crate::store::{StoreEvent, StoredRequest};
-use crate::tui::data::Row;
 use crate::text::sanitize;
+use crate::tui::data::Row;
 use detail_state::DetailState;
 pub use detail_state::Tab;
 
