@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use common::relay::{Relay, TOKEN};
+use common::relay::{Relay, TOKEN, pem};
 use common::*;
 use hmac::{KeyInit, Mac};
 use serde_json::Value;
@@ -1204,4 +1204,166 @@ fn is_rfc3339_millis(s: &str) -> bool {
         && b[19] == b'.'
         && b[20..23].iter().all(u8::is_ascii_digit)
         && b[23] == b'Z'
+}
+
+/// `hookcatch relay` with these arguments and variables, run to its end
+/// (for settings it refuses before it starts). One that starts instead is
+/// stopped after [`WAIT`] and fails the test.
+fn relay_refused(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut child = command(dir)
+        .args(["relay", "--port", "0", "--token", TOKEN, "--ephemeral"])
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "the relay started instead of refusing {args:?} {env:?}: {}",
+                text(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_relays_own_settings_come_from_the_environment_and_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // HOOKCATCH_RATE: two a minute, so the third at once is over it.
+    let relay = Relay::start_env(
+        dir.path(),
+        &dir.path().join("rate.db"),
+        0,
+        &[],
+        &[("HOOKCATCH_RATE", "2/m")],
+    );
+    let from = relay.channel("r");
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let resp = client().post(format!("{from}/x")).send().await.unwrap();
+        statuses.push(resp.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 429]);
+    drop(relay);
+
+    // `[relay] hold`: the sender gets the subscriber's answer.
+    std::fs::write(
+        dir.path().join("hookcatch.toml"),
+        "[relay]\nhold = 5\n\n[relay.tokens]\nteam = \"team-token\"\n",
+    )
+    .unwrap();
+    let relay = Relay::start(dir.path(), &dir.path().join("hold.db"), 0, &[]);
+    let from = relay.channel("h");
+    let _sub = subscriber(dir.path(), "sub", &from, &["--status", "299"]);
+    let resp = client().post(format!("{from}/x")).send().await.unwrap();
+    assert_eq!(resp.status(), 299);
+    drop(relay);
+    std::fs::remove_file(dir.path().join("hookcatch.toml")).unwrap();
+
+    // HOOKCATCH_TLS_CERT and HOOKCATCH_TLS_KEY: it serves https.
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, pem("CERTIFICATE", certified.cert.der())).unwrap();
+    std::fs::write(
+        &key,
+        pem("PRIVATE KEY", &certified.signing_key.serialize_der()),
+    )
+    .unwrap();
+    let relay = Relay::start_env(
+        dir.path(),
+        &dir.path().join("tls.db"),
+        0,
+        &[],
+        &[
+            ("HOOKCATCH_TLS_CERT", cert.to_str().unwrap()),
+            ("HOOKCATCH_TLS_KEY", key.to_str().unwrap()),
+        ],
+    );
+    assert!(relay.url.starts_with("https://"), "{}", relay.url);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let c = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .timeout(WAIT)
+        .build()
+        .unwrap();
+    let resp = c
+        .post(format!("{}/x", relay.channel("t")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+}
+
+#[test]
+fn a_bad_relay_setting_is_a_usage_error_naming_where_it_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = relay_refused(d, &[], &[("HOOKCATCH_HOLD", "soon")]);
+    assert_usage_error(&out, "HOOKCATCH_HOLD=soon: expected seconds");
+    let out = relay_refused(d, &[], &[("HOOKCATCH_RATE", "lots")]);
+    assert_usage_error(&out, "HOOKCATCH_RATE=lots: expected requests per second");
+    let out = relay_refused(d, &["--hold", "-1"], &[]);
+    assert_usage_error(&out, "--hold -1: expected seconds from 0.1 to 300");
+    let out = relay_refused(d, &[], &[("HOOKCATCH_TLS_CERT", "c.pem")]);
+    assert_usage_error(
+        &out,
+        "HOOKCATCH_TLS_CERT=c.pem: HTTPS needs both: add --tls-key",
+    );
+    std::fs::write(d.join("hookcatch.toml"), "[relay]\nrate = \"5/h\"\n").unwrap();
+    let out = relay_refused(d, &[], &[]);
+    assert_usage_error(
+        &out,
+        "hookcatch.toml: [relay] rate = \"5/h\": expected requests",
+    );
+}
+
+#[test]
+fn hookcatch_config_shows_the_relays_own_settings_and_where_a_bad_one_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("hookcatch.toml"),
+        "[relay]\nhold = 10\nrate = \"600/m\"\n\n[relay.tokens]\nteam = \"team-secret-x1\"\n",
+    )
+    .unwrap();
+    let config = |env: &[(&str, &str)]| {
+        command(d)
+            .arg("config")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = config(&[
+        ("HOOKCATCH_TLS_CERT", "/etc/hc/cert.pem"),
+        ("HOOKCATCH_TLS_KEY", "/etc/hc/key.pem"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = stdout(&out);
+    let relay = shown.split("\n[relay]\n").nth(1).expect("a [relay] table");
+    for line in [
+        "hold = 10",
+        "rate = \"600/m\"",
+        "tls_cert = \"/etc/hc/cert.pem\"",
+        "tls_key = \"/etc/hc/key.pem\"",
+        "team = \"set (masked)\"",
+    ] {
+        assert!(relay.lines().any(|l| l == line), "{line} in {shown}");
+    }
+    assert!(!shown.contains("team-secret-x1"), "{shown}");
+    // The environment over the file, and a bad value named where it is.
+    let out = config(&[("HOOKCATCH_HOLD", "2.5")]);
+    assert!(stdout(&out).lines().any(|l| l == "hold = 2.5"));
+    assert_usage_error(
+        &config(&[("HOOKCATCH_RATE", "often")]),
+        "HOOKCATCH_RATE=often: expected requests per second or minute",
+    );
 }
