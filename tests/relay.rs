@@ -1206,6 +1206,27 @@ fn is_rfc3339_millis(s: &str) -> bool {
         && b[23] == b'Z'
 }
 
+/// The relay's stored requests once `ready` says they have landed.
+fn stored_when(dir: &Path, store: &Path, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let out = cli_store(dir, store, &["list", "--json", "--limit", "100000"]);
+        let rows: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        if ready(&rows) {
+            return rows;
+        }
+        assert!(Instant::now() < deadline, "never ready: {rows:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+async fn json_of(resp: reqwest::Response) -> Value {
+    serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap()
+}
+
 /// `hookcatch relay` with these arguments and variables, run to its end
 /// (for settings it refuses before it starts). One that starts instead is
 /// stopped after [`WAIT`] and fails the test.
@@ -1323,6 +1344,182 @@ fn a_bad_relay_setting_is_a_usage_error_naming_where_it_came_from() {
         &out,
         "hookcatch.toml: [relay] rate = \"5/h\": expected requests",
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enforce_auth_refuses_at_once_and_holds_only_what_is_authenticated() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(
+        dir.path(),
+        &dir.path().join("relay.db"),
+        0,
+        &["--secret", PINGARA_SECRET, "--enforce-auth", "--hold", "2"],
+    );
+    let from = relay.channel("a");
+    let _sub = subscriber(dir.path(), "sub", &from, &["--status", "299"]);
+    let c = client();
+    let unsigned = c.post(format!("{from}/x")).body("u").send().await.unwrap();
+    assert_eq!(unsigned.status(), 401);
+    let signed = c
+        .post(format!("{from}/x"))
+        .header("x-pingara-secret", PINGARA_SECRET)
+        .body("s")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 299);
+    let stored = stored_when(dir.path(), &relay.store, |rows| {
+        rows.len() == 2 && rows[1]["response_reason"] != "pending"
+    });
+    // The unsigned one has the relay's own answer, the signed one the
+    // subscriber's.
+    assert_eq!(stored[0]["response"]["status"], 401);
+    assert_eq!(stored[1]["response"]["status"], 299);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_sender_gets_the_relays_answer_when_it_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut relay = Relay::start(
+        dir.path(),
+        &dir.path().join("relay.db"),
+        0,
+        &["--hold", "10"],
+    );
+    let from = relay.channel("s");
+    let _sub = subscriber(dir.path(), "sub", &from, &["--mode", "drop"]);
+    let sender = tokio::spawn(client().post(format!("{from}/x")).body("held").send());
+    stored_when(dir.path(), &relay.store, |rows| {
+        rows.first()
+            .is_some_and(|r| r["response_reason"] == "pending")
+    });
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &relay.child.id().to_string()])
+        .status();
+    let resp = sender
+        .await
+        .unwrap()
+        .expect("an answer, not a cut connection");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), r#"{"received": true}"#);
+    assert!(relay.child.wait().unwrap().success());
+    let stored = list_json_of(dir.path(), &relay.store);
+    assert_eq!(stored[0]["response"]["status"], 200);
+    let why = stored[0]["response_reason"].as_str().unwrap_or_default();
+    assert!(why.contains("relay stopping"), "{why}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_answer_endpoint_checks_its_answer_and_says_whether_it_was_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(
+        dir.path(),
+        &dir.path().join("relay.db"),
+        0,
+        &["--hold", "30"],
+    );
+    let from = relay.channel("ans");
+    // Drop mode: the subscriber never answers; this test does.
+    let _sub = subscriber(dir.path(), "sub", &from, &["--mode", "drop"]);
+    let sender = tokio::spawn(client().post(format!("{from}/x")).body("held").send());
+    let stored = stored_when(dir.path(), &relay.store, |rows| !rows.is_empty());
+    let id = stored[0]["id"].as_i64().unwrap();
+    let c = client();
+    let answer = |channel: &str, id: i64, body: Value| {
+        c.post(format!(
+            "{}/_hookcatch/v1/c/{channel}/answer/{id}",
+            relay.url
+        ))
+        .bearer_auth(TOKEN)
+        .body(body.to_string())
+        .send()
+    };
+    let plain = |status: u16| serde_json::json!({ "status": status });
+    for status in [101, 199, 600, 999] {
+        let resp = answer("ans", id, plain(status)).await.unwrap();
+        assert_eq!(resp.status(), 400, "{status}");
+        let body = json_of(resp).await;
+        assert_eq!(body["error"], "status must be 200-599");
+    }
+    // Not held: an unknown id, and this id on another channel.
+    for (channel, id) in [("ans", id + 100), ("other", id)] {
+        let resp = answer(channel, id, plain(201)).await.unwrap();
+        let body = json_of(resp).await;
+        assert_eq!(body, serde_json::json!({ "used": false }), "{channel} {id}");
+    }
+    let given = serde_json::json!({
+        "status": 298,
+        "headers": [
+            ["x-kept", "yes"],
+            ["connection", "x-kept"],
+            ["keep-alive", "timeout=5"],
+            ["proxy-authenticate", "Basic"],
+            ["te", "trailers"],
+            ["trailer", "x-t"],
+            ["transfer-encoding", "chunked"],
+            ["upgrade", "websocket"],
+            ["content-length", "999"],
+        ],
+        "body_base64": B64.encode("theirs"),
+    });
+    let resp = answer("ans", id, given).await.unwrap();
+    assert_eq!(json_of(resp).await, serde_json::json!({ "used": true }));
+    let resp = sender.await.unwrap().unwrap();
+    assert_eq!(resp.status(), 298);
+    let names: BTreeSet<String> = resp.headers().keys().map(|n| n.to_string()).collect();
+    assert!(names.contains("x-kept"), "{names:?}");
+    for dropped in [
+        "keep-alive",
+        "proxy-authenticate",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    ] {
+        assert!(!names.contains(dropped), "{dropped} in {names:?}");
+    }
+    assert_eq!(resp.headers()["content-length"], "6");
+    assert_eq!(resp.text().await.unwrap(), "theirs");
+    // Answered already: a second answer is not used.
+    let resp = answer("ans", id, plain(202)).await.unwrap();
+    assert_eq!(json_of(resp).await, serde_json::json!({ "used": false }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_api_url_gets_the_apis_own_error_not_the_senders_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(
+        dir.path(),
+        &dir.path().join("relay.db"),
+        0,
+        &["--hold", "5"],
+    );
+    let c = client();
+    for (method, path, status) in [
+        ("GET", "/_hookcatch/v1/c/bad!name/stream", 404),
+        ("GET", "/_hookcatch/v1/c/ok/streams", 404),
+        ("POST", "/_hookcatch/v1/c/ok/answer/abc", 400),
+        ("POST", "/_hookcatch/v1/c/ok/answer/-3", 400),
+    ] {
+        let resp = c
+            .request(method.parse().unwrap(), format!("{}{path}", relay.url))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), status, "{path}");
+        let body = json_of(resp).await;
+        let all = body.to_string();
+        assert!(!all.contains("post to /c/CHANNEL"), "{path}: {all}");
+        if status == 404 {
+            assert!(
+                all.contains("/_hookcatch/v1/c/CHANNEL/stream"),
+                "{path}: {all}"
+            );
+        } else {
+            assert!(all.contains("request id"), "{path}: {all}");
+        }
+    }
 }
 
 #[test]
