@@ -1522,6 +1522,59 @@ async fn a_bad_api_url_gets_the_apis_own_error_not_the_senders_hint() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_filters_a_relay_store_by_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(dir.path(), &dir.path().join("relay.db"), 0, &[]);
+    // A subscriber's store: `channel:` matches the channel it came from.
+    let _sub = subscriber(dir.path(), "sub", &relay.channel("orders"), &[]);
+    let c = client();
+    for channel in ["payments", "orders", "payments-eu", "payments"] {
+        let resp = c
+            .post(format!("{}/x", relay.channel(channel)))
+            .body("hello")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+    }
+    let channels = |filter: &str| -> Vec<String> {
+        let out = cli_store(
+            dir.path(),
+            &relay.store,
+            &["list", "--json", "--filter", filter],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["channel"].to_string())
+            .collect()
+    };
+    assert_eq!(
+        channels("channel:payments"),
+        ["\"payments\"", "\"payments\""]
+    );
+    assert_eq!(channels("channel:pay*").len(), 3);
+    // A body term reads whole requests: the channel is matched there too.
+    assert_eq!(channels("channel:orders body:hello"), ["\"orders\""]);
+    assert_eq!(channels("!channel:payments*"), ["\"orders\""]);
+
+    let sub_store = dir.path().join("sub.db");
+    stored_when(dir.path(), &sub_store, |rows| rows.len() == 1);
+    let ids = |filter: &str| {
+        let out = cli_store(
+            dir.path(),
+            &sub_store,
+            &["list", "--json", "--filter", filter],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        stdout(&out).lines().count()
+    };
+    assert_eq!(ids("channel:orders"), 1);
+    assert_eq!(ids("channel:orders body:hello"), 1);
+    assert_eq!(ids("channel:payments"), 0);
+}
+
 #[test]
 fn hookcatch_config_shows_the_relays_own_settings_and_where_a_bad_one_is() {
     let dir = tempfile::tempdir().unwrap();
