@@ -206,7 +206,8 @@ fn run_command(cli: Cli) -> Result<ExitCode, AppError> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Config(args)) => {
-            out!("{}", config::load(&cli.global, &args)?.render());
+            let (config, relay) = config::load_shown(&cli.global, &args)?;
+            out!("{}", config.render(&relay));
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Replay(args)) => replay::run(&cli.global, &args),

@@ -265,22 +265,26 @@ pub struct CaptureArgs {
 }
 
 #[derive(Debug, Clone, Default, Args)]
-#[command(after_help = ENV_HELP)]
+#[command(after_help = RELAY_ENV_HELP)]
 pub struct RelayArgs {
     #[command(flatten)]
     pub capture: CaptureArgs,
     /// While a subscriber follows the channel, keep the sender waiting up to SECS for the
     /// first subscriber's answer; else (or then) the relay answers itself
-    #[arg(long, value_name = "SECS")]
+    // Negative numbers are taken as values, so `--hold -1` is refused by the
+    // range check (naming the flag), not as an unknown option.
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
     pub hold: Option<f64>,
     /// At most N requests a second per channel (N/s or N/m); more get 429 with Retry-After
     #[arg(long, value_name = "N/s")]
     pub rate: Option<String>,
     /// Serve HTTPS with this certificate chain (PEM), with --tls-key
-    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    // No clap `requires`: the other half may come from the environment or
+    // the config file; config checks the pair.
+    #[arg(long, value_name = "PEM")]
     pub tls_cert: Option<PathBuf>,
     /// The private key (PEM) for --tls-cert
-    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    #[arg(long, value_name = "PEM")]
     pub tls_key: Option<PathBuf>,
 }
 
@@ -414,12 +418,24 @@ impl ListenArgs {
 }
 
 /// Shown after the listener flags in `--help`.
-const ENV_HELP: &str = "Every listener flag also reads the environment variable HOOKCATCH_<NAME> \
+/// The footer of `listen --help` (and the start of `relay --help`'s).
+macro_rules! env_help {
+    () => {
+        "Every listener flag also reads the environment variable HOOKCATCH_<NAME> \
     (HOOKCATCH_PORT, HOOKCATCH_MAX_BODY, HOOKCATCH_RESPONSE_HEADER and HOOKCATCH_RULE one per \
     line, HOOKCATCH_VERIFY_GITHUB, ...) and the config file key <name> (max_body, \
     response_headers, [verify] github, ...). Flags win over the environment, the environment \
     over the file. Switches (HOOKCATCH_EPHEMERAL, HOOKCATCH_FSYNC, ...) take true/false, 1/0, \
-    yes/no or on/off.";
+    yes/no or on/off."
+    };
+}
+const ENV_HELP: &str = env_help!();
+const RELAY_ENV_HELP: &str = concat!(
+    env_help!(),
+    " The relay's own flags read HOOKCATCH_HOLD, HOOKCATCH_RATE, HOOKCATCH_TLS_CERT and \
+    HOOKCATCH_TLS_KEY, and the keys hold, rate, tls_cert and tls_key of the config file's \
+    [relay] table."
+);
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {

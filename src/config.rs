@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::capture::settings::{Limits, ResponseConfig, guess_content_type, parse_header};
 use crate::capture::{Mode, Rule};
-use crate::cli::{GlobalArgs, ListenArgs};
+use crate::cli::{GlobalArgs, ListenArgs, RelayArgs};
 use crate::inspect::auth::AuthConfig;
 use crate::replay::forward::ForwardMode;
 use crate::replay::send::DEFAULT_TIMEOUT;
@@ -22,12 +22,14 @@ use crate::store::retention::Retention;
 mod auth_layers;
 mod error;
 mod layers;
+mod relay_layers;
 mod render;
 mod values;
 
 pub use error::ConfigError;
 pub use layers::Env;
 use layers::{Layers, Sourced, boolish};
+pub use relay_layers::RelayConfig;
 use values::{SCALE_EXPECTED, TIMEOUT_EXPECTED, file_rule, read_body, scale_value, timeout_value};
 pub use values::{check_scale, parse_size, parse_timeout};
 
@@ -98,11 +100,20 @@ pub struct FileConfig {
     pub keep_days: Option<u64>,
 }
 
-/// The `[relay]` table of the config file.
+/// The `[relay]` table of the config file: the settings only `hookcatch
+/// relay` has, and `[relay.tokens]`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RelayFile {
     pub tokens: Option<std::collections::BTreeMap<String, String>>,
+    /// Seconds a sender waits for a subscriber's answer (`--hold`).
+    pub hold: Option<f64>,
+    /// Requests per channel, `N/s` or `N/m` (`--rate`).
+    pub rate: Option<String>,
+    /// Certificate chain (PEM) to serve HTTPS with (`--tls-cert`).
+    pub tls_cert: Option<PathBuf>,
+    /// Its private key (PEM) (`--tls-key`).
+    pub tls_key: Option<PathBuf>,
 }
 
 /// One `[[rules]]` table of the config file.
@@ -315,6 +326,55 @@ pub fn load_with_env(
     args: &ListenArgs,
     env: &Env,
 ) -> Result<Config, ConfigError> {
+    load_from(global, args, env).map(|(config, _)| config)
+}
+
+/// `hookcatch relay`'s settings: the listener's (from its capture flags)
+/// and its own (`--hold`, `--rate`, `--tls-cert`, `--tls-key`), each from
+/// its flag, `HOOKCATCH_<NAME>` or the config file.
+pub fn load_relay(
+    global: &GlobalArgs,
+    args: &RelayArgs,
+) -> Result<(Config, RelayConfig), ConfigError> {
+    load_relay_with_env(global, args, &Env::from_process()?)
+}
+
+/// [`load_relay`] with the given `HOOKCATCH_*` variables.
+pub fn load_relay_with_env(
+    global: &GlobalArgs,
+    args: &RelayArgs,
+    env: &Env,
+) -> Result<(Config, RelayConfig), ConfigError> {
+    // Only the capture flags: relay takes no flag it would ignore.
+    let flags = ListenArgs {
+        capture: args.capture.clone(),
+        ..ListenArgs::default()
+    };
+    let (config, file) = load_from(global, &flags, env)?;
+    let relay = relay_layers::relay_config(args, &file, env, config.file.as_deref())?;
+    Ok((config, relay))
+}
+
+/// `hookcatch config`: the settings `listen` would run with, and those a
+/// `relay` would add from the environment and the config file.
+pub fn load_shown(
+    global: &GlobalArgs,
+    args: &ListenArgs,
+) -> Result<(Config, RelayConfig), ConfigError> {
+    let env = Env::from_process()?;
+    let (config, file) = load_from(global, args, &env)?;
+    let relay =
+        relay_layers::relay_config(&RelayArgs::default(), &file, &env, config.file.as_deref())?;
+    Ok((config, relay))
+}
+
+/// The merged settings, and the file they were read from (for the tables
+/// only one subcommand reads).
+fn load_from(
+    global: &GlobalArgs,
+    args: &ListenArgs,
+    env: &Env,
+) -> Result<(Config, FileConfig), ConfigError> {
     let (file, file_path, file_note) = read_file_noting(global.config.as_deref())?;
     let layers = Layers {
         env,
@@ -553,7 +613,7 @@ pub fn load_with_env(
         per_channel: false,
     };
 
-    Ok(Config {
+    let config = Config {
         addr: SocketAddr::new(ip, port),
         store: store_location(global, &file, ephemeral)?,
         store_note: store_note(global, &file, ephemeral),
@@ -601,7 +661,8 @@ pub fn load_with_env(
         relay_tokens,
         file_note,
         retention,
-    })
+    };
+    Ok((config, file))
 }
 
 /// A forward or replay target that hookcatch can send to; the error shows

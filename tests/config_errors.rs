@@ -501,11 +501,11 @@ fn relay_settings_that_belong_elsewhere_or_do_not_parse_are_one_line() {
         ),
         (
             &["--hold", "0"],
-            &["--hold: expected seconds from 0.1 to 300"],
+            &["--hold 0: expected seconds from 0.1 to 300"],
         ),
         (
             &["--rate", "fast"],
-            &["--rate: expected requests per second"],
+            &["--rate fast: expected requests per second"],
         ),
     ];
     for (extra, needles) in cases {

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use common::relay::{Relay, TOKEN};
+use common::relay::{Relay, TOKEN, pem};
 use common::*;
 use hmac::{KeyInit, Mac};
 use serde_json::Value;
@@ -1204,4 +1204,416 @@ fn is_rfc3339_millis(s: &str) -> bool {
         && b[19] == b'.'
         && b[20..23].iter().all(u8::is_ascii_digit)
         && b[23] == b'Z'
+}
+
+/// The relay's stored requests once `ready` says they have landed.
+fn stored_when(dir: &Path, store: &Path, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let out = cli_store(dir, store, &["list", "--json", "--limit", "100000"]);
+        let rows: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        if ready(&rows) {
+            return rows;
+        }
+        assert!(Instant::now() < deadline, "never ready: {rows:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+async fn json_of(resp: reqwest::Response) -> Value {
+    serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap()
+}
+
+/// `hookcatch relay` with these arguments and variables, run to its end
+/// (for settings it refuses before it starts). One that starts instead is
+/// stopped after [`WAIT`] and fails the test.
+fn relay_refused(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut child = command(dir)
+        .args(["relay", "--port", "0", "--token", TOKEN, "--ephemeral"])
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "the relay started instead of refusing {args:?} {env:?}: {}",
+                text(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_relays_own_settings_come_from_the_environment_and_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // HOOKCATCH_RATE: two a minute, so the third at once is over it.
+    let relay = Relay::start_env(
+        dir.path(),
+        &dir.path().join("rate.db"),
+        0,
+        &[],
+        &[("HOOKCATCH_RATE", "2/m")],
+    );
+    let from = relay.channel("r");
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let resp = client().post(format!("{from}/x")).send().await.unwrap();
+        statuses.push(resp.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 429]);
+    drop(relay);
+
+    // `[relay] hold`: the sender gets the subscriber's answer.
+    std::fs::write(
+        dir.path().join("hookcatch.toml"),
+        "[relay]\nhold = 5\n\n[relay.tokens]\nteam = \"team-token\"\n",
+    )
+    .unwrap();
+    let relay = Relay::start(dir.path(), &dir.path().join("hold.db"), 0, &[]);
+    let from = relay.channel("h");
+    let _sub = subscriber(dir.path(), "sub", &from, &["--status", "299"]);
+    let resp = client().post(format!("{from}/x")).send().await.unwrap();
+    assert_eq!(resp.status(), 299);
+    drop(relay);
+    std::fs::remove_file(dir.path().join("hookcatch.toml")).unwrap();
+
+    // HOOKCATCH_TLS_CERT and HOOKCATCH_TLS_KEY: it serves https.
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, pem("CERTIFICATE", certified.cert.der())).unwrap();
+    std::fs::write(
+        &key,
+        pem("PRIVATE KEY", &certified.signing_key.serialize_der()),
+    )
+    .unwrap();
+    let relay = Relay::start_env(
+        dir.path(),
+        &dir.path().join("tls.db"),
+        0,
+        &[],
+        &[
+            ("HOOKCATCH_TLS_CERT", cert.to_str().unwrap()),
+            ("HOOKCATCH_TLS_KEY", key.to_str().unwrap()),
+        ],
+    );
+    assert!(relay.url.starts_with("https://"), "{}", relay.url);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let c = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .timeout(WAIT)
+        .build()
+        .unwrap();
+    let resp = c
+        .post(format!("{}/x", relay.channel("t")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+}
+
+#[test]
+fn a_bad_relay_setting_is_a_usage_error_naming_where_it_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = relay_refused(d, &[], &[("HOOKCATCH_HOLD", "soon")]);
+    assert_usage_error(&out, "HOOKCATCH_HOLD=soon: expected seconds");
+    let out = relay_refused(d, &[], &[("HOOKCATCH_RATE", "lots")]);
+    assert_usage_error(&out, "HOOKCATCH_RATE=lots: expected requests per second");
+    let out = relay_refused(d, &["--hold", "-1"], &[]);
+    assert_usage_error(&out, "--hold -1: expected seconds from 0.1 to 300");
+    let out = relay_refused(d, &[], &[("HOOKCATCH_TLS_CERT", "c.pem")]);
+    assert_usage_error(
+        &out,
+        "HOOKCATCH_TLS_CERT=c.pem: HTTPS needs both: add --tls-key",
+    );
+    std::fs::write(d.join("hookcatch.toml"), "[relay]\nrate = \"5/h\"\n").unwrap();
+    let out = relay_refused(d, &[], &[]);
+    assert_usage_error(
+        &out,
+        "hookcatch.toml: [relay] rate = \"5/h\": expected requests",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enforce_auth_refuses_at_once_and_holds_only_what_is_authenticated() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(
+        dir.path(),
+        &dir.path().join("relay.db"),
+        0,
+        &["--secret", PINGARA_SECRET, "--enforce-auth", "--hold", "2"],
+    );
+    let from = relay.channel("a");
+    let _sub = subscriber(dir.path(), "sub", &from, &["--status", "299"]);
+    let c = client();
+    let unsigned = c.post(format!("{from}/x")).body("u").send().await.unwrap();
+    assert_eq!(unsigned.status(), 401);
+    let signed = c
+        .post(format!("{from}/x"))
+        .header("x-pingara-secret", PINGARA_SECRET)
+        .body("s")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 299);
+    let stored = stored_when(dir.path(), &relay.store, |rows| {
+        rows.len() == 2 && rows[1]["response_reason"] != "pending"
+    });
+    // The unsigned one has the relay's own answer, the signed one the
+    // subscriber's.
+    assert_eq!(stored[0]["response"]["status"], 401);
+    assert_eq!(stored[1]["response"]["status"], 299);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_sender_gets_the_relays_answer_when_it_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut relay = Relay::start(
+        dir.path(),
+        &dir.path().join("relay.db"),
+        0,
+        &["--hold", "10"],
+    );
+    let from = relay.channel("s");
+    let _sub = subscriber(dir.path(), "sub", &from, &["--mode", "drop"]);
+    let sender = tokio::spawn(client().post(format!("{from}/x")).body("held").send());
+    stored_when(dir.path(), &relay.store, |rows| {
+        rows.first()
+            .is_some_and(|r| r["response_reason"] == "pending")
+    });
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &relay.child.id().to_string()])
+        .status();
+    let resp = sender
+        .await
+        .unwrap()
+        .expect("an answer, not a cut connection");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), r#"{"received": true}"#);
+    assert!(relay.child.wait().unwrap().success());
+    let stored = list_json_of(dir.path(), &relay.store);
+    assert_eq!(stored[0]["response"]["status"], 200);
+    let why = stored[0]["response_reason"].as_str().unwrap_or_default();
+    assert!(why.contains("relay stopping"), "{why}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_answer_endpoint_checks_its_answer_and_says_whether_it_was_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(
+        dir.path(),
+        &dir.path().join("relay.db"),
+        0,
+        &["--hold", "30"],
+    );
+    let from = relay.channel("ans");
+    // Drop mode: the subscriber never answers; this test does.
+    let _sub = subscriber(dir.path(), "sub", &from, &["--mode", "drop"]);
+    let sender = tokio::spawn(client().post(format!("{from}/x")).body("held").send());
+    let stored = stored_when(dir.path(), &relay.store, |rows| !rows.is_empty());
+    let id = stored[0]["id"].as_i64().unwrap();
+    let c = client();
+    let answer = |channel: &str, id: i64, body: Value| {
+        c.post(format!(
+            "{}/_hookcatch/v1/c/{channel}/answer/{id}",
+            relay.url
+        ))
+        .bearer_auth(TOKEN)
+        .body(body.to_string())
+        .send()
+    };
+    let plain = |status: u16| serde_json::json!({ "status": status });
+    for status in [101, 199, 600, 999] {
+        let resp = answer("ans", id, plain(status)).await.unwrap();
+        assert_eq!(resp.status(), 400, "{status}");
+        let body = json_of(resp).await;
+        assert_eq!(body["error"], "status must be 200-599");
+    }
+    // Not held: an unknown id, and this id on another channel.
+    for (channel, id) in [("ans", id + 100), ("other", id)] {
+        let resp = answer(channel, id, plain(201)).await.unwrap();
+        let body = json_of(resp).await;
+        assert_eq!(body, serde_json::json!({ "used": false }), "{channel} {id}");
+    }
+    let given = serde_json::json!({
+        "status": 298,
+        "headers": [
+            ["x-kept", "yes"],
+            ["connection", "x-kept"],
+            ["keep-alive", "timeout=5"],
+            ["proxy-authenticate", "Basic"],
+            ["te", "trailers"],
+            ["trailer", "x-t"],
+            ["transfer-encoding", "chunked"],
+            ["upgrade", "websocket"],
+            ["content-length", "999"],
+        ],
+        "body_base64": B64.encode("theirs"),
+    });
+    let resp = answer("ans", id, given).await.unwrap();
+    assert_eq!(json_of(resp).await, serde_json::json!({ "used": true }));
+    let resp = sender.await.unwrap().unwrap();
+    assert_eq!(resp.status(), 298);
+    let names: BTreeSet<String> = resp.headers().keys().map(|n| n.to_string()).collect();
+    assert!(names.contains("x-kept"), "{names:?}");
+    for dropped in [
+        "keep-alive",
+        "proxy-authenticate",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    ] {
+        assert!(!names.contains(dropped), "{dropped} in {names:?}");
+    }
+    assert_eq!(resp.headers()["content-length"], "6");
+    assert_eq!(resp.text().await.unwrap(), "theirs");
+    // Answered already: a second answer is not used.
+    let resp = answer("ans", id, plain(202)).await.unwrap();
+    assert_eq!(json_of(resp).await, serde_json::json!({ "used": false }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_api_url_gets_the_apis_own_error_not_the_senders_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(
+        dir.path(),
+        &dir.path().join("relay.db"),
+        0,
+        &["--hold", "5"],
+    );
+    let c = client();
+    for (method, path, status) in [
+        ("GET", "/_hookcatch/v1/c/bad!name/stream", 404),
+        ("GET", "/_hookcatch/v1/c/ok/streams", 404),
+        ("POST", "/_hookcatch/v1/c/ok/answer/abc", 400),
+        ("POST", "/_hookcatch/v1/c/ok/answer/-3", 400),
+    ] {
+        let resp = c
+            .request(method.parse().unwrap(), format!("{}{path}", relay.url))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), status, "{path}");
+        let body = json_of(resp).await;
+        let all = body.to_string();
+        assert!(!all.contains("post to /c/CHANNEL"), "{path}: {all}");
+        if status == 404 {
+            assert!(
+                all.contains("/_hookcatch/v1/c/CHANNEL/stream"),
+                "{path}: {all}"
+            );
+        } else {
+            assert!(all.contains("request id"), "{path}: {all}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_filters_a_relay_store_by_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(dir.path(), &dir.path().join("relay.db"), 0, &[]);
+    // A subscriber's store: `channel:` matches the channel it came from.
+    let _sub = subscriber(dir.path(), "sub", &relay.channel("orders"), &[]);
+    let c = client();
+    for channel in ["payments", "orders", "payments-eu", "payments"] {
+        let resp = c
+            .post(format!("{}/x", relay.channel(channel)))
+            .body("hello")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+    }
+    let channels = |filter: &str| -> Vec<String> {
+        let out = cli_store(
+            dir.path(),
+            &relay.store,
+            &["list", "--json", "--filter", filter],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["channel"].to_string())
+            .collect()
+    };
+    assert_eq!(
+        channels("channel:payments"),
+        ["\"payments\"", "\"payments\""]
+    );
+    assert_eq!(channels("channel:pay*").len(), 3);
+    // A body term reads whole requests: the channel is matched there too.
+    assert_eq!(channels("channel:orders body:hello"), ["\"orders\""]);
+    assert_eq!(channels("!channel:payments*"), ["\"orders\""]);
+
+    let sub_store = dir.path().join("sub.db");
+    stored_when(dir.path(), &sub_store, |rows| rows.len() == 1);
+    let ids = |filter: &str| {
+        let out = cli_store(
+            dir.path(),
+            &sub_store,
+            &["list", "--json", "--filter", filter],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        stdout(&out).lines().count()
+    };
+    assert_eq!(ids("channel:orders"), 1);
+    assert_eq!(ids("channel:orders body:hello"), 1);
+    assert_eq!(ids("channel:payments"), 0);
+}
+
+#[test]
+fn hookcatch_config_shows_the_relays_own_settings_and_where_a_bad_one_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("hookcatch.toml"),
+        "[relay]\nhold = 10\nrate = \"600/m\"\n\n[relay.tokens]\nteam = \"team-secret-x1\"\n",
+    )
+    .unwrap();
+    let config = |env: &[(&str, &str)]| {
+        command(d)
+            .arg("config")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = config(&[
+        ("HOOKCATCH_TLS_CERT", "/etc/hc/cert.pem"),
+        ("HOOKCATCH_TLS_KEY", "/etc/hc/key.pem"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = stdout(&out);
+    let relay = shown.split("\n[relay]\n").nth(1).expect("a [relay] table");
+    for line in [
+        "hold = 10",
+        "rate = \"600/m\"",
+        "tls_cert = \"/etc/hc/cert.pem\"",
+        "tls_key = \"/etc/hc/key.pem\"",
+        "team = \"set (masked)\"",
+    ] {
+        assert!(relay.lines().any(|l| l == line), "{line} in {shown}");
+    }
+    assert!(!shown.contains("team-secret-x1"), "{shown}");
+    // The environment over the file, and a bad value named where it is.
+    let out = config(&[("HOOKCATCH_HOLD", "2.5")]);
+    assert!(stdout(&out).lines().any(|l| l == "hold = 2.5"));
+    assert_usage_error(
+        &config(&[("HOOKCATCH_RATE", "often")]),
+        "HOOKCATCH_RATE=often: expected requests per second or minute",
+    );
 }

@@ -65,16 +65,8 @@ pub(super) fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, App
                 let Some(stored) = query::get(&conn, id).context("cannot read the store")? else {
                     continue; // deleted since
                 };
-                let req = &stored.request;
                 let wanted = filter.as_ref().is_none_or(|f| {
-                    crate::filter::scan::matches(
-                        f,
-                        req,
-                        stored.duplicate_of,
-                        stored.findings.as_ref(),
-                        &auth,
-                        chrono::Utc::now(),
-                    )
+                    crate::filter::scan::matches(f, &stored, &auth, chrono::Utc::now())
                 });
                 if wanted {
                     let inspection = judged(&stored, &auth);

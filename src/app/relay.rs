@@ -5,7 +5,6 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
@@ -13,35 +12,21 @@ use super::shutdown::finish;
 use super::startup::{Started, start};
 use super::{AppError, runtime};
 use crate::capture::{CaptureSettings, ResponseMode};
-use crate::cli::{GlobalArgs, ListenArgs, RelayArgs};
-use crate::config::{self, Config, ConfigError};
-use crate::relay::channels::{Channels, Rate};
+use crate::cli::{GlobalArgs, RelayArgs};
+use crate::config::{self, Config, ConfigError, RelayConfig};
+use crate::relay::channels::Channels;
 use crate::relay::hold::Holds;
 use crate::relay::readers::Readers;
 use crate::relay::server::{Relay, route};
 
-/// The longest `--hold`: senders rarely wait longer (Pingara waits 10 s).
-const HOLD_MAX: f64 = 300.0;
-
 pub(super) fn run(global: &GlobalArgs, args: &RelayArgs) -> Result<ExitCode, AppError> {
-    // Only the capture flags: relay takes no flag it would ignore.
-    let flags = ListenArgs {
-        capture: args.capture.clone(),
-        ..ListenArgs::default()
-    };
-    let config = config::load(global, &flags)?;
-    let relay = relay_settings(&config, args)?;
-    runtime()?.block_on(serve(config, relay, args.clone()))
+    let (config, relay) = config::load_relay(global, args)?;
+    let token = relay_token(&config)?;
+    runtime()?.block_on(serve(config, relay, token))
 }
 
-/// What only the relay has, checked before anything starts.
-struct RelaySettings {
-    token: String,
-    hold: Option<Duration>,
-    rate: Option<Rate>,
-}
-
-fn relay_settings(config: &Config, args: &RelayArgs) -> Result<RelaySettings, ConfigError> {
+/// The token that guards reading, and no setting that is `listen`'s.
+fn relay_token(config: &Config) -> Result<String, ConfigError> {
     let token = config.token.clone().ok_or(ConfigError::RelayNeedsToken)?;
     if config.from.is_some() {
         return Err(ConfigError::Conflict {
@@ -56,40 +41,16 @@ fn relay_settings(config: &Config, args: &RelayArgs) -> Result<RelaySettings, Co
                   where the app is",
         });
     }
-    let bad = |setting: &str, why: &str| ConfigError::BadValue {
-        at: setting.to_string(),
-        why: why.to_string(),
-    };
-    let hold = match args.hold {
-        None => None,
-        Some(secs) if secs.is_finite() && secs > 0.0 && secs <= HOLD_MAX => {
-            Some(Duration::from_secs_f64(secs))
-        }
-        Some(_) => return Err(bad("--hold", "expected seconds from 0.1 to 300, e.g. 10")),
-    };
-    let rate = match &args.rate {
-        None => None,
-        Some(text) => Some(Rate::parse(text).ok_or_else(|| {
-            bad(
-                "--rate",
-                "expected requests per second or minute, e.g. 20/s or 600/m",
-            )
-        })?),
-    };
-    Ok(RelaySettings { token, hold, rate })
+    Ok(token)
 }
 
-async fn serve(
-    config: Config,
-    relay: RelaySettings,
-    args: RelayArgs,
-) -> Result<ExitCode, AppError> {
+async fn serve(config: Config, relay: RelayConfig, token: String) -> Result<ExitCode, AppError> {
     let (started, tls) = start(&config, Arc::new(AtomicBool::new(false)), || {
-        match (&args.tls_cert, &args.tls_key) {
-            (Some(cert), Some(key)) => crate::relay::tls::acceptor(cert, key)
+        match &relay.tls {
+            Some((cert, key)) => crate::relay::tls::acceptor(cert, key)
                 .map(Some)
                 .map_err(|e| AppError::Usage(e.to_string())),
-            _ => Ok(None),
+            None => Ok(None),
         }
     })
     .await?;
@@ -129,7 +90,7 @@ async fn serve(
         forward: None,
     });
     let shared = Arc::new(Relay {
-        token: relay.token,
+        token,
         channel_tokens: config.relay_tokens.clone(),
         channels: Arc::new(Channels::default()),
         readers: Readers::new(config.store.clone()),

@@ -116,18 +116,20 @@ pub async fn store(
     let proxy = decision == Decision::Proxy;
     // A client that left mid-body can be sent nothing: recorded unanswered.
     let dropping = client_left || matches!(decision, Decision::Drop { .. });
-    let (planned, forward) = match decision {
-        _ if client_left => (None, false),
-        Decision::Answer { planned, forward } => (Some(planned), forward),
-        Decision::Drop { forward } => (None, forward),
-        Decision::Proxy => (None, true),
+    // Only an ordinary answer (a rule's or the default) waits for a
+    // subscriber: limits, modes and auth refusals are the relay's own
+    // business, given at once.
+    let (planned, forward, holdable) = match decision {
+        _ if client_left => (None, false, false),
+        Decision::Answer {
+            planned,
+            forward,
+            own,
+        } => (Some(planned), forward, !own),
+        Decision::Drop { forward } => (None, forward, false),
+        Decision::Proxy => (None, true, false),
     };
-    // Only an ordinary answer to a whole request waits for a subscriber:
-    // limits, modes and auth refusals are the relay's own business.
-    let hold = arrival
-        .hold
-        .take()
-        .filter(|_| planned.is_some() && captured.outcome == crate::model::Outcome::Complete);
+    let hold = arrival.hold.take().filter(|_| holdable);
     let delay = planned.as_ref().map_or(Duration::ZERO, |p| p.delay);
     // Built now so the record is what goes out; a proxied or held request
     // gets its real answer once it has one.
@@ -216,6 +218,13 @@ pub async fn store(
 }
 
 impl Answering {
+    /// Whether the answer waits for someone else's (the [`Arrival::hold`]
+    /// given was kept: the request is stored and its answer is not the
+    /// listener's own verdict).
+    pub fn held(&self) -> bool {
+        matches!(&self.next, Next::Stored(p) if p.hold.is_some())
+    }
+
     /// Give the answer: at once, after the planned delay, the forward
     /// app's (proxy mode) or a subscriber's (hold mode), and record it.
     pub async fn answer(self) -> Result<Response<Full<Bytes>>, Dropped> {
@@ -306,14 +315,7 @@ pub fn answer_parts(response: &Response<Full<Bytes>>, body: &[u8]) -> CapturedRe
         headers: response
             .headers()
             .iter()
-            .filter(|(n, _)| {
-                ![
-                    http::header::CONTENT_LENGTH,
-                    http::header::TRANSFER_ENCODING,
-                    http::header::CONNECTION,
-                ]
-                .contains(n)
-            })
+            .filter(|(n, _)| crate::replay::forward::passes_on(n.as_str()))
             .map(|(n, v)| HeaderField::new(n.as_str(), v.as_bytes()))
             .collect(),
         body: body.to_vec(),

@@ -31,7 +31,14 @@ use crate::replay::forward::ForwardMode;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Decision {
     /// Answer this; `forward` sends a copy to the forward target in the background.
-    Answer { planned: Planned, forward: bool },
+    /// `own`: hookcatch's own verdict on the request (a limit, a live mode,
+    /// an `--enforce-auth` refusal), which nobody else's answer replaces (a
+    /// relay holds only the others for a subscriber's answer).
+    Answer {
+        planned: Planned,
+        forward: bool,
+        own: bool,
+    },
     /// Close the connection without answering (drop mode).
     Drop { forward: bool },
     /// Forward and give the sender the target's answer (proxy mode).
@@ -65,12 +72,14 @@ pub fn plan(
         return Decision::Answer {
             planned,
             forward: false,
+            own: true,
         };
     }
     let forwarding = settings.forward.is_some();
-    let answer = |planned| Decision::Answer {
+    let mode_answer = |planned| Decision::Answer {
         planned,
         forward: forwarding,
+        own: true,
     };
     match mode {
         Mode::Normal | Mode::Slow => {
@@ -79,11 +88,11 @@ pub fn plan(
                 if mode == Mode::Slow {
                     planned.delay = SLOW_DELAY;
                 }
-                return answer(planned);
+                return mode_answer(planned);
             }
         }
         Mode::ServerError => {
-            return answer(Planned::error(
+            return mode_answer(Planned::error(
                 500,
                 "internal server error (hookcatch response mode 500)",
                 json!({}),
@@ -93,7 +102,7 @@ pub fn plan(
             let mut p =
                 Planned::error(401, "unauthorized (hookcatch response mode 401)", json!({}));
             p.headers.push(("www-authenticate".into(), "Bearer".into()));
-            return answer(p);
+            return mode_answer(p);
         }
         Mode::TooManyRequests => {
             let mut p = Planned::error(
@@ -103,7 +112,7 @@ pub fn plan(
             );
             p.headers
                 .push(("retry-after".into(), RETRY_AFTER_SECS.to_string()));
-            return answer(p);
+            return mode_answer(p);
         }
         Mode::Drop => {
             return Decision::Drop {
@@ -117,6 +126,7 @@ pub fn plan(
         return Decision::Answer {
             planned: Planned::error(401, "unauthorized", json!({ "auth": verdict.as_str() })),
             forward: false,
+            own: true,
         };
     }
     let path = origin_form(&captured.target);
@@ -134,7 +144,11 @@ pub fn plan(
     if mode == Mode::Slow {
         planned.delay = planned.delay.max(SLOW_DELAY);
     }
-    answer(planned)
+    Decision::Answer {
+        planned,
+        forward: forwarding,
+        own: false,
+    }
 }
 
 /// An answer decided but not yet sent.
@@ -262,8 +276,15 @@ pub fn relayed_answer(answer: CapturedResponse) -> (Response<Full<Bytes>>, Captu
     } else {
         answer.body
     };
+    // Hop-by-hop and framing headers stay with the hop they came over, as
+    // on the --forward path.
+    let headers = answer
+        .headers
+        .into_iter()
+        .filter(|h| crate::replay::forward::passes_on(&h.name))
+        .collect();
     let mut response =
-        crate::replay::forward::into_response((answer.status, answer.headers, body.clone()));
+        crate::replay::forward::into_response((answer.status, headers, body.clone()));
     frame(response.headers_mut(), !no_body(status), body.len());
     let record = CapturedResponse {
         status: response.status().as_u16(),

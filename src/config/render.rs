@@ -4,15 +4,16 @@
 
 use std::fmt::Write as _;
 
-use super::Config;
+use super::{Config, RelayConfig};
 use crate::secrets::{Masking, mask_url};
 
 /// How `config` shows a secret that is set.
 const SET: &str = "set (masked)";
 
 impl Config {
-    /// The effective configuration as TOML, secrets masked: `hookcatch config`.
-    pub fn render(&self) -> String {
+    /// The effective configuration as TOML, secrets masked: `hookcatch config`;
+    /// `relay` is what `hookcatch relay` would add (its `[relay]` table).
+    pub fn render(&self, relay: &RelayConfig) -> String {
         let mut out = String::new();
         writeln!(out, "# config file: {}", self.file_note).ok();
         writeln!(
@@ -121,6 +122,55 @@ impl Config {
                 writeln!(out, "{} = {SET:?}", provider.as_str()).ok();
             }
         }
+        render_relay(&mut out, relay, &self.relay_tokens);
         out
+    }
+}
+
+/// The `[relay]` table: what only `hookcatch relay` reads, and its
+/// per-channel tokens (masked).
+fn render_relay(
+    out: &mut String,
+    relay: &RelayConfig,
+    tokens: &std::collections::BTreeMap<String, String>,
+) {
+    let not_set = || "\"(not set)\"".to_string();
+    let path =
+        |p: &std::path::Path| format!("{:?}", crate::text::sanitize(&p.display().to_string()));
+    writeln!(out, "\n[relay]").ok();
+    let lines = [
+        format!(
+            "hold = {}",
+            relay
+                .hold
+                .map_or_else(not_set, |h| h.as_secs_f64().to_string())
+        ),
+        format!(
+            "rate = {}",
+            relay.rate.map_or_else(not_set, |r| format!("\"{r}\""))
+        ),
+        format!(
+            "tls_cert = {}",
+            relay
+                .tls
+                .as_ref()
+                .map_or_else(not_set, |(cert, _)| path(cert))
+        ),
+        format!(
+            "tls_key = {}",
+            relay
+                .tls
+                .as_ref()
+                .map_or_else(not_set, |(_, key)| path(key))
+        ),
+    ];
+    for line in lines {
+        writeln!(out, "{line}").ok();
+    }
+    if !tokens.is_empty() {
+        writeln!(out, "\n[relay.tokens]").ok();
+        for channel in tokens.keys() {
+            writeln!(out, "{channel} = {SET:?}").ok();
+        }
     }
 }

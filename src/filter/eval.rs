@@ -46,6 +46,8 @@ pub(super) enum Term {
     Before(TimeSpec),
     /// Inclusive range.
     Id(RequestId, RequestId),
+    /// The relay channel (exact or glob).
+    Channel(Pat),
 }
 
 /// How a text value compares, case-insensitively.
@@ -147,6 +149,7 @@ impl Term {
             Term::Since(t) => req.received_at >= t.resolve(s.now),
             Term::Before(t) => req.received_at < t.resolve(s.now),
             Term::Id(lo, hi) => (*lo..=*hi).contains(&req.id),
+            Term::Channel(p) => s.channel.is_some_and(|c| p.matches(c)),
         }
     }
 }

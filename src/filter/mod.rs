@@ -46,7 +46,7 @@ pub const MAX_DEPTH: usize = 64;
 /// Every field a term may name, in the order the help lists them.
 pub const FIELDS: &[&str] = &[
     "method", "path", "query", "header", "body", "provider", "event", "auth", "status", "dup",
-    "problems", "has", "since", "before", "id",
+    "problems", "has", "since", "before", "id", "channel",
 ];
 
 /// The syntax in short, for the TUI help pane and the README.
@@ -67,7 +67,7 @@ Filter: terms joined by space or & (and), | (or), ! (not), ( ) to group.
   has:problems  problems:>=2   problems inspection found in the payload
   since:10m  since:2h  since:1d  since:2026-11-29  since:2026-11-29T10:00:00Z
   before:2h  before:2026-11-29   (units s m h d w; times in UTC)
-  id:42  id:10..20  id:10..  id:..20
+  id:42  id:10..20  id:10..  id:..20   channel:payments (relay channel)
   timeout                bare word: path, query or body contains it
 Examples:
   method:POST path:/pingara* !auth:valid
@@ -99,6 +99,9 @@ pub struct Subject<'a> {
     pub duplicate: bool,
     /// How many problems inspection found in the payload.
     pub problems: usize,
+    /// The relay channel: the one it was posted to (a relay's store) or
+    /// came from (a subscriber's).
+    pub channel: Option<&'a str>,
     /// The body with its `Content-Encoding` undone, when the caller decoded
     /// it; `body:` and bare words search it instead of the bytes as received.
     pub body: Option<&'a [u8]>,
@@ -118,6 +121,7 @@ impl<'a> Subject<'a> {
             auth: None,
             duplicate: false,
             problems: 0,
+            channel: None,
             body: None,
             now,
         }

@@ -19,6 +19,7 @@ use crate::filter::{Filter, Subject};
 use crate::inspect::{self, AuthConfig};
 use crate::model::findings::StoredFindings;
 use crate::model::{CapturedRequest, CapturedResponse, RequestId};
+use crate::store::query::StoredRequest;
 use crate::store::{codec, query};
 
 /// Requests read per chunk when bodies are needed, and when they are not.
@@ -30,13 +31,33 @@ const LIGHT_CHUNK: usize = 4096;
 /// them, and only when the filter needs it.
 pub fn matches(
     filter: &Filter,
+    stored: &StoredRequest,
+    auth: &AuthConfig,
+    now: DateTime<Utc>,
+) -> bool {
+    matches_parts(
+        filter,
+        &stored.request,
+        stored.relay_channel(),
+        stored.duplicate_of,
+        stored.findings.as_ref(),
+        auth,
+        now,
+    )
+}
+
+/// [`matches`] over the parts a light read has too.
+fn matches_parts(
+    filter: &Filter,
     req: &CapturedRequest,
+    channel: Option<&str>,
     duplicate_of: Option<RequestId>,
     findings: Option<&StoredFindings>,
     auth: &AuthConfig,
     now: DateTime<Utc>,
 ) -> bool {
     let mut subject = Subject::new(req, now);
+    subject.channel = channel;
     subject.duplicate = duplicate_of.is_some();
     // The body as the Body tab shows it: a gzip body is searched decoded.
     let unencoded = filter
@@ -94,26 +115,20 @@ impl Scan {
         if self.light {
             let batch = light_after(conn, self.after, self.upto, LIGHT_CHUNK)?;
             step.done = batch.len() < LIGHT_CHUNK;
-            for req in &batch {
+            for (req, channel) in &batch {
                 step.examined += 1;
-                if matches(&self.filter, req, None, None, &self.auth, self.now) {
+                let channel = channel.as_deref();
+                if matches_parts(&self.filter, req, channel, None, None, &self.auth, self.now) {
                     step.matched.push(req.id);
                 }
             }
-            self.after = batch.last().map_or(self.upto, |r| r.id);
+            self.after = batch.last().map_or(self.upto, |(r, _)| r.id);
         } else {
             let batch = query::after(conn, self.after, FULL_CHUNK)?;
             step.done = batch.len() < FULL_CHUNK;
             for stored in batch.iter().take_while(|s| s.request.id <= self.upto) {
                 step.examined += 1;
-                if matches(
-                    &self.filter,
-                    &stored.request,
-                    stored.duplicate_of,
-                    stored.findings.as_ref(),
-                    &self.auth,
-                    self.now,
-                ) {
+                if matches(&self.filter, stored, &self.auth, self.now) {
                     step.matched.push(stored.request.id);
                 }
             }
@@ -137,14 +152,7 @@ pub fn filter_ids(
     let mut out = Vec::new();
     for &id in ids {
         if let Some(stored) = query::get(conn, id)?
-            && matches(
-                filter,
-                &stored.request,
-                stored.duplicate_of,
-                stored.findings.as_ref(),
-                auth,
-                now,
-            )
+            && matches(filter, &stored, auth, now)
         {
             out.push(id);
         }
@@ -172,15 +180,17 @@ pub fn matching_ids(
 }
 
 /// Requests without their bodies: enough for method, path, query, header,
-/// status, time and id terms.
+/// status, time, id and channel terms; each with its relay channel (as
+/// [`StoredRequest::relay_channel`] gives it).
 fn light_after(
     conn: &Connection,
     after: RequestId,
     upto: RequestId,
     limit: usize,
-) -> rusqlite::Result<Vec<CapturedRequest>> {
+) -> rusqlite::Result<Vec<(CapturedRequest, Option<String>)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, received_at, method, target, headers, resp_status FROM requests
+        "SELECT id, received_at, method, target, headers, resp_status,
+                COALESCE(channel, relay_channel) FROM requests
          WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3",
     )?;
     let rows = stmt.query_map(params![after, upto, limit as i64], |row| {
@@ -203,7 +213,7 @@ fn light_after(
                 body: Vec::new(),
                 latency_ms: 0.0,
             });
-        Ok(req)
+        Ok((req, row.get(6)?))
     })?;
     rows.collect()
 }

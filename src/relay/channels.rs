@@ -42,6 +42,19 @@ impl Rate {
     }
 }
 
+/// As `--rate` takes it: `N/m` when it was given a minute (its burst is a
+/// minute's worth), else `N/s`.
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let a_minutes_worth = (self.per_second * 60.0 - self.burst).abs() < 1e-9;
+        if a_minutes_worth && self.per_second != self.burst {
+            write!(f, "{}/m", self.burst)
+        } else {
+            write!(f, "{}/s", self.per_second)
+        }
+    }
+}
+
 #[derive(Default)]
 struct Channel {
     /// Streams wait on this; it holds the newest id stored for the channel
@@ -179,6 +192,10 @@ mod tests {
         assert_eq!(Rate::parse("60/m").map(|r| r.per_second), Some(1.0));
         assert!(Rate::parse("0/s").is_none());
         assert!(Rate::parse("x").is_none());
+        for text in ["10/s", "600/m", "1/m", "0.5/s", "2/m"] {
+            assert_eq!(Rate::parse(text).unwrap().to_string(), text);
+        }
+        assert_eq!(Rate::parse("5").unwrap().to_string(), "5/s");
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub mod tls;
 pub mod wire;
 
 /// Where the relay's own API lives; senders never post here.
+pub const API_ROOT: &str = "/_hookcatch/";
+/// The API's channel URLs (`API_PREFIX` CHANNEL `/stream`, ... `/answer/ID`).
 pub const API_PREFIX: &str = "/_hookcatch/v1/c/";
 
 /// A channel name: 1 to 64 of `A-Z a-z 0-9 _ -`.

@@ -29,11 +29,15 @@ use super::hold::{Holds, Taken};
 use super::readers::Readers;
 use super::stream::{self, StreamCtx};
 use super::wire::WireAnswer;
-use super::{API_PREFIX, valid_channel};
+use super::{API_PREFIX, API_ROOT, valid_channel};
 use crate::capture::arrive::{self, Awaiter};
 use crate::capture::server::{Conn, Dropped, read_request};
 
 pub type Body = UnsyncBoxBody<Bytes, Infallible>;
+
+/// The statuses a subscriber may answer with: a final answer (a 1xx is not
+/// one), and one HTTP defines a class for.
+const ANSWER_STATUSES: std::ops::RangeInclusive<u16> = 200..=599;
 
 /// Bytes a subscriber's answer may take, beyond `--max-body` (base64 and JSON).
 const ANSWER_OVERHEAD: u64 = 64 * 1024;
@@ -72,6 +76,19 @@ fn not_found() -> Response<Body> {
         }),
     )
 }
+
+/// A URL under `/_hookcatch/` that is none of the API's.
+fn api_not_found() -> Response<Body> {
+    json_answer(
+        StatusCode::NOT_FOUND,
+        &json!({ "error": "no such API URL", "hint": API_HINT }),
+    )
+}
+
+/// The API's URLs, for its errors.
+const API_HINT: &str = "GET /_hookcatch/v1/c/CHANNEL/stream or \
+     POST /_hookcatch/v1/c/CHANNEL/answer/ID, with Authorization: Bearer TOKEN \
+     (CHANNEL: 1-64 of A-Z a-z 0-9 _ -; ID: a request id, 1 or more)";
 
 fn unauthorized() -> Response<Body> {
     let mut response = json_answer(
@@ -126,8 +143,8 @@ pub async fn route(
     conn: Conn,
 ) -> Result<Response<Body>, Dropped> {
     let path = req.uri().path().to_string();
-    if let Some(rest) = path.strip_prefix(API_PREFIX) {
-        return Ok(api(&relay, req, conn, rest).await);
+    if path == API_ROOT.trim_end_matches('/') || path.starts_with(API_ROOT) {
+        return Ok(api(&relay, req, conn, &path).await);
     }
     let Some(channel) = path
         .strip_prefix("/c/")
@@ -169,9 +186,14 @@ async fn capture(
         .holds
         .clone()
         .filter(|_| relay.channels.streams(&channel) > 0);
+    // Reserved before it is stored: an early answer is kept only for a
+    // request that may still become its id (see hold.rs).
+    let reservation = holding.as_ref().map(|holds| holds.reserve(&channel));
     let registered = Arc::new(std::sync::Mutex::new(None));
     if let Some(holds) = &holding {
         let (holds, channel, slot) = (holds.clone(), channel.clone(), registered.clone());
+        // A stopping relay ends every hold at once with its own answer.
+        let stopping = conn.shutdown.clone();
         let awaiter: Awaiter = Box::new(move |id| {
             Box::pin(async move {
                 let rx = slot
@@ -179,7 +201,7 @@ async fn capture(
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .take();
                 match rx {
-                    Some(rx) => holds.wait(&channel, id, rx).await,
+                    Some(rx) => holds.wait(&channel, id, rx, &stopping).await,
                     None => Err("relay's own answer: not held".to_string()),
                 }
             })
@@ -198,12 +220,21 @@ async fn capture(
     .await;
     if let Some(id) = answering.id {
         // Registered before the streams are woken, so an answer is never
-        // missed; then the streams read it from the store.
-        if let Some(holds) = &holding {
-            let rx = holds.register(&channel, id);
-            *registered
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(rx);
+        // missed; then the streams read it from the store. What the relay
+        // answers itself (a limit, an auth refusal) is not held.
+        match reservation {
+            Some(reservation) if answering.held() => {
+                let rx = reservation.register(id);
+                *registered
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(rx);
+            }
+            Some(reservation) => reservation.not_held(id),
+            None => {
+                if let Some(holds) = &relay.holds {
+                    holds.seen(id);
+                }
+            }
         }
         relay.channels.stored(&channel, id);
     }
@@ -211,15 +242,20 @@ async fn capture(
     Ok(response.map(BodyExt::boxed_unsync))
 }
 
-/// `/_hookcatch/v1/c/CHANNEL/stream` and `/_hookcatch/v1/c/CHANNEL/answer/ID`.
-async fn api(relay: &Arc<Relay>, req: Request<Incoming>, conn: Conn, rest: &str) -> Response<Body> {
+/// `/_hookcatch/v1/c/CHANNEL/stream` and `/_hookcatch/v1/c/CHANNEL/answer/ID`;
+/// anything else under `/_hookcatch/` gets the API's own 404 (or 400 for an
+/// ID that is not a request id).
+async fn api(relay: &Arc<Relay>, req: Request<Incoming>, conn: Conn, path: &str) -> Response<Body> {
+    let Some(rest) = path.strip_prefix(API_PREFIX) else {
+        return api_not_found();
+    };
     let mut parts = rest.splitn(3, '/');
     let (Some(channel), Some(action)) = (parts.next(), parts.next()) else {
-        return not_found();
+        return api_not_found();
     };
     let id = parts.next();
     if !valid_channel(channel) {
-        return not_found();
+        return api_not_found();
     }
     match (req.method(), action, id) {
         (&Method::GET, "stream", None) => {
@@ -233,11 +269,17 @@ async fn api(relay: &Arc<Relay>, req: Request<Incoming>, conn: Conn, rest: &str)
                 return unauthorized();
             }
             let Some(id) = id.parse().ok().filter(|id: &i64| *id > 0) else {
-                return not_found();
+                return json_answer(
+                    StatusCode::BAD_REQUEST,
+                    &json!({
+                        "error": "ID must be a request id (a whole number, 1 or more)",
+                        "hint": API_HINT,
+                    }),
+                );
             };
             take_answer(relay, req, &conn, channel, id).await
         }
-        _ => not_found(),
+        _ => api_not_found(),
     }
 }
 
@@ -303,7 +345,10 @@ async fn take_answer(
     let Some(holds) = &relay.holds else {
         return json_answer(
             StatusCode::NOT_FOUND,
-            &json!({ "error": "this relay does not hold answers (start it with --hold SECS)" }),
+            &json!({
+                "error": "this relay does not hold answers",
+                "hint": "start it with --hold SECS (or HOOKCATCH_HOLD, or hold in [relay])",
+            }),
         );
     };
     let limit = conn.settings.limits.max_body.saturating_mul(2) + ANSWER_OVERHEAD;
@@ -321,11 +366,11 @@ async fn take_answer(
         .map_err(|e| e.to_string())
         .and_then(|a| a.into_response().map_err(|e| e.to_string()));
     let answer = match answer {
-        Ok(answer) if (100..=999).contains(&answer.status) => answer,
+        Ok(answer) if ANSWER_STATUSES.contains(&answer.status) => answer,
         Ok(_) => {
             return json_answer(
                 StatusCode::BAD_REQUEST,
-                &json!({ "error": "status must be 100-999" }),
+                &json!({ "error": "status must be 200-599" }),
             );
         }
         Err(why) => {

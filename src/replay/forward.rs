@@ -139,6 +139,14 @@ impl Forwarder {
 
 type AnswerParts = (u16, Vec<HeaderField>, Vec<u8>);
 
+/// Whether a header of an answer goes on to the next hop: the app's answer
+/// to the sender (proxy mode), a relay subscriber's answer to its held
+/// sender. Hop-by-hop headers describe the hop the answer came over, and
+/// each hop frames the body itself (Content-Length).
+pub fn passes_on(name: &str) -> bool {
+    !is_hop_by_hop(name) && !name.eq_ignore_ascii_case("content-length")
+}
+
 /// What the sender gets for a forwarded request: the app's answer, or
 /// 502/504 when there was none.
 pub fn proxy_answer(delivery: &Delivery, options: &SendOptions) -> AnswerParts {
@@ -148,11 +156,7 @@ pub fn proxy_answer(delivery: &Delivery, options: &SendOptions) -> AnswerParts {
             delivery
                 .response_headers
                 .iter()
-                // Hop-by-hop headers describe the hop to the app; hyper frames
-                // the answer to the sender itself (Content-Length).
-                .filter(|h| {
-                    !is_hop_by_hop(&h.name) && !h.name.eq_ignore_ascii_case("content-length")
-                })
+                .filter(|h| passes_on(&h.name))
                 .cloned()
                 .collect(),
             delivery.response_body.clone(),

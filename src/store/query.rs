@@ -41,6 +41,16 @@ pub struct StoredRequest {
     pub relay: Option<RelayRef>,
 }
 
+impl StoredRequest {
+    /// The relay channel: the one it was posted to (a relay's store), else
+    /// the one it came from (a subscriber's).
+    pub fn relay_channel(&self) -> Option<&str> {
+        self.channel
+            .as_deref()
+            .or(self.relay.as_ref().map(|r| r.channel.as_str()))
+    }
+}
+
 /// The stored decision, or for rows from before it was stored, the first
 /// earlier request with the same key now.
 const DUPLICATE_OF: &str = "CASE WHEN r.findings IS NOT NULL THEN r.duplicate_of ELSE (SELECT MIN(d.id) FROM requests d WHERE r.dup_key IS NOT NULL AND d.dup_key = r.dup_key AND d.id < r.id) END";

@@ -25,11 +25,23 @@ pub struct Relay {
 
 impl Relay {
     pub fn start(dir: &Path, store: &Path, port: u16, args: &[&str]) -> Relay {
+        Relay::start_env(dir, store, port, args, &[])
+    }
+
+    /// [`Relay::start`] with these environment variables too.
+    pub fn start_env(
+        dir: &Path,
+        store: &Path,
+        port: u16,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Relay {
         let mut cmd = command(dir);
         cmd.args(["relay", "--port", &port.to_string(), "--store"])
             .arg(store)
             .args(["--token", TOKEN])
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -122,7 +134,7 @@ impl Drop for Relay {
 }
 
 /// DER as PEM (rcgen is built without its PEM writer here).
-fn pem(label: &str, der: &[u8]) -> String {
+pub fn pem(label: &str, der: &[u8]) -> String {
     let b64 = B64.encode(der);
     let lines: Vec<&str> = b64
         .as_bytes()

@@ -155,3 +155,19 @@ fn problems_counts_and_has_problems() {
     assert!(parse("has:body").is_err());
     assert!(parse("problems:many").is_err());
 }
+
+#[test]
+fn matches_the_relay_channel() {
+    let req = pingara();
+    let on = |channel: Option<&str>, expr: &str| {
+        let mut s = subject(&req);
+        s.channel = channel;
+        parse(expr).unwrap().matches(&s)
+    };
+    assert!(on(Some("payments"), "channel:payments"));
+    assert!(on(Some("payments"), "channel:PAYMENTS"), "ignores case");
+    assert!(!on(Some("payments-eu"), "channel:payments"), "exact");
+    assert!(on(Some("payments-eu"), "channel:pay*"));
+    assert!(!on(None, "channel:*"), "not a relay's request");
+    assert!(on(None, "!channel:*"));
+}

@@ -135,7 +135,7 @@ fn precedence_and_grouping() {
 
 #[test]
 fn errors_are_positioned() {
-    let fields = "fields: method, path, query, header, body, provider, event, auth, status, dup, problems, has, since, before, id";
+    let fields = "fields: method, path, query, header, body, provider, event, auth, status, dup, problems, has, since, before, id, channel";
     assert_eq!(
         err("metod:POST"),
         (format!("unknown field \"metod\" at 1 ({fields})"), 1)
