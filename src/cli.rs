@@ -145,7 +145,7 @@ pub struct ListenArgs {
     /// Seconds to wait for the forward target's answer, fractions allowed [default: 10, Pingara's limit]
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
-    /// Accept self-signed certificates from an https forward target
+    /// Accept self-signed certificates from an https forward target or an https relay (--from)
     #[arg(long)]
     pub insecure: bool,
     /// Also catch what a relay caught: subscribe to http(s)://HOST[:PORT]/c/CHANNEL and store
