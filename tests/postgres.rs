@@ -4,7 +4,16 @@
 
 mod common;
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
 use common::postgres::Postgres;
+use common::relay::{Relay, TOKEN};
+use common::*;
+use serde_json::Value;
 
 macro_rules! postgres_or_skip {
     ($name:expr) => {
@@ -15,6 +24,14 @@ macro_rules! postgres_or_skip {
     };
 }
 
+fn body_of(line: &Value) -> String {
+    match (line["body"].as_str(), line["body_base64"].as_str()) {
+        (Some(text), _) => text.to_string(),
+        (None, Some(b64)) => text(&B64.decode(b64).expect("base64")),
+        _ => panic!("no body in {line}"),
+    }
+}
+
 #[test]
 fn a_throwaway_cluster_starts_stops_and_starts_again() {
     let pg = postgres_or_skip!("a_throwaway_cluster_starts_stops_and_starts_again");
@@ -23,4 +40,388 @@ fn a_throwaway_cluster_starts_stops_and_starts_again() {
     pg.stop_immediate();
     pg.start_again();
     assert_eq!(pg.sql("t", "SELECT 'back'"), "back");
+}
+
+/// What a subscriber following `url` prints, until `n` lines.
+fn lines(sub: &Hookcatch, n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|_| sub.try_next_json(WAIT).expect("a line from the subscriber"))
+        .collect()
+}
+
+fn subscriber(dir: &Path, name: &str, url: &str) -> Hookcatch {
+    let store = dir.join(format!("{name}.db"));
+    let hc = Hookcatch::start_with(dir, &store, &["--from", url, "--token", TOKEN], |_| {});
+    hc.wait_stderr("relay: connected");
+    hc
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_on_postgres_stores_before_answering_and_streams_with_the_password_masked() {
+    let pg = postgres_or_skip!("a_relay_on_postgres_stores_before_answering");
+    pg.database("hooks");
+    // Trust authentication ignores the password; it must never be shown.
+    let url = format!("postgres://postgres:pw-hunter2@127.0.0.1:{}/hooks", pg.port);
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(dir.path(), Path::new(&url), 0, &[]);
+    let sub = subscriber(dir.path(), "sub", &relay.channel("pay"));
+    let c = client();
+    for n in 0..5 {
+        let resp = c
+            .post(format!("{}/x/{n}?q={n}", relay.channel("pay")))
+            .body(format!("body-{n}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        // Answered only once committed: it is in the database now.
+        assert_eq!(
+            pg.sql("hooks", "SELECT count(*) FROM requests"),
+            (n + 1).to_string()
+        );
+    }
+    let got = lines(&sub, 5);
+    let bodies: Vec<String> = got.iter().map(body_of).collect();
+    assert_eq!(
+        bodies,
+        (0..5).map(|n| format!("body-{n}")).collect::<Vec<_>>()
+    );
+    assert_eq!(got[3]["relay"]["id"], 4);
+    assert_eq!(got[3]["path"], "/x/3");
+    // Where a person reads the store's name, the password is masked.
+    let mut relay = relay;
+    let _ = relay.child.kill();
+    let out = cli_store(dir.path(), Path::new(&url), &["list"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout(&out).contains("/c/pay/x/4"), "{}", stdout(&out));
+    let out = cli_store(dir.path(), Path::new(&url), &["show", "999"]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("postgres://postgres:••••@127.0.0.1"),
+        "{said}"
+    );
+    assert!(!said.contains("hunter2"), "{said}");
+}
+
+#[test]
+fn a_bad_or_unreachable_postgres_url_is_a_usage_error_that_hides_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on port 9 of loopback.
+    for (url, says) in [
+        (
+            "postgres://u:hunter2@127.0.0.1:9/db",
+            "cannot connect to PostgreSQL",
+        ),
+        (
+            "postgresql://u:hunter2@127.0.0.1:notaport/db",
+            "not a PostgreSQL URL",
+        ),
+        (
+            "postgres://u:hunter2@127.0.0.1/db?sslmode=require",
+            "without TLS",
+        ),
+    ] {
+        for args in [&["relay", "--port", "0", "--token", "t"][..], &["list"][..]] {
+            let out = cli_store(dir.path(), Path::new(url), args);
+            let said = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?} {url}: {said}");
+            assert!(said.contains(says), "{args:?} {url}: {said}");
+            assert!(!said.contains("hunter2"), "{said}");
+        }
+    }
+}
+
+/// What does not work on PostgreSQL yet says so before anything starts
+/// (no database is reached: nothing listens at this URL).
+#[test]
+fn what_is_not_on_postgres_yet_is_refused_with_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = Path::new("postgres://u:hunter2@127.0.0.1:9/db");
+    for (args, says) in [
+        (
+            &[
+                "listen",
+                "--headless",
+                "--port",
+                "0",
+                "--forward",
+                "http://127.0.0.1:9",
+            ][..],
+            "--forward",
+        ),
+        (
+            &[
+                "listen",
+                "--headless",
+                "--port",
+                "0",
+                "--from",
+                "http://127.0.0.1:9/c/x",
+                "--token",
+                "t",
+            ][..],
+            "--from",
+        ),
+        (
+            &["relay", "--port", "0", "--token", "t", "--keep", "5"][..],
+            "--keep",
+        ),
+        (
+            &["replay", "1", "--to", "http://127.0.0.1:9"][..],
+            "replay works on a SQLite store only",
+        ),
+        (
+            &["prune", "--keep", "5"][..],
+            "works on a SQLite store only",
+        ),
+    ] {
+        let out = cli_store(dir.path(), url, args);
+        let said = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {said}");
+        assert!(said.contains(says), "{args:?}: {said}");
+        assert!(!said.contains("hunter2"), "{said}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_headless_on_postgres_by_its_unix_socket() {
+    let pg = postgres_or_skip!("listen_headless_on_postgres_by_its_unix_socket");
+    pg.database("local");
+    let dir = tempfile::tempdir().unwrap();
+    let url = pg.socket_url("local");
+    let hc = Hookcatch::start_with(dir.path(), Path::new(&url), &[], |_| {});
+    let resp = client()
+        .post(format!("{}/hook", hc.url))
+        .header("x-a", "1")
+        .header("x-a", "2")
+        .body(vec![0u8, 159, 146, 150])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let line = hc.next_json();
+    assert_eq!(line["path"], "/hook");
+    assert_eq!(
+        pg.sql("local", "SELECT encode(body, 'hex') FROM requests"),
+        "009f9296"
+    );
+    let out = cli_store(dir.path(), Path::new(&url), &["list", "--follow"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("list --follow works on a SQLite store only"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// The same requests, imported into a SQLite store and a PostgreSQL one:
+/// `list --filter`, `show --json` and `export --format har` print the same.
+#[test]
+fn list_show_export_and_import_give_the_same_on_postgres_as_on_sqlite() {
+    let pg = postgres_or_skip!("list_show_export_and_import_give_the_same");
+    pg.database("parity");
+    let dir = tempfile::tempdir().unwrap();
+    let pg_store = pg.url("parity");
+    let pg_store = Path::new(&pg_store);
+    let sqlite = dir.path().join("a.db");
+    let lines: Vec<String> = (0..12)
+        .map(|n| {
+            let (method, path, body) = match n % 3 {
+                0 => (
+                    "POST",
+                    format!("/hooks/github/{n}"),
+                    format!("{{\"n\":{n},\"action\":\"opened\"}}"),
+                ),
+                1 => ("PUT", format!("/other/{n}"), format!("plain text {n}")),
+                _ => (
+                    "POST",
+                    format!("/hooks/stripe/{n}"),
+                    format!("{{\"id\":\"evt_{n}\",\"type\":\"charge.succeeded\"}}"),
+                ),
+            };
+            serde_json::json!({
+                "received_at": format!("2026-12-05T10:00:{n:02}.123Z"),
+                "remote_addr": "10.0.0.7:5555",
+                "method": method,
+                "path": path,
+                "query": if n % 2 == 0 { "a=1&b=2" } else { "" },
+                "http_version": "HTTP/1.1",
+                "headers": [["content-type", "application/json"], ["x-dup", "1"], ["x-dup", "2"]],
+                "body_base64": B64.encode(body.as_bytes()),
+                "body_size": body.len(),
+                "outcome": "complete",
+                "status": 200,
+            })
+            .to_string()
+        })
+        .collect();
+    let file = dir.path().join("in.ndjson");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let file = file.to_str().unwrap();
+    for store in [sqlite.as_path(), pg_store] {
+        let out = cli_store(dir.path(), store, &["import", file]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("imported 12 requests"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    let same = |args: &[&str]| {
+        let a = cli_store(dir.path(), &sqlite, args);
+        let b = cli_store(dir.path(), pg_store, args);
+        assert!(a.status.success(), "{args:?}: {}", text(&a.stderr));
+        assert!(b.status.success(), "{args:?}: {}", text(&b.stderr));
+        assert!(!a.stdout.is_empty(), "{args:?} printed nothing");
+        assert_eq!(stdout(&a), stdout(&b), "{args:?}");
+    };
+    same(&["list"]);
+    same(&["list", "--limit", "3"]);
+    same(&["list", "--json"]);
+    same(&["list", "--filter", "method:POST path:/hooks/*"]);
+    same(&["list", "--filter", "body:charge", "--json"]);
+    same(&["show", "5", "--json"]);
+    same(&["show", "7"]);
+    same(&["export", "--format", "har"]);
+    same(&["export", "--format", "curl", "2", "3"]);
+    same(&["export", "--filter", "method:PUT"]);
+    // delete, then the same again
+    for store in [sqlite.as_path(), pg_store] {
+        let out = cli_store(dir.path(), store, &["delete", "2", "4"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    same(&["list", "--json"]);
+    assert_eq!(pg.sql("parity", "SELECT count(*) FROM requests"), "10");
+}
+
+/// Send `per_client` posts from each of `clients` clients to `url`, bodies
+/// `{tag}{client}-{n}`; the bodies answered 2xx, and every status seen.
+fn load(
+    url: String,
+    tag: &'static str,
+    clients: usize,
+    per_client: usize,
+    pause: Duration,
+) -> Vec<tokio::task::JoinHandle<Vec<(String, u16, String)>>> {
+    (0..clients)
+        .map(|client_no| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let c = client();
+                let mut seen = Vec::new();
+                for n in 0..per_client {
+                    let body = format!("{tag}{client_no}-{n}");
+                    if let Ok(resp) = c.post(&url).body(body.clone()).send().await {
+                        let status = resp.status().as_u16();
+                        let text = resp.text().await.unwrap_or_default();
+                        seen.push((body, status, text));
+                    }
+                    tokio::time::sleep(pause).await;
+                }
+                seen
+            })
+        })
+        .collect()
+}
+
+/// Count the bodies a subscriber prints until every one of `expected` came
+/// (and a quiet moment after), failing on any that came twice.
+fn delivered_once(sub: &Hookcatch, expected: &BTreeSet<String>, who: &str) {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let deadline = Instant::now() + WAIT * 2;
+    while !expected.iter().all(|b| seen.contains_key(b)) {
+        assert!(
+            Instant::now() < deadline,
+            "{who}: missing {} of {}",
+            expected.iter().filter(|b| !seen.contains_key(*b)).count(),
+            expected.len()
+        );
+        if let Some(line) = sub.try_next_json(Duration::from_millis(500)) {
+            *seen.entry(body_of(&line)).or_default() += 1;
+        }
+    }
+    for line in sub.drain_lines(Duration::from_millis(500)) {
+        let line: Value = serde_json::from_str(&line).unwrap();
+        *seen.entry(body_of(&line)).or_default() += 1;
+    }
+    let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "{who}: delivered twice: {twice:?}");
+}
+
+/// Bodies stored in the database, each with how many times.
+fn stored_bodies(pg: &Postgres, db: &str) -> BTreeMap<String, usize> {
+    let mut stored = BTreeMap::new();
+    for line in pg
+        .sql(db, "SELECT convert_from(body, 'UTF8') FROM requests")
+        .lines()
+    {
+        *stored.entry(line.to_string()).or_default() += 1;
+    }
+    stored
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_postgres_is_down_the_relay_answers_503_and_it_recovers_by_itself() {
+    let pg = postgres_or_skip!("while_postgres_is_down_the_relay_answers_503");
+    let url = pg.database("hooks");
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(dir.path(), Path::new(&url), 0, &[]);
+    let sub = subscriber(dir.path(), "sub", &relay.channel("k"));
+    let senders = load(
+        format!("{}/p", relay.channel("k")),
+        "c",
+        8,
+        150,
+        Duration::from_millis(10),
+    );
+    // Some answered, then the database goes away at once, as in a crash.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    pg.stop_immediate();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    pg.start_again();
+    let mut seen = Vec::new();
+    for s in senders {
+        seen.extend(s.await.unwrap());
+    }
+    let ok: BTreeSet<String> = seen
+        .iter()
+        .filter(|(_, status, _)| (200..300).contains(status))
+        .map(|(body, _, _)| body.clone())
+        .collect();
+    let refused: Vec<&(String, u16, String)> = seen
+        .iter()
+        .filter(|(_, status, _)| *status == 503)
+        .collect();
+    let other: Vec<_> = seen
+        .iter()
+        .filter(|(_, status, _)| !(200..300).contains(status) && *status != 503)
+        .collect();
+    assert!(other.is_empty(), "only 2xx or 503: {other:?}");
+    assert!(
+        !refused.is_empty(),
+        "the relay answered 503 while the database was down"
+    );
+    for (_, _, text) in &refused {
+        let error: Value = serde_json::from_str(text).expect("a JSON error");
+        assert!(
+            error["error"].as_str().unwrap().contains("could not store"),
+            "{text}"
+        );
+    }
+    // After the restart it answers 200 again: the last posts of every client.
+    for client_no in 0..8 {
+        let last = format!("c{client_no}-149");
+        assert!(ok.contains(&last), "{last} was answered 2xx after recovery");
+    }
+    // Every 2xx is in the database, once.
+    let stored = stored_bodies(&pg, "hooks");
+    for body in &ok {
+        assert_eq!(
+            stored.get(body),
+            Some(&1),
+            "{body} answered 2xx, stored once"
+        );
+    }
+    delivered_once(&sub, &ok, "subscriber");
 }

@@ -103,8 +103,9 @@ async fn serve(
     } = started;
     // The relay's streams read the store by id, not this stream.
     drop(events);
-    let store_id = writer
-        .run(crate::store::query::store_id)
+    let readers = Readers::new(config.store.clone());
+    let store_id = readers
+        .store_id()
         .await
         .map_err(|e| super::store_usage_error(&config.store, e))?;
     let scheme = if tls.is_some() { "https" } else { "http" };
@@ -132,7 +133,7 @@ async fn serve(
         token: relay.token,
         channel_tokens: config.relay_tokens.clone(),
         channels: Arc::new(Channels::default()),
-        readers: Readers::new(config.store.clone()),
+        readers,
         holds: relay.hold.map(|h| Arc::new(Holds::new(h))),
         rate: relay.rate,
         keepalive: crate::relay::stream::KEEPALIVE,

@@ -10,12 +10,13 @@ use std::collections::BTreeMap;
 use super::{AppError, open_existing_with_config, open_store_of};
 use crate::cli::{GlobalArgs, ListenArgs, PruneArgs, StatsArgs};
 use crate::config;
+use crate::store::postgres::snapshot::Scope;
 use crate::store::{retention, stats::collect};
 use crate::text::{human_size, sanitize};
 
 /// `hookcatch stats [--json]`.
 pub(super) fn stats(global: &GlobalArgs, args: &StatsArgs) -> Result<ExitCode, AppError> {
-    let (conn, config) = open_existing_with_config(global)?;
+    let (conn, config) = open_existing_with_config(global, Scope::All)?;
     let stats = collect(&conn).context("cannot read the store")?;
     let size = config.store.size_on_disk();
     if args.json {
@@ -84,7 +85,7 @@ pub(super) fn prune(global: &GlobalArgs, args: &PruneArgs) -> Result<ExitCode, A
                 .into(),
         ));
     }
-    let (mut conn, config) = open_store_of(config)?;
+    let (mut conn, config) = open_store_of(config, None)?;
     let before = config.store.size_on_disk();
     let removed = retention::prune(&mut conn, &rules, chrono::Utc::now())
         .context("cannot prune the store")?;
