@@ -425,3 +425,129 @@ async fn while_postgres_is_down_the_relay_answers_503_and_it_recovers_by_itself(
     }
     delivered_once(&sub, &ok, "subscriber");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_relays_on_one_database_each_subscriber_gets_every_request_once_in_id_order() {
+    let pg = postgres_or_skip!("two_relays_on_one_database");
+    let url = pg.database("team");
+    let dir = tempfile::tempdir().unwrap();
+    let a = Relay::start(dir.path(), Path::new(&url), 0, &[]);
+    let b = Relay::start(dir.path(), Path::new(&url), 0, &[]);
+    let sub_a = subscriber(dir.path(), "sub-a", &a.channel("team"));
+    let sub_b = subscriber(dir.path(), "sub-b", &b.channel("team"));
+    let c = client();
+    // Posted to A, it reaches B's subscriber at once: woken by A's
+    // commit notification, not by B's 15 s keep-alive look.
+    let started = Instant::now();
+    let resp = c
+        .post(format!("{}/first", a.channel("team")))
+        .body("first")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let line = sub_b
+        .try_next_json(WAIT)
+        .expect("B's subscriber gets A's request");
+    assert_eq!(body_of(&line), "first");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}: not woken by the notification",
+        started.elapsed()
+    );
+    assert_eq!(body_of(&sub_a.next_json()), "first");
+    // Alternately to both, from two clients at once.
+    let mut sent = BTreeSet::from(["first".to_string()]);
+    let mut posts = Vec::new();
+    for n in 0..60 {
+        let relay = if n % 2 == 0 { &a } else { &b };
+        let (c, url, body) = (
+            c.clone(),
+            format!("{}/n/{n}", relay.channel("team")),
+            format!("r{n}"),
+        );
+        sent.insert(body.clone());
+        posts.push(tokio::spawn(async move {
+            c.post(url)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    for p in posts {
+        assert_eq!(p.await.unwrap(), 200);
+    }
+    for (who, sub) in [("A's subscriber", &sub_a), ("B's subscriber", &sub_b)] {
+        let got: Vec<Value> = lines(sub, 60);
+        let ids: Vec<i64> = got
+            .iter()
+            .map(|l| l["relay"]["id"].as_i64().unwrap())
+            .collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(ids, sorted, "{who}: in id order, once");
+        let mut bodies: BTreeSet<String> = got.iter().map(body_of).collect();
+        bodies.insert("first".into());
+        assert_eq!(bodies, sent, "{who}: every request");
+        assert!(
+            sub.drain_lines(Duration::from_millis(300)).is_empty(),
+            "{who}: nothing twice"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_of_one_relay_under_load_loses_nothing_answered_and_the_other_keeps_serving() {
+    let pg = postgres_or_skip!("kill_9_of_one_relay_under_load");
+    let url = pg.database("team");
+    let dir = tempfile::tempdir().unwrap();
+    let a = Relay::start(dir.path(), Path::new(&url), 0, &[]);
+    let b = Relay::start(dir.path(), Path::new(&url), 0, &[]);
+    let sub = subscriber(dir.path(), "sub", &b.channel("k"));
+    let to_a = load(
+        format!("{}/p", a.channel("k")),
+        "a",
+        4,
+        100,
+        Duration::from_millis(5),
+    );
+    let to_b = load(
+        format!("{}/p", b.channel("k")),
+        "b",
+        4,
+        100,
+        Duration::from_millis(5),
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    a.kill9();
+    let mut seen = Vec::new();
+    for s in to_a.into_iter().chain(to_b) {
+        seen.extend(s.await.unwrap());
+    }
+    let ok: BTreeSet<String> = seen
+        .iter()
+        .filter(|(_, status, _)| (200..300).contains(status))
+        .map(|(body, _, _)| body.clone())
+        .collect();
+    for client_no in 0..4 {
+        let last = format!("b{client_no}-99");
+        assert!(ok.contains(&last), "B kept serving: {last}");
+    }
+    assert!(
+        ok.iter().any(|b| b.starts_with('a')),
+        "A answered some before it was killed"
+    );
+    let stored = stored_bodies(&pg, "team");
+    for body in &ok {
+        assert_eq!(
+            stored.get(body),
+            Some(&1),
+            "{body} answered 2xx, stored once"
+        );
+    }
+    delivered_once(&sub, &ok, "B's subscriber");
+}

@@ -19,6 +19,8 @@ use crate::relay::channels::{Channels, Rate};
 use crate::relay::hold::Holds;
 use crate::relay::readers::Readers;
 use crate::relay::server::{Relay, route};
+use crate::store::Location;
+use crate::store::postgres::notify::Committed;
 
 /// The longest `--hold`: senders rarely wait longer (Pingara waits 10 s).
 const HOLD_MAX: f64 = 300.0;
@@ -129,17 +131,34 @@ async fn serve(
         mode: Arc::new(ResponseMode::new(config.mode)),
         forward: None,
     });
+    let channels = Arc::new(Channels::default());
+    let shutdown = CancellationToken::new();
+    // Several relays on one database: each commit's notification wakes
+    // the streams here too, whichever relay stored it.
+    let fanout = match &config.store {
+        Location::Postgres(target) => {
+            let channels = channels.clone();
+            Some(tokio::spawn(crate::store::postgres::notify::follow(
+                (**target).clone(),
+                shutdown.clone(),
+                move |committed| match committed {
+                    Committed::Stored { channel, id } => channels.stored(&channel, id),
+                    Committed::Resumed => channels.wake_all(),
+                },
+            )))
+        }
+        _ => None,
+    };
     let shared = Arc::new(Relay {
         token: relay.token,
         channel_tokens: config.relay_tokens.clone(),
-        channels: Arc::new(Channels::default()),
+        channels,
         readers,
         holds: relay.hold.map(|h| Arc::new(Holds::new(h))),
         rate: relay.rate,
         keepalive: crate::relay::stream::KEEPALIVE,
         store_id: store_id.into(),
     });
-    let shutdown = CancellationToken::new();
     // A relay keeps `--keep N` per channel: one busy channel never pushes
     // out another's history.
     let retention = crate::store::retention::Retention {
@@ -177,6 +196,9 @@ async fn serve(
     let in_flight = server.await.ok();
     // The pruner holds a writer handle: gone before the writer drains.
     let _ = pruner.await;
+    if let Some(fanout) = fanout {
+        let _ = fanout.await;
+    }
     let stopped = finish(in_flight, writer, writer_thread, None, &stop).await;
     Ok(stopped.exit_code())
 }

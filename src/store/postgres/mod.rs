@@ -14,6 +14,7 @@
 //! lets `list`, `show` and `export` run the same code on both backends
 //! (`snapshot.rs`).
 
+pub mod notify;
 pub mod read;
 pub mod schema;
 pub mod snapshot;
@@ -30,7 +31,8 @@ use tokio_postgres::{Client, NoTls};
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The LISTEN/NOTIFY channel every committing writer notifies: its payload
-/// is the relay channel of a request just committed (empty for none).
+/// is the newest id committed for a relay channel, and the channel (see
+/// `notify.rs`).
 pub const NOTIFY_CHANNEL: &str = "hookcatch_requests";
 
 /// A PostgreSQL database to store in. Its `Debug` and `Display` never show

@@ -14,7 +14,7 @@
 //! batch fails, every caller gets the error (the listener answers 503), and
 //! the next batch connects again: the writer recovers by itself.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -211,7 +211,7 @@ async fn commit_batch(
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&ID_LOCK])
             .await?;
     }
-    let mut channels = BTreeSet::new();
+    let mut channels = BTreeMap::new();
     // Inserts are sent one after another without waiting for each answer
     // (tokio-postgres pipelines them); they run in order, so a copy earlier
     // in the batch is seen by a later one's duplicate lookup.
@@ -233,7 +233,7 @@ async fn commit_batch(
     for ((new, reply), row) in inserts.into_iter().zip(rows) {
         match row {
             Ok((id, duplicate_of)) => {
-                channels.insert(new.channel.clone().unwrap_or_default());
+                channels.insert(new.channel.clone().unwrap_or_default(), id);
                 waiting.inserts.push((id, reply));
                 waiting.captured.push(stored(id, duplicate_of, *new));
             }
@@ -292,8 +292,10 @@ async fn commit_batch(
             }
         }
     }
-    for channel in channels {
-        tx.execute("SELECT pg_notify($1, $2)", &[&NOTIFY_CHANNEL, &channel])
+    // Ids rise through the batch: the last per channel is its newest.
+    for (channel, id) in channels {
+        let payload = super::notify::payload(&channel, id);
+        tx.execute("SELECT pg_notify($1, $2)", &[&NOTIFY_CHANNEL, &payload])
             .await?;
     }
     tx.commit().await
