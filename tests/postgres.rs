@@ -551,3 +551,84 @@ async fn kill_9_of_one_relay_under_load_loses_nothing_answered_and_the_other_kee
     }
     delivered_once(&sub, &ok, "B's subscriber");
 }
+
+/// Poll `sql` until it gives `want` (bounded).
+fn wait_for_sql(pg: &Postgres, db: &str, sql: &str, want: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if pg.sql(db, sql) == want {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{sql} never gave {want}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_posted_to_relay_b_releases_the_sender_held_on_relay_a() {
+    let pg = postgres_or_skip!("an_answer_posted_to_relay_b_releases_the_sender_held_on_a");
+    let url = pg.database("team");
+    let dir = tempfile::tempdir().unwrap();
+    let a = Relay::start(dir.path(), Path::new(&url), 0, &["--hold", "10"]);
+    let b = Relay::start(dir.path(), Path::new(&url), 0, &["--hold", "10"]);
+    // The only subscriber follows B; its own answer is a teapot.
+    let sub = Hookcatch::start_with(
+        dir.path(),
+        &dir.path().join("sub.db"),
+        &[
+            "--from",
+            &b.channel("h"),
+            "--token",
+            TOKEN,
+            "--status",
+            "418",
+            "--response-body",
+            "teapot",
+        ],
+        |_| {},
+    );
+    sub.wait_stderr("relay: connected");
+    // B says, through the database, that the channel is followed there.
+    wait_for_sql(
+        &pg,
+        "team",
+        "SELECT count(*) FROM relay_presence WHERE channel = 'h'",
+        "1",
+    );
+    let started = Instant::now();
+    let resp = client()
+        .post(format!("{}/orders", a.channel("h")))
+        .body("held on A")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        418,
+        "the subscriber's answer, through B and the database"
+    );
+    assert_eq!(resp.text().await.unwrap(), "teapot");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "before the hold ran out"
+    );
+    assert_eq!(body_of(&sub.next_json()), "held on A");
+    assert_eq!(pg.sql("team", "SELECT resp_status FROM requests"), "418");
+    // The subscriber gone, B stops saying so, and A answers itself at once.
+    assert!(sub.stop().success());
+    wait_for_sql(&pg, "team", "SELECT count(*) FROM relay_presence", "0");
+    let started = Instant::now();
+    let resp = client()
+        .post(format!("{}/orders", a.channel("h")))
+        .body("alone")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let why = pg.sql(
+        "team",
+        "SELECT resp_reason FROM requests WHERE id = (SELECT max(id) FROM requests)",
+    );
+    assert!(why.contains("no subscriber"), "{why}");
+}

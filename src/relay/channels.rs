@@ -106,6 +106,16 @@ impl Channels {
         });
     }
 
+    /// The channels with at least one stream now.
+    pub fn followed(&self) -> Vec<String> {
+        self.with(|map| {
+            map.iter()
+                .filter(|(_, c)| c.streams > 0)
+                .map(|(name, _)| name.clone())
+                .collect()
+        })
+    }
+
     /// Wake every stream: requests may have been stored that no wake-up
     /// named (another relay's, while its notifications were not heard).
     pub fn wake_all(&self) {

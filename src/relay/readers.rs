@@ -33,6 +33,11 @@ impl Readers {
         })
     }
 
+    /// The PostgreSQL client, on a PostgreSQL store.
+    pub fn postgres(&self) -> Option<&PgReader> {
+        self.pg.as_ref()
+    }
+
     /// How many requests posted to `channel` follow `after`.
     pub async fn channel_count_after(
         self: &Arc<Self>,

@@ -14,6 +14,7 @@
 //! lets `list`, `show` and `export` run the same code on both backends
 //! (`snapshot.rs`).
 
+pub mod hold;
 pub mod notify;
 pub mod read;
 pub mod schema;
@@ -34,6 +35,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// is the newest id committed for a relay channel, and the channel (see
 /// `notify.rs`).
 pub const NOTIFY_CHANNEL: &str = "hookcatch_requests";
+
+/// The LISTEN/NOTIFY channel a relay notifies when it has stored a
+/// subscriber's answer for a held request (see `hold.rs`).
+pub const ANSWERS_CHANNEL: &str = "hookcatch_answers";
 
 /// A PostgreSQL database to store in. Its `Debug` and `Display` never show
 /// a password: they go through the one masking policy (`secrets::mask_url`).

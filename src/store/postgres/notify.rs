@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use tokio_postgres::AsyncMessage;
 use tokio_util::sync::CancellationToken;
 
-use super::{NOTIFY_CHANNEL, PgTarget};
+use super::{ANSWERS_CHANNEL, NOTIFY_CHANNEL, PgTarget};
 use crate::model::RequestId;
 
 /// What a notification (or its absence) says.
@@ -21,6 +21,9 @@ use crate::model::RequestId;
 pub enum Committed {
     /// Requests up to `id` were committed for relay channel `channel`.
     Stored { channel: String, id: RequestId },
+    /// A subscriber's answer to held request `id` of `channel` was stored
+    /// (by any relay; see `hold.rs`).
+    Answered { channel: String, id: RequestId },
     /// Listening (again): what was committed meanwhile was not notified here.
     Resumed,
 }
@@ -59,14 +62,15 @@ pub async fn follow(
             let messages = tokio::spawn(async move {
                 let mut stream = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
                 while let Some(Ok(message)) = stream.next().await {
-                    if let AsyncMessage::Notification(n) = message
-                        && tx.send(n.payload().to_string()).is_err()
-                    {
-                        return;
+                    if let AsyncMessage::Notification(n) = message {
+                        let answer = n.channel() == ANSWERS_CHANNEL;
+                        if tx.send((answer, n.payload().to_string())).is_err() {
+                            return;
+                        }
                     }
                 }
             });
-            let listen = format!("LISTEN {NOTIFY_CHANNEL}");
+            let listen = format!("LISTEN {NOTIFY_CHANNEL}; LISTEN {ANSWERS_CHANNEL}");
             if client.batch_execute(&listen).await.is_ok() {
                 pause = Duration::from_millis(100);
                 on(Committed::Resumed);
@@ -77,11 +81,13 @@ pub async fn follow(
                             return;
                         }
                         payload = rx.recv() => match payload {
-                            Some(payload) => {
-                                if let Some(committed) = parse(&payload) {
-                                    on(committed);
+                            Some((answer, payload)) => match parse(&payload) {
+                                Some(Committed::Stored { channel, id }) if answer => {
+                                    on(Committed::Answered { channel, id });
                                 }
-                            }
+                                Some(committed) => on(committed),
+                                None => {}
+                            },
                             // The connection ended: listen again.
                             None => break,
                         }

@@ -37,7 +37,7 @@ impl PgReader {
     }
 
     /// The shared client, connected (again) if need be.
-    async fn client(&self) -> Result<Arc<Client>, PgError> {
+    pub(super) async fn client(&self) -> Result<Arc<Client>, PgError> {
         let mut slot = self.client.lock().await;
         if let Some(client) = slot.as_ref().filter(|c| !c.is_closed()) {
             return Ok(client.clone());

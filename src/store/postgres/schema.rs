@@ -85,6 +85,23 @@ const MIGRATIONS: &[&str] = &[
         value text NOT NULL
     );
     INSERT INTO meta (key, value) VALUES ('store_id', replace(gen_random_uuid()::text, '-', ''));",
+    // v2: hold mode across relays (hold.rs): the first subscriber answer
+    // to each held request, whichever relay it was posted to, and which
+    // relays have streams for which channels (refreshed every second).
+    "CREATE TABLE hold_answers (
+        request_id bigint  PRIMARY KEY REFERENCES requests(id) ON DELETE CASCADE,
+        channel    text    NOT NULL,
+        status     integer NOT NULL,
+        headers    bytea   NOT NULL,
+        body       bytea   NOT NULL,
+        at         timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE TABLE relay_presence (
+        relay   text NOT NULL,
+        channel text NOT NULL,
+        seen    timestamptz NOT NULL,
+        PRIMARY KEY (relay, channel)
+    );",
 ];
 
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
