@@ -64,6 +64,10 @@ struct Conn {
     client: Client,
     insert: Statement,
     cursor: Statement,
+    set_response: Statement,
+    set_no_answer: Statement,
+    lock: Statement,
+    notify: Statement,
 }
 
 impl Conn {
@@ -73,6 +77,10 @@ impl Conn {
         Ok(Conn {
             insert: client.prepare(INSERT).await?,
             cursor: client.prepare(CURSOR).await?,
+            set_response: client.prepare(SET_RESPONSE).await?,
+            set_no_answer: client.prepare(SET_NO_ANSWER).await?,
+            lock: client.prepare("SELECT pg_advisory_xact_lock($1)").await?,
+            notify: client.prepare("SELECT pg_notify($1, $2)").await?,
             client,
         })
     }
@@ -193,28 +201,30 @@ fn fail(batch: impl Iterator<Item = Command>, why: &str, publish: &impl Fn(Store
     publish(StoreEvent::WriteFailed(failed));
 }
 
-/// One transaction for the whole batch. Commands are taken from `batch` as
-/// they are written; on an error the rest stay in it.
+/// One transaction for the whole batch, in two round trips: BEGIN, the
+/// id lock and the inserts are sent together, then the other writes, the
+/// notifications and COMMIT. Statements sent together run one after
+/// another, in order (the pipeline of one connection). Commands are taken
+/// from `batch` as they are written; on an error the rest stay in it.
 async fn commit_batch(
     c: &mut Conn,
     batch: &mut Vec<Command>,
     waiting: &mut Waiting,
 ) -> Result<(), tokio_postgres::Error> {
-    let Conn {
-        client,
-        insert,
-        cursor,
-    } = c;
-    let tx = client.transaction().await?;
-    let inserting = batch.iter().any(|c| matches!(c, Command::Insert(..)));
-    if inserting {
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&ID_LOCK])
-            .await?;
+    let result = write_batch(c, batch, waiting).await;
+    if result.is_err() && !c.client.is_closed() {
+        // Whatever failed, nothing of this batch stays.
+        let _ = c.client.batch_execute("ROLLBACK").await;
     }
-    let mut channels = BTreeMap::new();
-    // Inserts are sent one after another without waiting for each answer
-    // (tokio-postgres pipelines them); they run in order, so a copy earlier
-    // in the batch is seen by a later one's duplicate lookup.
+    result
+}
+
+async fn write_batch(
+    c: &Conn,
+    batch: &mut Vec<Command>,
+    waiting: &mut Waiting,
+) -> Result<(), tokio_postgres::Error> {
+    let client = &c.client;
     let mut inserts = Vec::new();
     let mut others = Vec::new();
     for cmd in batch.drain(..) {
@@ -223,13 +233,26 @@ async fn commit_batch(
             other => others.push(other),
         }
     }
-    let rows = {
-        let writes = inserts
-            .iter_mut()
-            .map(|(new, _)| insert_one(&tx, insert, new));
-        futures::future::join_all(writes).await
+    // First flight. The lock (taken only to insert) is held to COMMIT, so
+    // every relay's ids become visible in order.
+    let inserting = !inserts.is_empty();
+    let lock = async {
+        if !inserting {
+            Ok(0)
+        } else {
+            client.execute(&c.lock, &[&ID_LOCK]).await
+        }
     };
-    let mut error = None;
+    let writes = inserts
+        .iter_mut()
+        .map(|(new, _)| insert_one(client, &c.insert, new));
+    let (begun, locked, rows) = futures::join!(
+        client.batch_execute("BEGIN"),
+        lock,
+        futures::future::join_all(writes)
+    );
+    let mut error = begun.err().or(locked.err());
+    let mut channels = BTreeMap::new();
     for ((new, reply), row) in inserts.into_iter().zip(rows) {
         match row {
             Ok((id, duplicate_of)) => {
@@ -247,64 +270,96 @@ async fn commit_batch(
         batch.extend(others);
         return Err(e);
     }
-    for cmd in &waiting.captured {
-        if let Some(relay) = &cmd.relay {
-            tx.execute(cursor, &[&relay.url, &relay.channel, &relay.id])
-                .await?;
-        }
-    }
-    let mut others = others.into_iter();
-    while let Some(cmd) = others.next() {
-        let done = match &cmd {
-            Command::SetResponse(id, response, why) => tx
-                .execute(
-                    SET_RESPONSE,
-                    &[
-                        &i32::from(response.status),
-                        &codec::encode_headers(&response.headers),
-                        &response.body,
-                        &response.latency_ms,
-                        id,
-                        why,
-                    ],
-                )
-                .await
-                .map(|_| {
-                    let answer = Arc::new(Answer::Sent(response.clone()));
-                    Some(StoreEvent::Answered(*id, answer))
-                }),
-            Command::SetNoAnswer(id, reason) => {
-                tx.execute(SET_NO_ANSWER, &[reason, id]).await.map(|_| {
-                    let answer = Arc::new(Answer::NotSent(reason.clone()));
-                    Some(StoreEvent::Answered(*id, answer))
-                })
+    // Second flight: cursors, answers, notifications, COMMIT.
+    let cursors = waiting.captured.iter().filter_map(|r| r.relay.as_ref());
+    let cursors = futures::future::join_all(cursors.map(|relay| async move {
+        client
+            .execute(&c.cursor, &[&relay.url, &relay.channel, &relay.id])
+            .await
+    }));
+    let statuses: Vec<i32> = others
+        .iter()
+        .map(|cmd| match cmd {
+            Command::SetResponse(_, response, _) => i32::from(response.status),
+            _ => 0,
+        })
+        .collect();
+    let headers: Vec<Vec<u8>> = others
+        .iter()
+        .map(|cmd| match cmd {
+            Command::SetResponse(_, response, _) => codec::encode_headers(&response.headers),
+            _ => Vec::new(),
+        })
+        .collect();
+    let answers = futures::future::join_all(others.iter().zip(&statuses).zip(&headers).map(
+        |((cmd, status), headers)| async move {
+            match cmd {
+                Command::SetResponse(id, response, why) => client
+                    .execute(
+                        &c.set_response,
+                        &[
+                            status,
+                            headers,
+                            &response.body,
+                            &response.latency_ms,
+                            id,
+                            why,
+                        ],
+                    )
+                    .await
+                    .map(|_| {
+                        let answer = Arc::new(Answer::Sent(response.clone()));
+                        Some(StoreEvent::Answered(*id, answer))
+                    }),
+                Command::SetNoAnswer(id, reason) => client
+                    .execute(&c.set_no_answer, &[reason, id])
+                    .await
+                    .map(|_| {
+                        let answer = Arc::new(Answer::NotSent(reason.clone()));
+                        Some(StoreEvent::Answered(*id, answer))
+                    }),
+                // A closure over a SQLite transaction cannot run here:
+                // dropped, its caller hears that the writer gave up.
+                Command::Run(_) | Command::Close | Command::Insert(..) => Ok(None),
             }
-            // A closure over a SQLite transaction cannot run here: dropped,
-            // its caller hears that the writer gave up.
-            Command::Run(_) | Command::Close | Command::Insert(..) => Ok(None),
-        };
-        match done {
-            Ok(event) => waiting.events.extend(event),
-            Err(e) => {
-                batch.push(cmd);
-                batch.extend(others);
-                return Err(e);
-            }
-        }
-    }
+        },
+    ));
     // Ids rise through the batch: the last per channel is its newest.
-    for (channel, id) in channels {
-        let payload = super::notify::payload(&channel, id);
-        tx.execute("SELECT pg_notify($1, $2)", &[&NOTIFY_CHANNEL, &payload])
-            .await?;
+    let payloads: Vec<String> = channels
+        .iter()
+        .map(|(channel, id)| super::notify::payload(channel, *id))
+        .collect();
+    let notified = futures::future::join_all(payloads.iter().map(|payload| async move {
+        client.execute(&c.notify, &[&NOTIFY_CHANNEL, payload]).await
+    }));
+    let (cursors, answers, notified, committed) =
+        futures::join!(cursors, answers, notified, client.batch_execute("COMMIT"));
+    // COMMIT of a transaction a statement failed in rolls it back without
+    // an error of its own: any failure before it is the batch's.
+    let failed = cursors.into_iter().chain(notified).find_map(Result::err);
+    let mut events = Vec::new();
+    let mut answer_failed = None;
+    for answer in answers {
+        match answer {
+            Ok(event) => events.extend(event),
+            Err(e) => {
+                answer_failed.get_or_insert(e);
+            }
+        }
     }
-    tx.commit().await
+    if let Some(e) = failed.or(answer_failed) {
+        batch.extend(others);
+        return Err(e);
+    }
+    committed?;
+    waiting.events.extend(events);
+    Ok(())
 }
 
 /// Insert one request; its id and the first earlier request with its
 /// idempotency key (decided in the insert, inside the batch's transaction).
 async fn insert_one(
-    tx: &tokio_postgres::Transaction<'_>,
+    tx: &Client,
     statement: &Statement,
     new: &mut NewRequest,
 ) -> Result<(RequestId, Option<RequestId>), tokio_postgres::Error> {
