@@ -14,7 +14,7 @@
 //! batch fails, every caller gets the error (the listener answers 503), and
 //! the next batch connects again: the writer recovers by itself.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,8 +28,8 @@ use crate::model::RequestId;
 use crate::model::findings::StoredFindings;
 use crate::store::events::{self, Answer, StoreEvent, Subscribe};
 use crate::store::writer::{
-    Command, NewRequest, QUEUE, StoreWriter, Waiting, WriteFailed, WriterThread, admit, stored,
-    take_waiting,
+    Command, InsertReply, NewRequest, QUEUE, StoreWriter, Waiting, WriteFailed, WriterThread,
+    admit, stored, take_waiting,
 };
 use crate::store::{StoreError, codec};
 
@@ -41,13 +41,25 @@ const ID_LOCK: i64 = 0x686f_6f6b_6369_6473;
 /// so a store that is down costs one quick refusal per batch, not a storm.
 const RECONNECT_PAUSE: Duration = Duration::from_millis(100);
 
-const INSERT: &str = "INSERT INTO requests (received_at, remote_addr, method, target, http_version,
-        headers, body, body_size, outcome, resp_status, resp_headers, resp_body, latency_ms,
-        provider, event_type, dup_key, findings, duplicate_of, resp_reason, channel, relay_url,
-        relay_channel, relay_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-        (SELECT MIN(d.id) FROM requests d WHERE d.dup_key = $16), $18, $19, $20, $21, $22)
-    RETURNING id, duplicate_of";
+/// The whole batch in one statement: a row per element of the arrays.
+const INSERT: &str = "INSERT INTO requests (id, received_at, remote_addr, method, target,
+        http_version, headers, body, body_size, outcome, resp_status, resp_headers, resp_body,
+        latency_ms, provider, event_type, dup_key, findings, duplicate_of, resp_reason, channel,
+        relay_url, relay_channel, relay_id)
+    SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],
+        $6::text[], $7::bytea[], $8::bytea[], $9::bigint[], $10::text[], $11::int[], $12::bytea[],
+        $13::bytea[], $14::float8[], $15::text[], $16::text[], $17::text[], $18::text[],
+        $19::bigint[], $20::text[], $21::text[], $22::text[], $23::text[], $24::bigint[])";
+
+/// N ids for a batch, taken under the id lock (so in order across relays).
+const IDS: &str =
+    "SELECT nextval(pg_get_serial_sequence('requests', 'id')) FROM generate_series(1, $1::int)";
+
+/// The first stored request with each of these idempotency keys.
+/// A subquery per key, so each is one step down the (dup_key, id) index
+/// (a GROUP BY would read every copy of a key, and keys repeat).
+const FIRST_WITH_KEYS: &str = "SELECT k, (SELECT MIN(id) FROM requests WHERE dup_key = k)
+    FROM unnest($1::text[]) AS k";
 
 const CURSOR: &str = "INSERT INTO relay_cursors (url, channel, last_id) VALUES ($1, $2, $3)
     ON CONFLICT (url, channel) DO UPDATE SET last_id = GREATEST(relay_cursors.last_id, excluded.last_id)";
@@ -68,6 +80,8 @@ struct Conn {
     set_no_answer: Statement,
     lock: Statement,
     notify: Statement,
+    ids: Statement,
+    first_with_keys: Statement,
 }
 
 impl Conn {
@@ -81,6 +95,8 @@ impl Conn {
             set_no_answer: client.prepare(SET_NO_ANSWER).await?,
             lock: client.prepare("SELECT pg_advisory_xact_lock($1)").await?,
             notify: client.prepare("SELECT pg_notify($1, $2)").await?,
+            ids: client.prepare(IDS).await?,
+            first_with_keys: client.prepare(FIRST_WITH_KEYS).await?,
             client,
         })
     }
@@ -201,11 +217,13 @@ fn fail(batch: impl Iterator<Item = Command>, why: &str, publish: &impl Fn(Store
     publish(StoreEvent::WriteFailed(failed));
 }
 
-/// One transaction for the whole batch, in two round trips: BEGIN, the
-/// id lock and the inserts are sent together, then the other writes, the
-/// notifications and COMMIT. Statements sent together run one after
-/// another, in order (the pipeline of one connection). Commands are taken
-/// from `batch` as they are written; on an error the rest stay in it.
+/// One transaction for the whole batch, in two round trips: BEGIN, the id
+/// lock, the batch's ids and the first stored copy of each idempotency key
+/// are sent together; then one INSERT of every request (a row per element
+/// of [`Columns`]' arrays), the other writes, the notifications and
+/// COMMIT. Statements sent together run one after another, in order (the
+/// pipeline of one connection). One INSERT per batch rather than one per
+/// request: the server's work per statement was the cost (bench/RESULTS.md).
 async fn commit_batch(
     c: &mut Conn,
     batch: &mut Vec<Command>,
@@ -233,45 +251,82 @@ async fn write_batch(
             other => others.push(other),
         }
     }
-    // First flight. The lock (taken only to insert) is held to COMMIT, so
-    // every relay's ids become visible in order.
+    // First flight: BEGIN, the id lock (held to COMMIT, so every relay's
+    // ids become visible in order), the batch's ids, and the first stored
+    // request of each idempotency key in it.
     let inserting = !inserts.is_empty();
-    let lock = async {
+    let count = i32::try_from(inserts.len()).unwrap_or(i32::MAX);
+    let keys: Vec<&str> = inserts
+        .iter()
+        .filter_map(|(new, _)| new.keys.dup_key.as_deref())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let taken = async {
         if !inserting {
-            Ok(0)
-        } else {
-            client.execute(&c.lock, &[&ID_LOCK]).await
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let lock: [&(dyn ToSql + Sync); 1] = [&ID_LOCK];
+        let ids: [&(dyn ToSql + Sync); 1] = [&count];
+        let firsts: [&(dyn ToSql + Sync); 1] = [&keys];
+        let (locked, ids, firsts) = futures::join!(
+            client.execute(&c.lock, &lock),
+            client.query(&c.ids, &ids),
+            client.query(&c.first_with_keys, &firsts)
+        );
+        locked?;
+        Ok::<_, tokio_postgres::Error>((ids?, firsts?))
+    };
+    let (begun, taken) = futures::join!(client.batch_execute("BEGIN"), taken);
+    let (ids, firsts) = match begun.and(taken) {
+        Ok(taken) => taken,
+        Err(e) => {
+            for (_, reply) in inserts {
+                waiting.inserts.push((0, reply));
+            }
+            batch.extend(others);
+            return Err(e);
         }
     };
-    let writes = inserts
-        .iter_mut()
-        .map(|(new, _)| insert_one(client, &c.insert, new));
-    let (begun, locked, rows) = futures::join!(
-        client.batch_execute("BEGIN"),
-        lock,
-        futures::future::join_all(writes)
-    );
-    let mut error = begun.err().or(locked.err());
+    let mut ids: Vec<RequestId> = ids.iter().map(|r| r.get(0)).collect();
+    ids.sort_unstable();
+    let mut first: HashMap<String, RequestId> = firsts
+        .iter()
+        .filter_map(|r| Some((r.get(0), r.get::<_, Option<RequestId>>(1)?)))
+        .collect();
+    // A copy earlier in the same batch counts too.
+    let duplicates: Vec<Option<RequestId>> = inserts
+        .iter()
+        .zip(&ids)
+        .map(|((new, _), id)| {
+            let key = new.keys.dup_key.as_ref()?;
+            match first.get(key) {
+                Some(earlier) => Some(*earlier),
+                None => {
+                    first.insert(key.clone(), *id);
+                    None
+                }
+            }
+        })
+        .collect();
     let mut channels = BTreeMap::new();
-    for ((new, reply), row) in inserts.into_iter().zip(rows) {
-        match row {
-            Ok((id, duplicate_of)) => {
-                channels.insert(new.channel.clone().unwrap_or_default(), id);
-                waiting.inserts.push((id, reply));
-                waiting.captured.push(stored(id, duplicate_of, *new));
-            }
-            Err(e) => {
-                waiting.inserts.push((0, reply));
-                error.get_or_insert(e);
-            }
+    for ((new, _), id) in inserts.iter().zip(&ids) {
+        channels.insert(new.channel.clone().unwrap_or_default(), *id);
+    }
+    // The answer's latency is decided now, as the batch goes out.
+    for (new, _) in &mut inserts {
+        new.answer_latency();
+    }
+    let columns = Columns::of(&inserts, &ids, &duplicates);
+    let insert = async {
+        if inserting {
+            client.execute(&c.insert, &columns.params()).await.map(drop)
+        } else {
+            Ok(())
         }
-    }
-    if let Some(e) = error {
-        batch.extend(others);
-        return Err(e);
-    }
+    };
     // Second flight: cursors, answers, notifications, COMMIT.
-    let cursors = waiting.captured.iter().filter_map(|r| r.relay.as_ref());
+    let cursors = inserts.iter().filter_map(|(new, _)| new.relay.as_ref());
     let cursors = futures::future::join_all(cursors.map(|relay| async move {
         client
             .execute(&c.cursor, &[&relay.url, &relay.channel, &relay.id])
@@ -332,11 +387,24 @@ async fn write_batch(
     let notified = futures::future::join_all(payloads.iter().map(|payload| async move {
         client.execute(&c.notify, &[&NOTIFY_CHANNEL, payload]).await
     }));
-    let (cursors, answers, notified, committed) =
-        futures::join!(cursors, answers, notified, client.batch_execute("COMMIT"));
+    let (inserted, cursors, answers, notified, committed) = futures::join!(
+        insert,
+        cursors,
+        answers,
+        notified,
+        client.batch_execute("COMMIT")
+    );
+    drop(columns);
+    let stored_ids = ids.into_iter().zip(duplicates);
+    for ((new, reply), (id, duplicate_of)) in inserts.into_iter().zip(stored_ids) {
+        waiting.inserts.push((id, reply));
+        waiting.captured.push(stored(id, duplicate_of, *new));
+    }
     // COMMIT of a transaction a statement failed in rolls it back without
     // an error of its own: any failure before it is the batch's.
-    let failed = cursors.into_iter().chain(notified).find_map(Result::err);
+    let failed = inserted
+        .err()
+        .or_else(|| cursors.into_iter().chain(notified).find_map(Result::err));
     let mut events = Vec::new();
     let mut answer_failed = None;
     for answer in answers {
@@ -356,57 +424,136 @@ async fn write_batch(
     Ok(())
 }
 
-/// Insert one request; its id and the first earlier request with its
-/// idempotency key (decided in the insert, inside the batch's transaction).
-async fn insert_one(
-    tx: &Client,
-    statement: &Statement,
-    new: &mut NewRequest,
-) -> Result<(RequestId, Option<RequestId>), tokio_postgres::Error> {
-    let findings = new.findings.as_ref().map(StoredFindings::to_json);
-    let latency_ms = new.answer_latency();
-    let r = &new.request;
-    let outcome =
-        serde_json::to_string(&r.outcome).unwrap_or_else(|_| r#"{"kind":"complete"}"#.into());
-    let (status, headers, body, latency) = match &r.response {
-        Some(resp) => (
-            Some(i32::from(resp.status)),
-            Some(codec::encode_headers(&resp.headers)),
-            Some(resp.body.as_slice()),
-            Some(latency_ms),
-        ),
-        None => (None, None, None, None),
-    };
-    let received_at: DateTime<Utc> = r.received_at;
-    let request_headers = codec::encode_headers(&r.headers);
-    let body_size = r.body_size as i64;
-    let relay_url = new.relay.as_ref().map(|o| o.url.as_str());
-    let relay_channel = new.relay.as_ref().map(|o| o.channel.as_str());
-    let relay_id = new.relay.as_ref().map(|o| o.id);
-    let params: [&(dyn ToSql + Sync); 22] = [
-        &received_at,
-        &r.remote_addr,
-        &r.method,
-        &r.target,
-        &r.http_version,
-        &request_headers,
-        &r.body,
-        &body_size,
-        &outcome,
-        &status,
-        &headers,
-        &body,
-        &latency,
-        &new.keys.provider,
-        &new.keys.event_type,
-        &new.keys.dup_key,
-        &findings,
-        &r.response_reason,
-        &new.channel,
-        &relay_url,
-        &relay_channel,
-        &relay_id,
-    ];
-    let row = tx.query_one(statement, &params).await?;
-    Ok((row.get(0), row.get(1)))
+/// The batch's requests as one array per column, for [`INSERT`].
+struct Columns<'a> {
+    ids: &'a [RequestId],
+    received_at: Vec<DateTime<Utc>>,
+    remote_addr: Vec<&'a str>,
+    method: Vec<&'a str>,
+    target: Vec<&'a str>,
+    http_version: Vec<&'a str>,
+    headers: Vec<Vec<u8>>,
+    body: Vec<&'a [u8]>,
+    body_size: Vec<i64>,
+    outcome: Vec<String>,
+    resp_status: Vec<Option<i32>>,
+    resp_headers: Vec<Option<Vec<u8>>>,
+    resp_body: Vec<Option<&'a [u8]>>,
+    latency_ms: Vec<Option<f64>>,
+    provider: Vec<Option<&'a str>>,
+    event_type: Vec<Option<&'a str>>,
+    dup_key: Vec<Option<&'a str>>,
+    findings: Vec<Option<String>>,
+    duplicate_of: &'a [Option<RequestId>],
+    resp_reason: Vec<Option<&'a str>>,
+    channel: Vec<Option<&'a str>>,
+    relay_url: Vec<Option<&'a str>>,
+    relay_channel: Vec<Option<&'a str>>,
+    relay_id: Vec<Option<RequestId>>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(
+        inserts: &'a [(Box<NewRequest>, InsertReply)],
+        ids: &'a [RequestId],
+        duplicate_of: &'a [Option<RequestId>],
+    ) -> Columns<'a> {
+        let news: Vec<&'a NewRequest> = inserts.iter().map(|(new, _)| &**new).collect();
+        let map = |f: &dyn Fn(&'a NewRequest) -> Option<&'a str>| -> Vec<Option<&'a str>> {
+            news.iter().map(|n| f(n)).collect()
+        };
+        Columns {
+            ids,
+            received_at: news.iter().map(|n| n.request.received_at).collect(),
+            remote_addr: news
+                .iter()
+                .map(|n| n.request.remote_addr.as_str())
+                .collect(),
+            method: news.iter().map(|n| n.request.method.as_str()).collect(),
+            target: news.iter().map(|n| n.request.target.as_str()).collect(),
+            http_version: news
+                .iter()
+                .map(|n| n.request.http_version.as_str())
+                .collect(),
+            headers: news
+                .iter()
+                .map(|n| codec::encode_headers(&n.request.headers))
+                .collect(),
+            body: news.iter().map(|n| n.request.body.as_slice()).collect(),
+            body_size: news.iter().map(|n| n.request.body_size as i64).collect(),
+            outcome: news
+                .iter()
+                .map(|n| {
+                    serde_json::to_string(&n.request.outcome)
+                        .unwrap_or_else(|_| r#"{"kind":"complete"}"#.into())
+                })
+                .collect(),
+            resp_status: news
+                .iter()
+                .map(|n| n.request.response.as_ref().map(|r| i32::from(r.status)))
+                .collect(),
+            resp_headers: news
+                .iter()
+                .map(|n| {
+                    n.request
+                        .response
+                        .as_ref()
+                        .map(|r| codec::encode_headers(&r.headers))
+                })
+                .collect(),
+            resp_body: news
+                .iter()
+                .map(|n| n.request.response.as_ref().map(|r| r.body.as_slice()))
+                .collect(),
+            latency_ms: news
+                .iter()
+                .map(|n| n.request.response.as_ref().map(|r| r.latency_ms))
+                .collect(),
+            provider: map(&|n| n.keys.provider.as_deref()),
+            event_type: map(&|n| n.keys.event_type.as_deref()),
+            dup_key: map(&|n| n.keys.dup_key.as_deref()),
+            findings: news
+                .iter()
+                .map(|n| n.findings.as_ref().map(StoredFindings::to_json))
+                .collect(),
+            duplicate_of,
+            resp_reason: map(&|n| n.request.response_reason.as_deref()),
+            channel: map(&|n| n.channel.as_deref()),
+            relay_url: map(&|n| n.relay.as_ref().map(|o| o.url.as_str())),
+            relay_channel: map(&|n| n.relay.as_ref().map(|o| o.channel.as_str())),
+            relay_id: news
+                .iter()
+                .map(|n| n.relay.as_ref().map(|o| o.id))
+                .collect(),
+        }
+    }
+
+    fn params(&self) -> [&(dyn ToSql + Sync); 24] {
+        [
+            &self.ids,
+            &self.received_at,
+            &self.remote_addr,
+            &self.method,
+            &self.target,
+            &self.http_version,
+            &self.headers,
+            &self.body,
+            &self.body_size,
+            &self.outcome,
+            &self.resp_status,
+            &self.resp_headers,
+            &self.resp_body,
+            &self.latency_ms,
+            &self.provider,
+            &self.event_type,
+            &self.dup_key,
+            &self.findings,
+            &self.duplicate_of,
+            &self.resp_reason,
+            &self.channel,
+            &self.relay_url,
+            &self.relay_channel,
+            &self.relay_id,
+        ]
+    }
 }
