@@ -175,6 +175,7 @@ fn what_is_not_on_postgres_yet_is_refused_with_a_usage_error() {
             &["prune", "--keep", "5"][..],
             "works on a SQLite store only",
         ),
+        (&["stats"][..], "works on a SQLite store only"),
     ] {
         let out = cli_store(dir.path(), url, args);
         let said = text(&out.stderr);
@@ -205,6 +206,13 @@ async fn listen_headless_on_postgres_by_its_unix_socket() {
     assert_eq!(
         pg.sql("local", "SELECT encode(body, 'hex') FROM requests"),
         "009f9296"
+    );
+    let out = cli_store(dir.path(), Path::new(&url), &["list", "--refused"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("keeps no log of refused"),
+        "{}",
+        text(&out.stderr)
     );
     let out = cli_store(dir.path(), Path::new(&url), &["list", "--follow"]);
     assert_eq!(out.status.code(), Some(2));

@@ -26,6 +26,13 @@ pub(super) fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, App
         _ => Scope::All,
     };
     let (conn, auth, location) = open_existing(global, scope)?;
+    if args.refused && location.is_postgres() {
+        return Err(AppError::Usage(format!(
+            "list --refused works on a SQLite store only: a PostgreSQL store ({}) keeps no log \
+             of refused requests",
+            location.describe()
+        )));
+    }
     if args.follow && location.is_postgres() {
         return Err(AppError::Usage(format!(
             "list --follow works on a SQLite store only, not on PostgreSQL ({}): \

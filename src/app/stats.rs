@@ -7,16 +7,16 @@ use anyhow::Context as _;
 
 use std::collections::BTreeMap;
 
-use super::{AppError, open_existing_with_config, open_store_of};
+use super::{AppError, open_store_of};
 use crate::cli::{GlobalArgs, ListenArgs, PruneArgs, StatsArgs};
 use crate::config;
-use crate::store::postgres::snapshot::Scope;
 use crate::store::{retention, stats::collect};
 use crate::text::{human_size, sanitize};
 
 /// `hookcatch stats [--json]`.
 pub(super) fn stats(global: &GlobalArgs, args: &StatsArgs) -> Result<ExitCode, AppError> {
-    let (conn, config) = open_existing_with_config(global, Scope::All)?;
+    // Not on PostgreSQL: its size on disk is the server's to say.
+    let (conn, config) = open_store_of(config::load(global, &ListenArgs::from_env())?, None)?;
     let stats = collect(&conn).context("cannot read the store")?;
     let size = config.store.size_on_disk();
     if args.json {
