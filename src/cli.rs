@@ -29,9 +29,8 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct GlobalArgs {
-    /// SQLite store file, or a PostgreSQL database as postgres://USER@HOST:PORT/DB
-    /// [default: hookcatch.db in $XDG_DATA_HOME/hookcatch when set, else the platform data
-    /// dir, e.g. ~/.local/share/hookcatch/hookcatch.db]
+    /// SQLite store file [default: hookcatch.db in $XDG_DATA_HOME/hookcatch when set, else
+    /// the platform data dir, e.g. ~/.local/share/hookcatch/hookcatch.db]
     #[arg(long, global = true, value_name = "PATH", env = "HOOKCATCH_STORE")]
     pub store: Option<PathBuf>,
     /// Read settings from this file instead of ./hookcatch.toml or hookcatch.toml in the config
