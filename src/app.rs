@@ -37,6 +37,7 @@ use crate::cli::{Cli, Command, GlobalArgs, ListenArgs};
 use crate::config::{self, ConfigError};
 use crate::inspect::AuthConfig;
 use crate::model::RequestId;
+use crate::store::postgres::snapshot::Scope;
 use crate::store::{Location, StoreError};
 
 /// Write command output to stdout. A reader that has gone is
@@ -249,6 +250,14 @@ fn store_usage_error(location: &Location, e: StoreError) -> AppError {
     }
     let what = e.to_string().replace('\n', " ");
     let store = location.describe();
+    if location.is_postgres() {
+        let which = if what.contains(store.as_str()) {
+            String::new()
+        } else {
+            format!(" (store: {store})")
+        };
+        return AppError::Usage(format!("{what}{which}"));
+    }
     let which = if what.contains(store.as_str()) {
         String::new()
     } else {
@@ -259,27 +268,42 @@ fn store_usage_error(location: &Location, e: StoreError) -> AppError {
     ))
 }
 
-/// Open an existing store for a read or delete command.
+/// Open an existing store for a read command. On PostgreSQL, `scope`
+/// says which requests the command reads: they are copied into a private
+/// SQLite snapshot it reads as it would a file (store/postgres/snapshot.rs).
 fn open_existing(
     global: &GlobalArgs,
+    scope: Scope,
 ) -> Result<(rusqlite::Connection, AuthConfig, Location), AppError> {
-    let (conn, config) = open_existing_with_config(global)?;
+    let (conn, config) = open_existing_with_config(global, scope)?;
     Ok((conn, config.auth, config.store))
 }
 
 /// The store to read, and the settings it was found by.
 fn open_existing_with_config(
     global: &GlobalArgs,
+    scope: Scope,
 ) -> Result<(rusqlite::Connection, config::Config), AppError> {
     // Secrets come from the environment and config file here too, so `list`
     // and `show` give the same verdicts the listener does.
-    open_store_of(config::load(global, &ListenArgs::from_env())?)
+    open_store_of(config::load(global, &ListenArgs::from_env())?, Some(scope))
 }
 
 /// Open the existing store `config` names (see [`open_existing_with_config`]).
+/// `scope` `None`: the command changes the store through this connection,
+/// so a PostgreSQL store is refused (a copy would take the change).
 fn open_store_of(
     config: config::Config,
+    scope: Option<Scope>,
 ) -> Result<(rusqlite::Connection, config::Config), AppError> {
+    if let Location::Postgres(target) = &config.store {
+        let conn = match scope {
+            Some(scope) => crate::store::postgres::snapshot::copy(target, scope),
+            None => Err(StoreError::sqlite_only("this command", target)),
+        }
+        .map_err(|e| store_usage_error(&config.store, e))?;
+        return Ok((conn, config));
+    }
     if !config.store.exists() {
         // Nothing wrong with how hookcatch was called: there is nothing to
         // read yet. A runtime failure (1), not a usage error (2).

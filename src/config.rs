@@ -17,6 +17,7 @@ use crate::inspect::auth::AuthConfig;
 use crate::replay::forward::ForwardMode;
 use crate::replay::send::DEFAULT_TIMEOUT;
 use crate::store::Location;
+use crate::store::postgres::PgTarget;
 use crate::store::retention::Retention;
 
 mod auth_layers;
@@ -184,6 +185,7 @@ impl Config {
     /// other readers may load them: `--enforce-auth` with nothing to check
     /// would answer every request 401.
     pub fn check_listener(&self) -> Result<(), ConfigError> {
+        self.check_postgres()?;
         match &self.enforce_auth_origin {
             Some(origin) if self.auth.is_empty() => {
                 Err(ConfigError::EnforceAuthWithoutCredential {
@@ -192,6 +194,29 @@ impl Config {
             }
             _ => Ok(()),
         }
+    }
+
+    /// What a listener on a PostgreSQL store cannot do yet: each of these
+    /// writes through SQLite-only code (deliveries, the relay cursor,
+    /// pruning), so it is refused before anything starts.
+    fn check_postgres(&self) -> Result<(), ConfigError> {
+        if !self.store.is_postgres() {
+            return Ok(());
+        }
+        let refuse = |setting: &'static str| ConfigError::Conflict {
+            setting,
+            why: "is not supported on a PostgreSQL store yet: use a SQLite store (--store PATH)",
+        };
+        if self.forward.is_some() {
+            return Err(refuse("--forward"));
+        }
+        if self.from.is_some() {
+            return Err(refuse("--from"));
+        }
+        if self.retention.is_active() {
+            return Err(refuse("--keep/--keep-days"));
+        }
+        Ok(())
     }
 
     /// Where `hookcatch replay` (and `r` in the TUI) sends without `--to`.
@@ -290,13 +315,22 @@ pub fn store_location(
     if ephemeral {
         return Ok(Location::ephemeral());
     }
-    global
+    let path = global
         .store
         .clone()
         .or_else(|| file.store.clone())
         .or_else(Location::default_file)
-        .map(Location::File)
-        .ok_or(ConfigError::NoStoreHome)
+        .ok_or(ConfigError::NoStoreHome)?;
+    // A PostgreSQL URL names a database, not a file.
+    match path.to_str().filter(|p| PgTarget::is_url(p)) {
+        Some(url) => PgTarget::parse(url)
+            .map(|t| Location::Postgres(Box::new(t)))
+            .map_err(|e| ConfigError::BadValue {
+                at: "--store".into(),
+                why: e.to_string(),
+            }),
+        None => Ok(Location::File(path)),
+    }
 }
 
 /// Why the store is where [`store_location`] puts it, for `hookcatch config`.

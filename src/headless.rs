@@ -30,8 +30,9 @@ use crate::export::json::request_line;
 use crate::inspect::{self, AuthConfig, Findings};
 use crate::model::{CapturedResponse, RequestId};
 use crate::secrets::Masking;
-use crate::store::events::{Answer, Received, StoreEvent, Subscription, TimedOut, catch_up};
-use crate::store::{Location, StoreWriter, StoredRequest, query};
+use crate::store::events::{Answer, Received, StoreEvent, Subscription, TimedOut};
+use crate::store::reader::Reader;
+use crate::store::{Location, StoreWriter, StoredRequest};
 
 pub struct Printer {
     output: JoinHandle<()>,
@@ -71,11 +72,10 @@ pub fn spawn(
     let events = writer.subscribe();
     let trouble = writer.subscribe();
     let runtime = tokio::runtime::Handle::current();
-    let conn = location
-        .open_reader()
+    let conn = Reader::open(&location, &runtime)
         .map_err(|e| std::io::Error::other(format!("cannot read the store for output: {e}")))?;
     // Only what arrives from now on; earlier sessions are for `hookcatch list`.
-    let start = query::max_id(&conn).map_err(std::io::Error::other)?;
+    let start = conn.max_id().map_err(std::io::Error::other)?;
     let printed = CancellationToken::new();
     let done = printed.clone().drop_guard();
     let output = std::thread::Builder::new()
@@ -158,7 +158,7 @@ async fn report_store_trouble(mut events: Subscription) {
 struct StdoutGone;
 
 struct LinePrinter<W: Write> {
-    conn: rusqlite::Connection,
+    conn: Reader,
     auth: AuthConfig,
     /// Off unless `--mask-secrets`: lines are data, exact by default.
     masking: Masking,
@@ -280,7 +280,7 @@ impl<W: Write> LinePrinter<W> {
     /// Answers that came while events were missed: read from the store.
     fn refresh_held(&mut self) {
         for held in self.held.iter_mut().filter(|h| h.awaiting_since.is_some()) {
-            if let Ok(Some(stored)) = query::get(&self.conn, held.stored.request.id)
+            if let Ok(Some(stored)) = self.conn.get(held.stored.request.id)
                 && !stored.request.is_pending()
             {
                 held.stored.request.response = stored.request.response;
@@ -365,7 +365,7 @@ impl<W: Write> LinePrinter<W> {
         let Some(first) = self.held.front_mut() else {
             return;
         };
-        if let Ok(Some(stored)) = query::get(&self.conn, first.stored.request.id) {
+        if let Ok(Some(stored)) = self.conn.get(first.stored.request.id) {
             first.stored.request.response = stored.request.response;
             first.stored.request.response_reason = stored.request.response_reason;
         }
@@ -375,7 +375,7 @@ impl<W: Write> LinePrinter<W> {
     /// Print stored requests after `last`, up to `until` (or all).
     fn catch_up(&mut self, until: Option<RequestId>) -> Result<(), StdoutGone> {
         loop {
-            let batch = match catch_up(&self.conn, self.last, 256) {
+            let batch = match self.conn.catch_up(self.last, 256) {
                 Ok(batch) => batch,
                 Err(e) => {
                     eprintln!("hookcatch: cannot read the store: {e}");
@@ -519,7 +519,7 @@ mod tests {
 
     fn printer<W: Write>(location: &Location, out: W, answer_wait: Duration) -> LinePrinter<W> {
         LinePrinter {
-            conn: location.open_reader().unwrap(),
+            conn: Reader::Sqlite(location.open_reader().unwrap()),
             auth: AuthConfig::default(),
             masking: Masking::new("X-Pingara-Secret", false),
             last: 0,

@@ -13,6 +13,7 @@ use crate::cli::{ExportArgs, ExportFormat, GlobalArgs};
 use crate::export::{self, ExportError, Format};
 use crate::model::RequestId;
 use crate::secrets::Masking;
+use crate::store::postgres::snapshot::Scope;
 use crate::store::query;
 
 pub fn run(global: &GlobalArgs, args: &ExportArgs) -> Result<ExitCode, AppError> {
@@ -22,7 +23,7 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs) -> Result<ExitCode, AppError>
         .map(|s| parse_id(s))
         .collect::<Result<Vec<_>, _>>()?;
     let filter = parse_filter(args.filter.as_deref())?;
-    let (conn, config) = open_existing_with_config(global)?;
+    let (conn, config) = open_existing_with_config(global, Scope::All)?;
     let base_url = args.base_url.clone().unwrap_or_else(|| {
         crate::replay::choose_target(
             None,

@@ -11,6 +11,7 @@ use crate::export::json::request_line;
 use crate::inspect::{self, AuthConfig};
 use crate::model::RequestId;
 use crate::secrets::Masking;
+use crate::store::postgres::snapshot::Scope;
 use crate::store::{deliveries, query};
 use crate::text::{human_size, sanitize};
 
@@ -18,8 +19,27 @@ mod refused;
 
 pub(super) fn list(global: &GlobalArgs, args: &ListArgs) -> Result<ExitCode, AppError> {
     let filter = parse_filter(args.filter.as_deref())?;
-    let (conn, auth, _) = open_existing(global)?;
     let limit = args.limit.unwrap_or(50);
+    // On PostgreSQL, the newest `limit` are all an unfiltered list reads.
+    let scope = match (&filter, args.refused) {
+        (None, false) => Scope::Newest(limit),
+        _ => Scope::All,
+    };
+    let (conn, auth, location) = open_existing(global, scope)?;
+    if args.refused && location.is_postgres() {
+        return Err(AppError::Usage(format!(
+            "list --refused works on a SQLite store only: a PostgreSQL store ({}) keeps no log \
+             of refused requests",
+            location.describe()
+        )));
+    }
+    if args.follow && location.is_postgres() {
+        return Err(AppError::Usage(format!(
+            "list --follow works on a SQLite store only, not on PostgreSQL ({}): \
+             run `hookcatch listen --from` on a relay instead",
+            location.describe()
+        )));
+    }
     if args.refused {
         return refused::print(&conn, limit, args.json);
     }

@@ -18,6 +18,9 @@ use crate::relay::channels::Channels;
 use crate::relay::hold::Holds;
 use crate::relay::readers::Readers;
 use crate::relay::server::{Relay, route};
+use crate::store::Location;
+use crate::store::postgres::hold::PRESENCE_EVERY;
+use crate::store::postgres::notify::Committed;
 
 pub(super) fn run(global: &GlobalArgs, args: &RelayArgs) -> Result<ExitCode, AppError> {
     let (config, relay) = config::load_relay(global, args)?;
@@ -44,6 +47,67 @@ fn relay_token(config: &Config) -> Result<String, ConfigError> {
     Ok(token)
 }
 
+/// The tasks a relay on PostgreSQL runs beside the routes, until
+/// `shutdown`: one follows the commits and answers of every relay on the
+/// database, one says every second which channels have streams here.
+fn team(
+    target: &crate::store::postgres::PgTarget,
+    channels: &Arc<Channels>,
+    readers: &Arc<Readers>,
+    holds: Option<Arc<Holds>>,
+    instance: &Arc<str>,
+    shutdown: &CancellationToken,
+) -> (tokio::task::JoinHandle<()>, tokio::task::JoinHandle<()>) {
+    let (woken, answers) = (channels.clone(), readers.clone());
+    let fanout = tokio::spawn(crate::store::postgres::notify::follow(
+        target.clone(),
+        shutdown.clone(),
+        move |committed| match committed {
+            Committed::Stored { channel, id } => woken.stored(&channel, id),
+            Committed::Resumed => woken.wake_all(),
+            Committed::Answered { channel, id } => {
+                let Some(holds) = holds.clone() else { return };
+                let readers = answers.clone();
+                tokio::spawn(async move {
+                    let answer = match readers.postgres() {
+                        Some(pg) => pg.answer_for(&channel, id).await,
+                        None => return,
+                    };
+                    if let Ok(Some(answer)) = answer {
+                        holds.answer(&channel, id, answer);
+                    }
+                });
+            }
+        },
+    ));
+    let (channels, readers, instance, shutdown) = (
+        channels.clone(),
+        readers.clone(),
+        instance.clone(),
+        shutdown.clone(),
+    );
+    let presence = tokio::spawn(async move {
+        let Some(pg) = readers.postgres() else { return };
+        let mut every = tokio::time::interval(PRESENCE_EVERY);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                _ = every.tick() => {
+                    // A failure is retried at the next tick.
+                    let _ = pg.present(&instance, &channels.followed()).await;
+                }
+            }
+        }
+        // Gone: no relay should hold a sender for this one's streams.
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(1),
+            pg.present(&instance, &[]),
+        )
+        .await;
+    });
+    (fanout, presence)
+}
+
 async fn serve(config: Config, relay: RelayConfig, token: String) -> Result<ExitCode, AppError> {
     let (started, tls) = start(&config, Arc::new(AtomicBool::new(false)), || {
         match &relay.tls {
@@ -64,8 +128,9 @@ async fn serve(config: Config, relay: RelayConfig, token: String) -> Result<Exit
     } = started;
     // The relay's streams read the store by id, not this stream.
     drop(events);
-    let store_id = writer
-        .run(crate::store::query::store_id)
+    let readers = Readers::new(config.store.clone());
+    let store_id = readers
+        .store_id()
         .await
         .map_err(|e| super::store_usage_error(&config.store, e))?;
     let scheme = if tls.is_some() { "https" } else { "http" };
@@ -89,17 +154,35 @@ async fn serve(config: Config, relay: RelayConfig, token: String) -> Result<Exit
         mode: Arc::new(ResponseMode::new(config.mode)),
         forward: None,
     });
+    let channels = Arc::new(Channels::default());
+    let shutdown = CancellationToken::new();
+    let holds = relay.hold.map(|h| Arc::new(Holds::new(h)));
+    let instance: Arc<str> = format!("{:016x}", fastrand::u64(..)).into();
+    // Several relays on one database: each commit's notification wakes
+    // the streams here too, whichever relay stored it, and a subscriber's
+    // answer posted to any relay reaches the one holding its sender.
+    let team = match &config.store {
+        Location::Postgres(target) => Some(team(
+            target,
+            &channels,
+            &readers,
+            holds.clone(),
+            &instance,
+            &shutdown,
+        )),
+        _ => None,
+    };
     let shared = Arc::new(Relay {
         token,
         channel_tokens: config.relay_tokens.clone(),
-        channels: Arc::new(Channels::default()),
-        readers: Readers::new(config.store.clone()),
-        holds: relay.hold.map(|h| Arc::new(Holds::new(h))),
+        channels,
+        readers,
+        holds,
         rate: relay.rate,
         keepalive: crate::relay::stream::KEEPALIVE,
         store_id: store_id.into(),
+        instance,
     });
-    let shutdown = CancellationToken::new();
     // A relay keeps `--keep N` per channel: one busy channel never pushes
     // out another's history.
     let retention = crate::store::retention::Retention {
@@ -137,6 +220,10 @@ async fn serve(config: Config, relay: RelayConfig, token: String) -> Result<Exit
     let in_flight = server.await.ok();
     // The pruner holds a writer handle: gone before the writer drains.
     let _ = pruner.await;
+    if let Some((fanout, presence)) = team {
+        let _ = fanout.await;
+        let _ = presence.await;
+    }
     let stopped = finish(in_flight, writer, writer_thread, None, &stop).await;
     Ok(stopped.exit_code())
 }

@@ -34,6 +34,11 @@ pub(super) fn run(global: &GlobalArgs, args: &ReplayArgs) -> Result<ExitCode, Ap
         config.addr,
     );
     let target = Target::parse(&chosen.url).map_err(|e| AppError::Usage(format!("--to: {e}")))?;
+    // A replay's delivery is written by SQLite-only code.
+    config
+        .store
+        .sqlite_only("replay")
+        .map_err(|e| AppError::Usage(e.to_string()))?;
     if !config.store.exists() || matches!(config.store, crate::store::Location::Memory(_)) {
         return Err(AppError::Usage(format!(
             "no store at {}: nothing to replay (an --ephemeral listener's requests live only in its TUI)",

@@ -44,6 +44,12 @@ pub(super) async fn serve(
     let editing = Arc::new(AtomicBool::new(false));
     let headless =
         config.headless || !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal();
+    if !headless && config.store.is_postgres() {
+        return Err(AppError::Usage(format!(
+            "the terminal UI reads a SQLite store only, not PostgreSQL ({}): pass --headless",
+            config.store.describe()
+        )));
+    }
     let (started, ()) = start(&config, editing.clone(), || {
         // A theme that does not exist is a usage error, TUI or not.
         crate::tui::theme::Theme::load(config.theme.as_deref())
@@ -63,9 +69,10 @@ pub(super) async fn serve(
     let url = listener.url();
     let local_addr = listener.local_addr;
     // `replay` and `send-test` without --to find this listener by it;
-    // recorded before it is announced.
-    if let Err(e) =
-        crate::store::meta::record_listener(&writer, crate::replay::own_url(local_addr)).await
+    // recorded before it is announced. Not in a database several share.
+    if !config.store.is_postgres()
+        && let Err(e) =
+            crate::store::meta::record_listener(&writer, crate::replay::own_url(local_addr)).await
     {
         eprintln!("hookcatch: warning: cannot record the listener's URL in the store: {e}");
     }

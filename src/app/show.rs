@@ -11,11 +11,12 @@ use crate::export::json::request_json_with_deliveries;
 use crate::export::text::{deliveries_text, request_text};
 use crate::inspect;
 use crate::secrets::Masking;
+use crate::store::postgres::snapshot::Scope;
 use crate::store::{deliveries, query};
 
 pub(super) fn show(global: &GlobalArgs, args: &ShowArgs) -> Result<ExitCode, AppError> {
     let id = parse_id(&args.id)?;
-    let (conn, auth, location) = open_existing(global)?;
+    let (conn, auth, location) = open_existing(global, Scope::One(id))?;
     let Some(mut stored) = query::get(&conn, id).context("cannot read the store")? else {
         eprintln!("hookcatch: no request #{id} in {}", location.describe());
         return Ok(ExitCode::from(1));

@@ -49,7 +49,7 @@ pub(super) async fn start<T>(
         Location::File(path) => {
             Some(StoreLock::acquire(path).map_err(|e| AppError::Usage(e.to_string()))?)
         }
-        Location::Memory(_) => None,
+        Location::Memory(_) | Location::Postgres(_) => None,
     };
     // Each connection holds a descriptor: take all the system allows.
     crate::capture::nofile::raise_open_files_limit();
@@ -60,8 +60,11 @@ pub(super) async fn start<T>(
         .map_err(|e| store_usage_error(&config.store, e))?;
     let events = writer.subscribe();
     // Answers a listener stopped without (killed, or cut at shutdown
-    // after its writer went) are not pending any more.
-    if let Err(e) = writer.run(crate::store::writer::settle_stale_pending).await {
+    // after its writer went) are not pending any more. Not on PostgreSQL:
+    // another relay on the same database may be holding them right now.
+    if !config.store.is_postgres()
+        && let Err(e) = writer.run(crate::store::writer::settle_stale_pending).await
+    {
         eprintln!("hookcatch: warning: cannot settle pending answers: {e}");
     }
     if !config.addr.ip().is_loopback() {

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 
 use std::collections::BTreeMap;
 
-use super::{AppError, open_existing_with_config, open_store_of};
+use super::{AppError, open_store_of};
 use crate::cli::{GlobalArgs, ListenArgs, PruneArgs, StatsArgs};
 use crate::config;
 use crate::store::{retention, stats::collect};
@@ -15,7 +15,8 @@ use crate::text::{human_size, sanitize};
 
 /// `hookcatch stats [--json]`.
 pub(super) fn stats(global: &GlobalArgs, args: &StatsArgs) -> Result<ExitCode, AppError> {
-    let (conn, config) = open_existing_with_config(global)?;
+    // Not on PostgreSQL: its size on disk is the server's to say.
+    let (conn, config) = open_store_of(config::load(global, &ListenArgs::from_env())?, None)?;
     let stats = collect(&conn).context("cannot read the store")?;
     let size = config.store.size_on_disk();
     if args.json {
@@ -84,7 +85,7 @@ pub(super) fn prune(global: &GlobalArgs, args: &PruneArgs) -> Result<ExitCode, A
                 .into(),
         ));
     }
-    let (mut conn, config) = open_store_of(config)?;
+    let (mut conn, config) = open_store_of(config, None)?;
     let before = config.store.size_on_disk();
     let removed = retention::prune(&mut conn, &rules, chrono::Utc::now())
         .context("cannot prune the store")?;

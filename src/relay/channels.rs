@@ -119,6 +119,26 @@ impl Channels {
         });
     }
 
+    /// The channels with at least one stream now.
+    pub fn followed(&self) -> Vec<String> {
+        self.with(|map| {
+            map.iter()
+                .filter(|(_, c)| c.streams > 0)
+                .map(|(name, _)| name.clone())
+                .collect()
+        })
+    }
+
+    /// Wake every stream: requests may have been stored that no wake-up
+    /// named (another relay's, while its notifications were not heard).
+    pub fn wake_all(&self) {
+        self.with(|map| {
+            for head in map.values().filter_map(|c| c.head.as_ref()) {
+                head.send_modify(|_| {});
+            }
+        });
+    }
+
     /// Take one request from `channel`'s budget; when it is spent, how long
     /// until the next one.
     pub fn admit(&self, channel: &str, rate: Rate, now: Instant) -> Result<(), Duration> {

@@ -55,6 +55,26 @@ pub struct Relay {
     pub keepalive: Duration,
     /// The store's identity, sent in each stream's hello.
     pub store_id: Arc<str>,
+    /// This relay process among others on the same PostgreSQL database
+    /// (a random id; see store/postgres/hold.rs).
+    pub instance: Arc<str>,
+}
+
+impl Relay {
+    /// Does someone follow `channel`: here, or (on PostgreSQL, in hold
+    /// mode) on another relay on the same database?
+    async fn followed(&self, channel: &str) -> bool {
+        if self.channels.streams(channel) > 0 {
+            return true;
+        }
+        match (self.readers.postgres(), &self.holds) {
+            (Some(pg), Some(_)) => pg
+                .followed_elsewhere(&self.instance, channel)
+                .await
+                .unwrap_or(false),
+            _ => false,
+        }
+    }
 }
 
 fn json_answer(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
@@ -182,10 +202,8 @@ async fn capture(
     arrival.channel = Some(channel.clone());
     // Held only while someone follows the channel; else the relay answers
     // at once (and says why in the record).
-    let holding = relay
-        .holds
-        .clone()
-        .filter(|_| relay.channels.streams(&channel) > 0);
+    let followed = relay.holds.is_some() && relay.followed(&channel).await;
+    let holding = relay.holds.clone().filter(|_| followed);
     // Reserved before it is stored: an early answer is kept only for a
     // request that may still become its id (see hold.rs).
     let reservation = holding.as_ref().map(|holds| holds.reserve(&channel));
@@ -380,6 +398,19 @@ async fn take_answer(
             );
         }
     };
-    let used = holds.answer(channel, id, answer) == Taken::Used;
+    // On PostgreSQL the sender may be held by another relay: the answer
+    // goes through the database, and the holding relay hears of it.
+    let used = match relay.readers.postgres() {
+        Some(pg) => match pg.post_answer(channel, id, &answer).await {
+            Ok(used) => used,
+            Err(e) => {
+                return json_answer(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &json!({ "error": format!("could not store the answer: {e}") }),
+                );
+            }
+        },
+        None => holds.answer(channel, id, answer) == Taken::Used,
+    };
     json_answer(StatusCode::OK, &json!({ "used": used }))
 }

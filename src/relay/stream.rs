@@ -28,7 +28,6 @@ use super::readers::Readers;
 use super::wire::WireRequest;
 use crate::capture::watch;
 use crate::model::RequestId;
-use crate::store::query;
 
 /// A comment line this often keeps proxies (and the subscriber's 45 s
 /// silence check) from closing an idle stream.
@@ -112,12 +111,7 @@ async fn next(st: &mut State) -> Option<Bytes> {
                 let n = (body.len - at).min(PIECE);
                 // Gone since (retention): the stream ends mid-event, and the
                 // subscriber, reconnecting after its cursor, skips it.
-                let piece = st
-                    .ctx
-                    .readers
-                    .read(move |c| query::body_piece(c, id, at, n))
-                    .await
-                    .ok()?;
+                let piece = st.ctx.readers.body_piece(id, at, n).await.ok()?;
                 body.sent += n;
                 return Some(Bytes::from(STANDARD.encode(&piece)));
             }
@@ -131,7 +125,7 @@ async fn next(st: &mut State) -> Option<Bytes> {
                 let behind = st
                     .ctx
                     .readers
-                    .read(move |c| query::channel_count_after(c, &channel, after))
+                    .channel_count_after(channel, after)
                     .await
                     .ok()?;
                 let hello = serde_json::json!({
@@ -148,7 +142,7 @@ async fn next(st: &mut State) -> Option<Bytes> {
                     let ids = st
                         .ctx
                         .readers
-                        .read(move |c| query::channel_ids_after(c, &channel, after, IDS_PER_LOOK))
+                        .channel_ids_after(channel, after, IDS_PER_LOOK)
                         .await
                         .ok()?;
                     if ids.is_empty() {
@@ -161,12 +155,7 @@ async fn next(st: &mut State) -> Option<Bytes> {
                     continue;
                 };
                 st.cursor = id;
-                let stored = st
-                    .ctx
-                    .readers
-                    .read(move |c| query::get_in_pieces(c, id, PIECE))
-                    .await
-                    .ok()?;
+                let stored = st.ctx.readers.get_in_pieces(id, PIECE).await.ok()?;
                 // Deleted since (retention): nothing to send for it.
                 if let Some((stored, large)) = stored {
                     let hold = st.ctx.hold.is_some() && stored.request.is_pending();

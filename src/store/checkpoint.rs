@@ -72,7 +72,7 @@ impl Checkpointer {
         // ms). Syncing after every pass leaves it the last few frames' worth.
         let database = match location {
             Location::File(path) => std::fs::File::open(path).ok(),
-            Location::Memory(_) => None,
+            Location::Memory(_) | Location::Postgres(_) => None,
         };
         let (wake, rx) = std::sync::mpsc::sync_channel::<()>(1);
         let shared = Arc::new(Shared {

@@ -8,8 +8,10 @@ pub mod deliveries;
 pub mod events;
 pub mod lock;
 pub mod meta;
+pub mod postgres;
 pub mod pruner;
 pub mod query;
+pub mod reader;
 mod readonly;
 pub mod refused;
 pub mod retention;
@@ -62,6 +64,11 @@ pub enum StoreError {
     Corrupted { path: String, why: String },
     #[error("the store writer has stopped")]
     WriterGone,
+    #[error("{0}")]
+    Postgres(#[from] postgres::PgError),
+    /// A part that reads or writes SQLite directly, given a PostgreSQL store.
+    #[error("{what} works on a SQLite store only, not on PostgreSQL ({target})")]
+    SqliteOnly { what: &'static str, target: String },
     /// SQLite would not switch the file to a write-ahead log (some network
     /// file systems cannot share its memory map); the writer and the readers
     /// beside it depend on one.
@@ -71,12 +78,24 @@ pub enum StoreError {
     NoWal { path: String, mode: String },
 }
 
+impl StoreError {
+    pub fn sqlite_only(what: &'static str, target: &postgres::PgTarget) -> StoreError {
+        StoreError::SqliteOnly {
+            what,
+            target: target.masked(),
+        }
+    }
+}
+
 /// Where the database lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Location {
     File(PathBuf),
     /// `--ephemeral`: a shared-cache in-memory database, gone when the process ends.
     Memory(String),
+    /// `--store postgres://...`: a PostgreSQL database, shared by several
+    /// relays and readers (see [`postgres`]).
+    Postgres(Box<postgres::PgTarget>),
 }
 
 impl Location {
@@ -99,6 +118,7 @@ impl Location {
         match self {
             Location::File(p) => p.display().to_string(),
             Location::Memory(_) => "ephemeral".into(),
+            Location::Postgres(target) => target.masked(),
         }
     }
 
@@ -117,7 +137,7 @@ impl Location {
     pub fn exists(&self) -> bool {
         match self {
             Location::File(p) => p.exists(),
-            Location::Memory(_) => true,
+            Location::Memory(_) | Location::Postgres(_) => true,
         }
     }
 
@@ -135,6 +155,9 @@ impl Location {
                 Connection::open(path)?
             }
             Location::Memory(uri) => Connection::open_with_flags(uri, memory_flags())?,
+            Location::Postgres(target) => {
+                return Err(StoreError::sqlite_only("this command", target));
+            }
         };
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Deleting a request deletes its deliveries; a delivery needs its request.
@@ -163,6 +186,19 @@ impl Location {
         }
         schema::migrate(&mut conn)?;
         Ok(conn)
+    }
+
+    /// Is this a PostgreSQL store?
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Location::Postgres(_))
+    }
+
+    /// An error naming `what` when this is a PostgreSQL store.
+    pub fn sqlite_only(&self, what: &'static str) -> Result<(), StoreError> {
+        match self {
+            Location::Postgres(target) => Err(StoreError::sqlite_only(what, target)),
+            _ => Ok(()),
+        }
     }
 
     /// Open for reading. A missing file is an error, never created here.
@@ -223,6 +259,9 @@ impl Location {
                 // Shared-cache readers would otherwise take table locks the writer trips over.
                 conn.pragma_update(None, "read_uncommitted", true)?;
                 conn
+            }
+            Location::Postgres(target) => {
+                return Err(StoreError::sqlite_only("this command", target));
             }
         };
         conn.busy_timeout(BUSY_TIMEOUT)?;

@@ -222,7 +222,7 @@ pub(super) fn parse_time(text: &str) -> DateTime<Utc> {
         .map_or(DateTime::<Utc>::UNIX_EPOCH, |t| t.with_timezone(&Utc))
 }
 
-fn parse_outcome(text: &str) -> Outcome {
+pub(super) fn parse_outcome(text: &str) -> Outcome {
     serde_json::from_str(text).unwrap_or(Outcome::Complete)
 }
 

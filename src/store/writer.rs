@@ -20,7 +20,7 @@ use crate::model::findings::StoredFindings;
 use crate::model::{CapturedRequest, CapturedResponse, RelayRef, RequestId, RequestKeys};
 
 /// How many queued commands one transaction takes at most.
-const MAX_BATCH: usize = 1024;
+pub(super) const MAX_BATCH: usize = 1024;
 
 /// How long a commit waits for more requests once several arrived together.
 /// Fewer, larger commits write fewer WAL frames per request (pages shared by
@@ -28,7 +28,7 @@ const MAX_BATCH: usize = 1024;
 /// concurrent senders p99 went from ~15 ms to ~3.5 ms at the same throughput
 /// (bench/RESULTS.md). Longer waits cost throughput; 250 µs is the knee.
 const LINGER: Duration = Duration::from_micros(250);
-const QUEUE: usize = 8192;
+pub(super) const QUEUE: usize = 8192;
 
 /// A request ready to be stored, as the listener saw it, with what was
 /// decided about it at arrival.
@@ -99,6 +99,22 @@ impl NewRequest {
         self.latency_known = true;
         self
     }
+
+    /// The answer's latency, decided at write time (see [`NewRequest::started`])
+    /// and set on the planned response.
+    pub(super) fn answer_latency(&mut self) -> f64 {
+        let r = &mut self.request;
+        // The answer goes out right after this commit (plus the planned delay); a
+        // WAL commit takes microseconds, so this is the latency the sender sees.
+        let latency_ms = match (&r.response, self.latency_known) {
+            (Some(resp), true) => resp.latency_ms,
+            _ => (self.started.elapsed() + self.planned_delay).as_secs_f64() * 1000.0,
+        };
+        if let Some(resp) = r.response.as_mut() {
+            resp.latency_ms = latency_ms;
+        }
+        latency_ms
+    }
 }
 
 /// Why a write did not commit, shared by everyone in the batch.
@@ -110,6 +126,9 @@ pub enum WriteFailed {
     /// write is refused.
     #[error("cannot prepare the store's statements: {0}")]
     Unprepared(Arc<rusqlite::Error>),
+    /// PostgreSQL did not commit (or could not be reached): its words.
+    #[error("{0}")]
+    Postgres(Arc<str>),
 }
 
 /// A write run inside the batch's transaction. It returns how to answer its
@@ -118,7 +137,7 @@ pub enum WriteFailed {
 type Job = Box<dyn FnOnce(&Transaction<'_>) -> (Reply, Option<StoreEvent>) + Send>;
 type Reply = Box<dyn FnOnce(Option<&WriteFailed>) + Send>;
 
-enum Command {
+pub(super) enum Command {
     Insert(Box<NewRequest>, InsertReply),
     /// The final answer, and why it is not the one expected (if it is not).
     SetResponse(RequestId, CapturedResponse, Option<String>),
@@ -142,6 +161,10 @@ pub struct StoreWriter {
 pub struct WriterThread(JoinHandle<()>);
 
 impl WriterThread {
+    pub(super) fn new(handle: JoinHandle<()>) -> Self {
+        WriterThread(handle)
+    }
+
     /// Wait for every queued write to commit. Drop all `StoreWriter`s first.
     pub fn join(self) {
         let _ = self.0.join();
@@ -149,6 +172,10 @@ impl WriterThread {
 }
 
 impl StoreWriter {
+    pub(super) fn new(tx: mpsc::Sender<Command>, events: Subscribe) -> Self {
+        StoreWriter { tx, events }
+    }
+
     /// Open the store for writing and start the writer thread. Subscribe
     /// before anything is written to see every event
     /// ([`subscribe`](Self::subscribe)).
@@ -156,10 +183,13 @@ impl StoreWriter {
         location: &Location,
         fsync: bool,
     ) -> Result<(StoreWriter, WriterThread), StoreError> {
+        if let Location::Postgres(target) = location {
+            return super::postgres::writer::spawn(target);
+        }
         let mut conn = location.open_writer(fsync)?;
         let checkpoints = match location {
             Location::File(_) => Some(Checkpointer::spawn(location)?),
-            Location::Memory(_) => None,
+            Location::Memory(_) | Location::Postgres(_) => None,
         };
         if let Some(c) = &checkpoints {
             c.install_rewind(&mut conn)?;
@@ -391,30 +421,12 @@ fn run(
                     failing = false;
                     publish(StoreEvent::WriteRecovered);
                 }
-                // Events before answers: whoever subscribes once a write
-                // has returned never sees that write's event.
-                if !waiting.captured.is_empty() {
-                    publish(StoreEvent::Captured(waiting.captured.into()));
-                }
-                for event in waiting.events {
-                    publish(event);
-                }
-                for (id, reply) in waiting.inserts {
-                    let _ = reply.send(Ok(id));
-                }
-                for reply in waiting.jobs {
-                    reply(None);
-                }
+                waiting.answer(None, &publish);
             }
             Err(e) => {
                 failing = true;
                 let failed = WriteFailed::Commit(Arc::new(e));
-                for (_, reply) in waiting.inserts {
-                    let _ = reply.send(Err(failed.clone()));
-                }
-                for reply in waiting.jobs {
-                    reply(Some(&failed));
-                }
+                waiting.answer(Some(&failed), &publish);
                 publish(StoreEvent::WriteFailed(failed.clone()));
             }
         }
@@ -422,7 +434,7 @@ fn run(
 }
 
 /// Move whatever is queued (up to [`MAX_BATCH`]) into `batch`, without waiting.
-fn take_waiting(rx: &mut mpsc::Receiver<Command>, batch: &mut Vec<Command>) {
+pub(super) fn take_waiting(rx: &mut mpsc::Receiver<Command>, batch: &mut Vec<Command>) {
     while batch.len() < MAX_BATCH {
         match rx.try_recv() {
             Ok(cmd) => admit(rx, batch, cmd),
@@ -433,7 +445,7 @@ fn take_waiting(rx: &mut mpsc::Receiver<Command>, batch: &mut Vec<Command>) {
 
 /// A write joins the batch; `Close` closes the queue, so the loop ends once
 /// what is already in it has committed.
-fn admit(rx: &mut mpsc::Receiver<Command>, batch: &mut Vec<Command>, cmd: Command) {
+pub(super) fn admit(rx: &mut mpsc::Receiver<Command>, batch: &mut Vec<Command>, cmd: Command) {
     match cmd {
         Command::Close => rx.close(),
         cmd => batch.push(cmd),
@@ -454,18 +466,52 @@ fn refuse_all(mut rx: mpsc::Receiver<Command>, why: &WriteFailed) {
     }
 }
 
-type InsertReply = oneshot::Sender<Result<RequestId, WriteFailed>>;
+pub(super) type InsertReply = oneshot::Sender<Result<RequestId, WriteFailed>>;
 
 /// Everyone in a batch waiting to hear how COMMIT went, and what the
 /// subscribers are told once it has.
 #[derive(Default)]
-struct Waiting {
-    inserts: Vec<(RequestId, InsertReply)>,
+pub(super) struct Waiting {
+    pub(super) inserts: Vec<(RequestId, InsertReply)>,
     jobs: Vec<Reply>,
     /// The requests inserted, as stored: one [`StoreEvent::Captured`].
-    captured: Vec<StoredRequest>,
+    pub(super) captured: Vec<StoredRequest>,
     /// Answers and jobs' events, in commit order, after `captured`.
-    events: Vec<StoreEvent>,
+    pub(super) events: Vec<StoreEvent>,
+}
+
+impl Waiting {
+    /// Tell everyone how COMMIT went: committed (`None`), the events go out
+    /// first, then the answers; failed, each gets the error (the failure
+    /// itself is published by the caller).
+    pub(super) fn answer(self, failed: Option<&WriteFailed>, publish: &impl Fn(StoreEvent)) {
+        match failed {
+            None => {
+                // Events before answers: whoever subscribes once a write
+                // has returned never sees that write's event.
+                if !self.captured.is_empty() {
+                    publish(StoreEvent::Captured(self.captured.into()));
+                }
+                for event in self.events {
+                    publish(event);
+                }
+                for (id, reply) in self.inserts {
+                    let _ = reply.send(Ok(id));
+                }
+                for reply in self.jobs {
+                    reply(None);
+                }
+            }
+            Some(failed) => {
+                for (_, reply) in self.inserts {
+                    let _ = reply.send(Err(failed.clone()));
+                }
+                for reply in self.jobs {
+                    reply(Some(failed));
+                }
+            }
+        }
+    }
 }
 
 /// Write the batch in one transaction. Every caller ends up in `waiting`, so
@@ -530,7 +576,11 @@ fn write_batch(
 }
 
 /// The stored form of a request just inserted, as a reader would get it.
-fn stored(id: RequestId, duplicate_of: Option<RequestId>, r: NewRequest) -> StoredRequest {
+pub(super) fn stored(
+    id: RequestId,
+    duplicate_of: Option<RequestId>,
+    r: NewRequest,
+) -> StoredRequest {
     let mut request = r.request;
     request.id = id;
     StoredRequest {
@@ -551,12 +601,10 @@ fn insert(
     new: &mut NewRequest,
 ) -> rusqlite::Result<(RequestId, Option<RequestId>)> {
     let findings = new.findings.as_ref().map(StoredFindings::to_json);
-    let (keys, timing) = (
-        &new.keys,
-        (new.started, new.planned_delay, new.latency_known),
-    );
+    let latency_ms = new.answer_latency();
+    let keys = &new.keys;
     let (channel, relay) = (&new.channel, &new.relay);
-    let r = &mut new.request;
+    let r = &new.request;
     let duplicate_of: Option<RequestId> = match &keys.dup_key {
         // Every stored id is below the one this insert gets.
         Some(key) => statements
@@ -565,15 +613,6 @@ fn insert(
         None => None,
     };
     let outcome = codec::encode_outcome(&r.outcome);
-    // The answer goes out right after this commit (plus the planned delay); a
-    // WAL commit takes microseconds, so this is the latency the sender sees.
-    let latency_ms = match (&r.response, timing.2) {
-        (Some(resp), true) => resp.latency_ms,
-        _ => (timing.0.elapsed() + timing.1).as_secs_f64() * 1000.0,
-    };
-    if let Some(resp) = r.response.as_mut() {
-        resp.latency_ms = latency_ms;
-    }
     let (status, headers, body, latency) = match &r.response {
         Some(resp) => (
             Some(resp.status),

@@ -3,6 +3,7 @@
 //! bounded; nothing sleeps to synchronise.
 #![allow(dead_code)]
 
+pub mod postgres;
 pub mod relay;
 
 use std::io::{BufRead, BufReader, Read, Write};
