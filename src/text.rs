@@ -10,8 +10,10 @@
 use std::borrow::Cow;
 
 /// Replace control characters (C0, DEL, C1) with visible escapes:
-/// `\x1b`, `\x7f`, `\u{9b}`, and a tab with `\t` (as JSON writes it). Newlines
-/// are escaped too: use [`sanitize_multiline`] to keep line structure (and tabs).
+/// `\x1b`, `\x7f`, `\u{9b}`, and a tab, newline and carriage return as
+/// `\t`, `\n` and `\r` (as JSON writes them, so the Body tab's JSON text,
+/// the tree, the Event tab and headers show one escape for one character).
+/// Use [`sanitize_multiline`] to keep line structure (and tabs).
 pub fn sanitize(s: &str) -> Cow<'_, str> {
     sanitize_with(s, false)
 }
@@ -62,7 +64,11 @@ fn sanitize_with(s: &str, keep_newlines: bool) -> Cow<'_, str> {
 fn push_escape(out: &mut String, c: char) {
     use std::fmt::Write;
     let code = c as u32;
-    if code < 0x80 {
+    if c == '\n' {
+        out.push_str("\\n");
+    } else if c == '\r' {
+        out.push_str("\\r");
+    } else if code < 0x80 {
         let _ = write!(out, "\\x{code:02x}");
     } else {
         let _ = write!(out, "\\u{{{code:x}}}");
@@ -152,7 +158,7 @@ mod tests {
         assert_eq!(sanitize("a\x1b[2Jb"), "a\\x1b[2Jb");
         assert_eq!(sanitize("\u{9b}31m"), "\\u{9b}31m");
         assert_eq!(sanitize("del\x7f"), "del\\x7f");
-        assert_eq!(sanitize("nl\n"), "nl\\x0a");
+        assert_eq!(sanitize("nl\n"), "nl\\n");
         assert_eq!(sanitize("\u{202e}rtl"), "\\u{202e}rtl");
         assert_eq!(sanitize("a\tb\x00"), "a\\tb\\x00");
         assert_eq!(sanitize_multiline("a\tb"), "a\tb");
@@ -167,8 +173,8 @@ mod tests {
     /// character, so the text was passed through untouched.
     #[test]
     fn multiline_escapes_a_lone_cr() {
-        assert_eq!(sanitize_multiline("safe\rEVIL"), "safe\\x0dEVIL");
-        assert_eq!(sanitize_multiline("a\r\nb\r"), "a\nb\\x0d");
+        assert_eq!(sanitize_multiline("safe\rEVIL"), "safe\\rEVIL");
+        assert_eq!(sanitize_multiline("a\r\nb\r"), "a\nb\\r");
         // And no CR at all comes out, even when CRLF is all there is.
         assert_eq!(sanitize_multiline("a\r\nb"), "a\nb");
     }

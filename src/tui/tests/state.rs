@@ -686,3 +686,23 @@ fn bell_rings_once_for_what_arrived_together_and_only_when_asked() {
     h.notice(StoreEvent::Deleted(vec![1].into()));
     assert_eq!(h.bells, 1);
 }
+
+/// One escape for one character: the JSON text writes a newline in a string
+/// as `\n` and a tab as `\t`, and the tree, which shows the decoded string,
+/// writes them the same way (it wrote `\x0a` beside the text's `\n`).
+#[test]
+fn the_tree_shows_escapes_as_the_json_text_does() {
+    let body = br#"{"note":"line1\nline2","name":"tab\there","cr":"a\rb"}"#.to_vec();
+    let req = crate::model::CapturedRequest::new("POST", "/esc", vec![], body);
+    let (_dir, location) = store(vec![(req, 0, 200)]);
+    let mut h = harness(&location, 160, 48);
+    h.key(KeyCode::Char('3'));
+    let text = h.screen();
+    assert!(text.contains(r#""note": "line1\nline2""#), "{text}");
+    h.key(KeyCode::Char('J'));
+    let tree = h.screen();
+    for shown in [r#""line1\nline2""#, r#""tab\there""#, r#""a\rb""#] {
+        assert!(tree.contains(shown), "{shown} in {tree}");
+    }
+    assert!(!tree.contains(r"\x0a") && !tree.contains(r"\x0d"), "{tree}");
+}

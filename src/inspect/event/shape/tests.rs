@@ -48,7 +48,7 @@ fn clip_truncates_and_sanitizes() {
 
 #[test]
 fn summary_skips_empty_parts_and_is_one_line() {
-    assert_eq!(summary(&["a", "", "b\nc"]), "a · b\\x0ac");
+    assert_eq!(summary(&["a", "", "b\nc"]), "a · b\\nc");
     assert!(summary(&["x".repeat(1000)]).chars().count() <= SUMMARY_MAX + 1);
 }
 
