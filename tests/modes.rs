@@ -57,8 +57,15 @@ async fn slow_mode_answers_past_the_senders_limit() {
     // went out, and the record says how long it waited.
     let line = hc.next_json();
     assert!(line["response"].is_null(), "{line}");
+    // The sender's second includes its connect and write; the listener
+    // counts from the request's arrival, so it may say 0.9 s on a busy machine.
     let reason = line["response_reason"].as_str().unwrap_or_default();
-    assert!(reason.starts_with("client gave up after 1."), "{reason}");
+    let waited: f64 = reason
+        .strip_prefix("client gave up after ")
+        .and_then(|rest| rest.strip_suffix(" s"))
+        .and_then(|secs| secs.parse().ok())
+        .unwrap_or_else(|| panic!("{reason}"));
+    assert!((0.5..3.0).contains(&waited), "{reason}");
     assert_eq!(hc.stop().code(), Some(0));
 }
 
