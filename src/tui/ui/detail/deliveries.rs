@@ -232,9 +232,10 @@ fn delivery_row(app: &App, d: &DeliveryLine, picked: bool, width: usize) -> Line
     ];
     let used: usize = spans.iter().map(Span::width).sum();
     let room = width.saturating_sub(used);
+    let target = d.shown_target(&app.detail.masking(&app.secret_header));
     match &d.error {
         Some((_, message)) => {
-            let target = clip(&d.target, room / 2);
+            let target = clip(&target, room / 2);
             let left = room.saturating_sub(target.chars().count() + 2);
             spans.push(Span::styled(target, theme.dim()));
             spans.push(Span::styled(
@@ -242,7 +243,7 @@ fn delivery_row(app: &App, d: &DeliveryLine, picked: bool, width: usize) -> Line
                 theme.error(),
             ));
         }
-        None => spans.push(Span::styled(clip(&d.target, room), theme.dim())),
+        None => spans.push(Span::styled(clip(&target, room), theme.dim())),
     }
     let line = Line::from(spans);
     if picked && app.focus == Focus::Detail {
@@ -345,7 +346,10 @@ fn answer_lines(
     }
     let mut sent = vec![
         label(app, "sent"),
-        Span::styled(clip(&doc.sent, room), theme.text()),
+        Span::styled(
+            clip(&doc.sent(&app.detail.masking(&app.secret_header)), room),
+            theme.text(),
+        ),
     ];
     if !doc.edited.is_empty() {
         sent.push(Span::styled(
