@@ -85,12 +85,9 @@ pub struct ResponseDoc {
 impl ResponseDoc {
     pub fn build(d: &Delivery) -> ResponseDoc {
         let view = response_view(&d.response_headers, &d.response_body);
-        let ViewText {
-            text,
-            syntax,
-            invalid,
-            ..
-        } = view_text(&view, false);
+        let shown = view_text(&view, false);
+        let body = shown.doc();
+        let ViewText { invalid, .. } = shown;
         let mut edited = Vec::new();
         if d.sent_headers.is_some() {
             edited.push("headers".to_string());
@@ -120,7 +117,7 @@ impl ResponseDoc {
                 .map(|n| sanitize(n).into_owned())
                 .collect(),
             invalid,
-            body: TextDoc::new(&text, syntax),
+            body,
         }
     }
 }

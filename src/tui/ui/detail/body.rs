@@ -146,10 +146,20 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
 /// when wrapped (rows are not counted ahead), else to its last screenful.
 fn max_scroll(app: &App, header: usize, area: Rect) -> usize {
     let len = app.detail.body_len();
-    if app.detail.wrap || app.detail.doc().is_some_and(|d| halved(d, area)) {
+    if app
+        .detail
+        .doc()
+        .is_some_and(|d| scrolls_by_line(app, d, area))
+    {
         return len.saturating_sub(1);
     }
     len.saturating_sub(usize::from(area.height).saturating_sub(header).max(1))
+}
+
+/// Does `doc` in `area` take more rows than lines (wrapped, or a halved hex
+/// dump), so that it scrolls to its last line rather than its last screenful?
+pub fn scrolls_by_line(app: &App, doc: &TextDoc, area: Rect) -> bool {
+    app.detail.wrap || halved(doc, area)
 }
 
 /// A hex dump too wide for `area` shows eight bytes a row: each of its

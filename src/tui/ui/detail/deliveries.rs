@@ -24,7 +24,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::body::text_rows;
+use super::body::{scrolls_by_line, text_rows};
 use super::diff;
 use crate::replay::LadderOutcome;
 use crate::secrets::{is_secret_header as is_secret, mask_header_value as masked};
@@ -117,7 +117,9 @@ fn max_scroll(app: &App, area: Rect) -> usize {
     let top = top_lines(app, area).len();
     let s = scrolled(app, usize::from(area.width));
     let total = s.head.len() + s.tail.len();
-    if app.detail.wrap && matches!(s.tail, Tail::Body(..)) {
+    if let Tail::Body(doc, _) = s.tail
+        && scrolls_by_line(app, &doc.body, area)
+    {
         return total.saturating_sub(1);
     }
     total.saturating_sub(usize::from(area.height).saturating_sub(top).max(1))
