@@ -274,6 +274,20 @@ fn t_switches_the_theme() {
     assert_ne!(colours(h.draw()), dark, "the colours change");
     snap("theme_light_80x24", &mut h);
     h.key(KeyCode::Char('t'));
+    h.key(KeyCode::Char('t'));
+    // A light theme's dark text needs its own light background: on a dark
+    // terminal's default one it was dark grey on black.
+    let unset: Vec<(u16, u16)> = {
+        let b = h.draw();
+        b.content
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| matches!(c.bg, ratatui::style::Color::Reset))
+            .map(|(i, _)| ((i % 80) as u16, (i / 80) as u16))
+            .collect()
+    };
+    assert!(unset.is_empty(), "cells on the terminal's background: {unset:?}");
+    h.key(KeyCode::Char('t'));
     assert_eq!(h.app.theme.name, "hookcatch-dark");
     assert_eq!(colours(h.draw()), dark);
     h.key(KeyCode::Char('J'));
