@@ -558,7 +558,10 @@ impl App {
         if self.detail.tab == Tab::Body && self.detail.showing_tree() {
             // Keep the tree's cursor on screen.
             let rows = usize::from(areas.detail_content.height)
-                .saturating_sub(ui::detail::body::header_lines(self).len())
+                .saturating_sub(
+                    ui::detail::body::header_lines(self, usize::from(areas.detail_content.width))
+                        .len(),
+                )
                 .max(1);
             let cursor = self.detail.tree.as_ref().map_or(0, |t| t.cursor);
             let top = self.detail.scroll();

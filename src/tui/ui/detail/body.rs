@@ -17,8 +17,9 @@ use crate::tui::highlight::DocKey;
 use crate::tui::jsontree::{JsonTree, NodeKind, TreeView};
 use crate::tui::ui::char_width;
 
-/// The lines above the scrolling text.
-pub fn header_lines(app: &App) -> Vec<Line<'static>> {
+/// The lines above the scrolling text, `width` columns wide: its `ℹ` notes
+/// wrap with `w` and are cut with `…` without.
+pub fn header_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let Some(d) = app.detail.loaded.as_deref() else {
         return Vec::new();
@@ -91,11 +92,11 @@ pub fn header_lines(app: &App) -> Vec<Line<'static>> {
         };
         out.push(Line::from(Span::styled(text, theme.accent())));
     }
-    out
+    super::wrap_or_fit(app, out, width)
 }
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
-    let header = header_lines(app);
+    let header = header_lines(app, usize::from(area.width));
     app.detail
         .scroller()
         .update(max_scroll(app, header.len(), area));

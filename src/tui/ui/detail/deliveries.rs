@@ -398,5 +398,5 @@ fn answer_lines(
     if let Some(note) = &doc.body.plain_note {
         out.push(Line::from(Span::styled(format!("ℹ {note}"), theme.note())));
     }
-    out
+    super::wrap_or_fit(app, out, width)
 }
