@@ -33,6 +33,10 @@ pub struct GlobalArgs {
     /// the platform data dir, e.g. ~/.local/share/hookcatch/hookcatch.db]
     #[arg(long, global = true, value_name = "PATH", env = "HOOKCATCH_STORE")]
     pub store: Option<PathBuf>,
+    /// `--store` was given on the command line, not only HOOKCATCH_STORE:
+    /// `demo` uses a file only then (set by [`Cli::parse_or_usage_line`]).
+    #[arg(skip)]
+    pub store_flag: bool,
     /// Read settings from this file instead of ./hookcatch.toml or hookcatch.toml in the config
     /// dir ($XDG_CONFIG_HOME/hookcatch when set, else the platform's, e.g. ~/.config/hookcatch)
     #[arg(long, global = true, value_name = "PATH", env = "HOOKCATCH_CONFIG")]
@@ -545,8 +549,13 @@ impl Cli {
     /// Parse the process's arguments. `--help` and `--version` print and exit
     /// as usual; a mistake comes back as one line for `hookcatch: error: `.
     pub fn parse_or_usage_line() -> Result<Cli, String> {
-        use clap::Parser as _;
-        Cli::try_parse().map_err(|e| {
+        use clap::{CommandFactory as _, FromArgMatches as _};
+        let parsed = Cli::command().try_get_matches().and_then(|matches| {
+            let mut cli = Cli::from_arg_matches(&matches)?;
+            cli.global.store_flag = on_command_line(&matches, "store");
+            Ok(cli)
+        });
+        parsed.map_err(|e| {
             if !e.use_stderr()
                 || e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
             {
@@ -559,6 +568,15 @@ impl Cli {
             usage_line(&e.render().to_string(), &argv)
         })
     }
+}
+
+/// Was the argument `id` given on the command line (at any level of
+/// subcommands, for a global one), not taken from the environment?
+fn on_command_line(matches: &clap::ArgMatches, id: &str) -> bool {
+    matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+        || matches
+            .subcommand()
+            .is_some_and(|(_, sub)| on_command_line(sub, id))
 }
 
 /// clap's error message in one line: the `error:` prefix, the `Usage:` block

@@ -6,14 +6,33 @@
 //! character becomes a visible escape instead; a tab too where the text is one
 //! line of cells (a cell grid has no tab stops: the TUI would drop it, and a
 //! tab inside a value is worth seeing), not in multi-line text a terminal lays out.
+//!
+//! Invisible characters are escaped the same way: every format character
+//! (Unicode category Cf: bidi controls that reorder what is read, zero-width
+//! space and joiners U+200B..U+200F, word joiner and invisible operators
+//! U+2060..U+2064, the BOM U+FEFF, the soft hyphen U+00AD, tag characters):
+//! `/a\u{200b}b` and `/ab` are different paths and must look different.
+//!
+//! Combining marks (zero-width, non-spacing) are letters' accents, so they
+//! stay as they are after a letter or digit, or after any non-ASCII character
+//! (`e\u{301}` reads `é`, a variation selector follows its emoji). One is
+//! escaped where it has nothing to combine with or would hide in plain
+//! sight: at the start of a string, after ASCII punctuation, a space or `/`
+//! (`/\u{301}x`), after a character that was itself escaped, and past the
+//! third in a row on one base (stacked "zalgo" marks that paint over the
+//! neighbouring lines).
 
 use std::borrow::Cow;
+
+use unicode_width::UnicodeWidthChar;
 
 /// Replace control characters (C0, DEL, C1) with visible escapes:
 /// `\x1b`, `\x7f`, `\u{9b}`, and a tab, newline and carriage return as
 /// `\t`, `\n` and `\r` (as JSON writes them, so the Body tab's JSON text,
 /// the tree, the Event tab and headers show one escape for one character).
 /// Use [`sanitize_multiline`] to keep line structure (and tabs).
+/// Invisible format characters and stray combining marks are escaped as
+/// `\u{200b}` (see the module's doc).
 pub fn sanitize(s: &str) -> Cow<'_, str> {
     sanitize_with(s, false)
 }
@@ -24,35 +43,112 @@ pub fn sanitize_multiline(s: &str) -> Cow<'_, str> {
     sanitize_with(s, true)
 }
 
-/// Is this a character that must never reach the terminal raw?
+/// Is this a character that must never reach the terminal raw, wherever it
+/// stands? Controls and invisible format characters (category Cf).
 pub fn is_unsafe(c: char) -> bool {
     c != '\t' && (c.is_control() || is_invisible_format(c))
 }
 
-/// Bidi overrides and similar format characters reorder what the user sees.
+/// The format characters (Unicode category Cf): they draw nothing, or
+/// reorder what the user sees.
 fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{600}'..='\u{605}'
+            | '\u{61c}'
+            | '\u{6dd}'
+            | '\u{70f}'
+            | '\u{890}'..='\u{891}'
+            | '\u{8e2}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{110bd}'
+            | '\u{110cd}'
+            | '\u{13430}'..='\u{1343f}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0001}'
+            | '\u{e0020}'..='\u{e007f}'
+    )
+}
+
+/// A combining mark: a non-ASCII character that takes no cell of its own
+/// and is no format character (those are always escaped).
+fn is_combining(c: char) -> bool {
+    !c.is_ascii() && c.width() == Some(0) && !is_unsafe(c)
+}
+
+/// Combining marks at most kept in a row on one base.
+const MARKS_IN_A_ROW: usize = 3;
+
+/// Where a combining mark may stand, as a string is read left to right.
+#[derive(Default)]
+struct Marks {
+    /// The previous character is a base a mark may combine with.
+    base: bool,
+    /// Marks kept on it so far.
+    run: usize,
+}
+
+impl Marks {
+    /// Is `c` (not otherwise unsafe) a mark to escape here? `escaped`: `c`
+    /// is escaped for another reason.
+    fn escape(&mut self, c: char, escaped: bool) -> bool {
+        if escaped {
+            *self = Marks::default();
+            return false;
+        }
+        if is_combining(c) {
+            if self.base && self.run < MARKS_IN_A_ROW {
+                self.run += 1;
+                return false;
+            }
+            *self = Marks::default();
+            return true;
+        }
+        self.base = !c.is_ascii() || c.is_ascii_alphanumeric();
+        self.run = 0;
+        false
+    }
 }
 
 fn sanitize_with(s: &str, keep_newlines: bool) -> Cow<'_, str> {
     // Any CR needs the loop below: a lone one is escaped (it would move the
     // cursor back over the line), one that ends a line is dropped.
-    let needs = s
-        .chars()
-        .any(|c| (is_unsafe(c) && !(keep_newlines && c == '\n')) || (!keep_newlines && c == '\t'));
+    let unsafe_here =
+        |c: char| (is_unsafe(c) && !(keep_newlines && c == '\n')) || (!keep_newlines && c == '\t');
+    let needs = {
+        let mut marks = Marks::default();
+        s.chars().any(|c| {
+            let other = unsafe_here(c);
+            marks.escape(c, other) || other
+        })
+    };
     if !needs {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
+    let mut marks = Marks::default();
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         if keep_newlines && c == '\n' {
+            marks.escape(c, false);
             out.push('\n');
         } else if keep_newlines && c == '\r' && chars.peek() == Some(&'\n') {
             // CRLF line ends show as plain line ends.
         } else if c == '\t' && !keep_newlines {
+            marks.escape(c, true);
             out.push_str("\\t");
         } else if is_unsafe(c) {
+            marks.escape(c, true);
+            push_escape(&mut out, c);
+        } else if marks.escape(c, false) {
             push_escape(&mut out, c);
         } else {
             out.push(c);
@@ -77,8 +173,9 @@ fn push_escape(out: &mut String, c: char) {
 
 /// JSON for a terminal (headless lines, `list --json`, `show --json`,
 /// exports): compact, like `serde_json::to_writer`, but every [`is_unsafe`]
-/// character inside a string is written as a `\uXXXX` escape. serde_json
-/// already escapes C0 that way; DEL, C1 and the bidi controls it writes raw,
+/// character inside a string is written as a `\uXXXX` escape (a surrogate
+/// pair past the BMP). serde_json already escapes C0 that way; DEL, C1, the
+/// bidi controls and the other invisible format characters it writes raw,
 /// and `\u{9b}` alone is a CSI to many terminals. The JSON decodes to the same
 /// strings.
 pub fn write_json<W, T>(writer: W, value: &T) -> serde_json::Result<()>
@@ -99,6 +196,15 @@ pub fn json_string<T: serde::Serialize + ?Sized>(value: &T) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// The first UTF-8 byte of every unsafe character from U+007F up (checked
+/// by a test over all of Unicode).
+fn is_flagged_lead(b: u8) -> bool {
+    matches!(
+        b,
+        0x7f | 0xc2 | 0xd8 | 0xdb | 0xdc | 0xe0 | 0xe1 | 0xe2 | 0xef | 0xf0 | 0xf3
+    )
+}
+
 /// The compact formatter with unsafe characters escaped.
 struct SafeJson;
 
@@ -117,7 +223,7 @@ impl serde_json::ser::Formatter for SafeJson {
         let plain = if bytes.is_ascii() {
             !bytes.contains(&0x7f)
         } else {
-            !bytes.iter().any(|b| matches!(b, 0x7f | 0xc2 | 0xe2))
+            !bytes.iter().any(|&b| is_flagged_lead(b))
         };
         if plain {
             return writer.write_all(bytes);
@@ -126,8 +232,10 @@ impl serde_json::ser::Formatter for SafeJson {
         for (i, c) in fragment.char_indices() {
             if is_unsafe(c) {
                 writer.write_all(&fragment.as_bytes()[start..i])?;
-                // Every unsafe character is in the BMP: four hex digits.
-                write!(writer, "\\u{:04x}", u32::from(c))?;
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
                 start = i + c.len_utf8();
             }
         }
@@ -165,6 +273,52 @@ mod tests {
     }
 
     #[test]
+    fn invisible_format_characters_become_visible() {
+        assert_eq!(
+            sanitize("/pingara\u{200b}-webhook"),
+            "/pingara\\u{200b}-webhook"
+        );
+        for c in [
+            '\u{200b}',
+            '\u{200c}',
+            '\u{200d}',
+            '\u{200e}',
+            '\u{200f}',
+            '\u{2060}',
+            '\u{2064}',
+            '\u{feff}',
+            '\u{ad}',
+            '\u{180e}',
+            '\u{e0041}',
+        ] {
+            let shown = sanitize(&format!("a{c}b")).into_owned();
+            assert_eq!(shown, format!("a\\u{{{:x}}}b", u32::from(c)));
+            assert_eq!(
+                sanitize_multiline(&format!("a{c}\nb")),
+                format!("a\\u{{{:x}}}\nb", u32::from(c))
+            );
+        }
+    }
+
+    #[test]
+    fn stray_combining_marks_become_visible() {
+        // On a letter, an accent is an accent.
+        assert!(matches!(sanitize("caf\u{65}\u{301}"), Cow::Borrowed(_)));
+        assert!(matches!(sanitize("ü\u{301}"), Cow::Borrowed(_)));
+        // With nothing to combine with, or hidden on punctuation, it shows.
+        assert_eq!(sanitize("\u{301}abc"), "\\u{301}abc");
+        assert_eq!(sanitize("/\u{301}webhook"), "/\\u{301}webhook");
+        assert_eq!(sanitize("a \u{301}b"), "a \\u{301}b");
+        assert_eq!(sanitize("\x1b\u{301}"), "\\x1b\\u{301}");
+        assert_eq!(sanitize_multiline("a\n\u{301}b"), "a\n\\u{301}b");
+        // Stacked marks: three kept, the rest shown.
+        assert_eq!(
+            sanitize("e\u{301}\u{302}\u{303}\u{304}"),
+            "e\u{301}\u{302}\u{303}\\u{304}"
+        );
+    }
+
+    #[test]
     fn multiline_keeps_lines() {
         assert_eq!(sanitize_multiline("a\r\nb\n\x07"), "a\nb\n\\x07");
     }
@@ -181,12 +335,12 @@ mod tests {
 
     #[test]
     fn json_escapes_what_a_terminal_would_act_on() {
-        let s = "a\x1b[2J\x7f\u{9b}31m\u{202e}\u{2066}\u{200f}\té\u{2028}";
+        let s = "a\x1b[2J\x7f\u{9b}31m\u{202e}\u{2066}\u{200f}\té\u{2028}\u{200b}\u{e0041}";
         let json = json_string(&s);
         assert_eq!(
             json,
             // U+2028 is no control: kept as is.
-            "\"a\\u001b[2J\\u007f\\u009b31m\\u202e\\u2066\\u200f\\té\u{2028}\""
+            "\"a\\u001b[2J\\u007f\\u009b31m\\u202e\\u2066\\u200f\\té\u{2028}\\u200b\\udb40\\udc41\""
         );
         assert_eq!(serde_json::from_str::<String>(&json).unwrap(), s);
     }
@@ -205,8 +359,7 @@ mod tests {
             if is_unsafe(c) {
                 let mut buf = [0u8; 4];
                 let first = c.encode_utf8(&mut buf).as_bytes()[0];
-                assert!(matches!(first, 0x7f | 0xc2 | 0xe2), "{c:?}");
-                assert!(u32::from(c) <= 0xffff, "{c:?}");
+                assert!(is_flagged_lead(first), "{c:?}");
             }
         }
     }
@@ -214,7 +367,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn json_round_trips_and_is_terminal_safe(
-            s in "(\\PC|[\x00-\x1f\x7f\u{80}-\u{9f}\u{200e}\u{200f}\u{202a}-\u{202e}\u{2066}-\u{2069}])*",
+            s in "(\\PC|[\x00-\x1f\x7f\u{80}-\u{9f}\u{ad}\u{200b}-\u{200f}\u{202a}-\u{202e}\u{2060}-\u{2069}\u{feff}\u{e0001}\u{e0020}-\u{e007f}])*",
             key in "[\x00-\x7f\u{80}-\u{9f}\u{202e}a-z]{0,8}",
         ) {
             let mut map = std::collections::BTreeMap::new();

@@ -285,6 +285,26 @@ fn replay_to_its_own_listener_is_marked_a_retry() {
         shown["deliveries"][0]["target"],
         format!("http://127.0.0.1:{port}/pingara-webhook")
     );
+
+    // README: only a request with an idempotency key is marked; a plain one
+    // replayed arrives again unmarked.
+    let raw = "POST /plain HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+    assert!(raw_exchange(&hc.addr, raw.as_bytes()).starts_with("HTTP/1.1 200"));
+    assert_eq!(hc.next_json()["id"], 3);
+    let out = command(dir.path())
+        .args(["replay", "3", "--store"])
+        .arg(&hc.store)
+        .env("HOOKCATCH_PORT", &port)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let again = hc.next_json();
+    assert_eq!(
+        (again["id"].clone(), again["path"].clone()),
+        (4.into(), "/plain".into())
+    );
+    assert!(again["duplicate_of"].is_null(), "{again}");
     assert_eq!(hc.stop().code(), Some(0));
 }
 

@@ -502,3 +502,40 @@ fn demo_tells_the_guides_story_with_a_retry_ladder() {
         "growing waits: {waits:?}"
     );
 }
+
+/// README: the demo runs in memory unless `--store` is given. A store named
+/// only by HOOKCATCH_STORE (set for everyday `listen`) is left alone: it is
+/// neither written nor locked, even while a listener holds it.
+#[test]
+fn demo_ignores_a_store_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("x.db");
+    let mut child = demo(dir.path(), "2")
+        .env("HOOKCATCH_STORE", &store)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    for _ in 0..2 {
+        let line: Value =
+            serde_json::from_str(&rx.recv_timeout(WAIT).expect("a demo event")).unwrap();
+        assert_eq!(line["event"]["provider"], "pingara");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with("x.db"))
+        .collect();
+    assert!(left.is_empty(), "the demo wrote {left:?}");
+}

@@ -11,11 +11,14 @@ use serde_json::Value;
 
 const CSI: char = '\u{9b}';
 const RLO: char = '\u{202e}';
+const ZWSP: char = '\u{200b}';
+/// A combining acute accent: after `/` it has no letter to sit on.
+const ACUTE: char = '\u{301}';
 
 /// What the listener can be sent: hyper refuses DEL and ESC in a path or a
 /// header value, but takes C1 and bidi characters (as UTF-8) there.
 fn path() -> String {
-    format!("/p{CSI}{RLO}x")
+    format!("/p{CSI}{RLO}x/a{ZWSP}b/{ACUTE}c")
 }
 fn header_value() -> String {
     format!("a{CSI}{RLO}b")
@@ -178,8 +181,16 @@ fn json_exports_and_scripts_escape_what_a_terminal_would_act_on() {
     assert!(err.contains("bad.ndjson:1: skipped"), "{err}");
     assert_safe("import's complaint", &out.stderr);
 
-    // Human output was already safe; it stays so.
+    // Human output was already safe; it stays so, and invisible characters
+    // show as escapes.
     for args in [&["list"][..], &["show", "1"], &["show", "2"]] {
         assert_safe(&format!("{args:?}"), &run(dir.path(), &store, args));
     }
+    let list = String::from_utf8(run(dir.path(), &store, &["list"])).unwrap();
+    assert!(!list.contains(ACUTE), "{list}");
+    let show = String::from_utf8(run(dir.path(), &store, &["show", "1"])).unwrap();
+    assert!(
+        show.contains("/a\\u{200b}b/\\u{301}c") && !show.contains(ACUTE),
+        "{show}"
+    );
 }

@@ -146,14 +146,18 @@ fn parts<'a>(out: &'a crate::replay::Outgoing, answer: &'a crate::replay::Answer
 }
 
 /// `hookcatch demo`: the listener (TUI, or headless when not a terminal),
-/// fed by [`DemoStream`]. In memory unless `--store` is given; the shared
-/// secret is `demo-secret` unless one is configured.
+/// fed by [`DemoStream`]. In memory unless `--store` is given on the
+/// command line: a HOOKCATCH_STORE set for everyday use is not the demo's to
+/// fill (nor to lock while a listener holds it). The shared secret is
+/// `demo-secret` unless one is configured.
 pub(super) fn demo(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode, AppError> {
     let mut listen = args.listen.clone();
-    if global.store.is_none() {
+    let mut global = global.clone();
+    if !global.store_flag {
+        global.store = None;
         listen.ephemeral = true;
     }
-    let mut config = config::load(global, &listen)?;
+    let mut config = config::load(&global, &listen)?;
     // Only when no layer (flag, HOOKCATCH_SECRET, file) configured one.
     if config.auth.secret.is_none() {
         config.auth.secret = Some(DEMO_SECRET.into());

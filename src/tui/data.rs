@@ -180,6 +180,8 @@ impl Detail {
 pub struct ViewText {
     pub text: String,
     pub syntax: Option<Syntax>,
+    /// The text is a hex dump (fitted to the pane by `body::text_rows`).
+    pub hex: bool,
     pub invalid: Option<String>,
     pub tree: Option<Result<Arc<JsonTree>, String>>,
 }
@@ -232,21 +234,34 @@ pub fn view_text(view: &BodyView, tree: bool) -> ViewText {
     ViewText {
         text,
         syntax,
+        hex: matches!(view.content, BodyContent::Hex(_)),
         invalid,
         tree: json_tree,
+    }
+}
+
+impl ViewText {
+    /// The lines to show, a hex dump marked as one: the one way a decoded
+    /// body (a request's or an answer's) becomes a [`TextDoc`].
+    pub fn doc(&self) -> TextDoc {
+        TextDoc {
+            hex: self.hex,
+            ..TextDoc::new(&self.text, self.syntax)
+        }
     }
 }
 
 fn body_doc(req: &CapturedRequest, inspection: &mut Inspection) -> BodyDoc {
     let view = &mut inspection.body;
     let kind = view.kind();
-    let hex = matches!(view.content, BodyContent::Hex(_));
+    let shown = view_text(view, true);
+    let pretty = shown.doc();
     let ViewText {
-        text,
         syntax,
         invalid,
         tree,
-    } = view_text(view, true);
+        ..
+    } = shown;
     // The decoded text now lives in `pretty`; don't keep a second copy.
     view.content = BodyContent::Empty;
     let original = as_received(req);
@@ -268,10 +283,7 @@ fn body_doc(req: &CapturedRequest, inspection: &mut Inspection) -> BodyDoc {
             .map(|n| sanitize(n).into_owned())
             .collect(),
         invalid,
-        pretty: TextDoc {
-            hex,
-            ..TextDoc::new(&text, syntax)
-        },
+        pretty,
         original: original_doc,
         tree,
     }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::data::{TextDoc, ViewText, header_value, view_text};
 use crate::replay::diff::{self, DiffLine, HeaderChange, response_view};
+use crate::secrets::Masking;
 use crate::store::Delivery;
 use crate::text::{human_size, sanitize};
 
@@ -17,8 +18,9 @@ pub struct DeliveryLine {
     pub at: DateTime<Utc>,
     /// `replay`, `forward`, `ladder`, `edited`.
     pub kind: &'static str,
-    /// Where it went (the full URL), sanitized.
-    pub target: String,
+    /// Where it went (the full URL) as stored: unmasked and not sanitized.
+    /// Shown only through [`DeliveryLine::shown_target`].
+    target: String,
     pub status: Option<u16>,
     pub latency_ms: f64,
     /// The error kind (`refused`, `timeout`, `tls`, `other`) and message, sanitized.
@@ -35,7 +37,7 @@ impl DeliveryLine {
             id: d.id,
             at: d.at,
             kind: d.kind.as_str(),
-            target: sanitize(&crate::secrets::mask_url(&d.target)).into_owned(),
+            target: d.target.clone(),
             status: d.status,
             latency_ms: d.latency_ms,
             error: d
@@ -48,12 +50,23 @@ impl DeliveryLine {
     }
 }
 
+impl DeliveryLine {
+    /// The target as `masking` shows it (query tokens and passwords masked
+    /// until `v`), sanitized.
+    pub fn shown_target(&self, masking: &Masking) -> String {
+        sanitize(&masking.url(&self.target)).into_owned()
+    }
+}
+
 /// One delivery's answer, prepared like a request body.
 #[derive(Clone, Debug)]
 pub struct ResponseDoc {
     pub delivery: i64,
-    /// The request line actually sent (`PUT /changed?x=1`), sanitized.
-    pub sent: String,
+    /// The method sent, sanitized.
+    pub method: String,
+    /// The path and query sent as stored: unmasked and not sanitized. Shown
+    /// only through [`ResponseDoc::sent`].
+    path: String,
     /// What an edited replay changed: "headers", "body (12 B)".
     pub edited: Vec<String>,
     /// In received order, sanitized (names lowercase as hyper gives them).
@@ -72,12 +85,9 @@ pub struct ResponseDoc {
 impl ResponseDoc {
     pub fn build(d: &Delivery) -> ResponseDoc {
         let view = response_view(&d.response_headers, &d.response_body);
-        let ViewText {
-            text,
-            syntax,
-            invalid,
-            ..
-        } = view_text(&view, false);
+        let shown = view_text(&view, false);
+        let body = shown.doc();
+        let ViewText { invalid, .. } = shown;
         let mut edited = Vec::new();
         if d.sent_headers.is_some() {
             edited.push("headers".to_string());
@@ -87,7 +97,8 @@ impl ResponseDoc {
         }
         ResponseDoc {
             delivery: d.id,
-            sent: sanitize(&format!("{} {}", d.method, d.path)).into_owned(),
+            method: sanitize(&d.method).into_owned(),
+            path: d.path.clone(),
             edited,
             headers: d
                 .response_headers
@@ -106,8 +117,16 @@ impl ResponseDoc {
                 .map(|n| sanitize(n).into_owned())
                 .collect(),
             invalid,
-            body: TextDoc::new(&text, syntax),
+            body,
         }
+    }
+}
+
+impl ResponseDoc {
+    /// The request line actually sent (`PUT /changed?token=••••`): the path's
+    /// query tokens as `masking` shows them, sanitized.
+    pub fn sent(&self, masking: &Masking) -> String {
+        format!("{} {}", self.method, sanitize(&masking.url(&self.path)))
     }
 }
 
@@ -214,12 +233,15 @@ mod tests {
         let failed = delivery(1, None, "");
         let line = DeliveryLine::build(&failed);
         assert_eq!(line.label, "refused");
-        assert!(!line.target.contains('\x1b'));
+        for on in [true, false] {
+            let shown = line.shown_target(&Masking::new("x-pingara-secret", on));
+            assert!(!shown.contains('\x1b'), "{shown}");
+        }
         assert!(!line.error.as_ref().unwrap().1.contains('\x1b'));
         let ok = delivery(2, Some(200), r#"{"ok":"\u001b[2J"}"#);
         let doc = ResponseDoc::build(&ok);
         assert_eq!(doc.kind, "json");
-        assert_eq!(doc.sent, "PUT /a");
+        assert_eq!(doc.sent(&Masking::new("x-pingara-secret", true)), "PUT /a");
         assert_eq!(doc.edited, ["headers", "body (2 B)"]);
         assert_eq!(doc.headers[1].1, "\\x1b[31mred");
         assert!(doc.body.syntax.is_some(), "JSON answers are highlighted");

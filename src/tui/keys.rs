@@ -320,7 +320,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
                 "X",
                 "clear all: delete every request in the store (asks first)",
             ),
-            ("v", "reveal / mask secret headers (Headers, Auth)"),
+            ("v", "reveal / mask secrets (headers, URL tokens)"),
             (
                 "A",
                 "recheck auth with the current secrets (stored one stays)",

@@ -119,6 +119,8 @@ pub struct App {
     pub auth: AuthConfig,
     /// Ring the terminal bell when requests arrive (`--bell`).
     pub bell: bool,
+    /// When it last rang: at most once per [`BELL_GAP`].
+    last_bell: Option<DateTime<Utc>>,
     /// "Now" for relative times and filters; the run loop sets it, tests fix it.
     pub now: DateTime<Utc>,
     pub list: Listing,
@@ -160,6 +162,9 @@ pub struct App {
     sending: HashMap<RequestId, u32>,
 }
 
+/// The least time between two rings of `--bell`: a burst rings once.
+const BELL_GAP: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
+
 /// Rows built from one commit's event, newest first: more than a screen
 /// holds; older ones are read from the store if scrolled to.
 const ROWS_FROM_EVENT: usize = 256;
@@ -189,6 +194,7 @@ impl App {
             secret_header: crate::inspect::auth::PINGARA_SECRET_HEADER.to_string(),
             auth: AuthConfig::default(),
             bell: false,
+            last_bell: None,
             now,
             list: Listing::new(),
             detail: DetailState::default(),
@@ -347,9 +353,15 @@ impl App {
                 self.rate.record(self.now, count);
                 self.captured(&batch);
                 // One ring for everything that arrived before the loop
-                // dispatches: a burst is one bell, not a thousand.
-                if self.bell && !self.outbox.iter().any(|c| matches!(c, Cmd::Bell)) {
+                // dispatches, and at most one a second: a burst the store
+                // commits in several batches (drawn in several frames) is
+                // one bell, not one a frame.
+                let quiet = self
+                    .last_bell
+                    .is_none_or(|t| self.now.signed_duration_since(t) >= BELL_GAP || self.now < t);
+                if self.bell && quiet && !self.outbox.iter().any(|c| matches!(c, Cmd::Bell)) {
                     self.outbox.push(Cmd::Bell);
+                    self.last_bell = Some(self.now);
                 }
             }
             StoreEvent::Answered(id, _) | StoreEvent::DeliveryAdded { request: id, .. } => {
@@ -546,7 +558,10 @@ impl App {
         if self.detail.tab == Tab::Body && self.detail.showing_tree() {
             // Keep the tree's cursor on screen.
             let rows = usize::from(areas.detail_content.height)
-                .saturating_sub(ui::detail::body::header_lines(self).len())
+                .saturating_sub(
+                    ui::detail::body::header_lines(self, usize::from(areas.detail_content.width))
+                        .len(),
+                )
                 .max(1);
             let cursor = self.detail.tree.as_ref().map_or(0, |t| t.cursor);
             let top = self.detail.scroll();

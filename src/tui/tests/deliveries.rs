@@ -298,3 +298,62 @@ fn keys_need_a_selection() {
     h.key(KeyCode::Char('d'));
     assert!(!h.app.detail.deliveries.diff);
 }
+
+#[test]
+fn the_deliveries_tab_masks_query_secrets_until_v() {
+    let (_dir, location) = store(mixed());
+    super::fixtures::add_delivery_to(
+        &location,
+        DeliveryKind::Replay,
+        1,
+        30,
+        Some(200),
+        "{}",
+        "http://127.0.0.1:18002/in?token=SUPERSECRET&x=1",
+    );
+    let mut h = harness(&location, 160, 48);
+    h.key(KeyCode::Char('g'));
+    h.key(KeyCode::Char('6'));
+    snap("deliveries_masked_160x48", &mut h);
+    let screen = h.screen();
+    assert!(!screen.contains("SUPERSECRET"), "{screen}");
+    assert!(screen.contains("POST /in?token=••••&x=1"), "{screen}");
+    assert!(screen.contains("18002/in?token=••••"), "{screen}");
+    h.key(KeyCode::Char('v'));
+    let screen = h.screen();
+    assert!(
+        screen.contains("POST /in?token=SUPERSECRET&x=1"),
+        "{screen}"
+    );
+    assert!(screen.contains("18002/in?token=SUPER"), "{screen}");
+    h.key(KeyCode::Char('v'));
+    assert!(!h.screen().contains("SUPERSECRET"));
+}
+
+/// An answer shown as hex fits the pane like a request body's hex does: at
+/// 160 columns (the detail beside the list) eight bytes a row, the ASCII
+/// column whole.
+#[test]
+fn a_hex_answer_fits_the_pane_like_the_body_tab() {
+    let (_dir, location) = store(mixed());
+    let bytes: String = (0u8..64).map(char::from).collect();
+    super::fixtures::add_delivery_to(
+        &location,
+        DeliveryKind::Replay,
+        1,
+        30,
+        Some(200),
+        &bytes,
+        "http://127.0.0.1:3000/pingara",
+    );
+    let mut h = harness(&location, 160, 48);
+    h.key(KeyCode::Char('g'));
+    h.key(KeyCode::Char('6'));
+    let screen = h.screen();
+    assert!(
+        screen.contains("00000030  30 31 32 33 34 35 36 37  |01234567|"),
+        "{screen}"
+    );
+    assert!(screen.contains("|89:;<=>?|"), "{screen}");
+    snap("deliveries_hex_answer_160x48", &mut h);
+}

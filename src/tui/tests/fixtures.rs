@@ -211,16 +211,41 @@ pub fn add_delivery_of(
     status: Option<u16>,
     body: &str,
 ) -> i64 {
+    add_delivery_to(
+        location,
+        kind,
+        request,
+        age,
+        status,
+        body,
+        "http://127.0.0.1:3000/pingara",
+    )
+}
+
+/// A delivery sent to `target` (its path and query become the path sent).
+pub fn add_delivery_to(
+    location: &Location,
+    kind: crate::store::DeliveryKind,
+    request: i64,
+    age: i64,
+    status: Option<u16>,
+    body: &str,
+    target: &str,
+) -> i64 {
     use crate::store::{Delivery, DeliveryError, DeliveryErrorKind, DeliveryKind, deliveries};
     let conn = location.open_reader().unwrap();
+    let path = target
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
+        .unwrap_or_else(|| "/".into());
     let delivery = Delivery {
         id: 0,
         request_id: request,
         at: now() - TimeDelta::seconds(age),
         kind,
-        target: "http://127.0.0.1:3000/pingara".into(),
+        target: target.into(),
         method: "POST".into(),
-        path: "/pingara".into(),
+        path,
         status,
         latency_ms: 2.5,
         error: status.is_none().then(|| DeliveryError {

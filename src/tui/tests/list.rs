@@ -101,3 +101,42 @@ fn the_filter_has_a_problems_term() {
     h.pump();
     assert_eq!(h.app.list.view().to_vec(), vec![1, 3]);
 }
+
+/// One odd row does not squeeze every other row: a 28-letter method is cut
+/// to its capped column with `…`, a huge size is capped too, and the path
+/// and the event keep enough columns that `/pingara-webhook` and two event
+/// types can still be told apart.
+#[test]
+fn one_long_method_or_size_does_not_squeeze_the_other_rows() {
+    let resolved = super::fixtures::PINGARA_BODY.replace("incident.created", "incident.resolved");
+    let mut long_method = at("/pingara-webhook", super::fixtures::PINGARA_BODY.as_bytes());
+    long_method.method = "SUPERLONGCUSTOMMETHODNAMEXYZ".into();
+    let mut huge = at("/pingara-webhook", resolved.as_bytes());
+    huge.body_size = u64::MAX / 3;
+    let requests = vec![
+        (at("/pingara-webhook", resolved.as_bytes()), 120, 200),
+        (at("/pingara-webhook", BROKEN_PINGARA), 90, 200),
+        (long_method, 60, 200),
+        (huge, 30, 200),
+    ];
+    let (_dir, location) = store(requests);
+    let mut h = harness(&location, 160, 48);
+    h.key(KeyCode::Char('g'));
+    snap("list_long_method_160x48", &mut h);
+    let screen = h.screen();
+    let row = |id: u32| {
+        screen
+            .lines()
+            .find(|l| l.starts_with(&format!("│ {id} ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(row(3).contains("SUPERL…"), "{}", row(3));
+    assert!(!row(3).contains("SUPERLONG"), "{}", row(3));
+    for id in 1..=4 {
+        assert!(row(id).contains("/pingara-webhook"), "{}", row(id));
+    }
+    assert!(row(1).contains("incident.reso"), "{}", row(1));
+    assert!(row(3).contains("incident.crea"), "{}", row(3));
+    assert!(row(4).contains('…'), "the huge size is cut: {}", row(4));
+}

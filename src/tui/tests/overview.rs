@@ -75,3 +75,29 @@ fn the_overview_lists_the_payload_problems() {
         "{screen}"
     );
 }
+
+/// A zero-width space and a stray combining mark draw nothing raw: the list,
+/// the pane title and the overview's request line show them as escapes, and
+/// the request line drops nothing.
+#[test]
+fn invisible_characters_in_a_path_show_as_escapes() {
+    let mut req = pingara(SECRET);
+    req.target = "/pingara\u{200b}-webhook/\u{301}x/cafe\u{301}?q=\u{feff}1".into();
+    let (_dir, location) = store(vec![(req, 30, 200)]);
+    let mut h = harness(&location, 160, 48);
+    h.key(KeyCode::Char('g'));
+    h.key(KeyCode::Char('1'));
+    snap("overview_invisible_path_160x48", &mut h);
+    let screen = h.screen();
+    let escaped = "/pingara\\u{200b}-webhook/\\u{301}x";
+    assert!(
+        screen.matches(escaped).count() >= 2,
+        "the pane title and the request line: {screen}"
+    );
+    assert!(
+        screen
+            .contains("POST /pingara\\u{200b}-webhook/\\u{301}x/cafe\u{301}?q=\\u{feff}1 HTTP/1.1"),
+        "{screen}"
+    );
+    assert!(screen.contains("/pingara\\u{200b}"), "the list: {screen}");
+}

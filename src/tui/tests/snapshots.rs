@@ -274,6 +274,23 @@ fn t_switches_the_theme() {
     assert_ne!(colours(h.draw()), dark, "the colours change");
     snap("theme_light_80x24", &mut h);
     h.key(KeyCode::Char('t'));
+    h.key(KeyCode::Char('t'));
+    // A light theme's dark text needs its own light background: on a dark
+    // terminal's default one it was dark grey on black.
+    let unset: Vec<(u16, u16)> = {
+        let b = h.draw();
+        b.content
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| matches!(c.bg, ratatui::style::Color::Reset))
+            .map(|(i, _)| ((i % 80) as u16, (i / 80) as u16))
+            .collect()
+    };
+    assert!(
+        unset.is_empty(),
+        "cells on the terminal's background: {unset:?}"
+    );
+    h.key(KeyCode::Char('t'));
     assert_eq!(h.app.theme.name, "hookcatch-dark");
     assert_eq!(colours(h.draw()), dark);
     h.key(KeyCode::Char('J'));
@@ -319,4 +336,38 @@ fn w_wraps_long_info_lines() {
     assert!(wrapped.contains("wrap on"), "{wrapped}");
     assert!(wrapped.contains("or body"), "the line goes on: {wrapped}");
     snap("overview_wrapped_80x24", &mut h);
+}
+
+/// The Body tab's `ℹ` lines: cut with `…` to the pane, whole on the next
+/// rows after `w`, like the info lines of the other tabs.
+#[test]
+fn w_wraps_the_body_tabs_info_lines() {
+    let req = crate::model::CapturedRequest::new(
+        "POST",
+        "/charset",
+        vec![crate::model::HeaderField::new(
+            "content-type",
+            b"text/plain; charset=x-unheard-of-charset-from-a-sender-abcdefgh".to_vec(),
+        )],
+        b"hello".to_vec(),
+    );
+    let (_dir, location) = store(vec![(req, 30, 200)]);
+    let mut h = harness(&location, 60, 24);
+    h.key(KeyCode::Char('g'));
+    h.key(KeyCode::Char('3'));
+    h.key(KeyCode::Enter); // zoomed
+    let cut = h.screen();
+    let note = cut
+        .lines()
+        .find(|l| l.contains("ℹ unknown charset"))
+        .unwrap_or_else(|| panic!("{cut}"));
+    assert!(
+        note.trim_end_matches('│').trim_end().ends_with('…'),
+        "{note}"
+    );
+    snap("body_info_cut_60x24", &mut h);
+    h.key(KeyCode::Char('w'));
+    let wrapped = h.screen();
+    assert!(wrapped.contains("shown as UTF-8"), "{wrapped}");
+    snap("body_info_wrapped_60x24", &mut h);
 }

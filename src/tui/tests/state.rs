@@ -670,7 +670,8 @@ fn bell_rings_once_for_what_arrived_together_and_only_when_asked() {
     h.notice(fixtures::captured(7));
     assert_eq!(h.bells, 1, "a new capture rings");
 
-    // A burst handled before the loop dispatches: one ring.
+    // A burst handled before the loop dispatches (a second later): one ring.
+    h.app.now += chrono::TimeDelta::seconds(1);
     for id in 8..108 {
         h.app
             .handle(crate::tui::inbox::Msg::Notice(fixtures::captured(id)));
@@ -705,4 +706,28 @@ fn the_tree_shows_escapes_as_the_json_text_does() {
         assert!(tree.contains(shown), "{shown} in {tree}");
     }
     assert!(!tree.contains(r"\x0a") && !tree.contains(r"\x0d"), "{tree}");
+}
+
+/// A burst the store commits in several batches, each dispatched in its own
+/// frame (50 concurrent requests rang 15 times): one ring per second at most.
+#[test]
+fn bell_rings_at_most_once_a_second() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    h.app.bell = true;
+    append(&location, 20);
+    let start = h.app.now;
+    for (frame, id) in (6..26).enumerate() {
+        // A frame each 1/60 s, as the loop draws during a burst.
+        h.app.now = start + chrono::TimeDelta::milliseconds(16 * frame as i64);
+        h.notice(fixtures::captured(id));
+    }
+    assert_eq!(h.bells, 1, "one burst over 20 frames, one ring");
+    append(&location, 2);
+    h.app.now = start + chrono::TimeDelta::milliseconds(1100);
+    h.notice(fixtures::captured(26));
+    assert_eq!(h.bells, 2, "a second later, a new arrival rings again");
+    h.app.now = start + chrono::TimeDelta::milliseconds(1300);
+    h.notice(fixtures::captured(27));
+    assert_eq!(h.bells, 2);
 }

@@ -1,6 +1,9 @@
 //! The request list: only the visible rows are built, from the row cache.
-//! Columns are as wide as the visible rows need; the path takes what is
-//! left, and every value cut to its column ends in `…`.
+//! Columns are as wide as the visible rows need, up to a cap for those one
+//! odd row could blow up (a custom method, a huge size, many marks); the
+//! path takes what is left, with the event, the marks and the size giving
+//! some back (down to their minimums) when the path would be cut short, and every
+//! value cut to its column ends in `…`.
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint};
@@ -13,12 +16,23 @@ use crate::text::human_size;
 use crate::tui::app::{App, Focus};
 use crate::tui::data::Row;
 
-/// The path never gets fewer columns than this while the event column can give some up.
+/// The path never gets fewer columns than this while the marks or the event
+/// column can give some up.
 const MIN_PATH: usize = 16;
-/// The event column's narrowest useful width.
-const MIN_EVENT: usize = 10;
+/// The event column's narrowest useful width: `incident.crea…` and
+/// `incident.reso…` still differ.
+const MIN_EVENT: usize = 14;
 /// The marks column never grows past this (`≈⚠12 ↻1234 3→refus…`).
 const MAX_MARKS: usize = 16;
+/// ... and gives columns back to the path down to this.
+const MIN_MARKS: usize = 9;
+/// The method column never grows past this: `OPTIONS` whole, a sender's
+/// 28-letter custom method as `SUPERL…`.
+const MAX_METHOD: usize = 7;
+/// The size column never grows past this (`512.0 KiB!`)...
+const MAX_SIZE: usize = 10;
+/// ... and gives columns back to the path down to this (`10.0 MiB!`).
+const MIN_SIZE: usize = 9;
 
 /// One column: its header and each visible row's cell, before widths are known.
 struct Column {
@@ -71,17 +85,22 @@ pub fn render(frame: &mut Frame<'_>, areas: &Areas, app: &App) {
     let end = (start + height).min(view.len());
     let visible = &view[start..end];
 
+    let mut method = Column::new("METHOD", false);
+    method.cap = Some(MAX_METHOD);
     let mut cols = vec![
         Column::new("ID", true),
         Column::new("AGE", true),
-        Column::new("METHOD", false),
+        method,
         Column::new("PATH", false),
         Column::new("ST", false),
     ];
     const PATH: usize = 3;
-    if show_size {
-        cols.push(Column::new("SIZE", true));
-    }
+    let size_col = show_size.then(|| {
+        let mut size = Column::new("SIZE", true);
+        size.cap = Some(MAX_SIZE);
+        cols.push(size);
+        cols.len() - 1
+    });
     let event_col = show_event.then(|| {
         let mut c = Column::new("EVENT", false);
         c.cap = Some(if width >= 100 { 28 } else { 18 });
@@ -92,6 +111,7 @@ pub fn render(frame: &mut Frame<'_>, areas: &Areas, app: &App) {
     let mut marks_col = Column::new("MARKS", false);
     marks_col.cap = Some(MAX_MARKS);
     cols.push(marks_col);
+    let marks_at = cols.len() - 1;
 
     for id in visible {
         let cells = match app.list.rows.get(id) {
@@ -120,15 +140,21 @@ pub fn render(frame: &mut Frame<'_>, areas: &Areas, app: &App) {
             .sum::<usize>()
             + gaps
     };
-    // The path's own width is what the others leave; the event column
-    // gives some back when the path would be cut short.
-    if let Some(e) = event_col {
+    // The path's own width is what the others leave; the event, the marks
+    // and the size column give some back when the path would be cut short.
+    let path_needs = MIN_PATH.min(cols[PATH].want());
+    for (col, least) in [
+        (event_col, MIN_EVENT),
+        (Some(marks_at), MIN_MARKS),
+        (size_col, MIN_SIZE),
+    ] {
+        let Some(c) = col else { continue };
         let left = width.saturating_sub(others(&widths));
-        let path_wants = cols[PATH].want();
-        if left < MIN_PATH.min(path_wants) {
-            let give = (MIN_PATH.min(path_wants) - left).min(widths[e].saturating_sub(MIN_EVENT));
-            widths[e] -= give;
+        if left >= path_needs {
+            break;
         }
+        let give = (path_needs - left).min(widths[c].saturating_sub(least));
+        widths[c] -= give;
     }
     widths[PATH] = width
         .saturating_sub(others(&widths))

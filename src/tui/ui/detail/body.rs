@@ -17,8 +17,9 @@ use crate::tui::highlight::DocKey;
 use crate::tui::jsontree::{JsonTree, NodeKind, TreeView};
 use crate::tui::ui::char_width;
 
-/// The lines above the scrolling text.
-pub fn header_lines(app: &App) -> Vec<Line<'static>> {
+/// The lines above the scrolling text, `width` columns wide: its `ℹ` notes
+/// wrap with `w` and are cut with `…` without.
+pub fn header_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let Some(d) = app.detail.loaded.as_deref() else {
         return Vec::new();
@@ -91,11 +92,11 @@ pub fn header_lines(app: &App) -> Vec<Line<'static>> {
         };
         out.push(Line::from(Span::styled(text, theme.accent())));
     }
-    out
+    super::wrap_or_fit(app, out, width)
 }
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
-    let header = header_lines(app);
+    let header = header_lines(app, usize::from(area.width));
     app.detail
         .scroller()
         .update(max_scroll(app, header.len(), area));
@@ -146,10 +147,20 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
 /// when wrapped (rows are not counted ahead), else to its last screenful.
 fn max_scroll(app: &App, header: usize, area: Rect) -> usize {
     let len = app.detail.body_len();
-    if app.detail.wrap || app.detail.doc().is_some_and(|d| halved(d, area)) {
+    if app
+        .detail
+        .doc()
+        .is_some_and(|d| scrolls_by_line(app, d, area))
+    {
         return len.saturating_sub(1);
     }
     len.saturating_sub(usize::from(area.height).saturating_sub(header).max(1))
+}
+
+/// Does `doc` in `area` take more rows than lines (wrapped, or a halved hex
+/// dump), so that it scrolls to its last line rather than its last screenful?
+pub fn scrolls_by_line(app: &App, doc: &TextDoc, area: Rect) -> bool {
+    app.detail.wrap || halved(doc, area)
 }
 
 /// A hex dump too wide for `area` shows eight bytes a row: each of its

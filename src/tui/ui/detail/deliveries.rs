@@ -24,7 +24,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::body::text_rows;
+use super::body::{scrolls_by_line, text_rows};
 use super::diff;
 use crate::replay::LadderOutcome;
 use crate::secrets::{is_secret_header as is_secret, mask_header_value as masked};
@@ -117,7 +117,9 @@ fn max_scroll(app: &App, area: Rect) -> usize {
     let top = top_lines(app, area).len();
     let s = scrolled(app, usize::from(area.width));
     let total = s.head.len() + s.tail.len();
-    if app.detail.wrap && matches!(s.tail, Tail::Body(..)) {
+    if let Tail::Body(doc, _) = s.tail
+        && scrolls_by_line(app, &doc.body, area)
+    {
         return total.saturating_sub(1);
     }
     total.saturating_sub(usize::from(area.height).saturating_sub(top).max(1))
@@ -232,9 +234,10 @@ fn delivery_row(app: &App, d: &DeliveryLine, picked: bool, width: usize) -> Line
     ];
     let used: usize = spans.iter().map(Span::width).sum();
     let room = width.saturating_sub(used);
+    let target = d.shown_target(&app.detail.masking(&app.secret_header));
     match &d.error {
         Some((_, message)) => {
-            let target = clip(&d.target, room / 2);
+            let target = clip(&target, room / 2);
             let left = room.saturating_sub(target.chars().count() + 2);
             spans.push(Span::styled(target, theme.dim()));
             spans.push(Span::styled(
@@ -242,7 +245,7 @@ fn delivery_row(app: &App, d: &DeliveryLine, picked: bool, width: usize) -> Line
                 theme.error(),
             ));
         }
-        None => spans.push(Span::styled(clip(&d.target, room), theme.dim())),
+        None => spans.push(Span::styled(clip(&target, room), theme.dim())),
     }
     let line = Line::from(spans);
     if picked && app.focus == Focus::Detail {
@@ -345,7 +348,10 @@ fn answer_lines(
     }
     let mut sent = vec![
         label(app, "sent"),
-        Span::styled(clip(&doc.sent, room), theme.text()),
+        Span::styled(
+            clip(&doc.sent(&app.detail.masking(&app.secret_header)), room),
+            theme.text(),
+        ),
     ];
     if !doc.edited.is_empty() {
         sent.push(Span::styled(
@@ -392,5 +398,5 @@ fn answer_lines(
     if let Some(note) = &doc.body.plain_note {
         out.push(Line::from(Span::styled(format!("ℹ {note}"), theme.note())));
     }
-    out
+    super::wrap_or_fit(app, out, width)
 }

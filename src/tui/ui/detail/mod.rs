@@ -140,6 +140,22 @@ pub fn tab_lines(app: &App, tab: Tab, width: u16) -> Vec<Line<'static>> {
     if !app.detail.wrap || width == 0 {
         return lines;
     }
+    wrap_or_fit(app, lines, width)
+}
+
+/// Info lines (a tab's lines, the Body tab's `ℹ` notes, an answer's head)
+/// as `w` has them: continued on the next rows when wrapping, else each cut
+/// to `width` with `…`. The one place both choices are made.
+pub fn wrap_or_fit(app: &App, lines: Vec<Line<'static>>, width: usize) -> Vec<Line<'static>> {
+    if width == 0 {
+        return lines;
+    }
+    if !app.detail.wrap {
+        return lines
+            .into_iter()
+            .map(|line| crate::tui::ui::fit(line, width))
+            .collect();
+    }
     lines
         .into_iter()
         .flat_map(|line| {
