@@ -71,10 +71,11 @@ fn tui_shows_a_pingara_event_and_restores_the_terminal() {
         p.contains("/pingara") && p.contains("incident.created") && p.contains(" valid ")
     });
     assert!(pane.contains("1 captured"), "status bar counts it:\n{pane}");
-    assert!(
-        pane.contains("authenticated"),
-        "the detail explains the verdict:\n{pane}"
-    );
+    // The row is drawn from the commit's event, the detail from a read a
+    // frame or two later.
+    tmux.wait_for("the detail explaining the verdict", |p| {
+        p.contains("authenticated")
+    });
     assert_eq!(
         tmux.display("#{alternate_on}"),
         "1",
