@@ -170,7 +170,12 @@ async fn next(st: &mut State) -> Option<Bytes> {
                 // Deleted since (retention): nothing to send for it.
                 if let Some((stored, large)) = stored {
                     let hold = st.ctx.hold.is_some() && stored.request.is_pending();
-                    let around = WireRequest::around_body(&stored, &st.ctx.channel, hold);
+                    let around = WireRequest::around_body(
+                        &stored,
+                        &st.ctx.channel,
+                        hold,
+                        st.ctx.hold.is_some(),
+                    );
                     let Some(len) = large else {
                         // A body of one piece goes in one frame with its event.
                         let body = STANDARD.encode(&stored.request.body);

@@ -352,7 +352,7 @@ impl Subscriber {
     /// Capture one relayed request (unless already stored); `Err` ends
     /// the session (the store refused it: retried after reconnecting).
     async fn take(&self, sender: &Sender, event: &Event, cursor: &mut Cursor) -> Result<bool, Why> {
-        let wire: WireRequest = match serde_json::from_str(&event.data) {
+        let mut wire: WireRequest = match serde_json::from_str(&event.data) {
             Ok(w) => w,
             Err(e) => return Err(format!("unreadable event: {e}")),
         };
@@ -361,6 +361,13 @@ impl Subscriber {
             return Ok(false);
         }
         let hold = wire.hold;
+        let given = match wire.answered.take() {
+            Some(g) => {
+                let reason = g.reason;
+                Some((g.answer.into_response().map_err(|e| e.to_string())?, reason))
+            }
+            None => None,
+        };
         let mut captured = wire.into_captured().map_err(|e| e.to_string())?;
         let max = self.settings.limits.max_body;
         if event.dropped > 0 || captured.body_size > max {
@@ -373,6 +380,7 @@ impl Subscriber {
             channel: self.source.channel.clone(),
             id,
         });
+        arrival.given = given;
         let answering = arrive::store(
             captured,
             arrival,
@@ -381,21 +389,33 @@ impl Subscriber {
             self.cut.clone(),
         )
         .await;
-        if answering.id.is_none() {
+        let Some(local) = answering.id else {
             return Err("this store refused the request".into());
-        }
+        };
         cursor.last = id;
-        let (sender, token, url) = (
+        let (sender, token, url, writer) = (
             sender.clone(),
             self.token.clone(),
             self.source.answer_url(id),
+            self.writer.clone(),
         );
         tokio::spawn(async move {
             let Ok(response) = answering.answer().await else {
                 return; // drop mode: the relay answers itself when its hold ends
             };
-            if hold {
-                post_answer(&sender, &token, url, response).await;
+            if !hold {
+                return;
+            }
+            let status = response.status().as_u16();
+            if post_answer(&sender, &token, url, response).await == Some(false) {
+                // The sender got the relay's answer (its own, or another
+                // subscriber's): this one's record must not claim it went out.
+                writer
+                    .set_no_answer(
+                        local,
+                        format!("{NOT_USED} (this listener answered {status})"),
+                    )
+                    .await;
             }
         });
         Ok(true)
@@ -421,13 +441,17 @@ impl Subscriber {
     }
 }
 
-/// Send the local answer to the relay that holds the sender.
+/// The record of a held request whose answer the relay did not use.
+pub const NOT_USED: &str = "not used: the relay answered the sender itself";
+
+/// Send the local answer to the relay that holds the sender; the relay's
+/// `used` when it said (`None`: no readable word from it).
 async fn post_answer(
     sender: &Sender,
     token: &str,
     url: String,
     response: http::Response<Full<Bytes>>,
-) {
+) -> Option<bool> {
     let (parts, body) = response.into_parts();
     let Ok(body) = body.collect().await.map(|b| b.to_bytes());
     let response = http::Response::from_parts(parts, Full::new(Bytes::new()));
@@ -437,13 +461,22 @@ async fn post_answer(
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(Full::new(Bytes::from(crate::text::json_string(&answer))))
     else {
-        return;
+        return None;
     };
     let timeout = sender.options().timeout;
-    if let Ok(Ok(response)) = tokio::time::timeout(timeout, sender.client().request(request)).await
-    {
-        let _ = response.into_body().collect().await;
-    }
+    let Ok(Ok(response)) = tokio::time::timeout(timeout, sender.client().request(request)).await
+    else {
+        return None;
+    };
+    let said = tokio::time::timeout(timeout, response.into_body().collect())
+        .await
+        .ok()?
+        .ok()?
+        .to_bytes();
+    serde_json::from_slice::<serde_json::Value>(&said)
+        .ok()?
+        .get("used")?
+        .as_bool()
 }
 
 fn version(label: &str) -> http::Version {
