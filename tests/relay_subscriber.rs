@@ -434,3 +434,34 @@ async fn the_subscribers_record_is_the_answer_the_sender_got() {
         rows[0]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_request_over_the_local_max_body_is_not_answered_413() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let relay = Relay::start(
+        d,
+        &d.join("relay.db"),
+        0,
+        &["--hold", "1", "--status", "202"],
+    );
+    let from = relay.channel("big");
+    let _sub = follow(d, "sub", &from, &["--max-body", "1k"]);
+    let resp = client()
+        .post(format!("{from}/x"))
+        .body(vec![b'x'; 4096])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        202,
+        "the relay's own answer, not the local 413"
+    );
+    let rows = rows_when(d, &d.join("sub.db"), |rows| {
+        rows.len() == 1 && reason(&rows[0]).starts_with("no answer posted")
+    });
+    assert_eq!(rows[0]["outcome"], "too_large", "{}", rows[0]);
+    assert!(rows[0]["response"].is_null(), "{}", rows[0]);
+    assert!(reason(&rows[0]).contains("--max-body"), "{}", rows[0]);
+}

@@ -370,7 +370,8 @@ impl Subscriber {
         };
         let mut captured = wire.into_captured().map_err(|e| e.to_string())?;
         let max = self.settings.limits.max_body;
-        if event.dropped > 0 || captured.body_size > max {
+        let too_large = event.dropped > 0 || captured.body_size > max;
+        if too_large {
             self.too_large(id, &mut captured, max);
         }
         let method = Method::from_bytes(captured.method.as_bytes()).unwrap_or(Method::POST);
@@ -404,6 +405,15 @@ impl Subscriber {
                 return; // drop mode: the relay answers itself when its hold ends
             };
             if !hold {
+                return;
+            }
+            if too_large {
+                // The relay took the body: this listener's 413 is about its
+                // own --max-body, not the sender's request. No answer is
+                // posted; the relay gives its own when the hold ends.
+                writer
+                    .set_no_answer(local, NOT_POSTED_TOO_LARGE.into())
+                    .await;
                 return;
             }
             let status = response.status().as_u16();
@@ -440,6 +450,10 @@ impl Subscriber {
         ));
     }
 }
+
+/// The record of a held request over this listener's `--max-body`.
+pub const NOT_POSTED_TOO_LARGE: &str = "no answer posted: over this listener's --max-body \
+     (the relay accepted it and answers the sender itself when the hold ends)";
 
 /// The record of a held request whose answer the relay did not use.
 pub const NOT_USED: &str = "not used: the relay answered the sender itself";
