@@ -1333,6 +1333,14 @@ fn a_bad_relay_setting_is_a_usage_error_naming_where_it_came_from() {
     assert_usage_error(&out, "HOOKCATCH_RATE=lots: expected requests per second");
     let out = relay_refused(d, &["--hold", "-1"], &[]);
     assert_usage_error(&out, "--hold -1: expected seconds from 0.1 to 300");
+    // Below the least the message names, by every route.
+    let out = relay_refused(d, &["--hold", "0.0001"], &[]);
+    assert_usage_error(&out, "--hold 0.0001: expected seconds from 0.1 to 300");
+    let out = relay_refused(d, &[], &[("HOOKCATCH_HOLD", "0.05")]);
+    assert_usage_error(
+        &out,
+        "HOOKCATCH_HOLD=0.05: expected seconds from 0.1 to 300",
+    );
     let out = relay_refused(d, &[], &[("HOOKCATCH_TLS_CERT", "c.pem")]);
     assert_usage_error(
         &out,
