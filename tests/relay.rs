@@ -1537,7 +1537,7 @@ async fn list_filters_a_relay_store_by_channel() {
     // A subscriber's store: `channel:` matches the channel it came from.
     let _sub = subscriber(dir.path(), "sub", &relay.channel("orders"), &[]);
     let c = client();
-    for channel in ["payments", "orders", "payments-eu", "payments"] {
+    for channel in ["payments", "orders", "payments-eu", "payments", "PAYMENTS"] {
         let resp = c
             .post(format!("{}/x", relay.channel(channel)))
             .body("hello")
@@ -1563,9 +1563,16 @@ async fn list_filters_a_relay_store_by_channel() {
         ["\"payments\"", "\"payments\""]
     );
     assert_eq!(channels("channel:pay*").len(), 3);
+    // Channels are case-sensitive on the relay: so is the term, glob too.
+    assert_eq!(channels("channel:PAYMENTS"), ["\"PAYMENTS\""]);
+    assert_eq!(channels("channel:PAY*"), ["\"PAYMENTS\""]);
+    assert!(channels("channel:Payments").is_empty());
     // A body term reads whole requests: the channel is matched there too.
     assert_eq!(channels("channel:orders body:hello"), ["\"orders\""]);
-    assert_eq!(channels("!channel:payments*"), ["\"orders\""]);
+    assert_eq!(
+        channels("!channel:payments*"),
+        ["\"orders\"", "\"PAYMENTS\""]
+    );
 
     let sub_store = dir.path().join("sub.db");
     stored_when(dir.path(), &sub_store, |rows| rows.len() == 1);
