@@ -936,6 +936,44 @@ fn relay_refuses_to_start_without_a_token_and_listen_from_without_one() {
 }
 
 #[test]
+fn a_token_with_a_control_character_is_a_usage_error_for_relay_and_subscriber() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let bad = "s3cret\nX-Injected: 1";
+    let relay = ["relay", "--port", "0", "--ephemeral"];
+    let listen = [
+        "listen",
+        "--headless",
+        "--port",
+        "0",
+        "--ephemeral",
+        "--from",
+        "http://127.0.0.1:9/c/x",
+    ];
+    for out in [
+        refused(d, &[&relay[..], &["--token", bad]].concat(), &[]),
+        refused(d, &relay, &[("HOOKCATCH_TOKEN", bad)]),
+        refused(d, &[&listen[..], &["--token", bad]].concat(), &[]),
+        refused(d, &listen, &[("HOOKCATCH_TOKEN", "tab\there")]),
+    ] {
+        assert_usage_error(&out, "a token must not contain control characters");
+        // Never echoed: it is a secret.
+        assert!(
+            !text(&out.stderr).contains("s3cret"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    std::fs::write(
+        d.join("hookcatch.toml"),
+        "[relay.tokens]\nteam = \"a\\nb\"\n",
+    )
+    .unwrap();
+    let out = refused(d, &[&relay[..], &["--token", TOKEN]].concat(), &[]);
+    assert_usage_error(&out, "without control characters");
+}
+
+#[test]
 fn the_relay_binds_loopback_unless_told_and_warns_when_told() {
     let dir = tempfile::tempdir().unwrap();
     for (bind, warns) in [(None, false), (Some("0.0.0.0"), true)] {
@@ -1231,8 +1269,15 @@ async fn json_of(resp: reqwest::Response) -> Value {
 /// (for settings it refuses before it starts). One that starts instead is
 /// stopped after [`WAIT`] and fails the test.
 fn relay_refused(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut all = vec!["relay", "--port", "0", "--token", TOKEN, "--ephemeral"];
+    all.extend_from_slice(args);
+    refused(dir, &all, env)
+}
+
+/// `hookcatch ARGS` with these variables, expected to refuse to start:
+/// killed and failed if it is still running after [`WAIT`].
+fn refused(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let mut child = command(dir)
-        .args(["relay", "--port", "0", "--token", TOKEN, "--ephemeral"])
         .args(args)
         .envs(env.iter().copied())
         .stdin(Stdio::null())
@@ -1246,7 +1291,7 @@ fn relay_refused(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::proces
             let _ = child.kill();
             let out = child.wait_with_output().unwrap();
             panic!(
-                "the relay started instead of refusing {args:?} {env:?}: {}",
+                "it started instead of refusing {args:?} {env:?}: {}",
                 text(&out.stderr)
             );
         }
