@@ -465,3 +465,41 @@ async fn a_held_request_over_the_local_max_body_is_not_answered_413() {
     assert!(rows[0]["response"].is_null(), "{}", rows[0]);
     assert!(reason(&rows[0]).contains("--max-body"), "{}", rows[0]);
 }
+
+/// A server that answers every stream request as a relay would, with its
+/// hello and then one event no subscriber can read, and closes.
+fn relay_with_a_bad_event() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            let _ = conn.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n\
+                  event: hello\ndata: {\"behind\":1}\n\nid: 5\ndata: {\"id\": \"five\"}\n\n",
+            );
+        }
+    });
+    format!("http://{addr}/c/bad")
+}
+
+#[test]
+fn an_unreadable_event_is_named_and_the_backoff_grows() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = relay_with_a_bad_event();
+    let sub = start_following(dir.path(), "sub", &from, &[]);
+    let first = sub.wait_stderr("reconnecting in 0.1 s");
+    assert!(
+        first.contains("cannot read the relay's event id 5"),
+        "{first}"
+    );
+    // Not 0.1 s forever: each end on the same bad event waits longer.
+    sub.wait_stderr("reconnecting in 0.2 s");
+    sub.wait_stderr("reconnecting in 0.4 s");
+}

@@ -140,6 +140,33 @@ pub struct Subscriber {
 /// Why a stream ended.
 type Why = String;
 
+/// Why a relayed request was not taken.
+enum NotTaken {
+    /// The relay sent an event this subscriber cannot read: reconnecting
+    /// reads it again, so the backoff keeps growing.
+    Unreadable(Why),
+    /// This store refused it: retried after reconnecting.
+    Refused(Why),
+}
+
+/// At most this much of an unreadable event's id is said.
+const ID_SHOWN: usize = 40;
+
+/// An unreadable event, by its id (sanitized, cut short), and why.
+fn unreadable(event: &Event, why: impl std::fmt::Display) -> NotTaken {
+    let id: String = event
+        .id
+        .as_deref()
+        .unwrap_or("(none)")
+        .chars()
+        .take(ID_SHOWN)
+        .collect();
+    NotTaken::Unreadable(format!(
+        "cannot read the relay's event id {}: {why}",
+        crate::text::sanitize(&id)
+    ))
+}
+
 /// Said when the relay's store is not the one the cursor counts in.
 const REPLACED: &str = "relay store was replaced: starting again from its first request";
 
@@ -175,15 +202,17 @@ impl Subscriber {
         };
         let mut backoff = BACKOFF_START;
         loop {
-            let mut connected = false;
+            let (mut connected, mut bad_event) = (false, false);
             let why = tokio::select! {
                 () = self.shutdown.cancelled() => return,
-                why = self.session(&sender, &mut cursor, &mut connected) => why,
+                why = self.session(&sender, &mut cursor, &mut connected, &mut bad_event) => why,
             };
             if self.shutdown.is_cancelled() {
                 return;
             }
-            if connected {
+            // A stream that ended on an event this subscriber cannot read
+            // would end on it again: only a good stream starts over fast.
+            if connected && !bad_event {
                 backoff = BACKOFF_START;
             }
             self.report(format!(
@@ -199,7 +228,13 @@ impl Subscriber {
     }
 
     /// One connection to the stream: returns why it ended.
-    async fn session(&self, sender: &Sender, cursor: &mut Cursor, connected: &mut bool) -> Why {
+    async fn session(
+        &self,
+        sender: &Sender,
+        cursor: &mut Cursor,
+        connected: &mut bool,
+        bad_event: &mut bool,
+    ) -> Why {
         let request = Request::get(self.source.stream_url(cursor.last))
             .header(
                 http::header::AUTHORIZATION,
@@ -266,7 +301,10 @@ impl Subscriber {
                 let event = match events.next_event() {
                     Ok(Some(event)) => event,
                     Ok(None) => break,
-                    Err(why) => return why,
+                    Err(why) => {
+                        *bad_event = true;
+                        return why;
+                    }
                 };
                 match event.kind.as_str() {
                     "hello" => {
@@ -293,7 +331,11 @@ impl Subscriber {
                     "message" => {
                         let stored = match self.take(sender, &event, cursor).await {
                             Ok(stored) => stored,
-                            Err(why) => return why,
+                            Err(NotTaken::Refused(why)) => return why,
+                            Err(NotTaken::Unreadable(why)) => {
+                                *bad_event = true;
+                                return why;
+                            }
                         };
                         if stored && behind > 0 {
                             behind -= 1;
@@ -351,11 +393,14 @@ impl Subscriber {
 
     /// Capture one relayed request (unless already stored); `Err` ends
     /// the session (the store refused it: retried after reconnecting).
-    async fn take(&self, sender: &Sender, event: &Event, cursor: &mut Cursor) -> Result<bool, Why> {
-        let mut wire: WireRequest = match serde_json::from_str(&event.data) {
-            Ok(w) => w,
-            Err(e) => return Err(format!("unreadable event: {e}")),
-        };
+    async fn take(
+        &self,
+        sender: &Sender,
+        event: &Event,
+        cursor: &mut Cursor,
+    ) -> Result<bool, NotTaken> {
+        let mut wire: WireRequest =
+            serde_json::from_str(&event.data).map_err(|e| unreadable(event, e))?;
         let id = wire.id;
         if id <= cursor.last {
             return Ok(false);
@@ -364,11 +409,12 @@ impl Subscriber {
         let given = match wire.answered.take() {
             Some(g) => {
                 let reason = g.reason;
-                Some((g.answer.into_response().map_err(|e| e.to_string())?, reason))
+                let answer = g.answer.into_response().map_err(|e| unreadable(event, e))?;
+                Some((answer, reason))
             }
             None => None,
         };
-        let mut captured = wire.into_captured().map_err(|e| e.to_string())?;
+        let mut captured = wire.into_captured().map_err(|e| unreadable(event, e))?;
         let max = self.settings.limits.max_body;
         let too_large = event.dropped > 0 || captured.body_size > max;
         if too_large {
@@ -391,7 +437,7 @@ impl Subscriber {
         )
         .await;
         let Some(local) = answering.id else {
-            return Err("this store refused the request".into());
+            return Err(NotTaken::Refused("this store refused the request".into()));
         };
         cursor.last = id;
         let (sender, token, url, writer) = (
