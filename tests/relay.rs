@@ -1494,6 +1494,25 @@ async fn the_answer_endpoint_checks_its_answer_and_says_whether_it_was_used() {
         let body = json_of(resp).await;
         assert_eq!(body["error"], "status must be 200-599");
     }
+    // A header HTTP cannot carry is refused, not dropped; the hold goes on.
+    for bad in [
+        serde_json::json!([["x-a", "ok"], ["x-b", "one\r\nx-injected: 1"]]),
+        serde_json::json!([["x-a", "line\nbreak"]]),
+        serde_json::json!([["bad name", "v"]]),
+    ] {
+        let resp = answer(
+            "ans",
+            id,
+            serde_json::json!({ "status": 299, "headers": bad }),
+        )
+        .await
+        .unwrap();
+        assert_eq!(resp.status(), 400, "{bad}");
+        let body = json_of(resp).await;
+        let error = body["error"].as_str().unwrap_or_default();
+        assert!(error.contains("cannot be sent over HTTP"), "{body}");
+        assert!(!error.contains("injected"), "{body}");
+    }
     // Not held: an unknown id, and this id on another channel.
     for (channel, id) in [("ans", id + 100), ("other", id)] {
         let resp = answer(channel, id, plain(201)).await.unwrap();

@@ -335,6 +335,13 @@ fn open_stream(
     response
 }
 
+/// A header HTTP can carry as it is: a valid name, and a value without CR,
+/// LF or another control character but tab.
+fn carried(h: &crate::model::HeaderField) -> bool {
+    http::HeaderName::from_bytes(h.name.as_bytes()).is_ok()
+        && http::HeaderValue::from_bytes(&h.value).is_ok()
+}
+
 async fn take_answer(
     relay: &Arc<Relay>,
     req: Request<Incoming>,
@@ -366,13 +373,27 @@ async fn take_answer(
         .map_err(|e| e.to_string())
         .and_then(|a| a.into_response().map_err(|e| e.to_string()));
     let answer = match answer {
-        Ok(answer) if ANSWER_STATUSES.contains(&answer.status) => answer,
-        Ok(_) => {
+        Ok(answer) if !ANSWER_STATUSES.contains(&answer.status) => {
             return json_answer(
                 StatusCode::BAD_REQUEST,
                 &json!({ "error": "status must be 200-599" }),
             );
         }
+        Ok(answer) if let Some(at) = answer.headers.iter().position(|h| !carried(h)) => {
+            // Dropped silently, the sender would get less than was answered.
+            return json_answer(
+                StatusCode::BAD_REQUEST,
+                &json!({
+                    "error": format!(
+                        "header {} (counting from 0) cannot be sent over HTTP: \
+                         its name is not a token or its value holds CR, LF or \
+                         another control character",
+                        at
+                    ),
+                }),
+            );
+        }
+        Ok(answer) => answer,
         Err(why) => {
             return json_answer(
                 StatusCode::BAD_REQUEST,
