@@ -1463,6 +1463,38 @@ async fn a_held_sender_gets_the_relays_answer_when_it_stops() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn held_senders_get_the_relays_answer_once_the_last_subscriber_leaves() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(
+        dir.path(),
+        &dir.path().join("relay.db"),
+        0,
+        &["--hold", "60"],
+    );
+    let from = relay.channel("left");
+    // Drop mode: it never answers, and then it goes.
+    let sub = subscriber(dir.path(), "sub", &from, &["--mode", "drop"]);
+    let started = Instant::now();
+    let sender = tokio::spawn(client().post(format!("{from}/x")).body("held").send());
+    stored_when(dir.path(), &sub.store, |rows| rows.len() == 1);
+    sub.kill9();
+    let resp = sender.await.unwrap().expect("an answer");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), r#"{"received": true}"#);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "at once, not after the hold: {:?}",
+        started.elapsed()
+    );
+    let stored = stored_when(dir.path(), &relay.store, |rows| {
+        rows.first()
+            .is_some_and(|r| r["response_reason"] != "pending")
+    });
+    let why = stored[0]["response_reason"].as_str().unwrap_or_default();
+    assert_eq!(why, "relay's own answer: no subscriber left");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_answer_endpoint_checks_its_answer_and_says_whether_it_was_used() {
     let dir = tempfile::tempdir().unwrap();
     let relay = Relay::start(

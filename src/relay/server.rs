@@ -315,6 +315,11 @@ fn open_stream(
         after,
         readers: relay.readers.clone(),
         following: relay.channels.follow(channel),
+        last_out: relay.holds.as_ref().map(|holds| super::hold::LastOut {
+            holds: holds.clone(),
+            channels: relay.channels.clone(),
+            channel: channel.to_string(),
+        }),
         shutdown: conn.shutdown.clone(),
         busy: conn.busy(),
         hold: relay.holds.as_ref().map(|h| h.secs),

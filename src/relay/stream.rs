@@ -50,6 +50,9 @@ pub struct StreamCtx {
     pub after: RequestId,
     pub readers: Arc<Readers>,
     pub following: Following,
+    /// On a holding relay: releases the channel's held senders when this
+    /// is its last stream (after `following`, which must drop first).
+    pub last_out: Option<super::hold::LastOut>,
     pub shutdown: CancellationToken,
     /// Keeps the connection from being closed as idle while streaming.
     pub busy: watch::Busy,
@@ -233,6 +236,7 @@ mod tests {
             after: 0,
             readers: Readers::new(location.clone()),
             following: channels.follow("c"),
+            last_out: None,
             shutdown: CancellationToken::new(),
             busy: crate::capture::watch::Busy::enter(&watch),
             hold: None,
