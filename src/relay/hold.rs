@@ -248,11 +248,14 @@ pub struct LastOut {
     pub holds: Arc<Holds>,
     pub channels: Arc<super::channels::Channels>,
     pub channel: String,
+    /// The relay is stopping: its streams end because of that, and the
+    /// held senders get its answer for that reason instead.
+    pub stopping: CancellationToken,
 }
 
 impl Drop for LastOut {
     fn drop(&mut self) {
-        if self.channels.streams(&self.channel) == 0 {
+        if !self.stopping.is_cancelled() && self.channels.streams(&self.channel) == 0 {
             self.holds.release(&self.channel);
         }
     }

@@ -319,6 +319,7 @@ fn open_stream(
             holds: holds.clone(),
             channels: relay.channels.clone(),
             channel: channel.to_string(),
+            stopping: conn.shutdown.clone(),
         }),
         shutdown: conn.shutdown.clone(),
         busy: conn.busy(),
