@@ -388,7 +388,8 @@ pub struct ExportArgs {
     pub output: Option<PathBuf>,
     /// curl: where the commands send (a URL with a path is used as given, one
     /// without gets each request's own path and query, as for replay)
-    /// [default: the replay target: forward target, else `replay_to`, else the listener]
+    /// [default: the replay target: forward target, else `replay_to`, else
+    /// the listener running on the store]
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
     /// Mask secret headers, URL passwords and query tokens (for sharing; the

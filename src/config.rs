@@ -37,6 +37,9 @@ pub use values::{check_scale, parse_size, parse_timeout};
 pub const DEFAULT_PORT: u16 = 9797;
 pub const DEFAULT_MAX_BODY: u64 = 10 * 1024 * 1024;
 pub const DEFAULT_BODY: &str = r#"{"received": true}"#;
+/// Why a token with a newline (or any control character) is refused.
+const TOKEN_CONTROL: &str = "a token must not contain control characters \
+     (a newline, a tab...): it is sent in an Authorization header";
 
 /// `hookcatch.toml`: every listener flag has a key of the same name (with `_`).
 #[derive(Debug, Default, Deserialize)]
@@ -592,6 +595,13 @@ fn load_from(
     let token = layers
         .pick("token", args.token.clone(), file.token.clone(), "text")?
         .filter(|t| !t.value.trim().is_empty());
+    // Sent and compared in an `Authorization` header, which cannot carry
+    // one: such a token would fail every connection, forever.
+    if let Some(t) = &token
+        && t.value.chars().any(char::is_control)
+    {
+        return Err(t.origin.secret_error(TOKEN_CONTROL));
+    }
     let from = match layers.pick("from", args.from.clone(), file.from.clone(), "a URL")? {
         Some(Sourced { value, origin }) if !value.trim().is_empty() => {
             let source = crate::relay::subscribe::Source::parse(value.trim()).map_err(|why| {
@@ -614,11 +624,15 @@ fn load_from(
         .into_iter()
         .flatten()
     {
-        if !crate::relay::valid_channel(channel) || token.trim().is_empty() {
+        if !crate::relay::valid_channel(channel)
+            || token.trim().is_empty()
+            || token.chars().any(char::is_control)
+        {
             return Err(layers
                 .file_origin(&format!("[relay.tokens] {channel}"), String::new())
                 .secret_error(
-                    "expected CHANNEL = \"TOKEN\" (CHANNEL: 1-64 of A-Z a-z 0-9 _ -, TOKEN not empty)",
+                    "expected CHANNEL = \"TOKEN\" (CHANNEL: 1-64 of A-Z a-z 0-9 _ -, TOKEN not empty, \
+                     without control characters)",
                 ));
         }
         relay_tokens.insert(channel.clone(), token.clone());

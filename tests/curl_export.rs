@@ -364,3 +364,24 @@ fn the_curl_script_follows_the_one_target_rule() {
     assert_eq!(line["query"], "attempt=2", "{line}");
     assert_eq!(receiver.stop().code(), Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_sends_where_replay_would_the_running_listener_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let hc = Hookcatch::start(dir.path(), &[]);
+    let status = client()
+        .post(format!("{}/hook", hc.url))
+        .body("x")
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
+    hc.next_json();
+    let out = cli_store(dir.path(), &hc.store, &["export", "--format", "curl"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let script = stdout(&out);
+    // The listener's port (0 asked, so never the default 9797).
+    assert!(script.contains(&format!("'{}'", hc.url)), "{script}");
+    assert!(!script.contains(":9797"), "{script}");
+}

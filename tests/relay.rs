@@ -936,6 +936,44 @@ fn relay_refuses_to_start_without_a_token_and_listen_from_without_one() {
 }
 
 #[test]
+fn a_token_with_a_control_character_is_a_usage_error_for_relay_and_subscriber() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let bad = "s3cret\nX-Injected: 1";
+    let relay = ["relay", "--port", "0", "--ephemeral"];
+    let listen = [
+        "listen",
+        "--headless",
+        "--port",
+        "0",
+        "--ephemeral",
+        "--from",
+        "http://127.0.0.1:9/c/x",
+    ];
+    for out in [
+        refused(d, &[&relay[..], &["--token", bad]].concat(), &[]),
+        refused(d, &relay, &[("HOOKCATCH_TOKEN", bad)]),
+        refused(d, &[&listen[..], &["--token", bad]].concat(), &[]),
+        refused(d, &listen, &[("HOOKCATCH_TOKEN", "tab\there")]),
+    ] {
+        assert_usage_error(&out, "a token must not contain control characters");
+        // Never echoed: it is a secret.
+        assert!(
+            !text(&out.stderr).contains("s3cret"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    std::fs::write(
+        d.join("hookcatch.toml"),
+        "[relay.tokens]\nteam = \"a\\nb\"\n",
+    )
+    .unwrap();
+    let out = refused(d, &[&relay[..], &["--token", TOKEN]].concat(), &[]);
+    assert_usage_error(&out, "without control characters");
+}
+
+#[test]
 fn the_relay_binds_loopback_unless_told_and_warns_when_told() {
     let dir = tempfile::tempdir().unwrap();
     for (bind, warns) in [(None, false), (Some("0.0.0.0"), true)] {
@@ -1231,8 +1269,15 @@ async fn json_of(resp: reqwest::Response) -> Value {
 /// (for settings it refuses before it starts). One that starts instead is
 /// stopped after [`WAIT`] and fails the test.
 fn relay_refused(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut all = vec!["relay", "--port", "0", "--token", TOKEN, "--ephemeral"];
+    all.extend_from_slice(args);
+    refused(dir, &all, env)
+}
+
+/// `hookcatch ARGS` with these variables, expected to refuse to start:
+/// killed and failed if it is still running after [`WAIT`].
+fn refused(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let mut child = command(dir)
-        .args(["relay", "--port", "0", "--token", TOKEN, "--ephemeral"])
         .args(args)
         .envs(env.iter().copied())
         .stdin(Stdio::null())
@@ -1246,7 +1291,7 @@ fn relay_refused(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::proces
             let _ = child.kill();
             let out = child.wait_with_output().unwrap();
             panic!(
-                "the relay started instead of refusing {args:?} {env:?}: {}",
+                "it started instead of refusing {args:?} {env:?}: {}",
                 text(&out.stderr)
             );
         }
@@ -1333,6 +1378,14 @@ fn a_bad_relay_setting_is_a_usage_error_naming_where_it_came_from() {
     assert_usage_error(&out, "HOOKCATCH_RATE=lots: expected requests per second");
     let out = relay_refused(d, &["--hold", "-1"], &[]);
     assert_usage_error(&out, "--hold -1: expected seconds from 0.1 to 300");
+    // Below the least the message names, by every route.
+    let out = relay_refused(d, &["--hold", "0.0001"], &[]);
+    assert_usage_error(&out, "--hold 0.0001: expected seconds from 0.1 to 300");
+    let out = relay_refused(d, &[], &[("HOOKCATCH_HOLD", "0.05")]);
+    assert_usage_error(
+        &out,
+        "HOOKCATCH_HOLD=0.05: expected seconds from 0.1 to 300",
+    );
     let out = relay_refused(d, &[], &[("HOOKCATCH_TLS_CERT", "c.pem")]);
     assert_usage_error(
         &out,
@@ -1410,6 +1463,38 @@ async fn a_held_sender_gets_the_relays_answer_when_it_stops() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn held_senders_get_the_relays_answer_once_the_last_subscriber_leaves() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(
+        dir.path(),
+        &dir.path().join("relay.db"),
+        0,
+        &["--hold", "60"],
+    );
+    let from = relay.channel("left");
+    // Drop mode: it never answers, and then it goes.
+    let sub = subscriber(dir.path(), "sub", &from, &["--mode", "drop"]);
+    let started = Instant::now();
+    let sender = tokio::spawn(client().post(format!("{from}/x")).body("held").send());
+    stored_when(dir.path(), &sub.store, |rows| rows.len() == 1);
+    sub.kill9();
+    let resp = sender.await.unwrap().expect("an answer");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), r#"{"received": true}"#);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "at once, not after the hold: {:?}",
+        started.elapsed()
+    );
+    let stored = stored_when(dir.path(), &relay.store, |rows| {
+        rows.first()
+            .is_some_and(|r| r["response_reason"] != "pending")
+    });
+    let why = stored[0]["response_reason"].as_str().unwrap_or_default();
+    assert_eq!(why, "relay's own answer: no subscriber left");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_answer_endpoint_checks_its_answer_and_says_whether_it_was_used() {
     let dir = tempfile::tempdir().unwrap();
     let relay = Relay::start(
@@ -1440,6 +1525,25 @@ async fn the_answer_endpoint_checks_its_answer_and_says_whether_it_was_used() {
         assert_eq!(resp.status(), 400, "{status}");
         let body = json_of(resp).await;
         assert_eq!(body["error"], "status must be 200-599");
+    }
+    // A header HTTP cannot carry is refused, not dropped; the hold goes on.
+    for bad in [
+        serde_json::json!([["x-a", "ok"], ["x-b", "one\r\nx-injected: 1"]]),
+        serde_json::json!([["x-a", "line\nbreak"]]),
+        serde_json::json!([["bad name", "v"]]),
+    ] {
+        let resp = answer(
+            "ans",
+            id,
+            serde_json::json!({ "status": 299, "headers": bad }),
+        )
+        .await
+        .unwrap();
+        assert_eq!(resp.status(), 400, "{bad}");
+        let body = json_of(resp).await;
+        let error = body["error"].as_str().unwrap_or_default();
+        assert!(error.contains("cannot be sent over HTTP"), "{body}");
+        assert!(!error.contains("injected"), "{body}");
     }
     // Not held: an unknown id, and this id on another channel.
     for (channel, id) in [("ans", id + 100), ("other", id)] {
@@ -1529,7 +1633,7 @@ async fn list_filters_a_relay_store_by_channel() {
     // A subscriber's store: `channel:` matches the channel it came from.
     let _sub = subscriber(dir.path(), "sub", &relay.channel("orders"), &[]);
     let c = client();
-    for channel in ["payments", "orders", "payments-eu", "payments"] {
+    for channel in ["payments", "orders", "payments-eu", "payments", "PAYMENTS"] {
         let resp = c
             .post(format!("{}/x", relay.channel(channel)))
             .body("hello")
@@ -1555,9 +1659,16 @@ async fn list_filters_a_relay_store_by_channel() {
         ["\"payments\"", "\"payments\""]
     );
     assert_eq!(channels("channel:pay*").len(), 3);
+    // Channels are case-sensitive on the relay: so is the term, glob too.
+    assert_eq!(channels("channel:PAYMENTS"), ["\"PAYMENTS\""]);
+    assert_eq!(channels("channel:PAY*"), ["\"PAYMENTS\""]);
+    assert!(channels("channel:Payments").is_empty());
     // A body term reads whole requests: the channel is matched there too.
     assert_eq!(channels("channel:orders body:hello"), ["\"orders\""]);
-    assert_eq!(channels("!channel:payments*"), ["\"orders\""]);
+    assert_eq!(
+        channels("!channel:payments*"),
+        ["\"orders\"", "\"PAYMENTS\""]
+    );
 
     let sub_store = dir.path().join("sub.db");
     stored_when(dir.path(), &sub_store, |rows| rows.len() == 1);

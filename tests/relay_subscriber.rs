@@ -3,9 +3,11 @@
 //! subscriber following one of its channels, real stores.
 
 mod common;
+#[path = "support/target.rs"]
+mod target;
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -299,4 +301,205 @@ async fn show_json_carries_the_exact_bytes_of_a_header_value_that_is_not_utf8() 
     assert!(out.status.success(), "{}", text(&out.stderr));
     let imported = show_json(d, &copy, "1");
     assert!(has(&imported), "import: {imported}");
+}
+
+/// `list --json` of a store once `ready` says its rows are complete.
+fn rows_when(dir: &Path, store: &Path, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let out = cli_store(dir, store, &["list", "--json", "--limit", "1000"]);
+        let rows: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        if ready(&rows) {
+            return rows;
+        }
+        assert!(Instant::now() < deadline, "never ready: {rows:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The rows once there are `n` and none is pending.
+fn settled(dir: &Path, store: &Path, n: usize) -> Vec<Value> {
+    rows_when(dir, store, |rows| {
+        rows.len() == n && rows.iter().all(|r| r["response_reason"] != "pending")
+    })
+}
+
+fn reason(row: &Value) -> &str {
+    row["response_reason"].as_str().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_subscribers_record_is_the_answer_the_sender_got() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let relay = Relay::start(
+        d,
+        &d.join("relay.db"),
+        0,
+        &["--hold", "5", "--status", "503"],
+    );
+    let from = relay.channel("truth");
+    let c = client();
+    // Backlog: nobody follows, the relay answers itself.
+    let resp = c
+        .post(format!("{from}/a"))
+        .body("backlog")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 503);
+    let mut app = target::Target::start(target::Behaviour::status(200)).await;
+    let a = follow(d, "a", &from, &["--status", "298", "--forward", &app.url]);
+    let rows = settled(d, &d.join("a.db"), 1);
+    assert_eq!(rows[0]["response"]["status"], 503, "{}", rows[0]);
+    assert!(
+        reason(&rows[0]).starts_with("relay's own answer: no subscriber"),
+        "{}",
+        rows[0]
+    );
+    assert_eq!(app.next().await.body, b"backlog", "forwarded all the same");
+
+    // Two subscribers answer a held request: one answer is used, and the
+    // other's record says its answer went nowhere.
+    let b = follow(d, "b", &from, &["--status", "299"]);
+    let resp = c
+        .post(format!("{from}/b"))
+        .body("live")
+        .send()
+        .await
+        .unwrap();
+    let got = resp.status().as_u16();
+    assert!(got == 298 || got == 299, "{got}");
+    assert_eq!(app.next().await.body, b"live", "a's app gets it live");
+    let (used, unused) = if got == 298 { ("a", "b") } else { ("b", "a") };
+    // Each has the backlog too.
+    let row = |name: &str| settled(d, &d.join(format!("{name}.db")), 2).pop().unwrap();
+    let winner = row(used);
+    assert_eq!(winner["response"]["status"], got, "{winner}");
+    let deadline = Instant::now() + WAIT;
+    let loser = loop {
+        let loser = row(unused);
+        if reason(&loser).starts_with("not used") || Instant::now() > deadline {
+            break loser;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(loser["response"].is_null(), "{loser}");
+    assert!(
+        reason(&loser).starts_with("not used: the relay answered the sender itself"),
+        "{loser}"
+    );
+    // `show` says so in words, and `--filter status:` finds only the truth.
+    let store = d.join(format!("{unused}.db"));
+    let id = loser["id"].to_string();
+    let shown = String::from_utf8(cli_store(d, &store, &["show", &id]).stdout).unwrap();
+    assert!(
+        shown.contains("not used: the relay answered the sender itself"),
+        "{shown}"
+    );
+    let other = if got == 298 { "299" } else { "298" };
+    let filtered = cli_store(
+        d,
+        &store,
+        &["list", "--json", "--filter", &format!("status:{other}")],
+    );
+    assert_eq!(
+        stdout(&filtered).trim(),
+        "",
+        "the unused status was never sent"
+    );
+    drop((a, b));
+
+    // A relay that never holds: its own answer is the record; --forward
+    // still gets the request.
+    let plain = Relay::start(d, &d.join("plain.db"), 0, &[]);
+    let from = plain.channel("p");
+    let _c = follow(d, "c", &from, &["--status", "418", "--forward", &app.url]);
+    let resp = c
+        .post(format!("{from}/x"))
+        .body("plain")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(app.next().await.body, b"plain");
+    let rows = settled(d, &d.join("c.db"), 1);
+    assert_eq!(rows[0]["response"]["status"], 200, "{}", rows[0]);
+    assert!(
+        reason(&rows[0]).starts_with("relay's own answer"),
+        "{}",
+        rows[0]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_request_over_the_local_max_body_is_not_answered_413() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let relay = Relay::start(
+        d,
+        &d.join("relay.db"),
+        0,
+        &["--hold", "1", "--status", "202"],
+    );
+    let from = relay.channel("big");
+    let _sub = follow(d, "sub", &from, &["--max-body", "1k"]);
+    let resp = client()
+        .post(format!("{from}/x"))
+        .body(vec![b'x'; 4096])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        202,
+        "the relay's own answer, not the local 413"
+    );
+    let rows = rows_when(d, &d.join("sub.db"), |rows| {
+        rows.len() == 1 && reason(&rows[0]).starts_with("no answer posted")
+    });
+    assert_eq!(rows[0]["outcome"], "too_large", "{}", rows[0]);
+    assert!(rows[0]["response"].is_null(), "{}", rows[0]);
+    assert!(reason(&rows[0]).contains("--max-body"), "{}", rows[0]);
+}
+
+/// A server that answers every stream request as a relay would, with its
+/// hello and then one event no subscriber can read, and closes.
+fn relay_with_a_bad_event() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            let _ = conn.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n\
+                  event: hello\ndata: {\"behind\":1}\n\nid: 5\ndata: {\"id\": \"five\"}\n\n",
+            );
+        }
+    });
+    format!("http://{addr}/c/bad")
+}
+
+#[test]
+fn an_unreadable_event_is_named_and_the_backoff_grows() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = relay_with_a_bad_event();
+    let sub = start_following(dir.path(), "sub", &from, &[]);
+    let first = sub.wait_stderr("reconnecting in 0.1 s");
+    assert!(
+        first.contains("cannot read the relay's event id 5"),
+        "{first}"
+    );
+    // Not 0.1 s forever: each end on the same bad event waits longer.
+    sub.wait_stderr("reconnecting in 0.2 s");
+    sub.wait_stderr("reconnecting in 0.4 s");
 }

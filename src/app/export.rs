@@ -24,13 +24,15 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs) -> Result<ExitCode, AppError>
         .collect::<Result<Vec<_>, _>>()?;
     let filter = parse_filter(args.filter.as_deref())?;
     let (conn, config) = open_existing_with_config(global, Scope::All)?;
+    // Where `replay` would send: the running listener's URL from the
+    // store's meta before the configured port.
     let base_url = args.base_url.clone().unwrap_or_else(|| {
-        crate::replay::choose_target(
-            None,
-            config.forward.as_deref(),
-            config.replay_to.as_deref(),
+        crate::replay::cli_target(
+            &[config.forward.as_deref(), config.replay_to.as_deref()],
+            &config.store,
             config.addr,
         )
+        .url
     });
     let ids: Vec<RequestId> = match (&filter, asked.is_empty()) {
         (Some(filter), _) => {

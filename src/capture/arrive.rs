@@ -49,6 +49,10 @@ pub struct Arrival {
     /// Recorded with an answer given at once: why it is the one given (a
     /// relay in hold mode with no subscriber connected).
     pub note: Option<String>,
+    /// On a subscriber: the answer the relay already gave the sender, and
+    /// why. It is the record (not this listener's answer, which then goes
+    /// nowhere); `--forward` still forwards.
+    pub given: Option<(CapturedResponse, String)>,
 }
 
 impl Arrival {
@@ -63,6 +67,7 @@ impl Arrival {
             relay: None,
             hold: None,
             note: None,
+            given: None,
         }
     }
 }
@@ -113,7 +118,10 @@ pub async fn store(
         custom.as_deref(),
         summary.auth.verdict,
     );
-    let proxy = decision == Decision::Proxy;
+    let given = arrival.given.take();
+    // The sender's answer is known already: the app is forwarded to, not
+    // proxied (its answer would go nowhere and must not become the record).
+    let proxy = decision == Decision::Proxy && given.is_none();
     // A client that left mid-body can be sent nothing: recorded unanswered.
     let dropping = client_left || matches!(decision, Decision::Drop { .. });
     // Only an ordinary answer (a rule's or the default) waits for a
@@ -129,7 +137,11 @@ pub async fn store(
         Decision::Drop { forward } => (None, forward, false),
         Decision::Proxy => (None, true, false),
     };
+    let offered = arrival.hold.is_some();
     let hold = arrival.hold.take().filter(|_| holdable);
+    if offered && hold.is_none() && !client_left && arrival.note.is_none() {
+        arrival.note = Some("relay's own answer: its own verdict, never held".to_string());
+    }
     let delay = planned.as_ref().map_or(Duration::ZERO, |p| p.delay);
     // Built now so the record is what goes out; a proxied or held request
     // gets its real answer once it has one.
@@ -146,6 +158,10 @@ pub async fn store(
         }
         response
     });
+    if let Some((record, _)) = &given {
+        captured.response = Some(record.clone());
+        later = None;
+    }
     let forwarding = settings
         .forward
         .as_ref()
@@ -153,7 +169,9 @@ pub async fn store(
         .map(|f| (f.clone(), captured.clone()));
     // Proxied: the app's answer is recorded once it comes.
     let awaiting_answer = (proxy && forwarding.is_some()) || later.is_some();
-    captured.response_reason = if awaiting_answer {
+    captured.response_reason = if let Some((_, why)) = given {
+        Some(why)
+    } else if awaiting_answer {
         Some(PENDING.to_string())
     } else if client_left {
         Some("client went away mid-body".to_string())

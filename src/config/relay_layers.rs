@@ -10,6 +10,9 @@ use super::{ConfigError, Env, FileConfig};
 use crate::cli::RelayArgs;
 use crate::relay::channels::Rate;
 
+/// The shortest hold: less is no time for a subscriber to answer, and the
+/// message has always said 0.1.
+const HOLD_MIN: f64 = 0.1;
 /// The longest hold: senders rarely wait longer (Pingara waits 10 s).
 const HOLD_MAX: f64 = 300.0;
 const HOLD_EXPECTED: &str = "seconds from 0.1 to 300, e.g. 10";
@@ -64,9 +67,7 @@ pub(super) fn relay_config(
     let hold =
         match layers.relay_pick("hold", args.hold, table.and_then(|t| t.hold), HOLD_EXPECTED)? {
             None => None,
-            Some(Sourced { value, .. })
-                if value.is_finite() && value > 0.0 && value <= HOLD_MAX =>
-            {
+            Some(Sourced { value, .. }) if (HOLD_MIN..=HOLD_MAX).contains(&value) => {
                 Some(Duration::from_secs_f64(value))
             }
             Some(Sourced { origin, .. }) => {

@@ -55,6 +55,8 @@ pub(super) enum Term {
 pub(super) enum Pat {
     /// The whole text, lowercased.
     Exact(String),
+    /// The whole text, case and all.
+    Same(String),
     /// Somewhere in the text, lowercased.
     Contains(String),
     Glob(Glob),
@@ -173,8 +175,19 @@ impl Pat {
         }
     }
 
+    /// A case-sensitive glob when the value has `*` or `?`, else exactly
+    /// the whole text, case and all (relay channels are case-sensitive).
+    pub fn same_or_glob(value: &str) -> Self {
+        if Glob::is_glob(value) {
+            Pat::Glob(Glob::with_case(value))
+        } else {
+            Pat::Same(value.to_string())
+        }
+    }
+
     pub fn matches(&self, text: &str) -> bool {
         match self {
+            Pat::Same(want) => text == want,
             Pat::Exact(want) => text.chars().flat_map(char::to_lowercase).eq(want.chars()),
             Pat::Contains(needle) => contains_folded(text.as_bytes(), needle),
             Pat::Glob(g) => g.matches(text),

@@ -8,14 +8,26 @@
 /// A glob compiled once, matched many times (filters, response rules).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Glob {
-    /// The pattern, lowercased, as characters.
+    /// The pattern, lowercased unless case counts, as characters.
     pattern: Vec<char>,
+    /// Match case exactly (names that are case-sensitive where they live,
+    /// such as relay channels).
+    case: bool,
 }
 
 impl Glob {
     pub fn new(pattern: &str) -> Self {
         Self {
             pattern: fold(pattern),
+            case: false,
+        }
+    }
+
+    /// A glob that matches case exactly.
+    pub fn with_case(pattern: &str) -> Self {
+        Self {
+            pattern: pattern.chars().collect(),
+            case: true,
         }
     }
 
@@ -24,8 +36,13 @@ impl Glob {
         text.contains(['*', '?'])
     }
 
-    /// Whether the whole of `text` matches, ignoring case.
+    /// Whether the whole of `text` matches, ignoring case unless
+    /// [`Glob::with_case`].
     pub fn matches(&self, text: &str) -> bool {
+        if self.case {
+            let text: Vec<char> = text.chars().collect();
+            return matches_folded(&self.pattern, &text);
+        }
         matches_folded(&self.pattern, &fold(text))
     }
 }

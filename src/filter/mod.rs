@@ -67,7 +67,7 @@ Filter: terms joined by space or & (and), | (or), ! (not), ( ) to group.
   has:problems  problems:>=2   problems inspection found in the payload
   since:10m  since:2h  since:1d  since:2026-11-29  since:2026-11-29T10:00:00Z
   before:2h  before:2026-11-29   (units s m h d w; times in UTC)
-  id:42  id:10..20  id:10..  id:..20   channel:payments (relay channel)
+  id:42  id:10..20  id:10..  id:..20   channel:pay (relay channel, same case)
   timeout                bare word: path, query or body contains it
 Examples:
   method:POST path:/pingara* !auth:valid

@@ -53,7 +53,7 @@ pub(super) fn term(word: Word, pos: usize) -> Result<Term, FilterError> {
         "since" => Term::Since(time(v, at)?),
         "before" => Term::Before(time(v, at)?),
         "id" => id(v, at)?,
-        "channel" => Term::Channel(Pat::exact_or_glob(v)),
+        "channel" => Term::Channel(Pat::same_or_glob(v)),
         _ => {
             return Err(
                 FilterError::new(format!("unknown field \"{field}\""), pos).hint(fields_hint())

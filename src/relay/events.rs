@@ -13,6 +13,8 @@ pub type Why = String;
 pub struct Event {
     /// `message` unless an `event:` line said otherwise.
     pub kind: String,
+    /// Its `id:` line, as sent (untrusted: sanitize before showing).
+    pub id: Option<String>,
     pub data: String,
     /// Bytes of the body's base64 dropped unread (the event was over the
     /// limit): `data` carries an empty body in their place.
@@ -103,6 +105,7 @@ impl Events {
 fn parse_event(block: &[u8], dropped: u64) -> Option<Event> {
     let text = String::from_utf8_lossy(block);
     let mut kind = "message".to_string();
+    let mut id = None;
     let mut data: Option<String> = None;
     for line in text.lines() {
         let line = line.strip_suffix('\r').unwrap_or(line);
@@ -113,6 +116,7 @@ fn parse_event(block: &[u8], dropped: u64) -> Option<Event> {
         let value = value.strip_prefix(' ').unwrap_or(value);
         match field {
             "event" => kind = value.to_string(),
+            "id" => id = Some(value.to_string()),
             "data" => match &mut data {
                 Some(d) => {
                     d.push('\n');
@@ -125,6 +129,7 @@ fn parse_event(block: &[u8], dropped: u64) -> Option<Event> {
     }
     data.map(|data| Event {
         kind,
+        id,
         data,
         dropped,
     })

@@ -33,6 +33,9 @@ const ENDED_MAX: usize = 65_536;
 
 /// Why a held sender gets the relay's own answer once the relay stops.
 pub const STOPPING: &str = "relay's own answer: relay stopping";
+/// Why a held sender gets the relay's own answer once its channel's last
+/// subscriber has gone.
+pub const NO_SUBSCRIBER_LEFT: &str = "relay's own answer: no subscriber left";
 
 #[derive(Default)]
 struct Inner {
@@ -193,11 +196,19 @@ impl Holds {
         match got {
             Some(Ok(Ok(answer))) => Ok(answer),
             None => Err(STOPPING.to_string()),
+            // Its slot was let go: the channel's last subscriber left.
+            Some(Ok(Err(_))) => Err(NO_SUBSCRIBER_LEFT.to_string()),
             Some(_) => Err(format!(
                 "relay's own answer: no subscriber answered within {} s",
                 self.secs.as_secs_f64()
             )),
         }
+    }
+
+    /// The last stream of `channel` has gone: every sender held there gets
+    /// the relay's own answer now, not after the hold time.
+    pub fn release(&self, channel: &str) {
+        self.with(|inner| inner.waiting.retain(|(c, _), _| c != channel));
     }
 
     /// A subscriber's answer for `id`; the first one wins.
@@ -226,6 +237,27 @@ impl Holds {
             inner.early.insert(key, (answer, now));
             Taken::Used
         })
+    }
+}
+
+/// Kept by each stream of a holding relay: when the last stream of its
+/// channel goes, the channel's held senders are released (see
+/// [`Holds::release`]). Declared after the stream's
+/// [`super::channels::Following`], so that is dropped (uncounted) first.
+pub struct LastOut {
+    pub holds: Arc<Holds>,
+    pub channels: Arc<super::channels::Channels>,
+    pub channel: String,
+    /// The relay is stopping: its streams end because of that, and the
+    /// held senders get its answer for that reason instead.
+    pub stopping: CancellationToken,
+}
+
+impl Drop for LastOut {
+    fn drop(&mut self) {
+        if !self.stopping.is_cancelled() && self.channels.streams(&self.channel) == 0 {
+            self.holds.release(&self.channel);
+        }
     }
 }
 
@@ -284,6 +316,29 @@ mod tests {
         let why = holds.wait("c", 2, rx, &stopping).await.unwrap_err();
         assert!(why.contains("no subscriber answered"), "{why}");
         assert_eq!(holds.answer("c", 2, answer(200)), Taken::Late, "ended");
+    }
+
+    #[tokio::test]
+    async fn releasing_a_channel_ends_its_holds_at_once() {
+        let holds = holds(Duration::from_secs(300));
+        let stopping = CancellationToken::new();
+        let rx = holds.reserve("c").register(4);
+        let other = holds.reserve("d").register(5);
+        holds.release("c");
+        let why = tokio::time::timeout(Duration::from_secs(5), holds.wait("c", 4, rx, &stopping))
+            .await
+            .expect("at once")
+            .unwrap_err();
+        assert_eq!(why, NO_SUBSCRIBER_LEFT);
+        assert_eq!(
+            holds.answer("d", 5, answer(201)),
+            Taken::Used,
+            "d still held"
+        );
+        assert_eq!(
+            holds.wait("d", 5, other, &stopping).await.unwrap().status,
+            201
+        );
     }
 
     #[tokio::test]

@@ -333,6 +333,12 @@ fn open_stream(
         after,
         readers: relay.readers.clone(),
         following: relay.channels.follow(channel),
+        last_out: relay.holds.as_ref().map(|holds| super::hold::LastOut {
+            holds: holds.clone(),
+            channels: relay.channels.clone(),
+            channel: channel.to_string(),
+            stopping: conn.shutdown.clone(),
+        }),
         shutdown: conn.shutdown.clone(),
         busy: conn.busy(),
         hold: relay.holds.as_ref().map(|h| h.secs),
@@ -351,6 +357,13 @@ fn open_stream(
     // nginx buffers proxied answers unless told not to.
     headers.insert("x-accel-buffering", http::HeaderValue::from_static("no"));
     response
+}
+
+/// A header HTTP can carry as it is: a valid name, and a value without CR,
+/// LF or another control character but tab.
+fn carried(h: &crate::model::HeaderField) -> bool {
+    http::HeaderName::from_bytes(h.name.as_bytes()).is_ok()
+        && http::HeaderValue::from_bytes(&h.value).is_ok()
 }
 
 async fn take_answer(
@@ -384,13 +397,27 @@ async fn take_answer(
         .map_err(|e| e.to_string())
         .and_then(|a| a.into_response().map_err(|e| e.to_string()));
     let answer = match answer {
-        Ok(answer) if ANSWER_STATUSES.contains(&answer.status) => answer,
-        Ok(_) => {
+        Ok(answer) if !ANSWER_STATUSES.contains(&answer.status) => {
             return json_answer(
                 StatusCode::BAD_REQUEST,
                 &json!({ "error": "status must be 200-599" }),
             );
         }
+        Ok(answer) if let Some(at) = answer.headers.iter().position(|h| !carried(h)) => {
+            // Dropped silently, the sender would get less than was answered.
+            return json_answer(
+                StatusCode::BAD_REQUEST,
+                &json!({
+                    "error": format!(
+                        "header {} (counting from 0) cannot be sent over HTTP: \
+                         its name is not a token or its value holds CR, LF or \
+                         another control character",
+                        at
+                    ),
+                }),
+            );
+        }
+        Ok(answer) => answer,
         Err(why) => {
             return json_answer(
                 StatusCode::BAD_REQUEST,

@@ -49,6 +49,9 @@ pub struct StreamCtx {
     pub after: RequestId,
     pub readers: Arc<Readers>,
     pub following: Following,
+    /// On a holding relay: releases the channel's held senders when this
+    /// is its last stream (after `following`, which must drop first).
+    pub last_out: Option<super::hold::LastOut>,
     pub shutdown: CancellationToken,
     /// Keeps the connection from being closed as idle while streaming.
     pub busy: watch::Busy,
@@ -159,7 +162,12 @@ async fn next(st: &mut State) -> Option<Bytes> {
                 // Deleted since (retention): nothing to send for it.
                 if let Some((stored, large)) = stored {
                     let hold = st.ctx.hold.is_some() && stored.request.is_pending();
-                    let around = WireRequest::around_body(&stored, &st.ctx.channel, hold);
+                    let around = WireRequest::around_body(
+                        &stored,
+                        &st.ctx.channel,
+                        hold,
+                        st.ctx.hold.is_some(),
+                    );
                     let Some(len) = large else {
                         // A body of one piece goes in one frame with its event.
                         let body = STANDARD.encode(&stored.request.body);
@@ -217,6 +225,7 @@ mod tests {
             after: 0,
             readers: Readers::new(location.clone()),
             following: channels.follow("c"),
+            last_out: None,
             shutdown: CancellationToken::new(),
             busy: crate::capture::watch::Busy::enter(&watch),
             hold: None,

@@ -140,6 +140,33 @@ pub struct Subscriber {
 /// Why a stream ended.
 type Why = String;
 
+/// Why a relayed request was not taken.
+enum NotTaken {
+    /// The relay sent an event this subscriber cannot read: reconnecting
+    /// reads it again, so the backoff keeps growing.
+    Unreadable(Why),
+    /// This store refused it: retried after reconnecting.
+    Refused(Why),
+}
+
+/// At most this much of an unreadable event's id is said.
+const ID_SHOWN: usize = 40;
+
+/// An unreadable event, by its id (sanitized, cut short), and why.
+fn unreadable(event: &Event, why: impl std::fmt::Display) -> NotTaken {
+    let id: String = event
+        .id
+        .as_deref()
+        .unwrap_or("(none)")
+        .chars()
+        .take(ID_SHOWN)
+        .collect();
+    NotTaken::Unreadable(format!(
+        "cannot read the relay's event id {}: {why}",
+        crate::text::sanitize(&id)
+    ))
+}
+
 /// Said when the relay's store is not the one the cursor counts in.
 const REPLACED: &str = "relay store was replaced: starting again from its first request";
 
@@ -175,15 +202,17 @@ impl Subscriber {
         };
         let mut backoff = BACKOFF_START;
         loop {
-            let mut connected = false;
+            let (mut connected, mut bad_event) = (false, false);
             let why = tokio::select! {
                 () = self.shutdown.cancelled() => return,
-                why = self.session(&sender, &mut cursor, &mut connected) => why,
+                why = self.session(&sender, &mut cursor, &mut connected, &mut bad_event) => why,
             };
             if self.shutdown.is_cancelled() {
                 return;
             }
-            if connected {
+            // A stream that ended on an event this subscriber cannot read
+            // would end on it again: only a good stream starts over fast.
+            if connected && !bad_event {
                 backoff = BACKOFF_START;
             }
             self.report(format!(
@@ -199,7 +228,13 @@ impl Subscriber {
     }
 
     /// One connection to the stream: returns why it ended.
-    async fn session(&self, sender: &Sender, cursor: &mut Cursor, connected: &mut bool) -> Why {
+    async fn session(
+        &self,
+        sender: &Sender,
+        cursor: &mut Cursor,
+        connected: &mut bool,
+        bad_event: &mut bool,
+    ) -> Why {
         let request = Request::get(self.source.stream_url(cursor.last))
             .header(
                 http::header::AUTHORIZATION,
@@ -266,7 +301,10 @@ impl Subscriber {
                 let event = match events.next_event() {
                     Ok(Some(event)) => event,
                     Ok(None) => break,
-                    Err(why) => return why,
+                    Err(why) => {
+                        *bad_event = true;
+                        return why;
+                    }
                 };
                 match event.kind.as_str() {
                     "hello" => {
@@ -293,7 +331,11 @@ impl Subscriber {
                     "message" => {
                         let stored = match self.take(sender, &event, cursor).await {
                             Ok(stored) => stored,
-                            Err(why) => return why,
+                            Err(NotTaken::Refused(why)) => return why,
+                            Err(NotTaken::Unreadable(why)) => {
+                                *bad_event = true;
+                                return why;
+                            }
                         };
                         if stored && behind > 0 {
                             behind -= 1;
@@ -351,19 +393,31 @@ impl Subscriber {
 
     /// Capture one relayed request (unless already stored); `Err` ends
     /// the session (the store refused it: retried after reconnecting).
-    async fn take(&self, sender: &Sender, event: &Event, cursor: &mut Cursor) -> Result<bool, Why> {
-        let wire: WireRequest = match serde_json::from_str(&event.data) {
-            Ok(w) => w,
-            Err(e) => return Err(format!("unreadable event: {e}")),
-        };
+    async fn take(
+        &self,
+        sender: &Sender,
+        event: &Event,
+        cursor: &mut Cursor,
+    ) -> Result<bool, NotTaken> {
+        let mut wire: WireRequest =
+            serde_json::from_str(&event.data).map_err(|e| unreadable(event, e))?;
         let id = wire.id;
         if id <= cursor.last {
             return Ok(false);
         }
         let hold = wire.hold;
-        let mut captured = wire.into_captured().map_err(|e| e.to_string())?;
+        let given = match wire.answered.take() {
+            Some(g) => {
+                let reason = g.reason;
+                let answer = g.answer.into_response().map_err(|e| unreadable(event, e))?;
+                Some((answer, reason))
+            }
+            None => None,
+        };
+        let mut captured = wire.into_captured().map_err(|e| unreadable(event, e))?;
         let max = self.settings.limits.max_body;
-        if event.dropped > 0 || captured.body_size > max {
+        let too_large = event.dropped > 0 || captured.body_size > max;
+        if too_large {
             self.too_large(id, &mut captured, max);
         }
         let method = Method::from_bytes(captured.method.as_bytes()).unwrap_or(Method::POST);
@@ -373,6 +427,7 @@ impl Subscriber {
             channel: self.source.channel.clone(),
             id,
         });
+        arrival.given = given;
         let answering = arrive::store(
             captured,
             arrival,
@@ -381,21 +436,42 @@ impl Subscriber {
             self.cut.clone(),
         )
         .await;
-        if answering.id.is_none() {
-            return Err("this store refused the request".into());
-        }
+        let Some(local) = answering.id else {
+            return Err(NotTaken::Refused("this store refused the request".into()));
+        };
         cursor.last = id;
-        let (sender, token, url) = (
+        let (sender, token, url, writer) = (
             sender.clone(),
             self.token.clone(),
             self.source.answer_url(id),
+            self.writer.clone(),
         );
         tokio::spawn(async move {
             let Ok(response) = answering.answer().await else {
                 return; // drop mode: the relay answers itself when its hold ends
             };
-            if hold {
-                post_answer(&sender, &token, url, response).await;
+            if !hold {
+                return;
+            }
+            if too_large {
+                // The relay took the body: this listener's 413 is about its
+                // own --max-body, not the sender's request. No answer is
+                // posted; the relay gives its own when the hold ends.
+                writer
+                    .set_no_answer(local, NOT_POSTED_TOO_LARGE.into())
+                    .await;
+                return;
+            }
+            let status = response.status().as_u16();
+            if post_answer(&sender, &token, url, response).await == Some(false) {
+                // The sender got the relay's answer (its own, or another
+                // subscriber's): this one's record must not claim it went out.
+                writer
+                    .set_no_answer(
+                        local,
+                        format!("{NOT_USED} (this listener answered {status})"),
+                    )
+                    .await;
             }
         });
         Ok(true)
@@ -421,13 +497,21 @@ impl Subscriber {
     }
 }
 
-/// Send the local answer to the relay that holds the sender.
+/// The record of a held request over this listener's `--max-body`.
+pub const NOT_POSTED_TOO_LARGE: &str = "no answer posted: over this listener's --max-body \
+     (the relay accepted it and answers the sender itself when the hold ends)";
+
+/// The record of a held request whose answer the relay did not use.
+pub const NOT_USED: &str = "not used: the relay answered the sender itself";
+
+/// Send the local answer to the relay that holds the sender; the relay's
+/// `used` when it said (`None`: no readable word from it).
 async fn post_answer(
     sender: &Sender,
     token: &str,
     url: String,
     response: http::Response<Full<Bytes>>,
-) {
+) -> Option<bool> {
     let (parts, body) = response.into_parts();
     let Ok(body) = body.collect().await.map(|b| b.to_bytes());
     let response = http::Response::from_parts(parts, Full::new(Bytes::new()));
@@ -437,13 +521,22 @@ async fn post_answer(
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(Full::new(Bytes::from(crate::text::json_string(&answer))))
     else {
-        return;
+        return None;
     };
     let timeout = sender.options().timeout;
-    if let Ok(Ok(response)) = tokio::time::timeout(timeout, sender.client().request(request)).await
-    {
-        let _ = response.into_body().collect().await;
-    }
+    let Ok(Ok(response)) = tokio::time::timeout(timeout, sender.client().request(request)).await
+    else {
+        return None;
+    };
+    let said = tokio::time::timeout(timeout, response.into_body().collect())
+        .await
+        .ok()?
+        .ok()?
+        .to_bytes();
+    serde_json::from_slice::<serde_json::Value>(&said)
+        .ok()?
+        .get("used")?
+        .as_bool()
 }
 
 fn version(label: &str) -> http::Version {

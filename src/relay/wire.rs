@@ -48,7 +48,25 @@ pub struct WireRequest {
     /// to `/_hookcatch/v1/c/CHANNEL/answer/ID`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub hold: bool,
+    /// What the relay already answered the sender, when it did so before
+    /// this event was read (not held: its own answer at once, no subscriber
+    /// connected, a hold that ended). The subscriber records this, not its
+    /// own answer. Absent from older relays: the event reads as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered: Option<WireGiven>,
 }
+
+/// The answer a sender got from the relay, and why it was that one.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WireGiven {
+    #[serde(flatten)]
+    pub answer: WireAnswer,
+    pub reason: String,
+}
+
+/// Why the sender got the relay's answer, when the relay recorded no reason.
+const GIVEN_NO_HOLD: &str = "relay's own answer: the relay does not hold answers (no --hold)";
+const GIVEN_BEFORE_READ: &str = "the relay's answer to the sender, given before this was read";
 
 /// The answer a subscriber posts back for a held request.
 #[derive(Debug, Serialize, Deserialize)]
@@ -131,15 +149,27 @@ pub const BODY_OPENS: &str = "\"body_base64\":\"";
 
 impl WireRequest {
     /// A request stored on the relay, for its stream.
-    pub fn from_stored(stored: &StoredRequest, channel: &str, hold: bool) -> WireRequest {
-        let mut wire = Self::without_body(stored, channel, hold);
+    /// `hold`: this request is held now; `holds`: the relay holds answers
+    /// at all (`--hold`).
+    pub fn from_stored(
+        stored: &StoredRequest,
+        channel: &str,
+        hold: bool,
+        holds: bool,
+    ) -> WireRequest {
+        let mut wire = Self::without_body(stored, channel, hold, holds);
         wire.body_base64 = STANDARD.encode(&stored.request.body);
         wire
     }
 
     /// [`Self::from_stored`]'s JSON around the body (see [`AroundBody`]).
-    pub fn around_body(stored: &StoredRequest, channel: &str, hold: bool) -> AroundBody {
-        let json = crate::text::json_string(&Self::without_body(stored, channel, hold));
+    pub fn around_body(
+        stored: &StoredRequest,
+        channel: &str,
+        hold: bool,
+        holds: bool,
+    ) -> AroundBody {
+        let json = crate::text::json_string(&Self::without_body(stored, channel, hold, holds));
         let at = json
             .find(EMPTY_BODY)
             .map_or(json.len(), |at| at + EMPTY_BODY.len() - 1);
@@ -149,7 +179,7 @@ impl WireRequest {
         }
     }
 
-    fn without_body(stored: &StoredRequest, channel: &str, hold: bool) -> WireRequest {
+    fn without_body(stored: &StoredRequest, channel: &str, hold: bool, holds: bool) -> WireRequest {
         let req = &stored.request;
         let (path, query) = after_channel(&req.target, channel);
         WireRequest {
@@ -171,6 +201,7 @@ impl WireRequest {
             },
             channel: channel.to_string(),
             hold,
+            answered: given(req, hold, holds),
         }
     }
 
@@ -206,6 +237,25 @@ impl WireRequest {
             response_reason: None,
         })
     }
+}
+
+/// The answer the relay gave for a stored request that is not held and
+/// not pending: what the sender got, whoever decided it.
+fn given(req: &CapturedRequest, hold: bool, holds: bool) -> Option<WireGiven> {
+    if hold || req.is_pending() {
+        return None;
+    }
+    let response = req.response.as_ref()?;
+    let reason = match &req.response_reason {
+        Some(why) => why.clone(),
+        None if !holds => GIVEN_NO_HOLD.to_string(),
+        None if req.outcome == Outcome::Complete => GIVEN_BEFORE_READ.to_string(),
+        None => format!("relay's own answer: {}", req.outcome.label()),
+    };
+    Some(WireGiven {
+        answer: WireAnswer::from_response(response),
+        reason,
+    })
 }
 
 impl WireAnswer {
@@ -260,11 +310,12 @@ mod tests {
             channel: Some("ch".into()),
             relay: None,
         };
-        let json = serde_json::to_string(&WireRequest::from_stored(&stored, "ch", false)).unwrap();
+        let json =
+            serde_json::to_string(&WireRequest::from_stored(&stored, "ch", false, false)).unwrap();
         let back: WireRequest = serde_json::from_str(&json).unwrap();
         let got = back.into_captured().unwrap();
         // The JSON sent in pieces around the body is the same JSON.
-        let around = WireRequest::around_body(&stored, "ch", false);
+        let around = WireRequest::around_body(&stored, "ch", false, false);
         let pieces = format!(
             "{}{}{}",
             around.head,
@@ -273,7 +324,7 @@ mod tests {
         );
         assert_eq!(
             pieces,
-            crate::text::json_string(&WireRequest::from_stored(&stored, "ch", false))
+            crate::text::json_string(&WireRequest::from_stored(&stored, "ch", false, false))
         );
         assert_eq!(got.headers, req.headers);
         assert_eq!(got.body, req.body);

@@ -165,7 +165,12 @@ fn matches_the_relay_channel() {
         parse(expr).unwrap().matches(&s)
     };
     assert!(on(Some("payments"), "channel:payments"));
-    assert!(on(Some("payments"), "channel:PAYMENTS"), "ignores case");
+    assert!(!on(Some("payments"), "channel:PAYMENTS"), "case counts");
+    assert!(on(Some("PAYMENTS"), "channel:PAYMENTS"));
+    assert!(
+        !on(Some("payments"), "channel:PAY*"),
+        "a glob's case counts too"
+    );
     assert!(!on(Some("payments-eu"), "channel:payments"), "exact");
     assert!(on(Some("payments-eu"), "channel:pay*"));
     assert!(!on(None, "channel:*"), "not a relay's request");
