@@ -35,47 +35,8 @@ echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  machine: $(nproc) cores, $(grep -m1 'mo
 R_PORT=$(free_port)
 "$BIN" relay --port "$R_PORT" --store "$TMP/relay.db" --token "$TOKEN" 2>"$TMP/relay.err" & RELAY_PID=$!
 wait_port "$R_PORT"
-python3 - "$BIN" "$R_PORT" "$TOKEN" "$SECS" "$RATE" "$TMP" <<'PY'
-import http.client, json, statistics, subprocess, sys, threading, time
-bin_, port, token, secs, rate, tmp = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
-sub = subprocess.Popen(
-    [bin_, "listen", "--headless", "--port", "0", "--store", f"{tmp}/sub.db",
-     "--from", f"http://127.0.0.1:{port}/c/bench", "--token", token],
-    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-for line in sub.stderr:
-    if "relay: connected" in line:
-        break
-threading.Thread(target=lambda: [None for _ in sub.stderr], daemon=True).start()
-sent, arrived = {}, {}
-total = secs * rate
-def read():
-    for line in sub.stdout:
-        now = time.perf_counter()
-        seq = json.loads(json.loads(line)["body"])["seq"]
-        arrived[seq] = now
-        if len(arrived) == total:
-            return
-reader = threading.Thread(target=read, daemon=True)
-reader.start()
-conn = http.client.HTTPConnection("127.0.0.1", port)
-start = time.perf_counter()
-for seq in range(total):
-    due = start + seq / rate
-    while time.perf_counter() < due:
-        time.sleep(max(0, due - time.perf_counter()))
-    body = json.dumps({"seq": seq, "event": "incident.created", "pad": "x" * 900})
-    sent[seq] = time.perf_counter()
-    conn.request("POST", "/c/bench/pingara-webhook", body, {"Content-Type": "application/json"})
-    resp = conn.getresponse(); resp.read()
-reader.join(timeout=30)
-sub.terminate(); sub.wait()
-lat = sorted((arrived[s] - sent[s]) * 1000 for s in sent if s in arrived)
-missing = total - len(lat)
-q = statistics.quantiles(lat, n=100)
-print(f"latency  sender -> subscriber line, paced {rate} req/s for {secs} s, {len(lat)} requests"
-      f"{f', {missing} MISSING' if missing else ''}")
-print(f"latency  p50 {q[49]:.2f} ms (target < 5)   p99 {q[98]:.2f} ms (target < 20)   max {lat[-1]:.2f} ms")
-PY
+python3 bench/relay_latency.py "$BIN" "$R_PORT" "$R_PORT" "$TOKEN" "$SECS" "$RATE" "$TMP" \
+  latency "sender -> subscriber line" "p50 < 5 ms, p99 < 20 ms"
 kill -TERM "$RELAY_PID"; wait "$RELAY_PID" || true
 
 # 2. Throughput: the same wrk load at a relay channel and at a listener.
