@@ -1728,3 +1728,21 @@ fn hookcatch_config_shows_the_relays_own_settings_and_where_a_bad_one_is() {
         "HOOKCATCH_RATE=often: expected requests per second or minute",
     );
 }
+
+/// A config file shared with `listen` may hold `from` and `forward`: the
+/// relay starts anyway and says it leaves them alone (it refused to start).
+#[test]
+fn a_shared_config_files_listen_settings_do_not_stop_the_relay() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("hookcatch.toml"),
+        "from = \"http://relay.example/c/team\"\nforward = \"http://127.0.0.1:3000\"\n",
+    )
+    .unwrap();
+    let relay = Relay::start(d, &d.join("relay.db"), 0, &[]);
+    let said = relay.early_stderr.join("\n");
+    assert!(said.contains("the relay ignores `from`"), "{said}");
+    assert!(said.contains("the relay ignores `forward`"), "{said}");
+    assert!(said.contains("hookcatch.toml"), "{said}");
+}

@@ -25,26 +25,42 @@ use crate::store::postgres::notify::Committed;
 pub(super) fn run(global: &GlobalArgs, args: &RelayArgs) -> Result<ExitCode, AppError> {
     let (config, relay) = config::load_relay(global, args)?;
     let token = relay_token(&config)?;
+    for note in ignored_listen_settings(&config) {
+        eprintln!("{note}");
+    }
     runtime()?.block_on(serve(config, relay, token))
 }
 
-/// The token that guards reading, and no setting that is `listen`'s.
+/// The token that guards reading.
 fn relay_token(config: &Config) -> Result<String, ConfigError> {
-    let token = config.token.clone().ok_or(ConfigError::RelayNeedsToken)?;
+    config.token.clone().ok_or(ConfigError::RelayNeedsToken)
+}
+
+/// `listen`'s own settings a relay was given: never by flag (clap refuses
+/// those), so from the environment or a config file shared with `listen`.
+/// A shared file must not stop the relay; it says what it leaves alone.
+fn ignored_listen_settings(config: &Config) -> Vec<String> {
+    let whence = match &config.file {
+        Some(file) => format!("HOOKCATCH_* or {}", file.display()),
+        None => "HOOKCATCH_*".to_string(),
+    };
+    let mut notes = Vec::new();
     if config.from.is_some() {
-        return Err(ConfigError::Conflict {
-            setting: "--from",
-            why: "is for `hookcatch listen` (a subscriber); a relay is what it follows",
-        });
+        notes.push(format!(
+            "hookcatch: the relay ignores `from` (set by {whence}): it is for \
+             `hookcatch listen`, a subscriber of a relay"
+        ));
     }
     if config.forward.is_some() {
-        return Err(ConfigError::Conflict {
-            setting: "--forward",
-            why: "is for `hookcatch listen`; run `hookcatch listen --from URL --forward APP` \
-                  where the app is",
-        });
+        notes.push(format!(
+            "hookcatch: the relay ignores `forward` (set by {whence}): run \
+             `hookcatch listen --from URL --forward APP` where the app is"
+        ));
     }
-    Ok(token)
+    notes
+        .into_iter()
+        .map(|note| crate::text::sanitize(&note).into_owned())
+        .collect()
 }
 
 /// The tasks a relay on PostgreSQL runs beside the routes, until

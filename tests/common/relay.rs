@@ -19,6 +19,8 @@ pub struct Relay {
     pub child: Child,
     pub url: String,
     pub store: PathBuf,
+    /// What it wrote to stderr before it listened (warnings about its settings).
+    pub early_stderr: Vec<String>,
     /// Kept so the relay never writes to a closed pipe.
     _stderr: mpsc::Receiver<String>,
 }
@@ -64,6 +66,7 @@ impl Relay {
             child,
             url,
             store: store.to_path_buf(),
+            early_stderr: seen,
             _stderr: stderr,
         }
     }
