@@ -1311,6 +1311,7 @@ async fn the_relays_own_settings_come_from_the_environment_and_the_config_file()
         &[],
         &[("HOOKCATCH_RATE", "2/m")],
     );
+    relay.wait_stderr("at most 2/m per channel");
     let from = relay.channel("r");
     let mut statuses = Vec::new();
     for _ in 0..3 {

@@ -161,6 +161,9 @@ async fn serve(config: Config, relay: RelayConfig, token: String) -> Result<Exit
             hold.as_secs_f64()
         );
     }
+    if let Some(rate) = &relay.rate {
+        eprintln!("hookcatch: at most {rate} per channel; beyond it 429 with Retry-After");
+    }
     let settings = Arc::new(CaptureSettings {
         response: config.response.clone(),
         limits: config.limits.clone(),

@@ -71,6 +71,23 @@ impl Relay {
         }
     }
 
+    /// The first stderr line after it listened that contains `needle`.
+    #[allow(dead_code)] // not every test file reads it
+    pub fn wait_stderr(&self, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        loop {
+            match self
+                ._stderr
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(line) => seen.push(line),
+                Err(_) => panic!("the relay never said {needle:?}: {seen:?}"),
+            }
+        }
+    }
+
     /// A relay serving https with a fresh self-signed certificate for
     /// localhost and 127.0.0.1 (its PEM files written in `dir`).
     pub fn start_tls(dir: &Path, store: &Path) -> Relay {
