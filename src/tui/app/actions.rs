@@ -408,9 +408,11 @@ impl App {
         match prompt.input.apply(edit) {
             Outcome::Unchanged => {}
             Outcome::Changed => {
-                if prompt.kind == PromptKind::Filter {
-                    prompt.error = filter::parse(&prompt.input.text).err();
-                }
+                prompt.error = match prompt.kind {
+                    PromptKind::Filter => filter::parse(&prompt.input.text).err(),
+                    // Said on submit; gone once the text changes.
+                    _ => None,
+                };
             }
             Outcome::Cancel => {
                 if let Some(history) = history {

@@ -78,7 +78,7 @@ pub enum PromptKind {
 pub struct Prompt {
     pub kind: PromptKind,
     pub input: LineInput,
-    /// For the filter: why the text does not parse, and where.
+    /// Why the text does not parse (for the filter, also where).
     pub error: Option<FilterError>,
 }
 

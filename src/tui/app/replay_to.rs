@@ -33,7 +33,20 @@ impl App {
             return;
         }
         if let Err(e) = Target::parse(&url) {
-            return self.complain(format!("cannot replay there: {}", sanitize(&e.to_string())));
+            // Said in the prompt, which stays open: a message behind it
+            // would not be seen.
+            let why = format!("cannot replay there: {}", sanitize(&e.to_string()));
+            match self.prompt.as_mut() {
+                Some(prompt) => {
+                    prompt.error = Some(crate::filter::FilterError {
+                        message: why,
+                        position: 1,
+                        hint: None,
+                    });
+                }
+                None => self.complain(why),
+            }
+            return;
         }
         self.target_history.push(&url);
         self.prompt = None;

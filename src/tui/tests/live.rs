@@ -265,8 +265,8 @@ fn t_replays_to_a_typed_url_with_history() {
     l.h.key(KeyCode::Enter);
     assert!(l.h.app.prompt.is_some(), "a bad URL keeps the prompt open");
     assert!(
-        l.h.app.message.as_ref().is_some_and(|m| m.error),
-        "and says why"
+        l.h.app.prompt.as_ref().is_some_and(|p| p.error.is_some()),
+        "and says why, in the prompt"
     );
     l.h.key(KeyCode::Esc);
 

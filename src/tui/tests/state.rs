@@ -731,3 +731,19 @@ fn bell_rings_at_most_once_a_second() {
     h.notice(fixtures::captured(27));
     assert_eq!(h.bells, 2);
 }
+
+/// `T` with a URL hookcatch cannot send to says why in the prompt, which
+/// stays open; typing clears it (the prompt stayed with nothing said).
+#[test]
+fn replay_to_a_url_it_cannot_send_to_says_why_in_the_prompt() {
+    let (_dir, location) = store(mixed());
+    let mut h = harness(&location, 160, 48);
+    h.key(KeyCode::Char('T'));
+    h.keys("ftp://127.0.0.1/x");
+    h.key(KeyCode::Enter);
+    let screen = h.screen();
+    assert!(h.app.prompt.is_some(), "the prompt stays open");
+    assert!(screen.contains("✗ cannot replay there"), "{screen}");
+    h.key(KeyCode::Backspace);
+    assert!(!h.screen().contains("✗ cannot replay there"));
+}

@@ -61,7 +61,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 ));
                 spans.push(Span::styled(after, theme.text()));
                 let used = lead.len() + chars.len() + 3;
-                let mut message = format!("✗ {} (column {})", sanitize(&err.message), err.position);
+                let mut message = format!("✗ {}", sanitize(&err.message));
+                if prompt.kind == PromptKind::Filter {
+                    message.push_str(&format!(" (column {})", err.position));
+                }
                 if let Some(hint) = &err.hint {
                     message.push_str(&format!(": {}", sanitize(hint)));
                 }
