@@ -27,6 +27,9 @@ pub enum CustomAnswerError {
     OutOfRange(u16),
     #[error("header {line}: {reason}")]
     Header { line: usize, reason: String },
+    /// HTTP gives 204 and 304 no body: hyper would drop it unsaid.
+    #[error("body: a {0} answer has none (clear the body, or pick e.g. 200)")]
+    BodyNotAllowed(u16),
 }
 
 /// The statuses a custom answer may have: final answers only.
@@ -61,6 +64,9 @@ impl CustomAnswer {
             headers.push(header);
         }
         let body = body.as_bytes().to_vec();
+        if matches!(status, 204 | 304) && !body.is_empty() {
+            return Err(CustomAnswerError::BodyNotAllowed(status));
+        }
         let typed = headers
             .iter()
             .any(|(n, _)| n.eq_ignore_ascii_case("content-type"));
@@ -119,6 +125,13 @@ mod tests {
             assert_eq!(CustomAnswer::parse(status, [], "").unwrap_err(), error);
         }
         assert!(CustomAnswer::parse("200", [], "").is_ok());
+        for status in ["204", "304"] {
+            let no_body: u16 = status.parse().unwrap();
+            assert_eq!(
+                CustomAnswer::parse(status, [], "{\"x\":1}").unwrap_err(),
+                CustomAnswerError::BodyNotAllowed(no_body)
+            );
+        }
         assert!(CustomAnswer::parse("599", [], "").is_ok());
         for bad in [
             "no colon",
