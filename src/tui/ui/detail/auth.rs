@@ -31,15 +31,19 @@ pub fn lines(app: &App, d: &Detail, width: usize) -> Vec<Line<'static>> {
         None => ("at arrival, with the listener's secrets", theme.dim()),
     };
     out.extend(field(app, "judged", when, style, width));
-    let proves = if auth.verdict == Verdict::Missing {
+    // What the verdict establishes: a credential that does not match, or
+    // one hookcatch cannot check, proves nothing.
+    let proves = match (auth.verdict, auth.signed) {
         // The detail line above names what was expected and by which setting.
-        "nothing: the request presented no credential"
-    } else if auth.scheme == "none" {
-        "nothing configured and nothing presented"
-    } else if auth.signed {
-        "signed: a valid signature also proves the body is what the sender signed"
-    } else {
-        "not signed: proves who sent it, never what"
+        (Verdict::Missing, _) => "nothing: the request presented no credential",
+        _ if auth.scheme == "none" => "nothing configured and nothing presented",
+        (Verdict::Invalid, true) => "nothing: the signature does not match this body and secret",
+        (Verdict::Invalid, false) => "nothing: the credential does not match",
+        (Verdict::Unconfigured, _) => "nothing yet: hookcatch has no secret to check it with",
+        (Verdict::Valid, true) => {
+            "signed: a valid signature also proves the body is what the sender signed"
+        }
+        (Verdict::Valid, false) => "not signed: proves who sent it, never what",
     };
     out.extend(field(app, "proves", proves, theme.text(), width));
     out.extend(presented(app, d, width));
