@@ -1747,3 +1747,39 @@ fn a_shared_config_files_listen_settings_do_not_stop_the_relay() {
     assert!(said.contains("the relay ignores `forward`"), "{said}");
     assert!(said.contains("hookcatch.toml"), "{said}");
 }
+
+/// A relay's rules match the path as posted, `/c/CHANNEL` included (as the
+/// README says); a pattern written for the path after it does not match.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relays_rules_match_the_path_with_its_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(
+        dir.path(),
+        &dir.path().join("relay.db"),
+        0,
+        &[
+            "--rule",
+            "POST /fail* -> 500",
+            "--rule",
+            "POST /c/*/boom* -> 502",
+            "--rule",
+            "POST /c/payments/* -> 503",
+        ],
+    );
+    let c = client();
+    for (channel, path, status) in [
+        ("x", "fail", 200),
+        ("x", "boom", 502),
+        ("y", "boom/again", 502),
+        ("payments", "anything", 503),
+        ("other", "anything", 200),
+    ] {
+        let resp = c
+            .post(format!("{}/{path}", relay.channel(channel)))
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), status, "/c/{channel}/{path}");
+    }
+}
